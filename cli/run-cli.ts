@@ -1,0 +1,56 @@
+import { Command, CommanderError } from 'commander';
+import { InvalidDateError } from '../lambda/calendar/beijing-calendar.js';
+import { SecretScrubber } from '../lambda/shared/redact.js';
+import type { WechatSimulator } from '../lambda/simulator/wechat-simulator.js';
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from './cli-io.js';
+import { fetchCommand } from './commands/fetch.js';
+import { simulateCommand } from './commands/simulate.js';
+
+export const VERSION = '0.1.0';
+
+export interface RunCliHooks {
+  /** Called once `simulate` is listening; the default waits for SIGINT/SIGTERM, then closes it. */
+  readonly onSimulatorStarted?: (sim: WechatSimulator) => Promise<void>;
+}
+
+/** Runs one CLI invocation and resolves to its exit code. Never calls process.exit itself. */
+export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHooks = {}): Promise<number> {
+  let exitCode = EXIT_OK;
+  const setExit = (code: number) => {
+    exitCode = code;
+  };
+  const program = new Command('wxa-report')
+    .description('WeChat Mini Program reports and raw-data archive')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showHelpAfterError('(add --help for usage)');
+  program.addCommand(fetchCommand(io, setExit));
+  program.addCommand(simulateCommand(io, hooks.onSimulatorStarted ?? waitForSignal));
+  for (const command of program.commands) command.exitOverride();
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_FAILURE;
+    const scrubber = new SecretScrubber();
+    scrubber.add(io.env.WECHAT_APPSECRET);
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`wxa-report: ${scrubber.scrub(message).replace(/\s*\n\s*/g, ' ')}\n`);
+    if (error instanceof CliError) return error.exitCode;
+    if (error instanceof InvalidDateError) return EXIT_FAILURE;
+    return EXIT_FAILURE;
+  }
+}
+
+async function waitForSignal(sim: WechatSimulator): Promise<void> {
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sim.close();
+}

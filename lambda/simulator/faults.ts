@@ -1,0 +1,63 @@
+/** The simulator's endpoints, as fault rules and call counts name them. */
+export type SimulatorEndpoint = 'stable_token' | 'token' | 'getDailyVisitTrend' | 'getMonthlyRetain';
+
+/** What a fault does instead of (or before) the normal answer. */
+export type FaultAction =
+  /** Answer HTTP 200 with `{"errcode": N, "errmsg": …}`. */
+  | { readonly kind: 'errcode'; readonly errcode: number; readonly errmsg?: string }
+  /** Answer with this HTTP status (5xx, 429, 404 …). */
+  | { readonly kind: 'http'; readonly status: number; readonly body?: string }
+  /** Answer HTTP 200 with a body that is not JSON. */
+  | { readonly kind: 'malformed' }
+  /** Answer HTTP 200 with exactly this body (hostile or odd shapes). */
+  | { readonly kind: 'body'; readonly body: string }
+  /** Answer normally, but only after this many milliseconds. */
+  | { readonly kind: 'delay'; readonly ms: number }
+  /** Never answer; the connection stays open until the client gives up or the simulator closes. */
+  | { readonly kind: 'hang' }
+  /** Drop the connection without an answer. */
+  | { readonly kind: 'reset' }
+  /** errcode 61503: the data is not ready yet. */
+  | { readonly kind: 'not-ready' }
+  /** A success answer with no data (`{"list":[]}`, or monthly with empty series). */
+  | { readonly kind: 'empty' };
+
+export interface FaultRule {
+  /** Which endpoint; every endpoint when absent. */
+  readonly endpoint?: SimulatorEndpoint;
+  /** Only for this period: `YYYY-MM-DD` for daily calls, `YYYY-MM` for monthly ones. */
+  readonly period?: string;
+  /** How many matching calls it applies to before it is used up. @default every call */
+  readonly times?: number;
+  readonly action: FaultAction;
+}
+
+interface ActiveRule {
+  readonly rule: FaultRule;
+  remaining: number;
+}
+
+/** Fault rules in the order they were added; the first that matches a call is used (and counted down). */
+export class FaultPlan {
+  private rules: ActiveRule[] = [];
+
+  add(rule: FaultRule): void {
+    this.rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  take(endpoint: SimulatorEndpoint, period: string | undefined): FaultAction | undefined {
+    const match = this.rules.find(
+      ({ rule, remaining }) =>
+        remaining > 0 &&
+        (rule.endpoint === undefined || rule.endpoint === endpoint) &&
+        (rule.period === undefined || rule.period === period),
+    );
+    if (!match) return undefined;
+    match.remaining -= 1;
+    return match.rule.action;
+  }
+}

@@ -1,0 +1,368 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  addDays,
+  beijingToday,
+  type Clock,
+  fromCompactDate,
+  isValidIsoDate,
+  lastDayOfMonth,
+  systemClock,
+} from '../calendar/beijing-calendar.js';
+import { type FaultAction, FaultPlan, type FaultRule, type SimulatorEndpoint } from './faults.js';
+import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend, simulatedMonthlyRetain } from './simulated-data.js';
+
+export interface WechatSimulatorOptions {
+  /** @default DEMO_APPS */
+  readonly apps?: readonly SimulatedApp[];
+  /** @default 0 (a free port) */
+  readonly port?: number;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  /** The simulator's idea of now: drives the date rules and token expiry. @default the system clock */
+  readonly clock?: Clock;
+  /** Added to every answer. @default 0 */
+  readonly latencyMs?: number;
+  /** Token lifetime in seconds. @default 7200, as WeChat */
+  readonly tokenLifetimeSeconds?: number;
+}
+
+export interface ReceivedRequest {
+  readonly endpoint: SimulatorEndpoint;
+  readonly query: Readonly<Record<string, string>>;
+  /** The parsed JSON body, or undefined when there was none or it was not JSON. */
+  readonly body: unknown;
+}
+
+interface IssuedToken {
+  readonly appid: string;
+  expiresAt: number;
+}
+
+const JSON_TYPE = 'application/json; encoding=utf-8';
+// WeChat keeps a token retired by a newer /cgi-bin/token call usable for five more minutes.
+const LEGACY_OVERLAP_MS = 5 * 60_000;
+
+/**
+ * A WeChat API server on loopback that follows the documented rules: both token endpoints, the two
+ * datacube endpoints, the Asia/Shanghai date rules with WeChat's own error codes, deterministic data,
+ * and scriptable faults. Used by the tests, `wxa-report simulate`, `npm start` and the benchmarks.
+ */
+export class WechatSimulator {
+  readonly faults = new FaultPlan();
+  latencyMs: number;
+  private readonly apps: Map<string, SimulatedApp>;
+  private readonly clock: Clock;
+  private readonly lifetimeMs: number;
+  private readonly tokens = new Map<string, IssuedToken>();
+  private readonly stableTokens = new Map<string, string>();
+  private readonly legacyTokens = new Map<string, string>();
+  private readonly counts = new Map<SimulatorEndpoint, number>();
+  private readonly received: ReceivedRequest[] = [];
+  private readonly server: Server;
+  private address: AddressInfo | undefined;
+
+  private constructor(options: WechatSimulatorOptions) {
+    this.apps = new Map((options.apps ?? DEMO_APPS).map((a) => [a.appid, a]));
+    this.clock = options.clock ?? systemClock;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.lifetimeMs = (options.tokenLifetimeSeconds ?? 7200) * 1000;
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500).end(String(error));
+      });
+    });
+  }
+
+  static async start(options: WechatSimulatorOptions = {}): Promise<WechatSimulator> {
+    const sim = new WechatSimulator(options);
+    await new Promise<void>((resolve, reject) => {
+      sim.server.once('error', reject);
+      sim.server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    sim.address = sim.server.address() as AddressInfo;
+    return sim;
+  }
+
+  /** Base URL to give clients as their API base, e.g. `http://127.0.0.1:40123`. */
+  get url(): string {
+    if (!this.address) throw new Error('simulator not started');
+    const host = this.address.family === 'IPv6' ? `[${this.address.address}]` : this.address.address;
+    return `http://${host}:${this.address.port}`;
+  }
+
+  get knownApps(): readonly SimulatedApp[] {
+    return [...this.apps.values()];
+  }
+
+  /** How many requests reached an endpoint (faulted ones included). */
+  callCount(endpoint: SimulatorEndpoint): number {
+    return this.counts.get(endpoint) ?? 0;
+  }
+
+  /** Requests that reached an endpoint, oldest first: what a client really sent. */
+  requests(endpoint: SimulatorEndpoint): readonly ReceivedRequest[] {
+    return this.received.filter((r) => r.endpoint === endpoint);
+  }
+
+  addFault(rule: FaultRule): void {
+    this.faults.add(rule);
+  }
+
+  /** Forgets faults, counts and recorded requests. Issued tokens stay valid, as they would at WeChat. */
+  reset(): void {
+    this.faults.clear();
+    this.counts.clear();
+    this.received.length = 0;
+  }
+
+  /** Makes every token of an app unknown to the server, as if another system had force-refreshed it. */
+  revokeTokens(appid: string): void {
+    for (const [token, issued] of this.tokens) if (issued.appid === appid) this.tokens.delete(token);
+    this.stableTokens.delete(appid);
+    this.legacyTokens.delete(appid);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const body = await readBody(req);
+    if (url.pathname.startsWith('/__simulator/')) {
+      this.admin(url.pathname, req.method, body, res);
+      return;
+    }
+    const endpoint = ENDPOINTS[url.pathname];
+    if (!endpoint || req.method !== endpoint.method) {
+      send(res, 404, JSON_TYPE, JSON.stringify({ errcode: 404, errmsg: 'not found' }));
+      return;
+    }
+    this.counts.set(endpoint.name, this.callCount(endpoint.name) + 1);
+    const parsed = parseJson(body);
+    this.received.push({ endpoint: endpoint.name, query: Object.fromEntries(url.searchParams), body: parsed });
+    if (this.latencyMs > 0) await delay(this.latencyMs);
+
+    const fault = this.faults.take(endpoint.name, periodOf(endpoint.name, parsed));
+    if (fault) {
+      const handled = await this.applyFault(fault, endpoint.name, res);
+      if (handled) return;
+    }
+    const answer = this.answer(endpoint.name, url, body, parsed);
+    send(res, 200, JSON_TYPE, JSON.stringify(answer));
+  }
+
+  /** Returns true when the fault produced the whole answer. */
+  private async applyFault(fault: FaultAction, endpoint: SimulatorEndpoint, res: ServerResponse): Promise<boolean> {
+    switch (fault.kind) {
+      case 'errcode':
+        send(
+          res,
+          200,
+          JSON_TYPE,
+          JSON.stringify({
+            errcode: fault.errcode,
+            errmsg: fault.errmsg ?? `simulated error rid: ${randomBytes(6).toString('hex')}`,
+          }),
+        );
+        return true;
+      case 'http':
+        send(res, fault.status, 'text/html', fault.body ?? `<html><body>${fault.status}</body></html>`);
+        return true;
+      case 'malformed':
+        send(res, 200, JSON_TYPE, '{"list":[{"ref_date":"2026');
+        return true;
+      case 'body':
+        send(res, 200, JSON_TYPE, fault.body);
+        return true;
+      case 'delay':
+        await delay(fault.ms);
+        return false;
+      case 'hang':
+        return true;
+      case 'reset':
+        res.socket?.destroy();
+        return true;
+      case 'not-ready':
+        send(
+          res,
+          200,
+          JSON_TYPE,
+          JSON.stringify({ errcode: 61503, errmsg: `data not ready rid: ${randomBytes(6).toString('hex')}` }),
+        );
+        return true;
+      case 'empty':
+        send(
+          res,
+          200,
+          JSON_TYPE,
+          endpoint === 'getMonthlyRetain' ? '{"ref_date":"","visit_uv_new":[],"visit_uv":[]}' : '{"list":[]}',
+        );
+        return true;
+    }
+  }
+
+  private answer(endpoint: SimulatorEndpoint, url: URL, rawBody: string, json: unknown): object {
+    switch (endpoint) {
+      case 'stable_token':
+        return this.stableToken(json);
+      case 'token':
+        return this.legacyToken(url.searchParams);
+      case 'getDailyVisitTrend':
+      case 'getMonthlyRetain': {
+        const tokenError = this.checkToken(url.searchParams.get('access_token'));
+        if (tokenError) return tokenError;
+        if (!rawBody) return { errcode: 44002, errmsg: 'empty post data' };
+        if (json === undefined || typeof json !== 'object' || json === null) {
+          return { errcode: 47001, errmsg: 'data format error' };
+        }
+        const appid = this.tokens.get(url.searchParams.get('access_token') ?? '')?.appid ?? '';
+        return endpoint === 'getDailyVisitTrend' ? this.daily(appid, json) : this.monthly(appid, json);
+      }
+    }
+  }
+
+  private stableToken(json: unknown): object {
+    const body = (json ?? {}) as Record<string, unknown>;
+    if (body.grant_type !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
+    const credentialError = this.checkCredentials(body.appid, body.secret);
+    if (credentialError) return credentialError;
+    const appid = body.appid as string;
+    const now = this.clock().getTime();
+    const current = this.stableTokens.get(appid);
+    const issued = current ? this.tokens.get(current) : undefined;
+    if (body.force_refresh !== true && current && issued && issued.expiresAt > now) {
+      return { access_token: current, expires_in: Math.floor((issued.expiresAt - now) / 1000) };
+    }
+    // Force refresh (or first call): the previous stable token stops working at once.
+    if (current) this.tokens.delete(current);
+    const token = this.issue(appid);
+    this.stableTokens.set(appid, token);
+    return { access_token: token, expires_in: this.lifetimeMs / 1000 };
+  }
+
+  private legacyToken(query: URLSearchParams): object {
+    if (query.get('grant_type') !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
+    const credentialError = this.checkCredentials(query.get('appid'), query.get('secret'));
+    if (credentialError) return credentialError;
+    const appid = query.get('appid') as string;
+    const previous = this.legacyTokens.get(appid);
+    const previousIssued = previous ? this.tokens.get(previous) : undefined;
+    if (previousIssued) {
+      previousIssued.expiresAt = Math.min(previousIssued.expiresAt, this.clock().getTime() + LEGACY_OVERLAP_MS);
+    }
+    const token = this.issue(appid);
+    this.legacyTokens.set(appid, token);
+    return { access_token: token, expires_in: this.lifetimeMs / 1000 };
+  }
+
+  private checkCredentials(appid: unknown, secret: unknown): object | undefined {
+    if (typeof appid !== 'string' || !appid) return { errcode: 41002, errmsg: 'appid missing' };
+    if (typeof secret !== 'string' || !secret) return { errcode: 41004, errmsg: 'appsecret missing' };
+    const app = this.apps.get(appid);
+    if (!app) return { errcode: 40013, errmsg: `invalid appid rid: ${randomBytes(6).toString('hex')}` };
+    if (app.secret !== secret)
+      return { errcode: 40125, errmsg: `invalid appsecret rid: ${randomBytes(6).toString('hex')}` };
+    return undefined;
+  }
+
+  private issue(appid: string): string {
+    const token = randomBytes(102).toString('base64url');
+    this.tokens.set(token, { appid, expiresAt: this.clock().getTime() + this.lifetimeMs });
+    return token;
+  }
+
+  private checkToken(token: string | null): object | undefined {
+    if (!token) return { errcode: 41001, errmsg: 'access_token missing' };
+    const issued = this.tokens.get(token);
+    if (!issued) {
+      return {
+        errcode: 40001,
+        errmsg: `invalid credential, access_token is invalid or not latest, could get access_token by getStableAccessToken, more details at https://mmbizurl.cn/s/JtxxFh33r rid: ${randomBytes(6).toString('hex')}`,
+      };
+    }
+    if (issued.expiresAt <= this.clock().getTime()) return { errcode: 42001, errmsg: 'access_token expired' };
+    return undefined;
+  }
+
+  private dateRange(json: object): { begin: string; end: string } | object {
+    const { begin_date: begin, end_date: end } = json as Record<string, unknown>;
+    if (typeof begin !== 'string' || typeof end !== 'string') return { errcode: 47001, errmsg: 'data format error' };
+    const valid = (d: string) => /^\d{8}$/.test(d) && isValidIsoDate(fromCompactDate(d));
+    if (!valid(begin) || !valid(end)) return { errcode: 61500, errmsg: 'date format error' };
+    return { begin: fromCompactDate(begin), end: fromCompactDate(end) };
+  }
+
+  private daily(appid: string, json: object): object {
+    const range = this.dateRange(json);
+    if ('errcode' in range) return range;
+    const { begin, end } = range as { begin: string; end: string };
+    const yesterday = addDays(beijingToday(this.clock()), -1);
+    if (begin !== end || end > yesterday) return { errcode: 61501, errmsg: 'date range error' };
+    return { list: [simulatedDailyVisitTrend(appid, begin)] };
+  }
+
+  private monthly(appid: string, json: object): object {
+    const range = this.dateRange(json);
+    if ('errcode' in range) return range;
+    const { begin, end } = range as { begin: string; end: string };
+    const month = begin.slice(0, 7);
+    const wholeMonth = begin.endsWith('-01') && end === lastDayOfMonth(month);
+    if (!wholeMonth || month >= beijingToday(this.clock()).slice(0, 7)) {
+      return { errcode: 61501, errmsg: 'date range error' };
+    }
+    return simulatedMonthlyRetain(appid, month, this.clock());
+  }
+
+  private admin(path: string, method: string | undefined, body: string, res: ServerResponse): void {
+    if (path === '/__simulator/faults' && method === 'POST') {
+      this.faults.add(JSON.parse(body) as FaultRule);
+      send(res, 204, JSON_TYPE, '');
+    } else if (path === '/__simulator/reset' && method === 'POST') {
+      this.reset();
+      send(res, 204, JSON_TYPE, '');
+    } else if (path === '/__simulator/calls' && method === 'GET') {
+      send(res, 200, JSON_TYPE, JSON.stringify(Object.fromEntries(this.counts)));
+    } else {
+      send(res, 404, JSON_TYPE, '{}');
+    }
+  }
+}
+
+const ENDPOINTS: Record<string, { name: SimulatorEndpoint; method: 'GET' | 'POST' }> = {
+  '/cgi-bin/stable_token': { name: 'stable_token', method: 'POST' },
+  '/cgi-bin/token': { name: 'token', method: 'GET' },
+  '/datacube/getweanalysisappiddailyvisittrend': { name: 'getDailyVisitTrend', method: 'POST' },
+  '/datacube/getweanalysisappidmonthlyretaininfo': { name: 'getMonthlyRetain', method: 'POST' },
+};
+
+function periodOf(endpoint: SimulatorEndpoint, json: unknown): string | undefined {
+  const begin = (json as { begin_date?: unknown } | undefined)?.begin_date;
+  if (typeof begin !== 'string' || !/^\d{8}$/.test(begin)) return undefined;
+  const date = fromCompactDate(begin);
+  return endpoint === 'getMonthlyRetain' ? date.slice(0, 7) : date;
+}
+
+function parseJson(body: string): unknown {
+  try {
+    return body ? JSON.parse(body) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,194 @@
+import type { Clock } from '../calendar/beijing-calendar.js';
+import { isTransient, WechatApiError, WechatResponseError } from './errors.js';
+import { exchange } from './http-exchange.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './retry-policy.js';
+import { describeZodError, errorEnvelopeSchema, tokenResponseSchema } from './schemas.js';
+
+export interface IssuedToken {
+  readonly accessToken: string;
+  /** Lifetime from now; undefined when the source does not say (an external token service). */
+  readonly expiresInSeconds?: number;
+}
+
+/** Where tokens come from: WeChat's stable_token or legacy token endpoint, or the user's own service. */
+export interface AccessTokenSource {
+  readonly appid: string;
+  issue(options: { forceRefresh: boolean }): Promise<IssuedToken>;
+}
+
+/** Treat a token as expired this long before WeChat would, so it never dies mid-request. */
+export const EARLY_EXPIRY_SECONDS = 300;
+/** Tokens of unknown lifetime (external services) are re-asked for after this long. */
+const UNKNOWN_LIFETIME_SECONDS = 600;
+
+interface CachedToken {
+  readonly value: string;
+  readonly expiresAt: number;
+}
+
+/**
+ * Per-AppID cache shared by every client in the process, so a warm Lambda reuses its token. Concurrent
+ * requests for the same AppID share one in-flight fetch.
+ */
+export class AccessTokenCache {
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly inflight = new Map<string, Promise<string>>();
+
+  constructor(private readonly clock: Clock = () => new Date()) {}
+
+  /** A valid token, from the cache or freshly issued. */
+  async get(source: AccessTokenSource, options: { forceRefresh?: boolean } = {}): Promise<string> {
+    const cached = this.tokens.get(source.appid);
+    if (!options.forceRefresh && cached && cached.expiresAt > this.clock().getTime()) return cached.value;
+    const pending = this.inflight.get(source.appid);
+    if (pending) return pending;
+    const fetching = this.issue(source, options.forceRefresh ?? false).finally(() =>
+      this.inflight.delete(source.appid),
+    );
+    this.inflight.set(source.appid, fetching);
+    return fetching;
+  }
+
+  /**
+   * Drops the cached token only if it is still the one that failed: another request may already
+   * have replaced it, and that newer token must not be thrown away (compare-and-swap).
+   */
+  invalidate(appid: string, rejected: string): void {
+    if (this.tokens.get(appid)?.value === rejected) this.tokens.delete(appid);
+  }
+
+  private async issue(source: AccessTokenSource, forceRefresh: boolean): Promise<string> {
+    const issued = await source.issue({ forceRefresh });
+    const lifetime = issued.expiresInSeconds ?? UNKNOWN_LIFETIME_SECONDS + EARLY_EXPIRY_SECONDS;
+    const usable = Math.max(0, lifetime - EARLY_EXPIRY_SECONDS);
+    this.tokens.set(source.appid, { value: issued.accessToken, expiresAt: this.clock().getTime() + usable * 1000 });
+    return issued.accessToken;
+  }
+}
+
+export interface WechatCredentials {
+  readonly appid: string;
+  readonly secret: string;
+}
+
+interface EndpointOptions {
+  readonly apiBase: string;
+  readonly retry?: RetryPolicy;
+}
+
+function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): IssuedToken {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (cause) {
+    throw new WechatResponseError(api, 'the answer is not valid JSON', { cause });
+  }
+  const failure = errorEnvelopeSchema.safeParse(json);
+  if (failure.success && failure.data.errcode !== 0) {
+    throw new WechatApiError(api, failure.data.errcode, failure.data.errmsg ?? '');
+  }
+  const schema = lifetimeRequired ? tokenResponseSchema : tokenResponseSchema.partial({ expires_in: true });
+  const ok = schema.safeParse(json);
+  if (!ok.success) throw new WechatResponseError(api, `unexpected token answer: ${describeZodError(ok.error)}`);
+  return { accessToken: ok.data.access_token, expiresInSeconds: ok.data.expires_in };
+}
+
+/**
+ * POST /cgi-bin/stable_token, the default. In normal mode WeChat hands back the current token while
+ * it is valid, so it never invalidates a token another system of the same Mini Program holds.
+ */
+export function stableTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
+  const api = 'stable_token';
+  return {
+    appid: credentials.appid,
+    issue: ({ forceRefresh }) =>
+      withRetries(
+        async () => {
+          const answer = await exchange(api, {
+            method: 'POST',
+            url: `${options.apiBase}/cgi-bin/stable_token`,
+            json: {
+              grant_type: 'client_credential',
+              appid: credentials.appid,
+              secret: credentials.secret,
+              force_refresh: forceRefresh,
+            },
+            timeoutMs: (options.retry ?? DEFAULT_RETRY_POLICY).requestTimeoutMs,
+          });
+          return parseTokenAnswer(api, answer.body);
+        },
+        options.retry ?? DEFAULT_RETRY_POLICY,
+        isTransient,
+      ),
+  };
+}
+
+/** GET /cgi-bin/token: each call issues a new token and retires the previous one within 5 minutes. */
+export function legacyTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
+  const api = 'token';
+  return {
+    appid: credentials.appid,
+    issue: () =>
+      withRetries(
+        async () => {
+          const query = new URLSearchParams({
+            grant_type: 'client_credential',
+            appid: credentials.appid,
+            secret: credentials.secret,
+          });
+          const answer = await exchange(api, {
+            method: 'GET',
+            url: `${options.apiBase}/cgi-bin/token?${query}`,
+            timeoutMs: (options.retry ?? DEFAULT_RETRY_POLICY).requestTimeoutMs,
+          });
+          return parseTokenAnswer(api, answer.body);
+        },
+        options.retry ?? DEFAULT_RETRY_POLICY,
+        isTransient,
+      ),
+  };
+}
+
+export type TokenFunction = (request: { appid: string; forceRefresh: boolean }) => Promise<string | IssuedToken>;
+
+/**
+ * The user's own token service (a central token server is common when several systems share a
+ * Mini Program): a function, or an HTTP URL answering `{"access_token", "expires_in"?}` to
+ * `GET <url>?appid=…[&force_refresh=1]`.
+ */
+export function externalTokenSource(
+  appid: string,
+  provider: TokenFunction | string,
+  options: { retry?: RetryPolicy } = {},
+): AccessTokenSource {
+  if (typeof provider === 'function') {
+    return {
+      appid,
+      issue: async ({ forceRefresh }) => {
+        const result = await provider({ appid, forceRefresh });
+        return typeof result === 'string' ? { accessToken: result } : result;
+      },
+    };
+  }
+  const api = 'token service';
+  return {
+    appid,
+    issue: ({ forceRefresh }) =>
+      withRetries(
+        async () => {
+          const url = new URL(provider);
+          url.searchParams.set('appid', appid);
+          if (forceRefresh) url.searchParams.set('force_refresh', '1');
+          const answer = await exchange(api, {
+            method: 'GET',
+            url: url.toString(),
+            timeoutMs: (options.retry ?? DEFAULT_RETRY_POLICY).requestTimeoutMs,
+          });
+          // A token service may leave the lifetime out; it then owns the renewal.
+          return parseTokenAnswer(api, answer.body, false);
+        },
+        options.retry ?? DEFAULT_RETRY_POLICY,
+        isTransient,
+      ),
+  };
+}

@@ -1,0 +1,61 @@
+import type { Clock } from '../calendar/beijing-calendar.js';
+import type { Logger } from '../shared/logger.js';
+import { SecretScrubber } from '../shared/redact.js';
+import {
+  AccessTokenCache,
+  type AccessTokenSource,
+  externalTokenSource,
+  legacyTokenSource,
+  stableTokenSource,
+  type TokenFunction,
+} from './access-token.js';
+import { DatacubeClient, DEFAULT_API_BASE } from './datacube-client.js';
+import type { RetryPolicy } from './retry-policy.js';
+
+/**
+ * How access tokens are obtained. `stable` (the default) never invalidates a token another system of
+ * the same Mini Program holds; `legacy` does, use it only where stable_token is blocked; `service`
+ * asks your own token server (a URL or a function) and never talks to WeChat's token endpoints.
+ */
+export type TokenMode = 'stable' | 'legacy' | { readonly service: string | TokenFunction };
+
+export interface DatacubeClientConfig {
+  readonly appid: string;
+  /** Not needed with a token service. */
+  readonly secret?: string;
+  /** @default 'stable' */
+  readonly tokenMode?: TokenMode;
+  /** @default https://api.weixin.qq.com */
+  readonly apiBase?: string;
+  readonly retry?: RetryPolicy;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+// One cache per process: a warm Lambda keeps its tokens across invocations.
+const processTokenCache = new AccessTokenCache();
+
+export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = processTokenCache): DatacubeClient {
+  const apiBase = (config.apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+  const scrubber = new SecretScrubber();
+  scrubber.add(config.secret);
+  const mode = config.tokenMode ?? 'stable';
+  let tokenSource: AccessTokenSource;
+  if (typeof mode === 'object') {
+    tokenSource = externalTokenSource(config.appid, mode.service, { retry: config.retry });
+  } else {
+    if (!config.secret) throw new Error(`no AppSecret for ${config.appid}: set one, or use a token service`);
+    const credentials = { appid: config.appid, secret: config.secret };
+    const options = { apiBase, retry: config.retry };
+    tokenSource = mode === 'legacy' ? legacyTokenSource(credentials, options) : stableTokenSource(credentials, options);
+  }
+  return new DatacubeClient({
+    tokenSource,
+    tokenCache,
+    apiBase,
+    retry: config.retry,
+    clock: config.clock,
+    logger: config.logger,
+    scrubber,
+  });
+}

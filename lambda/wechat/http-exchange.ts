@@ -1,0 +1,68 @@
+import { redactUrl } from '../shared/redact.js';
+import { WechatTransportError } from './errors.js';
+
+export interface HttpAnswer {
+  readonly status: number;
+  /** The body exactly as received. */
+  readonly body: Buffer;
+}
+
+export interface HttpRequest {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly json?: unknown;
+  readonly timeoutMs: number;
+}
+
+/**
+ * One HTTP exchange with WeChat (or a compatible server). Network failures, timeouts and 5xx become
+ * a retryable WechatTransportError; the URL in any message has its secrets masked.
+ */
+export async function exchange(api: string, request: HttpRequest): Promise<HttpAnswer> {
+  const where = redactUrl(request.url);
+  let response: Response;
+  let body: Buffer;
+  try {
+    response = await fetch(request.url, {
+      method: request.method,
+      headers: request.json === undefined ? undefined : { 'content-type': 'application/json' },
+      body: request.json === undefined ? undefined : JSON.stringify(request.json),
+      signal: AbortSignal.timeout(request.timeoutMs),
+      redirect: 'error',
+    });
+    body = Buffer.from(await response.arrayBuffer());
+  } catch (error) {
+    throw new WechatTransportError(api, `${describeNetworkError(error, request.timeoutMs)} (${where})`, true, {
+      cause: sanitiseCause(error),
+    });
+  }
+  if (response.status >= 500 || response.status === 429) {
+    throw new WechatTransportError(api, `HTTP ${response.status} from ${where}`, true);
+  }
+  if (response.status !== 200) {
+    throw new WechatTransportError(
+      api,
+      `HTTP ${response.status} from ${where}: is the API base a WeChat-compatible server?`,
+      false,
+    );
+  }
+  return { status: response.status, body };
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no complete answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: string; message?: string } | undefined) : undefined;
+  const code = cause?.code ?? (error instanceof Error ? error.message : String(error));
+  return `connection failed: ${code}`;
+}
+
+// undici errors do not carry the URL today, but a cause is logged verbatim: keep only what is safe.
+function sanitiseCause(error: unknown): Error {
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e.cause as { code?: string } | undefined)?.code;
+  const safe = new Error(redactUrl(code ? `${e.message}: ${code}` : e.message));
+  safe.name = e.name;
+  return safe;
+}

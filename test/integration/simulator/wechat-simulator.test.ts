@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { APP, startSimulator } from '../../support/simulator.js';
+
+let now = new Date('2026-11-23T02:00:00Z').getTime();
+let sim: WechatSimulator;
+beforeAll(async () => {
+  sim = await startSimulator({ clock: () => new Date(now) });
+});
+afterAll(() => sim.close());
+beforeEach(() => {
+  sim.reset();
+  now = new Date('2026-11-23T02:00:00Z').getTime();
+});
+
+async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(`${sim.url}${path}`, { method: 'POST', body: JSON.stringify(body) });
+  return (await res.json()) as Record<string, unknown>;
+}
+
+async function stableToken(forceRefresh = false): Promise<string> {
+  const answer = await post('/cgi-bin/stable_token', {
+    grant_type: 'client_credential',
+    appid: APP.appid,
+    secret: APP.secret,
+    force_refresh: forceRefresh,
+  });
+  return answer.access_token as string;
+}
+
+const daily = (token: string, begin: string, end = begin) =>
+  post(`/datacube/getweanalysisappiddailyvisittrend?access_token=${token}`, { begin_date: begin, end_date: end });
+const monthly = (token: string, begin: string, end: string) =>
+  post(`/datacube/getweanalysisappidmonthlyretaininfo?access_token=${token}`, { begin_date: begin, end_date: end });
+
+describe('token endpoints', () => {
+  it('returns the same stable token in normal mode while it is valid, with the remaining lifetime', async () => {
+    const first = await post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      appid: APP.appid,
+      secret: APP.secret,
+    });
+    now += 1000_000;
+    const second = await post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      appid: APP.appid,
+      secret: APP.secret,
+    });
+
+    expect(second.access_token).toBe(first.access_token);
+    expect(first.expires_in).toBe(7200);
+    expect(second.expires_in).toBe(6200);
+  });
+
+  it('invalidates the previous stable token on force_refresh', async () => {
+    const old = await stableToken();
+    const fresh = await stableToken(true);
+
+    expect(fresh).not.toBe(old);
+    expect((await daily(old, '20261122')).errcode).toBe(40001);
+    expect((await daily(fresh, '20261122')).list).toHaveLength(1);
+  });
+
+  it('keeps a legacy token usable for five minutes after a newer one is issued', async () => {
+    const get = async () => {
+      const url = `${sim.url}/cgi-bin/token?grant_type=client_credential&appid=${APP.appid}&secret=${APP.secret}`;
+      return ((await (await fetch(url)).json()) as { access_token: string }).access_token;
+    };
+    const old = await get();
+    await get();
+
+    now += 4 * 60_000;
+    expect((await daily(old, '20261122')).list).toHaveLength(1);
+    now += 2 * 60_000;
+    expect((await daily(old, '20261122')).errcode).toBe(42001);
+  });
+
+  it('answers bad credentials with the real codes', async () => {
+    expect(
+      (await post('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: 'wxnope', secret: 'x' })).errcode,
+    ).toBe(40013);
+    expect(
+      (await post('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: APP.appid, secret: 'x' })).errcode,
+    ).toBe(40125);
+    expect(
+      (await post('/cgi-bin/stable_token', { grant_type: 'password', appid: APP.appid, secret: APP.secret })).errcode,
+    ).toBe(40002);
+  });
+
+  it('expires tokens after their lifetime (42001) and rejects unknown (40001) and missing (41001) ones', async () => {
+    const token = await stableToken();
+    now += 7201_000;
+
+    expect((await daily(token, '20261122')).errcode).toBe(42001);
+    expect((await daily('made-up', '20261122')).errcode).toBe(40001);
+    expect(
+      (await post('/datacube/getweanalysisappiddailyvisittrend', { begin_date: '20261122', end_date: '20261122' }))
+        .errcode,
+    ).toBe(41001);
+  });
+});
+
+describe('date rules in Asia/Shanghai', () => {
+  it('serves yesterday in Beijing and refuses today (61501), though it is still yesterday in UTC', async () => {
+    now = new Date('2026-11-22T16:30:00Z').getTime(); // 00:30 on the 23rd in Beijing
+    const token = await stableToken();
+
+    expect((await daily(token, '20261122')).list).toHaveLength(1);
+    expect((await daily(token, '20261123')).errcode).toBe(61501);
+  });
+
+  it('refuses more than one day (61501) and malformed dates (61500)', async () => {
+    const token = await stableToken();
+
+    expect((await daily(token, '20261120', '20261121')).errcode).toBe(61501);
+    expect((await daily(token, '2026-11-22')).errcode).toBe(61500);
+    expect((await daily(token, '20260230')).errcode).toBe(61500);
+  });
+
+  it('serves only whole, ended natural months', async () => {
+    const token = await stableToken();
+
+    expect((await monthly(token, '20261001', '20261031')).ref_date).toBe('202610');
+    expect((await monthly(token, '20261001', '20261030')).errcode).toBe(61501);
+    expect((await monthly(token, '20261002', '20261031')).errcode).toBe(61501);
+    expect((await monthly(token, '20261101', '20261130')).errcode).toBe(61501);
+  });
+});
+
+describe('faults', () => {
+  it('applies a rule to one period only, counts it down, and counts every call', async () => {
+    const token = await stableToken();
+    sim.addFault({ endpoint: 'getDailyVisitTrend', period: '2026-11-21', times: 1, action: { kind: 'not-ready' } });
+
+    expect((await daily(token, '20261122')).list).toHaveLength(1);
+    expect((await daily(token, '20261121')).errcode).toBe(61503);
+    expect((await daily(token, '20261121')).list).toHaveLength(1);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(3);
+  });
+
+  it('can be scripted over HTTP by another process', async () => {
+    const token = await stableToken();
+    await fetch(`${sim.url}/__simulator/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ endpoint: 'getDailyVisitTrend', times: 1, action: { kind: 'http', status: 503 } }),
+    });
+
+    const res = await fetch(`${sim.url}/datacube/getweanalysisappiddailyvisittrend?access_token=${token}`, {
+      method: 'POST',
+      body: '{"begin_date":"20261122","end_date":"20261122"}',
+    });
+    const calls = await (await fetch(`${sim.url}/__simulator/calls`)).json();
+
+    expect(res.status).toBe(503);
+    expect(calls).toEqual({ stable_token: 1, getDailyVisitTrend: 1 });
+  });
+
+  it('adds latency to every answer when asked', async () => {
+    sim.latencyMs = 80;
+    const started = performance.now();
+    await stableToken();
+    sim.latencyMs = 0;
+
+    expect(performance.now() - started).toBeGreaterThanOrEqual(75);
+  });
+});
