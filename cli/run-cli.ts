@@ -3,6 +3,9 @@ import { InvalidDateError } from '../lambda/calendar/beijing-calendar.js';
 import { SecretScrubber } from '../lambda/shared/redact.js';
 import type { WechatSimulator } from '../lambda/simulator/wechat-simulator.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from './cli-io.js';
+import { backfillCommand } from './commands/backfill.js';
+import { dailyCommand } from './commands/daily.js';
+import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
 import { simulateCommand } from './commands/simulate.js';
 
@@ -28,6 +31,9 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
       writeErr: (text) => io.stderr.write(text),
     })
     .showHelpAfterError('(add --help for usage)');
+  program.addCommand(dailyCommand(io, setExit));
+  program.addCommand(backfillCommand(io, setExit));
+  program.addCommand(demoCommand(io, setExit));
   program.addCommand(fetchCommand(io, setExit));
   program.addCommand(simulateCommand(io, hooks.onSimulatorStarted ?? waitForSignal));
   for (const command of program.commands) command.exitOverride();

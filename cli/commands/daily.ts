@@ -1,0 +1,56 @@
+import { Command } from 'commander';
+import { beijingYesterday, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
+import { type DailyReportResult, runDailyReport } from '../../lambda/pipeline/run-daily-report.js';
+import { dailyReportJson } from '../../lambda/report/daily-report.js';
+import { formatChangeWithArrow, formatCount } from '../../lambda/report/format.js';
+import type { Logger } from '../../lambda/shared/logger.js';
+import { TOOL_VERSION } from '../../lambda/shared/version.js';
+import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
+import { addReportOptions, archiveFrom, emailChannelFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { clientFromOptions } from '../wechat-options.js';
+
+/** Runs the daily report from parsed options; shared by `daily` and `demo`. */
+export async function runDailyFromOptions(
+  options: ReportOptions & { date?: string },
+  io: CliIo,
+  logger?: Logger,
+): Promise<DailyReportResult> {
+  const date = options.date ? parseIsoDate(options.date, '--date') : beijingYesterday(io.clock());
+  const locale = localeFrom(options);
+  const source = clientFromOptions(options, io, logger);
+  const archive = archiveFrom(options, io);
+  const channel = emailChannelFrom(options, io, locale);
+  return runDailyReport(
+    { source, archive, channels: [channel], toolVersion: TOOL_VERSION, logger },
+    { date, appName: options.appName },
+  );
+}
+
+export function describeDaily(result: Extract<DailyReportResult, { status: 'sent' }>): string {
+  const { report } = result;
+  const visitors = report.metrics.visit_uv;
+  return [
+    `Daily report for ${report.appName} on ${report.date}`,
+    `  Visitors  ${visitors.value === null ? 'n/a' : formatCount(visitors.value)}  ${formatChangeWithArrow(visitors.dayOverDay, 'n/a')} day over day, ${formatChangeWithArrow(visitors.weekOverWeek, 'n/a')} week over week`,
+    ...result.archived.map((location, i) => `  ${i === 0 ? 'Archived' : 'Also archived'}  ${location}`),
+    ...result.deliveries.map((d) => `  Sent (${d.channel})  ${d.detail}`),
+  ].join('\n');
+}
+
+export function dailyCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return addReportOptions(
+    new Command('daily')
+      .description('fetch one day, archive it, and send the day-over-day report')
+      .option('--date <YYYY-MM-DD>', 'the report day (default: yesterday in Asia/Shanghai)'),
+  ).action(async (options: ReportOptions & { date?: string }) => {
+    const result = await runDailyFromOptions(options, io);
+    if (result.status === 'not-yet-available') {
+      throw new CliError(
+        `WeChat has not published ${result.date} yet (${result.reason}); nothing was archived or sent, try again later`,
+        EXIT_NOT_YET_AVAILABLE,
+      );
+    }
+    io.stdout.write(`${options.json ? JSON.stringify(dailyReportJson(result.report)) : describeDaily(result)}\n`);
+    setExit(EXIT_OK);
+  });
+}

@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
+import type { Archive } from '../lambda/archive/archive.js';
+import { LocalArchive } from '../lambda/archive/local/local-archive.js';
+import { parseS3Url, S3Archive } from '../lambda/archive/s3/s3-archive.js';
+import { EmailChannel } from '../lambda/notify/email-channel.js';
+import type { EmailSender } from '../lambda/notify/email-sender.js';
+import { OutboxEmailSender } from '../lambda/notify/outbox/outbox-email-sender.js';
+import type { ReportChannel } from '../lambda/notify/report-channel.js';
+import { SmtpEmailSender } from '../lambda/notify/smtp/smtp-email-sender.js';
+import { isLocale, type Locale } from '../lambda/report/i18n.js';
+import { CliError, type CliIo } from './cli-io.js';
+import { addWechatOptions, type WechatOptions } from './wechat-options.js';
+
+export interface ReportOptions extends WechatOptions {
+  appName?: string;
+  archive?: string;
+  outbox?: string;
+  smtpUrl?: string;
+  smtpHost?: string;
+  smtpPort?: string;
+  smtpUser?: string;
+  smtpRequireTls?: boolean;
+  to?: string;
+  from?: string;
+  lang?: string;
+  json?: boolean;
+}
+
+export const DEFAULT_ARCHIVE = join('wxa-data', 'archive');
+export const DEFAULT_OUTBOX = join('wxa-data', 'outbox');
+
+/** Options shared by `daily` and `monthly`. */
+export function addReportOptions(command: Command): Command {
+  return addWechatOptions(command)
+    .option('--app-name <name>', 'name shown in the report (default: the AppID)')
+    .option('--archive <dir|s3://bucket/prefix>', `where raw responses are kept (default: ./${DEFAULT_ARCHIVE})`)
+    .option(
+      '--outbox <dir>',
+      `write emails here as .eml/.html instead of sending (default when no SMTP: ./${DEFAULT_OUTBOX})`,
+    )
+    .option('--smtp-url <url>', 'smtp://user:pass@host:587 or smtps://…:465 (env SMTP_URL)')
+    .option('--smtp-host <host>', 'SMTP host, if not using --smtp-url (password from env SMTP_PASSWORD)')
+    .option('--smtp-port <port>', 'SMTP port (default 587)')
+    .option('--smtp-user <user>', 'SMTP user')
+    .option('--smtp-require-tls', 'refuse to send unless STARTTLS succeeds')
+    .option('--to <a,b>', 'recipients, comma-separated (env WXA_TO)')
+    .option('--from <address>', 'sender (env WXA_FROM; default: the SMTP user, else wxa-reporter@localhost)')
+    .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
+    .option('--json', 'print the report figures as one JSON object instead of a summary');
+}
+
+export function localeFrom(options: ReportOptions): Locale {
+  const lang = options.lang ?? 'zh-CN';
+  if (!isLocale(lang)) throw new CliError(`--lang must be zh-CN or en, not "${lang}"`);
+  return lang;
+}
+
+export function archiveFrom(options: ReportOptions, io: CliIo): Archive {
+  const location = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
+  if (!location.startsWith('s3://')) return new LocalArchive(location);
+  const { bucket, prefix } = parseS3Url(location);
+  const customEndpoint = io.env.AWS_ENDPOINT_URL_S3 ?? io.env.AWS_ENDPOINT_URL;
+  const s3 = new S3Client({
+    region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    followRegionRedirects: true,
+    // S3-compatible endpoints (moto, MinIO) rarely resolve bucket sub-domains.
+    forcePathStyle: customEndpoint !== undefined,
+  });
+  return new S3Archive(s3, bucket, prefix);
+}
+
+const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+$/;
+
+function recipients(value: string | undefined): string[] {
+  const list = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const address of list)
+    if (!EMAIL.test(address)) throw new CliError(`--to: "${address}" is not an email address`);
+  return list;
+}
+
+function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): EmailSender {
+  try {
+    return new SmtpEmailSender({
+      url: smtpUrl,
+      host: options.smtpHost,
+      port: options.smtpPort ? Number(options.smtpPort) : undefined,
+      user: options.smtpUser,
+      password: io.env.SMTP_PASSWORD,
+      requireTls: options.smtpRequireTls,
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message.replace(/\/\/[^@/]*@/, '//***@'));
+  }
+}
+
+function defaultFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): string {
+  const smtpUser = smtpUrl ? decodeURIComponent(new URL(smtpUrl).username) : options.smtpUser;
+  const from =
+    options.from ?? io.env.WXA_FROM ?? (smtpUser && EMAIL.test(smtpUser) ? smtpUser : 'wxa-reporter@localhost');
+  return from.includes('<') ? from : `wxa-reporter <${from}>`;
+}
+
+/** The email channel: SMTP when configured, else the local outbox. */
+export function emailChannelFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel {
+  const smtpUrl = options.smtpUrl ?? io.env.SMTP_URL;
+  const to = recipients(options.to ?? io.env.WXA_TO);
+  const useSmtp = Boolean(smtpUrl || options.smtpHost);
+  if (useSmtp && options.outbox) throw new CliError('give either SMTP settings or --outbox, not both');
+  if (useSmtp && to.length === 0) throw new CliError('--to is required when sending by SMTP');
+  const sender = useSmtp
+    ? smtpSenderFrom(options, io, smtpUrl)
+    : new OutboxEmailSender(options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
+  const from = defaultFrom(options, io, smtpUrl);
+  return new EmailChannel({ sender, from, to: to.length ? to : ['you@localhost'], locale });
+}

@@ -1,0 +1,47 @@
+import type { IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
+
+/** Where a raw body came from; kept beside it (S3 metadata, or a local sidecar outside `raw/`). */
+export interface Provenance {
+  readonly appid: string;
+  readonly api: string;
+  /** The request body sent to WeChat, e.g. `{"begin_date":"20261122","end_date":"20261122"}`. */
+  readonly request: Readonly<Record<string, string>>;
+  /** ISO 8601 instant the answer arrived. */
+  readonly fetchedAt: string;
+  readonly toolVersion: string;
+}
+
+/**
+ * The raw-response archive. Bodies go in and come out byte for byte; the same key always names
+ * the same period, so writing twice is harmless. It is also the pipeline's memory of past days.
+ */
+export interface Archive {
+  put(key: string, body: Buffer, provenance: Provenance): Promise<void>;
+  /** The stored body, or undefined when nothing is stored under the key. */
+  get(key: string): Promise<Buffer | undefined>;
+  /** A human-readable location for a key (`s3://bucket/key`, a file path). */
+  locate(key: string): string;
+}
+
+export class ArchiveError extends Error {
+  override name = 'ArchiveError';
+}
+
+// An AppID names a partition folder: refuse anything that could climb out of it.
+const SAFE_APPID = /^[A-Za-z0-9_-]{1,64}$/;
+
+function partitionAppid(appid: string): string {
+  if (!SAFE_APPID.test(appid)) throw new ArchiveError(`"${appid}" cannot be an archive partition: use the AppID (wx…)`);
+  return appid;
+}
+
+/**
+ * The archive layout, in one place, shared by every adapter so a local archive can be synced to S3
+ * as it is. Hive-style partitions let Athena (partition projection) query it directly.
+ */
+export const archiveKeys = {
+  dailyVisitTrend: (appid: string, date: IsoDate) =>
+    `raw/daily-visit-trend/appid=${partitionAppid(appid)}/dt=${date}/response.json`,
+  monthlyRetain: (appid: string, month: YearMonth) =>
+    `raw/monthly-retain/appid=${partitionAppid(appid)}/month=${month}/response.json`,
+};

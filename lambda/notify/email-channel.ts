@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { renderDailyEmail } from '../render/email/daily-email.js';
+import type { RenderedEmail } from '../render/email/rendered-email.js';
+import type { Locale } from '../report/i18n.js';
+import type { EmailSender } from './email-sender.js';
+import type { Delivery, ReportChannel, ReportMessage } from './report-channel.js';
+
+export interface EmailChannelOptions {
+  readonly sender: EmailSender;
+  readonly from: string;
+  readonly to: readonly string[];
+  /** @default 'zh-CN' */
+  readonly locale?: Locale;
+  /** @default 'email' */
+  readonly name?: string;
+}
+
+function render(message: ReportMessage, locale: Locale): { email: RenderedEmail; slug: string } {
+  const { report } = message;
+  return { email: renderDailyEmail(report, locale), slug: `daily-${report.appid}-${report.date}` };
+}
+
+/** Reports by email, through any EmailSender (SMTP, SES, the local outbox). */
+export class EmailChannel implements ReportChannel {
+  readonly name: string;
+
+  constructor(private readonly options: EmailChannelOptions) {
+    this.name = options.name ?? 'email';
+  }
+
+  async deliver(message: ReportMessage): Promise<Delivery> {
+    const { email, slug } = render(message, this.options.locale ?? 'zh-CN');
+    const domain = /@([^>\s]+)>?\s*$/.exec(this.options.from)?.[1] ?? 'wxa-reporter.local';
+    const sent = await this.options.sender.send({
+      ...email,
+      from: this.options.from,
+      to: this.options.to,
+      slug,
+      messageId: `<${slug}.${randomUUID()}@${domain}>`,
+    });
+    return { channel: this.name, detail: sent.detail };
+  }
+}

@@ -1,0 +1,26 @@
+/** One email, fully rendered, ready for any transport. */
+export interface OutgoingEmail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  readonly messageId: string;
+  /** A stable name for local copies, e.g. `daily-wx123-2026-11-22`. */
+  readonly slug: string;
+}
+
+export interface SentEmail {
+  readonly messageId: string;
+  /** Where it went: the SMTP answer, or the file written. */
+  readonly detail: string;
+}
+
+/** The email port: SMTP, SES and the local outbox implement it. */
+export interface EmailSender {
+  send(email: OutgoingEmail): Promise<SentEmail>;
+}
+
+export class EmailDeliveryError extends Error {
+  override name = 'EmailDeliveryError';
+}

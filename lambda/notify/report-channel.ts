@@ -1,0 +1,15 @@
+import type { DailyReport } from '../report/daily-report.js';
+
+/** A finished report on its way out. Monthly reports join this union when they land. */
+export type ReportMessage = { readonly kind: 'daily'; readonly report: DailyReport };
+
+export interface Delivery {
+  readonly channel: string;
+  readonly detail: string;
+}
+
+/** One way a report reaches people (an email list, a chat group): renders it, then sends it. */
+export interface ReportChannel {
+  readonly name: string;
+  deliver(message: ReportMessage): Promise<Delivery>;
+}

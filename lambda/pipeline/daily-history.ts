@@ -1,0 +1,99 @@
+import pLimit from 'p-limit';
+import type { Archive } from '../archive/archive.js';
+import { archiveKeys } from '../archive/archive.js';
+import type { IsoDate } from '../calendar/beijing-calendar.js';
+import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
+import type { Logger } from '../shared/logger.js';
+import type { DatacubeOutcome } from '../wechat/datacube-client.js';
+import { dailyVisitTrendEndpoint } from '../wechat/datacube-endpoints.js';
+import { provenanceOf } from './provenance.js';
+
+/** What the daily pipeline needs of WeChat: one day's visit trend. */
+export interface DailyVisitSource {
+  readonly appid: string;
+  getDailyVisitTrend(date: IsoDate): Promise<DatacubeOutcome<DailyVisitTrend>>;
+}
+
+const HISTORY_CONCURRENCY = 4;
+
+/** Reads an archived day; a body that no longer parses counts as missing (and is said so). */
+export async function readArchivedDay(
+  archive: Archive,
+  appid: string,
+  date: IsoDate,
+  logger: Logger,
+): Promise<DailyVisitTrend | undefined> {
+  const key = archiveKeys.dailyVisitTrend(appid, date);
+  const body = await archive.get(key);
+  if (!body) return undefined;
+  try {
+    return dailyVisitTrendEndpoint.parse(JSON.parse(body.toString('utf8')), date);
+  } catch (error) {
+    logger.warn('archived day is unreadable, treating it as missing', {
+      location: archive.locate(key),
+      error: (error as Error).message,
+    });
+    return undefined;
+  }
+}
+
+/** Fetches one day and archives its raw body at once. Returns the day, or undefined if not yet available. */
+export async function fetchAndArchiveDay(
+  source: DailyVisitSource,
+  archive: Archive,
+  date: IsoDate,
+  toolVersion: string,
+): Promise<{ day: DailyVisitTrend; location: string } | { notYetAvailable: string }> {
+  const outcome = await source.getDailyVisitTrend(date);
+  if (outcome.status === 'not-yet-available') return { notYetAvailable: outcome.reason };
+  const key = archiveKeys.dailyVisitTrend(source.appid, date);
+  await archive.put(key, outcome.raw, provenanceOf(source.appid, outcome, toolVersion));
+  return { day: outcome.value, location: archive.locate(key) };
+}
+
+/**
+ * The history a report needs: every date from the archive; the dates in `fetchIfMissing` are fetched
+ * (and archived) when the archive lacks them. A failed fetch leaves that day out, with a warning: a
+ * comparison day must not stop the report.
+ */
+export async function loadDailyHistory(input: {
+  readonly source: DailyVisitSource;
+  readonly archive: Archive;
+  readonly dates: readonly IsoDate[];
+  readonly fetchIfMissing: ReadonlySet<IsoDate>;
+  readonly toolVersion: string;
+  readonly logger: Logger;
+}): Promise<{ history: Map<IsoDate, DailyVisitTrend>; fetched: string[] }> {
+  const { source, archive, logger } = input;
+  const history = new Map<IsoDate, DailyVisitTrend>();
+  const fetched: string[] = [];
+  // A backfill of a year must not hit WeChat's per-minute limit (45011) or open hundreds of sockets.
+  const limit = pLimit(HISTORY_CONCURRENCY);
+  await Promise.all(
+    input.dates.map((date) =>
+      limit(async () => {
+        const archived = await readArchivedDay(archive, source.appid, date, logger);
+        if (archived) {
+          history.set(date, archived);
+          return;
+        }
+        if (!input.fetchIfMissing.has(date)) return;
+        try {
+          const result = await fetchAndArchiveDay(source, archive, date, input.toolVersion);
+          if ('day' in result) {
+            history.set(date, result.day);
+            fetched.push(result.location);
+          } else {
+            logger.warn('comparison day not available from WeChat', { date, reason: result.notYetAvailable });
+          }
+        } catch (error) {
+          logger.warn('comparison day could not be fetched; the report shows n/a for it', {
+            date,
+            error: (error as Error).message,
+          });
+        }
+      }),
+    ),
+  );
+  return { history, fetched: fetched.sort() };
+}

@@ -1,0 +1,14 @@
+/**
+ * Relative change as a fraction (0.1 = +10 %). `null` when it cannot be computed honestly: either
+ * side missing, or a zero base (growth from nothing is not a percentage).
+ */
+export function relativeChange(current: number | undefined, previous: number | undefined): number | null {
+  if (current === undefined || previous === undefined || previous === 0) return null;
+  return (current - previous) / previous;
+}
+
+/** A ratio `part / whole`, `null` when the whole is missing or zero. */
+export function ratio(part: number | undefined, whole: number | undefined): number | null {
+  if (part === undefined || whole === undefined || whole === 0) return null;
+  return part / whole;
+}
