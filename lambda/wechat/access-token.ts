@@ -13,6 +13,8 @@ export interface IssuedToken {
 /** Where tokens come from: WeChat's stable_token or legacy token endpoint, or the user's own service. */
 export interface AccessTokenSource {
   readonly appid: string;
+  /** Tokens are cached under this key: the AppID plus where the token came from. */
+  readonly cacheKey: string;
   issue(options: { forceRefresh: boolean }): Promise<IssuedToken>;
 }
 
@@ -38,7 +40,7 @@ export class AccessTokenCache {
 
   /** A valid token, from the cache or freshly issued. */
   async get(source: AccessTokenSource, options: { forceRefresh?: boolean } = {}): Promise<string> {
-    const cached = this.tokens.get(source.appid);
+    const cached = this.tokens.get(source.cacheKey);
     if (!options.forceRefresh && cached && cached.expiresAt > this.clock().getTime()) return cached.value;
     const pending = this.inflight.get(source.appid);
     if (pending) return pending;
@@ -53,15 +55,15 @@ export class AccessTokenCache {
    * Drops the cached token only if it is still the one that failed: another request may already
    * have replaced it, and that newer token must not be thrown away (compare-and-swap).
    */
-  invalidate(appid: string, rejected: string): void {
-    if (this.tokens.get(appid)?.value === rejected) this.tokens.delete(appid);
+  invalidate(source: AccessTokenSource, rejected: string): void {
+    if (this.tokens.get(source.cacheKey)?.value === rejected) this.tokens.delete(source.cacheKey);
   }
 
   private async issue(source: AccessTokenSource, forceRefresh: boolean): Promise<string> {
     const issued = await source.issue({ forceRefresh });
     const lifetime = issued.expiresInSeconds ?? UNKNOWN_LIFETIME_SECONDS + EARLY_EXPIRY_SECONDS;
     const usable = Math.max(0, lifetime - EARLY_EXPIRY_SECONDS);
-    this.tokens.set(source.appid, { value: issued.accessToken, expiresAt: this.clock().getTime() + usable * 1000 });
+    this.tokens.set(source.cacheKey, { value: issued.accessToken, expiresAt: this.clock().getTime() + usable * 1000 });
     return issued.accessToken;
   }
 }
@@ -101,6 +103,7 @@ export function stableTokenSource(credentials: WechatCredentials, options: Endpo
   const api = 'stable_token';
   return {
     appid: credentials.appid,
+    cacheKey: `${options.apiBase}#${credentials.appid}`,
     issue: ({ forceRefresh }) =>
       withRetries(
         async () => {
@@ -128,6 +131,7 @@ export function legacyTokenSource(credentials: WechatCredentials, options: Endpo
   const api = 'token';
   return {
     appid: credentials.appid,
+    cacheKey: `${options.apiBase}#${credentials.appid}`,
     issue: () =>
       withRetries(
         async () => {
@@ -164,6 +168,7 @@ export function externalTokenSource(
   if (typeof provider === 'function') {
     return {
       appid,
+      cacheKey: `function#${appid}`,
       issue: async ({ forceRefresh }) => {
         const result = await provider({ appid, forceRefresh });
         return typeof result === 'string' ? { accessToken: result } : result;
@@ -173,6 +178,7 @@ export function externalTokenSource(
   const api = 'token service';
   return {
     appid,
+    cacheKey: `${provider}#${appid}`,
     issue: ({ forceRefresh }) =>
       withRetries(
         async () => {

@@ -128,7 +128,7 @@ export class DatacubeClient {
           errcode: error.errcode,
           forceRefresh: force,
         });
-        tokenCache.invalidate(tokenSource.appid, token);
+        tokenCache.invalidate(tokenSource, token);
         token = await tokenCache.get(tokenSource, { forceRefresh: force });
         this.scrubber.add(token);
       }

@@ -255,13 +255,17 @@ describe('access tokens', () => {
 
   it('drops a rejected token only if it is still the cached one', async () => {
     const cache = new AccessTokenCache(fixedClock);
-    const source = { appid: 'wx1', issue: async () => ({ accessToken: `token-${++issued}`, expiresInSeconds: 7200 }) };
+    const source = {
+      appid: 'wx1',
+      cacheKey: 'wx1',
+      issue: async () => ({ accessToken: `token-${++issued}`, expiresInSeconds: 7200 }),
+    };
     let issued = 0;
     const first = await cache.get(source);
-    cache.invalidate('wx1', first);
+    cache.invalidate(source, first);
     const second = await cache.get(source);
 
-    cache.invalidate('wx1', first);
+    cache.invalidate(source, first);
 
     expect(await cache.get(source)).toBe(second);
     expect(issued).toBe(2);

@@ -1,0 +1,253 @@
+import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { simpleParser } from 'mailparser';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { archiveKeys } from '../../../lambda/archive/archive.js';
+import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
+import { DAILY_METRICS } from '../../../lambda/domain/daily-visit-trend.js';
+import { simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { type MotoServer, startMoto } from '../../support/moto.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { createBucket, s3ClientFor } from '../../support/s3.js';
+import { APP, startSimulator } from '../../support/simulator.js';
+import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+let sim: WechatSimulator;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  sim.reset();
+  dir = await tempDir();
+});
+afterEach(() => dir.remove());
+
+const env = () => ({ WECHAT_APPID: APP.appid, WECHAT_APPSECRET: APP.secret, WECHAT_API_BASE: sim.url });
+const daily = (args: string[] = []) =>
+  runCliInProcess(['daily', '--archive', join(dir.path, 'archive'), '--outbox', join(dir.path, 'outbox'), ...args], {
+    env: env(),
+    cwd: dir.path,
+  });
+
+describe('wxa-report daily', () => {
+  it('defaults to yesterday in Beijing and prints a summary with the archive and email paths', async () => {
+    const { code, stdout, stderr } = await daily(['--app-name', '喵喵商城']);
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Daily report for 喵喵商城 on 2026-11-22');
+    expect(stdout).toContain(join(dir.path, 'archive', archiveKeys.dailyVisitTrend(APP.appid, '2026-11-22')));
+    expect(stdout).toContain(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
+  });
+
+  it('prints --json figures right to the last digit', async () => {
+    const { code, stdout } = await daily(['--date', '2026-11-22', '--json']);
+
+    const d = simulatedDailyVisitTrend(APP.appid, '2026-11-22');
+    const d1 = simulatedDailyVisitTrend(APP.appid, '2026-11-21');
+    const d7 = simulatedDailyVisitTrend(APP.appid, '2026-11-15');
+    const json = JSON.parse(stdout);
+    expect(code).toBe(0);
+    expect(json.appid).toBe(APP.appid);
+    expect(json.date).toBe('2026-11-22');
+    for (const metric of DAILY_METRICS) {
+      expect(json.metrics[metric]).toEqual({
+        value: d[metric],
+        previousDay: d1[metric],
+        dayOverDay: (d[metric] - d1[metric]) / d1[metric],
+        previousWeek: d7[metric],
+        weekOverWeek: (d[metric] - d7[metric]) / d7[metric],
+      });
+    }
+  });
+
+  it('writes an .eml whose subject and both parts carry the figures', async () => {
+    await daily([
+      '--date',
+      '2026-11-22',
+      '--app-name',
+      'Daily Brew',
+      '--lang',
+      'en',
+      '--to',
+      'a@example.com,b@example.com',
+    ]);
+
+    const eml = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
+    const mail = await simpleParser(eml);
+    const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv.toLocaleString('en-US');
+    expect(mail.subject).toMatch(
+      new RegExp(`^Daily Brew · 2026-11-22: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
+    );
+    expect(mail.text).toContain(`Visitors: ${visitors}`);
+    expect(mail.html).toContain(visitors);
+    expect(mail.messageId).toMatch(/^<daily-wx5f1d0c3a9e7b2d41-2026-11-22\.[0-9a-f-]+@localhost>$/);
+    expect((mail.to as { text: string }).text).toBe('a@example.com, b@example.com');
+    expect(await readdir(join(dir.path, 'outbox'))).toEqual([
+      `daily-${APP.appid}-2026-11-22.eml`,
+      `daily-${APP.appid}-2026-11-22.html`,
+    ]);
+  });
+
+  it('reads D-1 and D-7 from the archive when they are there: one datacube call', async () => {
+    await runCliInProcess(
+      ['backfill', '--from', '2026-11-08', '--to', '2026-11-21', '--archive', join(dir.path, 'archive')],
+      {
+        env: env(),
+      },
+    );
+    sim.reset();
+
+    const { code } = await daily(['--date', '2026-11-22']);
+
+    expect(code).toBe(0);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(1);
+    const html = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.html`), 'utf8');
+    expect((html.match(/bgcolor="#4c8bf5"/g) ?? []).length).toBe(14);
+  });
+
+  it('exits 75 and archives nothing when the day is not yet available', async () => {
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'not-ready' } });
+
+    const { code, stderr } = await daily(['--date', '2026-11-22']);
+
+    expect(code).toBe(75);
+    expect(stderr).toMatch(/^wxa-report: WeChat has not published 2026-11-22 yet .* nothing was archived or sent/);
+    await expect(readdir(join(dir.path, 'archive'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('needs --to when sending by SMTP', async () => {
+    const { code, stderr } = await runCliInProcess(['daily', '--smtp-url', 'smtp://127.0.0.1:1'], { env: env() });
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--to is required when sending by SMTP/);
+  });
+
+  it.each([
+    [['--lang', 'fr'], /--lang must be zh-CN or en/],
+    [['--to', 'not-an-address'], /--to: "not-an-address" is not an email address/],
+    [['--date', '2026-11-31'], /--date "2026-11-31" is not a real calendar date/],
+    [['--smtp-url', 'smtp://127.0.0.1:1'], /either SMTP settings or --outbox/],
+    [['--archive', 's3://Bad_Bucket'], /is not an S3 location/],
+  ])('refuses bad options %j with one clear line', async (args, message) => {
+    const { code, stderr } = await daily(args);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  describe('with real peers: SMTP and S3', () => {
+    let smtp: SmtpReceiver;
+    let moto: MotoServer;
+    beforeAll(async () => {
+      [smtp, moto] = await Promise.all([startSmtpReceiver(), startMoto()]);
+    });
+    afterAll(async () => {
+      await Promise.all([smtp.close(), moto.stop()]);
+    });
+
+    it('sends by SMTP with --smtp-url, --to and --from', async () => {
+      const { code } = await runCliInProcess(
+        [
+          'daily',
+          '--date',
+          '2026-11-22',
+          '--archive',
+          join(dir.path, 'a'),
+          '--smtp-url',
+          smtp.url,
+          '--to',
+          'ops@example.com',
+          '--from',
+          'Reports <r@example.com>',
+        ],
+        { env: env() },
+      );
+
+      const mail = await smtp.nextMessage();
+      expect(code).toBe(0);
+      expect(mail.envelope).toEqual({ from: 'r@example.com', to: ['ops@example.com'] });
+      expect(mail.parsed.subject).toContain('访问人数');
+    });
+
+    it('archives to s3:// as a separate process, with the endpoint from the AWS environment', async () => {
+      const s3 = s3ClientFor(moto.endpoint);
+      const bucket = await createBucket(s3);
+
+      await promisify(execFile)(
+        process.execPath,
+        [
+          'dist/wxa-report.mjs',
+          'daily',
+          '--date',
+          '2026-11-22',
+          '--archive',
+          `s3://${bucket}/wxa`,
+          '--outbox',
+          join(dir.path, 'o'),
+          '--api-base',
+          sim.url,
+        ],
+        {
+          env: {
+            ...process.env,
+            WECHAT_APPID: APP.appid,
+            WECHAT_APPSECRET: APP.secret,
+            AWS_ENDPOINT_URL: moto.endpoint,
+            AWS_ACCESS_KEY_ID: 'testing',
+            AWS_SECRET_ACCESS_KEY: 'testing',
+            AWS_REGION: 'us-east-1',
+          },
+        },
+      );
+
+      const stored = await new S3Archive(s3, bucket, 'wxa').get(archiveKeys.dailyVisitTrend(APP.appid, '2026-11-22'));
+      expect(stored?.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-22')] }));
+      s3.destroy();
+    });
+  });
+});
+
+describe('wxa-report backfill', () => {
+  it('archives only the days that are missing', async () => {
+    const archive = join(dir.path, 'archive');
+    await runCliInProcess(['backfill', '--from', '2026-11-20', '--to', '2026-11-21', '--archive', archive], {
+      env: env(),
+    });
+    sim.reset();
+
+    const { stdout } = await runCliInProcess(
+      ['backfill', '--from', '2026-11-18', '--to', '2026-11-21', '--archive', archive],
+      {
+        env: env(),
+      },
+    );
+
+    expect(stdout).toBe('Archived 2 missing day(s) of 4 from 2026-11-18 to 2026-11-21\n');
+    expect(sim.callCount('getDailyVisitTrend')).toBe(2);
+  });
+});
+
+describe('wxa-report demo (npm start)', () => {
+  it('runs offline into ./wxa-data, and a second run is as clean as the first', async () => {
+    const first = await runCliInProcess(['demo'], { cwd: dir.path });
+    const second = await runCliInProcess(['demo'], { cwd: dir.path });
+
+    for (const run of [first, second]) {
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Daily report for 喵喵商城 on 2026-11-22');
+      expect(run.stdout).toContain(`wxa-data/outbox/daily-${APP.appid}-2026-11-22.html`);
+    }
+    expect(first.stdout).toContain('Backfilled 13 earlier day(s)');
+    expect(second.stdout).toContain('Trend days read from the archive');
+    expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(2);
+  });
+});

@@ -1,0 +1,25 @@
+import { runCli } from '../../cli/run-cli.js';
+import { fixedClock } from './simulator.js';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in this process with a fixed clock and the given environment and working folder. */
+export async function runCliInProcess(
+  args: readonly string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string; clock?: () => Date } = {},
+): Promise<CliRun> {
+  const out: Buffer[] = [];
+  let err = '';
+  const code = await runCli(args, {
+    stdout: { write: (c: string | Uint8Array) => out.push(Buffer.from(c)) },
+    stderr: { write: (c: string) => (err += c) },
+    env: options.env ?? {},
+    clock: options.clock ?? fixedClock,
+    cwd: options.cwd ?? process.cwd(),
+  });
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: err };
+}
