@@ -7,6 +7,7 @@ import { backfillCommand } from './commands/backfill.js';
 import { dailyCommand } from './commands/daily.js';
 import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
+import { monthlyCommand } from './commands/monthly.js';
 import { simulateCommand } from './commands/simulate.js';
 
 export const VERSION = '0.1.0';
@@ -32,6 +33,7 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
     })
     .showHelpAfterError('(add --help for usage)');
   program.addCommand(dailyCommand(io, setExit));
+  program.addCommand(monthlyCommand(io, setExit));
   program.addCommand(backfillCommand(io, setExit));
   program.addCommand(demoCommand(io, setExit));
   program.addCommand(fetchCommand(io, setExit));

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { renderDailyEmail } from '../render/email/daily-email.js';
+import { renderMonthlyEmail } from '../render/email/monthly-email.js';
 import type { RenderedEmail } from '../render/email/rendered-email.js';
 import type { Locale } from '../report/i18n.js';
 import type { EmailSender } from './email-sender.js';
@@ -16,6 +17,10 @@ export interface EmailChannelOptions {
 }
 
 function render(message: ReportMessage, locale: Locale): { email: RenderedEmail; slug: string } {
+  if (message.kind === 'monthly') {
+    const { report } = message;
+    return { email: renderMonthlyEmail(report, locale), slug: `monthly-${report.appid}-${report.month}` };
+  }
   const { report } = message;
   return { email: renderDailyEmail(report, locale), slug: `daily-${report.appid}-${report.date}` };
 }

@@ -1,7 +1,10 @@
 import type { DailyReport } from '../report/daily-report.js';
+import type { MonthlyReport } from '../report/monthly-report.js';
 
-/** A finished report on its way out. Monthly reports join this union when they land. */
-export type ReportMessage = { readonly kind: 'daily'; readonly report: DailyReport };
+/** A finished report on its way out. */
+export type ReportMessage =
+  | { readonly kind: 'daily'; readonly report: DailyReport }
+  | { readonly kind: 'monthly'; readonly report: MonthlyReport };
 
 export interface Delivery {
   readonly channel: string;

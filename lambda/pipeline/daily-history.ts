@@ -6,7 +6,7 @@ import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { Logger } from '../shared/logger.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
 import { dailyVisitTrendEndpoint } from '../wechat/datacube-endpoints.js';
-import { provenanceOf } from './provenance.js';
+import { fetchAndArchive, readArchived } from './archived-datacube.js';
 
 /** What the daily pipeline needs of WeChat: one day's visit trend. */
 export interface DailyVisitSource {
@@ -16,39 +16,26 @@ export interface DailyVisitSource {
 
 const HISTORY_CONCURRENCY = 4;
 
-/** Reads an archived day; a body that no longer parses counts as missing (and is said so). */
-export async function readArchivedDay(
+/** Reads an archived day; undefined when missing or unreadable. */
+export function readArchivedDay(
   archive: Archive,
   appid: string,
   date: IsoDate,
   logger: Logger,
 ): Promise<DailyVisitTrend | undefined> {
-  const key = archiveKeys.dailyVisitTrend(appid, date);
-  const body = await archive.get(key);
-  if (!body) return undefined;
-  try {
-    return dailyVisitTrendEndpoint.parse(JSON.parse(body.toString('utf8')), date);
-  } catch (error) {
-    logger.warn('archived day is unreadable, treating it as missing', {
-      location: archive.locate(key),
-      error: (error as Error).message,
-    });
-    return undefined;
-  }
+  return readArchived(archive, archiveKeys.dailyVisitTrend(appid, date), dailyVisitTrendEndpoint, date, logger);
 }
 
-/** Fetches one day and archives its raw body at once. Returns the day, or undefined if not yet available. */
+/** Fetches one day and archives its raw body at once. */
 export async function fetchAndArchiveDay(
   source: DailyVisitSource,
   archive: Archive,
   date: IsoDate,
   toolVersion: string,
 ): Promise<{ day: DailyVisitTrend; location: string } | { notYetAvailable: string }> {
-  const outcome = await source.getDailyVisitTrend(date);
-  if (outcome.status === 'not-yet-available') return { notYetAvailable: outcome.reason };
   const key = archiveKeys.dailyVisitTrend(source.appid, date);
-  await archive.put(key, outcome.raw, provenanceOf(source.appid, outcome, toolVersion));
-  return { day: outcome.value, location: archive.locate(key) };
+  const result = await fetchAndArchive(() => source.getDailyVisitTrend(date), archive, key, source.appid, toolVersion);
+  return 'value' in result ? { day: result.value, location: result.location } : result;
 }
 
 /**

@@ -59,3 +59,13 @@ export function formatChangeWithArrow(change: number | null, notAvailable: strin
 export function formatRate(rate: number | null, notAvailable: string): string {
   return rate === null ? notAvailable : `${(rate * 100).toFixed(1)}%`;
 }
+
+/** Difference of two rates in percentage points with an arrow: 0.12 vs 0.10 → "▲ +2.0". */
+export function formatPointChange(current: number | null, previous: number | null): string | null {
+  if (current === null || previous === null) return null;
+  const diff = current - previous;
+  const d = direction(diff);
+  return d === 'flat'
+    ? `${ARROWS.flat} 0.0`
+    : `${ARROWS[d]} ${d === 'up' ? '+' : '-'}${Math.abs(diff * 100).toFixed(1)}`;
+}

@@ -20,10 +20,38 @@ export interface Messages {
   readonly noData: string;
   readonly footer: string;
   readonly weekdays: readonly string[];
+  readonly monthly: MonthlyMessages;
   dailySubject(appName: string, date: string, visitors: string, change: string): string;
   longDate(date: string): string;
   dateWithWeekday(date: string, weekday: number): string;
   shortDate(date: string): string;
+}
+
+export interface MonthlyMessages {
+  readonly title: string;
+  readonly newUsers: string;
+  readonly activeUsers: string;
+  readonly monthOverMonth: string;
+  readonly previousMonth: string;
+  readonly cohortTitle: (cohortMonth: string, nextMonth: string) => string;
+  readonly newUserRetention: string;
+  readonly activeUserRetention: string;
+  readonly retained: (retained: string, of: string) => string;
+  readonly versusPreviousCohort: (cohortMonth: string) => string;
+  readonly points: (change: string) => string;
+  readonly missing: Readonly<Record<'not-published' | 'no-users' | 'no-data', string>>;
+  readonly dailyTitle: string;
+  readonly averageDailyVisitors: string;
+  readonly totalNewUsers: string;
+  readonly bestDay: string;
+  readonly worstDay: string;
+  readonly coverage: (days: number, of: number) => string;
+  readonly noDailyData: string;
+  readonly historyNew: string;
+  readonly historyActive: string;
+  readonly footer: string;
+  monthName(month: string): string;
+  subject(appName: string, month: string, active: string, change: string, retention: string): string;
 }
 
 const ZH_WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
@@ -53,6 +81,38 @@ const zhCN: Messages = {
   footer: '数据来源:微信小程序数据分析接口(datacube),按北京时间统计。原始数据已归档。',
   weekdays: ZH_WEEKDAYS,
   dailySubject: (app, date, visitors, change) => `【${app}】${date} 访问人数 ${visitors}(日环比 ${change})`,
+  monthly: {
+    title: '小程序月报',
+    newUsers: '新增用户',
+    activeUsers: '活跃用户',
+    monthOverMonth: '月环比',
+    previousMonth: '上月',
+    cohortTitle: (cohort, next) => `${cohort}用户在${next}的留存`,
+    newUserRetention: '新用户次月留存率',
+    activeUserRetention: '活跃用户次月留存率',
+    retained: (retained, of) => `${of} 人中 ${retained} 人次月回访`,
+    versusPreviousCohort: (cohort) => `对比${cohort}`,
+    points: (change) => `${change} 个百分点`,
+    missing: {
+      'not-published': '微信尚未发布该月的次月留存数据',
+      'no-users': '该月没有用户,无法计算留存率',
+      'no-data': '没有该月的数据',
+    },
+    dailyTitle: '本月每日数据',
+    averageDailyVisitors: '日均访问人数',
+    totalNewUsers: '新用户数(按日累计)',
+    bestDay: '访问人数最高',
+    worstDay: '访问人数最低',
+    coverage: (days, of) => `基于已归档的 ${days}/${of} 天`,
+    noDailyData: '归档中没有本月的每日数据',
+    historyNew: '近 6 个月新增用户',
+    historyActive: '近 6 个月活跃用户',
+    footer:
+      '数据来源:微信小程序数据分析接口 getMonthlyRetain 与 getDailyVisitTrend,按北京时间的自然月统计。原始数据已归档。',
+    monthName: (m) => `${Number(m.slice(0, 4))}年${Number(m.slice(5, 7))}月`,
+    subject: (app, month, active, change, retention) =>
+      `【${app}】${month}月报:活跃用户 ${active}(月环比 ${change}),新用户次月留存 ${retention}`,
+  },
   longDate: (date) => zhLongDate(date),
   shortDate: (date) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`,
   dateWithWeekday: (date, wd) => `${zhLongDate(date)}(${ZH_WEEKDAYS[wd]})`,
@@ -80,6 +140,39 @@ const en: Messages = {
   footer: 'Source: WeChat Mini Program analytics (datacube API), days in Beijing time. Raw data archived.',
   weekdays: EN_WEEKDAYS,
   dailySubject: (app, date, visitors, change) => `${app} · ${date}: ${visitors} visitors (${change} day over day)`,
+  monthly: {
+    title: 'Mini Program monthly report',
+    newUsers: 'New users',
+    activeUsers: 'Active users',
+    monthOverMonth: 'Month over month',
+    previousMonth: 'Previous month',
+    cohortTitle: (cohort, next) => `Users of ${cohort} who came back in ${next}`,
+    newUserRetention: 'New-user retention',
+    activeUserRetention: 'Active-user retention',
+    retained: (retained, of) => `${retained} of ${of} came back the month after`,
+    versusPreviousCohort: (cohort) => `vs ${cohort}`,
+    points: (change) => `${change} pp`,
+    missing: {
+      'not-published': 'WeChat has not published next-month retention for this month yet',
+      'no-users': 'no users that month, so there is no rate',
+      'no-data': 'no data for that month',
+    },
+    dailyTitle: 'The month day by day',
+    averageDailyVisitors: 'Average daily visitors',
+    totalNewUsers: 'New users (sum of days)',
+    bestDay: 'Best day',
+    worstDay: 'Weakest day',
+    coverage: (days, of) => `from ${days} of ${of} archived days`,
+    noDailyData: 'the archive has no daily data for this month',
+    historyNew: 'New users, last 6 months',
+    historyActive: 'Active users, last 6 months',
+    footer:
+      'Source: WeChat Mini Program analytics (getMonthlyRetain, getDailyVisitTrend), natural months in Beijing time. Raw data archived.',
+    monthName: (m) =>
+      new Date(`${m}-01T00:00:00Z`).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+    subject: (app, month, active, change, retention) =>
+      `${app} · ${month}: ${active} active users (${change} month over month), new-user retention ${retention}`,
+  },
   longDate: (date) => date,
   shortDate: (date) => date.slice(5),
   dateWithWeekday: (date, wd) => `${date} (${EN_WEEKDAYS[wd]})`,

@@ -1,0 +1,57 @@
+import { Command } from 'commander';
+import { lastCompleteMonth, parseYearMonth } from '../../lambda/calendar/beijing-calendar.js';
+import { type MonthlyReportResult, runMonthlyReport } from '../../lambda/pipeline/run-monthly-report.js';
+import { formatChangeWithArrow, formatCount, formatRate } from '../../lambda/report/format.js';
+import { monthlyReportJson } from '../../lambda/report/monthly-report.js';
+import type { Logger } from '../../lambda/shared/logger.js';
+import { TOOL_VERSION } from '../../lambda/shared/version.js';
+import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
+import { addReportOptions, archiveFrom, emailChannelFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { clientFromOptions } from '../wechat-options.js';
+
+export async function runMonthlyFromOptions(
+  options: ReportOptions & { month?: string },
+  io: CliIo,
+  logger?: Logger,
+): Promise<MonthlyReportResult> {
+  const month = options.month ? parseYearMonth(options.month, '--month') : lastCompleteMonth(io.clock());
+  const locale = localeFrom(options);
+  const source = clientFromOptions(options, io, logger);
+  const archive = archiveFrom(options, io);
+  const channel = emailChannelFrom(options, io, locale);
+  return runMonthlyReport(
+    { source, archive, channels: [channel], toolVersion: TOOL_VERSION, logger },
+    { month, appName: options.appName },
+  );
+}
+
+export function describeMonthly(result: Extract<MonthlyReportResult, { status: 'sent' }>): string {
+  const { report } = result;
+  const count = (v: number | null) => (v === null ? 'n/a' : formatCount(v));
+  return [
+    `Monthly report for ${report.appName}, ${report.month}`,
+    `  Active users  ${count(report.activeUsers.value)}  ${formatChangeWithArrow(report.activeUsers.change, 'n/a')} month over month`,
+    `  New users     ${count(report.newUsers.value)}  ${formatChangeWithArrow(report.newUsers.change, 'n/a')} month over month`,
+    `  Cohort ${report.cohort.month}: new-user retention ${formatRate(report.cohort.newUserRetention, 'n/a')}, active-user retention ${formatRate(report.cohort.activeUserRetention, 'n/a')}`,
+    ...result.archived.map((location, i) => `  ${i === 0 ? 'Archived' : 'Also archived'}  ${location}`),
+    ...result.deliveries.map((d) => `  Sent (${d.channel})  ${d.detail}`),
+  ].join('\n');
+}
+
+export function monthlyCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return addReportOptions(
+    new Command('monthly')
+      .description('fetch a month (and the month before), archive them, and send the retention report')
+      .option('--month <YYYY-MM>', 'the report month (default: the last complete month in Asia/Shanghai)'),
+  ).action(async (options: ReportOptions & { month?: string }) => {
+    const result = await runMonthlyFromOptions(options, io);
+    if (result.status === 'not-yet-available') {
+      throw new CliError(
+        `WeChat has not published ${result.month} yet (${result.reason}); nothing was archived or sent, try again later`,
+        EXIT_NOT_YET_AVAILABLE,
+      );
+    }
+    io.stdout.write(`${options.json ? JSON.stringify(monthlyReportJson(result.report)) : describeMonthly(result)}\n`);
+    setExit(EXIT_OK);
+  });
+}

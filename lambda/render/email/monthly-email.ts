@@ -1,0 +1,194 @@
+import { addMonths } from '../../calendar/beijing-calendar.js';
+import { direction, formatChangeWithArrow, formatCount, formatPointChange, formatRate } from '../../report/format.js';
+import { type Locale, messages } from '../../report/i18n.js';
+import type { MissingReason, MonthlyReport, MonthOverMonth } from '../../report/monthly-report.js';
+import { barChart, changeCell, emailLayout, escapeHtml, PALETTE, sectionTitle } from './html.js';
+import type { RenderedEmail } from './rendered-email.js';
+
+interface RetentionLine {
+  readonly label: string;
+  readonly rate: string;
+  readonly detail: string;
+  readonly comparison: string | null;
+  readonly comparisonDirection: ReturnType<typeof direction> | null;
+}
+
+/** The monthly retention report as subject, HTML and text. A pure function of the report. */
+export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): RenderedEmail {
+  const t = messages(locale);
+  const tm = t.monthly;
+  const na = t.notAvailable;
+  const monthName = tm.monthName(report.month);
+  const { cohort } = report;
+  const missingText = (reason: MissingReason | undefined) => (reason ? tm.missing[reason] : na);
+
+  const subject = tm.subject(
+    report.appName,
+    monthName,
+    report.activeUsers.value === null ? na : formatCount(report.activeUsers.value),
+    formatChangeWithArrow(report.activeUsers.change, na),
+    cohort.newUserRetention === null ? na : formatRate(cohort.newUserRetention, na),
+  );
+
+  const totals = [
+    { label: tm.activeUsers, figures: report.activeUsers },
+    { label: tm.newUsers, figures: report.newUsers },
+  ];
+  const retentionLines: RetentionLine[] = [
+    {
+      label: tm.newUserRetention,
+      rate:
+        cohort.newUserRetention === null
+          ? missingText(cohort.newUserRetentionMissing)
+          : formatRate(cohort.newUserRetention, na),
+      detail:
+        cohort.newUserRetention === null
+          ? ''
+          : tm.retained(formatCount(cohort.newUsersRetained ?? 0), formatCount(cohort.newUsers ?? 0)),
+      comparison: formatPointChange(cohort.newUserRetention, cohort.previousNewUserRetention),
+      comparisonDirection:
+        cohort.newUserRetention === null || cohort.previousNewUserRetention === null
+          ? null
+          : direction(cohort.newUserRetention - cohort.previousNewUserRetention),
+    },
+    {
+      label: tm.activeUserRetention,
+      rate:
+        cohort.activeUserRetention === null
+          ? missingText(cohort.activeUserRetentionMissing)
+          : formatRate(cohort.activeUserRetention, na),
+      detail:
+        cohort.activeUserRetention === null
+          ? ''
+          : tm.retained(formatCount(cohort.activeUsersRetained ?? 0), formatCount(cohort.activeUsers ?? 0)),
+      comparison: formatPointChange(cohort.activeUserRetention, cohort.previousActiveUserRetention),
+      comparisonDirection:
+        cohort.activeUserRetention === null || cohort.previousActiveUserRetention === null
+          ? null
+          : direction(cohort.activeUserRetention - cohort.previousActiveUserRetention),
+    },
+  ];
+  const previousCohortName = tm.monthName(addMonths(cohort.month, -1));
+  const cohortHeading = tm.cohortTitle(tm.monthName(cohort.month), monthName);
+  const comparisonText = (line: RetentionLine) =>
+    line.comparison === null ? '' : `${tm.versusPreviousCohort(previousCohortName)} ${tm.points(line.comparison)}`;
+  const daily = report.daily;
+  const dailyLines = daily
+    ? [
+        [tm.averageDailyVisitors, formatCount(Math.round(daily.averageDailyVisitors))],
+        [tm.totalNewUsers, formatCount(daily.totalNewUsers)],
+        [tm.bestDay, `${t.shortDate(daily.bestDay.date)} · ${formatCount(daily.bestDay.visitors)}`],
+        [tm.worstDay, `${t.shortDate(daily.worstDay.date)} · ${formatCount(daily.worstDay.visitors)}`],
+      ]
+    : [];
+  const dailyNote = daily ? tm.coverage(daily.daysWithData, daily.daysInMonth) : tm.noDailyData;
+
+  const html = emailLayout({
+    lang: locale,
+    title: subject,
+    preheader: subject,
+    heading: `${report.appName} · ${tm.title}`,
+    subheading: monthName,
+    body: [
+      totalsTable(totals, tm.previousMonth, tm.monthOverMonth, t.metric, t.value, na),
+      sectionTitle(cohortHeading),
+      retentionTable(retentionLines, comparisonText),
+      sectionTitle(tm.dailyTitle),
+      keyValueTable(dailyLines, dailyNote),
+      sectionTitle(tm.historyActive),
+      barChart(report.history.map((h) => monthBar(h.month, h.activeUsers, tm.monthName, t.noData))),
+      sectionTitle(tm.historyNew),
+      barChart(report.history.map((h) => monthBar(h.month, h.newUsers, tm.monthName, t.noData))),
+    ].join('\n'),
+    footer: tm.footer,
+  });
+
+  const countOrNa = (v: number | null) => (v === null ? na : formatCount(v));
+  const text = [
+    `${report.appName} · ${tm.title}`,
+    monthName,
+    '',
+    ...totals.map(
+      ({ label, figures }) =>
+        `${label}: ${countOrNa(figures.value)}  (${tm.previousMonth} ${countOrNa(figures.previous)}, ${tm.monthOverMonth} ${formatChangeWithArrow(figures.change, na)})`,
+    ),
+    '',
+    `${cohortHeading}:`,
+    ...retentionLines.map((line) =>
+      [`  ${line.label}: ${line.rate}`, line.detail && `(${line.detail})`, comparisonText(line)]
+        .filter(Boolean)
+        .join('  '),
+    ),
+    '',
+    `${tm.dailyTitle}:`,
+    ...dailyLines.map(([k, v]) => `  ${k}: ${v}`),
+    `  ${dailyNote}`,
+    '',
+    `${tm.historyActive}:`,
+    ...report.history.map(
+      (h) => `  ${tm.monthName(h.month)}  ${h.activeUsers === null ? t.noData : formatCount(h.activeUsers)}`,
+    ),
+    `${tm.historyNew}:`,
+    ...report.history.map(
+      (h) => `  ${tm.monthName(h.month)}  ${h.newUsers === null ? t.noData : formatCount(h.newUsers)}`,
+    ),
+    '',
+    tm.footer,
+    '',
+  ].join('\n');
+
+  return { subject, html, text };
+}
+
+function monthBar(month: string, value: number | null, name: (m: string) => string, noData: string) {
+  return { label: name(month), value, valueText: value === null ? noData : formatCount(value) };
+}
+
+const cellStyle = `padding:8px 0;font-size:14px;line-height:20px;border-bottom:1px solid ${PALETTE.border};`;
+
+function totalsTable(
+  rows: readonly { label: string; figures: MonthOverMonth }[],
+  previousLabel: string,
+  changeLabel: string,
+  metricLabel: string,
+  valueLabel: string,
+  na: string,
+): string {
+  const th = (text: string, align: 'left' | 'right') =>
+    `<th class="wxa-muted" align="${align}" style="padding:8px 0;font-size:12px;line-height:16px;font-weight:600;color:${PALETTE.muted};border-bottom:1px solid ${PALETTE.border};text-align:${align};">${escapeHtml(text)}</th>`;
+  const body = rows.map(({ label, figures }) => {
+    const count = (v: number | null) => escapeHtml(v === null ? na : formatCount(v));
+    return `<tr>
+<td class="wxa-text" style="${cellStyle}color:${PALETTE.text};">${escapeHtml(label)}</td>
+<td class="wxa-text" align="right" style="${cellStyle}font-weight:600;color:${PALETTE.text};">${count(figures.value)}</td>
+<td class="wxa-muted" align="right" style="${cellStyle}color:${PALETTE.muted};">${count(figures.previous)}</td>
+<td align="right" style="${cellStyle}">${changeCell(formatChangeWithArrow(figures.change, na), figures.change === null ? null : direction(figures.change))}</td>
+</tr>`;
+  });
+  return `<tr><td style="padding:8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
+<tr>${th(metricLabel, 'left')}${th(valueLabel, 'right')}${th(previousLabel, 'right')}${th(changeLabel, 'right')}</tr>
+${body.join('\n')}
+</table></td></tr>`;
+}
+
+function retentionTable(lines: readonly RetentionLine[], comparisonText: (line: RetentionLine) => string): string {
+  const rows = lines.map(
+    (line) => `<tr>
+<td class="wxa-text" style="${cellStyle}color:${PALETTE.text};">${escapeHtml(line.label)}<div class="wxa-muted" style="font-size:12px;line-height:16px;color:${PALETTE.muted};">${escapeHtml(line.detail)}</div></td>
+<td class="wxa-text" align="right" style="${cellStyle}font-weight:600;color:${PALETTE.text};">${escapeHtml(line.rate)}</td>
+<td align="right" style="${cellStyle}font-size:13px;">${changeCell(comparisonText(line), line.comparisonDirection)}</td>
+</tr>`,
+  );
+  return `<tr><td style="padding:0 24px 8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${rows.join('\n')}</table></td></tr>`;
+}
+
+function keyValueTable(lines: readonly string[][], note: string): string {
+  const rows = lines.map(
+    ([k, v]) => `<tr>
+<td class="wxa-text" style="${cellStyle}color:${PALETTE.text};">${escapeHtml(k ?? '')}</td>
+<td class="wxa-text" align="right" style="${cellStyle}font-weight:600;color:${PALETTE.text};">${escapeHtml(v ?? '')}</td>
+</tr>`,
+  );
+  const noteRow = `<tr><td colspan="2" class="wxa-muted" style="padding:6px 0;font-size:12px;line-height:16px;color:${PALETTE.muted};">${escapeHtml(note)}</td></tr>`;
+  return `<tr><td style="padding:0 24px 8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${rows.join('\n')}${noteRow}</table></td></tr>`;
+}
