@@ -236,7 +236,7 @@ describe('wxa-report backfill', () => {
 });
 
 describe('wxa-report demo (npm start)', () => {
-  it('runs offline into ./wxa-data, and a second run is as clean as the first', async () => {
+  it('runs both reports offline into ./wxa-data, and a second run is as clean as the first', async () => {
     const first = await runCliInProcess(['demo'], { cwd: dir.path });
     const second = await runCliInProcess(['demo'], { cwd: dir.path });
 
@@ -244,10 +244,13 @@ describe('wxa-report demo (npm start)', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toContain('Daily report for 喵喵商城 on 2026-11-22');
+      expect(run.stdout).toContain('Monthly report for 喵喵商城, 2026-10');
       expect(run.stdout).toContain(`wxa-data/outbox/daily-${APP.appid}-2026-11-22.html`);
+      expect(run.stdout).toContain(`wxa-data/outbox/monthly-${APP.appid}-2026-10.html`);
     }
-    expect(first.stdout).toContain('Backfilled 13 earlier day(s)');
-    expect(second.stdout).toContain('Trend days read from the archive');
-    expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(2);
+    // 13 trend days (Nov 9-21) + the 31 days of October + 4 older months for the chart.
+    expect(first.stdout).toContain('First run: backfilled 48 earlier day(s) and month(s)');
+    expect(second.stdout).toContain('History read from the archive');
+    expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(4);
   });
 });

@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { archiveKeys } from '../../../lambda/archive/archive.js';
+import { simulatedMonthlyRetain } from '../../../lambda/simulator/simulated-data.js';
+import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { APP, NOW, startSimulator } from '../../support/simulator.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+let sim: WechatSimulator;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  sim.reset();
+  dir = await tempDir();
+});
+afterEach(() => dir.remove());
+
+const env = () => ({ WECHAT_APPID: APP.appid, WECHAT_APPSECRET: APP.secret, WECHAT_API_BASE: sim.url });
+const monthly = (args: string[] = []) =>
+  runCliInProcess(['monthly', '--archive', join(dir.path, 'archive'), '--outbox', join(dir.path, 'outbox'), ...args], {
+    env: env(),
+  });
+const value = (series: { key: number; value: number }[], key: number) =>
+  series.find((e) => e.key === key)?.value as number;
+
+describe('wxa-report monthly', () => {
+  it('defaults to the last complete month in Beijing, archives both bodies byte for byte', async () => {
+    const { code, stdout, stderr } = await monthly();
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Monthly report for wx5f1d0c3a9e7b2d41, 2026-10');
+    for (const month of ['2026-10', '2026-09']) {
+      const stored = await readFile(join(dir.path, 'archive', archiveKeys.monthlyRetain(APP.appid, month)), 'utf8');
+      expect(stored).toBe(JSON.stringify(simulatedMonthlyRetain(APP.appid, month, NOW)));
+    }
+  });
+
+  it('prints --json rates right to the last digit', async () => {
+    const oct = simulatedMonthlyRetain(APP.appid, '2026-10', NOW);
+    const sep = simulatedMonthlyRetain(APP.appid, '2026-09', NOW);
+    const aug = simulatedMonthlyRetain(APP.appid, '2026-08', NOW);
+    // The cohort before (August) is only known from the archive: put it there first.
+    await runCliInProcess(
+      ['monthly', '--month', '2026-09', '--archive', join(dir.path, 'archive'), '--outbox', join(dir.path, 'o')],
+      {
+        env: env(),
+      },
+    );
+
+    const { code, stdout } = await monthly(['--month', '2026-10', '--json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      appid: APP.appid,
+      month: '2026-10',
+      newUsers: {
+        value: value(oct.visit_uv_new, 0),
+        previous: value(sep.visit_uv_new, 0),
+        change: (value(oct.visit_uv_new, 0) - value(sep.visit_uv_new, 0)) / value(sep.visit_uv_new, 0),
+      },
+      activeUsers: {
+        value: value(oct.visit_uv, 0),
+        previous: value(sep.visit_uv, 0),
+        change: (value(oct.visit_uv, 0) - value(sep.visit_uv, 0)) / value(sep.visit_uv, 0),
+      },
+      cohort: {
+        month: '2026-09',
+        newUserRetention: value(sep.visit_uv_new, 1) / value(sep.visit_uv_new, 0),
+        activeUserRetention: value(sep.visit_uv, 1) / value(sep.visit_uv, 0),
+        previousNewUserRetention: value(aug.visit_uv_new, 1) / value(aug.visit_uv_new, 0),
+        previousActiveUserRetention: value(aug.visit_uv, 1) / value(aug.visit_uv, 0),
+      },
+    });
+  });
+
+  it('writes the monthly .eml in the chosen language', async () => {
+    await monthly(['--month', '2026-10', '--lang', 'en', '--app-name', 'Daily Brew']);
+
+    const mail = await simpleParser(await readFile(join(dir.path, 'outbox', `monthly-${APP.appid}-2026-10.eml`)));
+    expect(mail.subject).toMatch(
+      /^Daily Brew · October 2026: [\d,]+ active users \([▲▼] [+-]\d+\.\d% month over month\), new-user retention \d+\.\d%$/,
+    );
+    expect(mail.text).toContain('Users of September 2026 who came back in October 2026');
+  });
+
+  it.each([
+    [['--month', '2026-11'], 1, /2026-11 has not ended in Beijing/],
+    [['--month', '2026-13'], 1, /--month "2026-13" is not a month/],
+  ])('refuses %j with one line and sends nothing', async (args, exit, message) => {
+    const { code, stderr } = await monthly(args);
+
+    expect(code).toBe(exit);
+    expect(stderr).toMatch(message);
+    expect(sim.callCount('getMonthlyRetain')).toBe(0);
+  });
+
+  it('exits 75 when WeChat has not published the month', async () => {
+    sim.addFault({ endpoint: 'getMonthlyRetain', action: { kind: 'not-ready' } });
+
+    const { code, stderr } = await monthly(['--month', '2026-10']);
+
+    expect(code).toBe(75);
+    expect(stderr).toMatch(/has not published 2026-10 yet/);
+  });
+});
