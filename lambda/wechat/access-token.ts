@@ -1,5 +1,5 @@
 import type { Clock } from '../calendar/beijing-calendar.js';
-import { isTransient, WechatApiError, WechatResponseError } from './errors.js';
+import { isTransient, WechatApiError, WechatResponseError, WechatTransportError } from './errors.js';
 import { exchange } from './http-exchange.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './retry-policy.js';
 import { describeZodError, errorEnvelopeSchema, tokenResponseSchema } from './schemas.js';
@@ -76,6 +76,8 @@ export interface WechatCredentials {
 interface EndpointOptions {
   readonly apiBase: string;
   readonly retry?: RetryPolicy;
+  /** Told when stable_token is missing (HTTP 404) and /cgi-bin/token is used instead. */
+  readonly onFallback?: () => void;
 }
 
 function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): IssuedToken {
@@ -101,28 +103,41 @@ function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): I
  */
 export function stableTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
   const api = 'stable_token';
+  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
+  // Real WeChat always has stable_token; some compatible gateways and older proxies only have
+  // /cgi-bin/token. On a 404 we fall back to it rather than fail every run.
+  const fallback = legacyTokenSource(credentials, options);
   return {
     appid: credentials.appid,
     cacheKey: `${options.apiBase}#${credentials.appid}`,
-    issue: ({ forceRefresh }) =>
-      withRetries(
-        async () => {
-          const answer = await exchange(api, {
-            method: 'POST',
-            url: `${options.apiBase}/cgi-bin/stable_token`,
-            json: {
-              grant_type: 'client_credential',
-              appid: credentials.appid,
-              secret: credentials.secret,
-              force_refresh: forceRefresh,
-            },
-            timeoutMs: (options.retry ?? DEFAULT_RETRY_POLICY).requestTimeoutMs,
-          });
-          return parseTokenAnswer(api, answer.body);
-        },
-        options.retry ?? DEFAULT_RETRY_POLICY,
-        isTransient,
-      ),
+    issue: async ({ forceRefresh }) => {
+      try {
+        return await withRetries(
+          async () => {
+            const answer = await exchange(api, {
+              method: 'POST',
+              url: `${options.apiBase}/cgi-bin/stable_token`,
+              json: {
+                grant_type: 'client_credential',
+                appid: credentials.appid,
+                secret: credentials.secret,
+                force_refresh: forceRefresh,
+              },
+              timeoutMs: retry.requestTimeoutMs,
+            });
+            return parseTokenAnswer(api, answer.body);
+          },
+          retry,
+          isTransient,
+        );
+      } catch (error) {
+        if (error instanceof WechatTransportError && error.status === 404) {
+          options.onFallback?.();
+          return fallback.issue({ forceRefresh });
+        }
+        throw error;
+      }
+    },
   };
 }
 

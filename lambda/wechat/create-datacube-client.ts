@@ -46,7 +46,14 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
   } else {
     if (!config.secret) throw new Error(`no AppSecret for ${config.appid}: set one, or use a token service`);
     const credentials = { appid: config.appid, secret: config.secret };
-    const options = { apiBase, retry: config.retry };
+    const options = {
+      apiBase,
+      retry: config.retry,
+      onFallback: () =>
+        config.logger?.warn('this API base has no /cgi-bin/stable_token (HTTP 404); using /cgi-bin/token instead', {
+          apiBase,
+        }),
+    };
     tokenSource = mode === 'legacy' ? legacyTokenSource(credentials, options) : stableTokenSource(credentials, options);
   }
   return new DatacubeClient({

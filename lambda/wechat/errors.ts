@@ -58,10 +58,14 @@ export class WechatTransportError extends Error {
     readonly api: string,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(`${api}: ${message}`, options);
+    this.status = options?.status;
   }
+
+  /** The HTTP status, when an answer arrived at all. */
+  readonly status: number | undefined;
 }
 
 /** True for failures that another attempt after a backoff may cure. */

@@ -37,13 +37,14 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
     });
   }
   if (response.status >= 500 || response.status === 429) {
-    throw new WechatTransportError(api, `HTTP ${response.status} from ${where}`, true);
+    throw new WechatTransportError(api, `HTTP ${response.status} from ${where}`, true, { status: response.status });
   }
   if (response.status !== 200) {
     throw new WechatTransportError(
       api,
       `HTTP ${response.status} from ${where}: is the API base a WeChat-compatible server?`,
       false,
+      { status: response.status },
     );
   }
   return { status: response.status, body };

@@ -372,3 +372,15 @@ describe('hostile bodies', () => {
     await expect(clientFor(sim).getDailyVisitTrend('2026-11-22')).rejects.toThrow(WechatResponseError);
   });
 });
+
+describe('a compatible server without stable_token', () => {
+  it('falls back to /cgi-bin/token on HTTP 404', async () => {
+    sim.addFault({ endpoint: 'stable_token', action: { kind: 'http', status: 404 } });
+
+    const outcome = await clientFor(sim).getDailyVisitTrend('2026-11-22');
+
+    expect(outcome.status).toBe('ok');
+    expect(sim.callCount('stable_token')).toBe(1);
+    expect(sim.callCount('token')).toBe(1);
+  });
+});
