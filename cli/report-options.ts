@@ -9,6 +9,8 @@ import type { EmailSender } from '../lambda/notify/email-sender.js';
 import { OutboxEmailSender } from '../lambda/notify/outbox/outbox-email-sender.js';
 import type { ReportChannel } from '../lambda/notify/report-channel.js';
 import { SmtpEmailSender } from '../lambda/notify/smtp/smtp-email-sender.js';
+import { WebhookChannel } from '../lambda/notify/webhook/webhook-channel.js';
+import { isWebhookKind, WEBHOOK_KINDS, type WebhookKind } from '../lambda/notify/webhook/webhook-platform.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
 import { CliError, type CliIo } from './cli-io.js';
 import { addWechatOptions, type WechatOptions } from './wechat-options.js';
@@ -26,6 +28,8 @@ export interface ReportOptions extends WechatOptions {
   from?: string;
   lang?: string;
   json?: boolean;
+  webhook?: string[];
+  webhookSecret?: string[];
 }
 
 export const DEFAULT_ARCHIVE = join('wxa-data', 'archive');
@@ -47,8 +51,69 @@ export function addReportOptions(command: Command): Command {
     .option('--smtp-require-tls', 'refuse to send unless STARTTLS succeeds')
     .option('--to <a,b>', 'recipients, comma-separated (env WXA_TO)')
     .option('--from <address>', 'sender (env WXA_FROM; default: the SMTP user, else wxa-reporter@localhost)')
+    .option(
+      '--webhook <kind=url>',
+      `also post to a chat webhook; kind: ${WEBHOOK_KINDS.join(', ')} (repeatable)`,
+      collect,
+      [],
+    )
+    .option(
+      '--webhook-secret <kind=secret>',
+      'signing secret of that webhook (Feishu/Lark, DingTalk, json)',
+      collect,
+      [],
+    )
     .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
     .option('--json', 'print the report figures as one JSON object instead of a summary');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function kindPairs(values: readonly string[], flag: string): Map<WebhookKind, string> {
+  const pairs = new Map<WebhookKind, string>();
+  for (const value of values) {
+    const at = value.indexOf('=');
+    const kind = at > 0 ? value.slice(0, at) : '';
+    if (!isWebhookKind(kind))
+      throw new CliError(`${flag} takes KIND=VALUE with KIND one of ${WEBHOOK_KINDS.join(', ')}`);
+    if (pairs.has(kind)) throw new CliError(`${flag} ${kind} is given twice`);
+    pairs.set(kind, value.slice(at + 1));
+  }
+  return pairs;
+}
+
+/**
+ * Webhooks from flags and from WXA_WEBHOOK_<KIND> / WXA_WEBHOOK_<KIND>_SECRET (so URLs, which carry
+ * keys, need not sit in shell history).
+ */
+export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
+  const urls = kindPairs(options.webhook ?? [], '--webhook');
+  const secrets = kindPairs(options.webhookSecret ?? [], '--webhook-secret');
+  for (const kind of WEBHOOK_KINDS) {
+    const url = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}`];
+    const secret = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`];
+    if (url && !urls.has(kind)) urls.set(kind, url);
+    if (secret && !secrets.has(kind)) secrets.set(kind, secret);
+  }
+  for (const kind of secrets.keys()) {
+    if (!urls.has(kind)) throw new CliError(`--webhook-secret ${kind} is given without --webhook ${kind}=URL`);
+  }
+  return [...urls].map(([kind, url]) => {
+    try {
+      return new WebhookChannel({ kind, url, secret: secrets.get(kind), locale, clock: io.clock });
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  });
+}
+
+/** Every channel of a run: email (SMTP, or the outbox) unless only webhooks were asked for, plus webhooks. */
+export function channelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
+  const webhooks = webhookChannelsFrom(options, io, locale);
+  const emailAsked = Boolean(options.smtpUrl || io.env.SMTP_URL || options.smtpHost || options.outbox || options.to);
+  return webhooks.length > 0 && !emailAsked ? webhooks : [emailChannelFrom(options, io, locale), ...webhooks];
 }
 
 export function localeFrom(options: ReportOptions): Locale {

@@ -45,8 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_FAILURE;
-    const scrubber = new SecretScrubber();
-    scrubber.add(io.env.WECHAT_APPSECRET);
+    const scrubber = secretsOf(argv, io.env);
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`wxa-report: ${scrubber.scrub(message).replace(/\s*\n\s*/g, ' ')}\n`);
     if (error instanceof CliError) return error.exitCode;
@@ -61,4 +60,19 @@ async function waitForSignal(sim: WechatSimulator): Promise<void> {
     process.once('SIGTERM', resolve);
   });
   await sim.close();
+}
+
+/** Every secret this invocation was given, so none is ever echoed back in an error line. */
+function secretsOf(argv: readonly string[], env: CliIo['env']): SecretScrubber {
+  const scrubber = new SecretScrubber();
+  for (const [name, value] of Object.entries(env)) {
+    if (/SECRET|PASSWORD|TOKEN|^SMTP_URL$|^WXA_WEBHOOK_/.test(name)) scrubber.add(value);
+  }
+  argv.forEach((arg, i) => {
+    if (['--webhook', '--webhook-secret', '--smtp-url'].includes(argv[i - 1] ?? '')) {
+      scrubber.add(arg);
+      scrubber.add(arg.slice(arg.indexOf('=') + 1));
+    }
+  });
+  return scrubber;
 }

@@ -6,7 +6,7 @@ import { formatChangeWithArrow, formatCount } from '../../lambda/report/format.j
 import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
-import { addReportOptions, archiveFrom, emailChannelFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
 import { clientFromOptions } from '../wechat-options.js';
 
 /** Runs the daily report from parsed options; shared by `daily` and `demo`. */
@@ -19,9 +19,9 @@ export async function runDailyFromOptions(
   const locale = localeFrom(options);
   const source = clientFromOptions(options, io, logger);
   const archive = archiveFrom(options, io);
-  const channel = emailChannelFrom(options, io, locale);
+  const channels = channelsFrom(options, io, locale);
   return runDailyReport(
-    { source, archive, channels: [channel], toolVersion: TOOL_VERSION, logger },
+    { source, archive, channels, toolVersion: TOOL_VERSION, logger },
     { date, appName: options.appName },
   );
 }

@@ -6,7 +6,7 @@ import { monthlyReportJson } from '../../lambda/report/monthly-report.js';
 import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
-import { addReportOptions, archiveFrom, emailChannelFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
 import { clientFromOptions } from '../wechat-options.js';
 
 export async function runMonthlyFromOptions(
@@ -18,9 +18,9 @@ export async function runMonthlyFromOptions(
   const locale = localeFrom(options);
   const source = clientFromOptions(options, io, logger);
   const archive = archiveFrom(options, io);
-  const channel = emailChannelFrom(options, io, locale);
+  const channels = channelsFrom(options, io, locale);
   return runMonthlyReport(
-    { source, archive, channels: [channel], toolVersion: TOOL_VERSION, logger },
+    { source, archive, channels, toolVersion: TOOL_VERSION, logger },
     { month, appName: options.appName },
   );
 }

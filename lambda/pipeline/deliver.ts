@@ -11,7 +11,7 @@ export class DeliveryError extends Error {
   ) {
     super(
       `the data is archived (${archived.join(', ') || 'nothing new'}), but sending failed on ${failures
-        .map((f) => `${f.channel}: ${f.error.message}`)
+        .map((f) => (f.error.message.startsWith(f.channel) ? f.error.message : `${f.channel}: ${f.error.message}`))
         .join('; ')}${delivered.length ? ` (sent on ${delivered.map((d) => d.channel).join(', ')})` : ''}`,
       { cause: failures[0]?.error },
     );

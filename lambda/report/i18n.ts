@@ -78,9 +78,9 @@ const zhCN: Messages = {
   trendTitle: '近 14 天访问人数',
   visitors: '访问人数',
   noData: '无数据',
-  footer: '数据来源:微信小程序数据分析接口(datacube),按北京时间统计。原始数据已归档。',
+  footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。原始数据已归档。',
   weekdays: ZH_WEEKDAYS,
-  dailySubject: (app, date, visitors, change) => `【${app}】${date} 访问人数 ${visitors}(日环比 ${change})`,
+  dailySubject: (app, date, visitors, change) => `【${app}】${date} 访问人数 ${visitors}（日环比 ${change}）`,
   monthly: {
     title: '小程序月报',
     newUsers: '新增用户',
@@ -95,12 +95,12 @@ const zhCN: Messages = {
     points: (change) => `${change} 个百分点`,
     missing: {
       'not-published': '微信尚未发布该月的次月留存数据',
-      'no-users': '该月没有用户,无法计算留存率',
+      'no-users': '该月没有用户，无法计算留存率',
       'no-data': '没有该月的数据',
     },
     dailyTitle: '本月每日数据',
     averageDailyVisitors: '日均访问人数',
-    totalNewUsers: '新用户数(按日累计)',
+    totalNewUsers: '新用户数（按日累计）',
     bestDay: '访问人数最高',
     worstDay: '访问人数最低',
     coverage: (days, of) => `基于已归档的 ${days}/${of} 天`,
@@ -108,14 +108,14 @@ const zhCN: Messages = {
     historyNew: '近 6 个月新增用户',
     historyActive: '近 6 个月活跃用户',
     footer:
-      '数据来源:微信小程序数据分析接口 getMonthlyRetain 与 getDailyVisitTrend,按北京时间的自然月统计。原始数据已归档。',
+      '数据来源：微信小程序数据分析接口 getMonthlyRetain 与 getDailyVisitTrend，按北京时间的自然月统计。原始数据已归档。',
     monthName: (m) => `${Number(m.slice(0, 4))}年${Number(m.slice(5, 7))}月`,
     subject: (app, month, active, change, retention) =>
-      `【${app}】${month}月报:活跃用户 ${active}(月环比 ${change}),新用户次月留存 ${retention}`,
+      `【${app}】${month}月报：活跃用户 ${active}（月环比 ${change}），新用户次月留存 ${retention}`,
   },
   longDate: (date) => zhLongDate(date),
   shortDate: (date) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`,
-  dateWithWeekday: (date, wd) => `${zhLongDate(date)}(${ZH_WEEKDAYS[wd]})`,
+  dateWithWeekday: (date, wd) => `${zhLongDate(date)}（${ZH_WEEKDAYS[wd]}）`,
 };
 
 const en: Messages = {

@@ -1,7 +1,7 @@
 import type { Clock } from '../calendar/beijing-calendar.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
 import { isTransient, WechatApiError, WechatResponseError, WechatTransportError } from './errors.js';
 import { exchange } from './http-exchange.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './retry-policy.js';
 import { describeZodError, errorEnvelopeSchema, tokenResponseSchema } from './schemas.js';
 
 export interface IssuedToken {

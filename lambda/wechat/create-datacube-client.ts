@@ -1,6 +1,7 @@
 import type { Clock } from '../calendar/beijing-calendar.js';
 import type { Logger } from '../shared/logger.js';
 import { SecretScrubber } from '../shared/redact.js';
+import type { RetryPolicy } from '../shared/retry-policy.js';
 import {
   AccessTokenCache,
   type AccessTokenSource,
@@ -10,7 +11,6 @@ import {
   type TokenFunction,
 } from './access-token.js';
 import { DatacubeClient, DEFAULT_API_BASE } from './datacube-client.js';
-import type { RetryPolicy } from './retry-policy.js';
 
 /**
  * How access tokens are obtained. `stable` (the default) never invalidates a token another system of

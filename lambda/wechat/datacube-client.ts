@@ -3,6 +3,7 @@ import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../domain/monthly-retention.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { redactUrl, SecretScrubber } from '../shared/redact.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
 import type { AccessTokenCache, AccessTokenSource } from './access-token.js';
 import {
   type DatacubeEndpoint,
@@ -12,7 +13,6 @@ import {
 } from './datacube-endpoints.js';
 import { isTransient, WechatApiError, WechatResponseError } from './errors.js';
 import { exchange } from './http-exchange.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from './retry-policy.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
 export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';

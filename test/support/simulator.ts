@@ -1,8 +1,8 @@
+import type { RetryPolicy } from '../../lambda/shared/retry-policy.js';
 import { DEMO_APPS } from '../../lambda/simulator/simulated-data.js';
 import { WechatSimulator, type WechatSimulatorOptions } from '../../lambda/simulator/wechat-simulator.js';
 import { AccessTokenCache } from '../../lambda/wechat/access-token.js';
 import { createDatacubeClient, type DatacubeClientConfig } from '../../lambda/wechat/create-datacube-client.js';
-import type { RetryPolicy } from '../../lambda/wechat/retry-policy.js';
 
 /** Fast retries for tests: same logic, millisecond backoffs, so no test waits on a real delay. */
 export const FAST_RETRY: RetryPolicy = {

@@ -3,6 +3,7 @@ import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
 import type { DailyReport } from '../../report/daily-report.js';
 import { direction, formatChangeWithArrow, formatCount, formatMetric } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
+import { dailyHeadline } from '../headlines.js';
 import { barChart, changeCell, emailLayout, escapeHtml, PALETTE, sectionTitle } from './html.js';
 import type { RenderedEmail } from './rendered-email.js';
 
@@ -10,14 +11,8 @@ import type { RenderedEmail } from './rendered-email.js';
 export function renderDailyEmail(report: DailyReport, locale: Locale): RenderedEmail {
   const t = messages(locale);
   const na = t.notAvailable;
-  const visitors = report.metrics.visit_uv;
   const dateLine = t.dateWithWeekday(report.date, weekday(report.date));
-  const subject = t.dailySubject(
-    report.appName,
-    t.longDate(report.date),
-    visitors.value === null ? na : formatCount(visitors.value),
-    formatChangeWithArrow(visitors.dayOverDay, na),
-  );
+  const subject = dailyHeadline(report, locale);
 
   const p = PALETTE;
   const headerCell = (text: string, align: 'left' | 'right') =>

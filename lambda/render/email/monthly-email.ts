@@ -2,6 +2,7 @@ import { addMonths } from '../../calendar/beijing-calendar.js';
 import { direction, formatChangeWithArrow, formatCount, formatPointChange, formatRate } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MissingReason, MonthlyReport, MonthOverMonth } from '../../report/monthly-report.js';
+import { monthlyHeadline } from '../headlines.js';
 import { barChart, changeCell, emailLayout, escapeHtml, PALETTE, sectionTitle } from './html.js';
 import type { RenderedEmail } from './rendered-email.js';
 
@@ -22,13 +23,7 @@ export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): Rende
   const { cohort } = report;
   const missingText = (reason: MissingReason | undefined) => (reason ? tm.missing[reason] : na);
 
-  const subject = tm.subject(
-    report.appName,
-    monthName,
-    report.activeUsers.value === null ? na : formatCount(report.activeUsers.value),
-    formatChangeWithArrow(report.activeUsers.change, na),
-    cohort.newUserRetention === null ? na : formatRate(cohort.newUserRetention, na),
-  );
+  const subject = monthlyHeadline(report, locale);
 
   const totals = [
     { label: tm.activeUsers, figures: report.activeUsers },

@@ -12,9 +12,10 @@ import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
 import { createBucket, s3ClientFor } from '../../support/s3.js';
-import { APP, startSimulator } from '../../support/simulator.js';
+import { APP, NOW, startSimulator } from '../../support/simulator.js';
 import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
 import { tempDir } from '../../support/temp-dir.js';
+import { startWebhookReceivers } from '../../support/webhook-receivers.js';
 
 let sim: WechatSimulator;
 let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -252,5 +253,80 @@ describe('wxa-report demo (npm start)', () => {
     expect(first.stdout).toContain('First run: backfilled 48 earlier day(s) and month(s)');
     expect(second.stdout).toContain('History read from the archive');
     expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(4);
+  });
+});
+
+describe('wxa-report daily with webhooks', () => {
+  let hooks: Awaited<ReturnType<typeof startWebhookReceivers>>;
+  beforeAll(async () => {
+    // The CLI signs with its (fixed) clock; the receivers judge freshness by the same clock.
+    hooks = await startWebhookReceivers(() => NOW.getTime());
+  });
+  afterAll(() => hooks.close());
+
+  it('posts to every --webhook, signed with its --webhook-secret, and skips email when only webhooks are asked', async () => {
+    const { code, stdout, stderr } = await runCliInProcess(
+      [
+        'daily',
+        '--archive',
+        join(dir.path, 'archive'),
+        '--webhook',
+        `wecom=${hooks.urls.wecom}`,
+        '--webhook',
+        `dingtalk=${hooks.urls.dingtalk}`,
+        '--webhook-secret',
+        `dingtalk=${hooks.secrets.dingtalk}`,
+      ],
+      {
+        env: { ...env(), WXA_WEBHOOK_JSON: hooks.urls.json, WXA_WEBHOOK_JSON_SECRET: hooks.secrets.json },
+        cwd: dir.path,
+      },
+    );
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(hooks.accepted('wecom')).toHaveLength(1);
+    expect(hooks.accepted('dingtalk')).toHaveLength(1);
+    expect((hooks.accepted('json')[0]?.body as { type: string }).type).toBe('report.daily');
+    expect(stdout).toMatch(/Sent \(wecom webhook \(127\.0\.0\.1:\d+\)\)/);
+    expect(stdout).not.toContain('Sent (email)');
+    await expect(readdir(join(dir.path, 'wxa-data'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('fails (exit 1) naming the channel, keeps the data archived, and never prints the URL key or secret', async () => {
+    const { code, stderr } = await runCliInProcess(
+      [
+        'daily',
+        '--archive',
+        join(dir.path, 'archive'),
+        '--outbox',
+        join(dir.path, 'outbox'),
+        '--webhook',
+        `feishu=${hooks.urls.feishu}`,
+        '--webhook-secret',
+        'feishu=wrong-secret-value',
+      ],
+      { env: env() },
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/the data is archived .*dt=2026-11-22.*but sending failed on feishu webhook .*19021/);
+    expect(stderr).not.toContain('wrong-secret-value');
+    expect(stderr).not.toContain('0f1e2d3c-feishu');
+    expect(await readdir(join(dir.path, 'outbox'))).toHaveLength(2);
+  });
+
+  it.each([
+    [
+      ['--webhook', 'teams=https://x'],
+      /--webhook takes KIND=VALUE with KIND one of wecom, feishu, lark, dingtalk, slack, json/,
+    ],
+    [['--webhook', 'slack=http://example.com/x'], /slack webhook: the URL must be https/],
+    [['--webhook-secret', 'feishu=abc'], /--webhook-secret feishu is given without --webhook feishu=URL/],
+  ])('refuses %j', async (args, message) => {
+    const { code, stderr } = await daily(args);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
   });
 });

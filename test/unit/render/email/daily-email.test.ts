@@ -22,7 +22,7 @@ describe('the daily email', () => {
   it('carries the headline in the subject, in Chinese by default', () => {
     const { subject } = renderDailyEmail(report, 'zh-CN');
 
-    expect(subject).toBe('【喵喵商城】2026年11月22日 访问人数 435,253(日环比 ▲ +8.8%)');
+    expect(subject).toBe('【喵喵商城】2026年11月22日 访问人数 435,253（日环比 ▲ +8.8%）');
   });
 
   it('has an English subject on request', () => {

@@ -23,7 +23,7 @@ const full = buildMonthlyReport({
 describe('the monthly email', () => {
   it('carries active users, their change and the new-user retention in the subject', () => {
     expect(renderMonthlyEmail(full, 'zh-CN').subject).toBe(
-      '【喵喵商城】2026年10月月报:活跃用户 5,358,228(月环比 ▲ +3.7%),新用户次月留存 8.3%',
+      '【喵喵商城】2026年10月月报：活跃用户 5,358,228（月环比 ▲ +3.7%），新用户次月留存 8.3%',
     );
     expect(renderMonthlyEmail(full, 'en').subject).toBe(
       '喵喵商城 · October 2026: 5,358,228 active users (▲ +3.7% month over month), new-user retention 8.3%',
@@ -55,7 +55,7 @@ describe('the monthly email', () => {
     const zh = renderMonthlyEmail(report, 'zh-CN');
     const en = renderMonthlyEmail(report, 'en');
 
-    expect(zh.text).toContain('新用户次月留存率: 该月没有用户,无法计算留存率');
+    expect(zh.text).toContain('新用户次月留存率: 该月没有用户，无法计算留存率');
     expect(zh.text).toContain('活跃用户次月留存率: 微信尚未发布该月的次月留存数据');
     expect(en.text).toContain('New-user retention: no users that month, so there is no rate');
     expect(en.html).toContain('WeChat has not published next-month retention for this month yet');

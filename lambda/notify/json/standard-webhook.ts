@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+import { dailyReportJson } from '../../report/daily-report.js';
+import { monthlyReportJson } from '../../report/monthly-report.js';
+import { httpVerdict, utf8Bytes, WebhookError, type WebhookPlatform } from '../webhook/webhook-platform.js';
+
+export const JSON_MAX_BODY_BYTES = 20 * 1024;
+
+export class WebhookSecretError extends Error {
+  override name = 'WebhookSecretError';
+}
+
+/** A Standard Webhooks secret is `whsec_` + base64 key bytes. */
+export function standardWebhookKey(secret: string): Buffer {
+  if (!secret.startsWith('whsec_')) throw new WebhookSecretError('a json webhook secret must look like whsec_<base64>');
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  if (key.length < 16)
+    throw new WebhookSecretError('a json webhook secret must carry at least 16 bytes of key after whsec_');
+  return key;
+}
+
+/** `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, the Standard Webhooks signature. */
+export function standardWebhookSignature(secret: string, id: string, timestampSeconds: number, body: string): string {
+  const mac = createHmac('sha256', standardWebhookKey(secret))
+    .update(`${id}.${timestampSeconds}.${body}`)
+    .digest('base64');
+  return `v1,${mac}`;
+}
+
+/** Generic JSON to any HTTPS endpoint, signed the Standard Webhooks way. */
+export const standardJsonWebhook: WebhookPlatform = {
+  kind: 'json',
+  minIntervalMs: 0,
+  payload(message, _locale, now) {
+    const data = message.kind === 'daily' ? dailyReportJson(message.report) : monthlyReportJson(message.report);
+    const payload = { type: `report.${message.kind}`, timestamp: now.toISOString(), data };
+    const size = utf8Bytes(JSON.stringify(payload));
+    if (size > JSON_MAX_BODY_BYTES)
+      throw new WebhookError(`the JSON payload is ${size} bytes, over ${JSON_MAX_BODY_BYTES}`, false);
+    return payload;
+  },
+  prepare({ url, payload, secret, now, id }) {
+    const body = JSON.stringify(payload);
+    const timestamp = Math.floor(now.getTime() / 1000);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': String(timestamp),
+    };
+    if (secret) headers['webhook-signature'] = standardWebhookSignature(secret, id, timestamp, body);
+    return { url, body, headers };
+  },
+  interpret: (status, body) => httpVerdict(status, body) ?? { ok: true },
+};

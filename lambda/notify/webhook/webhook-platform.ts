@@ -1,0 +1,69 @@
+import type { Locale } from '../../report/i18n.js';
+import type { ReportMessage } from '../report-channel.js';
+
+export const WEBHOOK_KINDS = ['wecom', 'feishu', 'lark', 'dingtalk', 'slack', 'json'] as const;
+export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
+
+export function isWebhookKind(value: string): value is WebhookKind {
+  return (WEBHOOK_KINDS as readonly string[]).includes(value);
+}
+
+export interface PreparedRequest {
+  readonly url: string;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** How a platform's answer reads: accepted, or refused with whether a retry can help. */
+export type Verdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly retryable: boolean; readonly reason: string };
+
+/** One chat platform's protocol: its message format within its limits, its signing, its answers. */
+export interface WebhookPlatform {
+  readonly kind: WebhookKind;
+  /** Least time between two messages to one webhook, from the platform's documented rate limit. */
+  readonly minIntervalMs: number;
+  /** The message body for a report, already shortened to the platform's limits. */
+  payload(message: ReportMessage, locale: Locale, now: Date): unknown;
+  /** Signs (where the platform signs) and serialises; called again for every attempt. */
+  prepare(request: {
+    url: string;
+    payload: unknown;
+    secret: string | undefined;
+    now: Date;
+    id: string;
+  }): PreparedRequest;
+  interpret(status: number, body: string): Verdict;
+}
+
+/** An HTTP status any platform treats alike: 429 and 5xx are worth a retry. */
+export function httpVerdict(status: number, body: string): Verdict | undefined {
+  if (status === 429 || status >= 500) return { ok: false, retryable: true, reason: `HTTP ${status}` };
+  if (status < 200 || status >= 300)
+    return { ok: false, retryable: false, reason: `HTTP ${status}: ${body.slice(0, 200)}` };
+  return undefined;
+}
+
+export function jsonBody(body: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** A webhook delivery failed; the message names the platform and host, never the URL or secret. */
+export class WebhookError extends Error {
+  override name = 'WebhookError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

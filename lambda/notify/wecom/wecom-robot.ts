@@ -1,0 +1,45 @@
+import { buildChatSummary, renderToFit } from '../../render/chat/chat-summary.js';
+import { renderWecomMarkdown } from '../../render/chat/wecom-markdown.js';
+import { httpVerdict, jsonBody, utf8Bytes, type WebhookPlatform } from '../webhook/webhook-platform.js';
+
+/** WeCom's limit on markdown content, in UTF-8 bytes. */
+export const WECOM_MAX_CONTENT_BYTES = 4096;
+
+const RETRYABLE = new Set([-1, 45009, 45033]);
+
+/**
+ * WeCom (企业微信) group robot: `https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…`. No signing:
+ * the key in the URL is the secret. 20 messages a minute per robot.
+ */
+export const wecomRobot: WebhookPlatform = {
+  kind: 'wecom',
+  minIntervalMs: 3_000,
+  payload: (message, locale) =>
+    renderToFit(
+      buildChatSummary(message, locale),
+      renderWecomMarkdown,
+      (p) => utf8Bytes(p.markdown.content) <= WECOM_MAX_CONTENT_BYTES,
+    ),
+  prepare: ({ url, payload }) => ({
+    url,
+    body: JSON.stringify(payload),
+    headers: { 'content-type': 'application/json' },
+  }),
+  interpret(status, body) {
+    const http = httpVerdict(status, body);
+    if (http) return http;
+    const json = jsonBody(body);
+    const errcode = typeof json?.errcode === 'number' ? json.errcode : undefined;
+    if (errcode === 0) return { ok: true };
+    if (errcode === undefined) return { ok: false, retryable: false, reason: 'the answer is not a WeCom robot answer' };
+    const reason = `WeCom errcode ${errcode} (${String(json?.errmsg ?? '').split(',')[0]})`;
+    if (RETRYABLE.has(errcode)) return { ok: false, retryable: true, reason };
+    if (errcode === 93000)
+      return {
+        ok: false,
+        retryable: false,
+        reason: `${reason}: the robot key is invalid or the robot was removed; copy its webhook URL again`,
+      };
+    return { ok: false, retryable: false, reason };
+  },
+};

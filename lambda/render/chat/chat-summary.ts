@@ -1,0 +1,235 @@
+import { addMonths, weekday } from '../../calendar/beijing-calendar.js';
+import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
+import type { ReportMessage } from '../../notify/report-channel.js';
+import type { DailyReport } from '../../report/daily-report.js';
+import {
+  type Direction,
+  direction,
+  formatChangeWithArrow,
+  formatCount,
+  formatMetric,
+  formatPointChange,
+  formatRate,
+} from '../../report/format.js';
+import { type Locale, messages } from '../../report/i18n.js';
+import type { MonthlyReport } from '../../report/monthly-report.js';
+import { dailyHeadline, monthlyHeadline } from '../headlines.js';
+
+export interface ChatChange {
+  readonly label: string;
+  readonly text: string;
+  readonly direction: Direction | null;
+}
+
+export interface ChatLine {
+  readonly label: string;
+  readonly value: string;
+  readonly changes: readonly ChatChange[];
+}
+
+export interface ChatSection {
+  readonly title: string;
+  readonly lines: readonly ChatLine[];
+  /** Optional sections give up lines first (oldest first) when a message must be shortened. */
+  readonly optional: boolean;
+}
+
+/** A report reduced to what a chat message shows; each platform formats it its own way. */
+export interface ChatSummary {
+  readonly title: string;
+  readonly subtitle: string;
+  /** The same headline as the email subject; plain-text fallbacks use it. */
+  readonly headline: string;
+  readonly sections: readonly ChatSection[];
+  readonly footer: string;
+}
+
+const change = (label: string, value: number | null, na: string): ChatChange => ({
+  label,
+  text: formatChangeWithArrow(value, na),
+  direction: value === null ? null : direction(value),
+});
+
+function dailySummary(report: DailyReport, locale: Locale): ChatSummary {
+  const t = messages(locale);
+  const na = t.notAvailable;
+  return {
+    title: `${report.appName} · ${t.dailyTitle}`,
+    subtitle: t.dateWithWeekday(report.date, weekday(report.date)),
+    headline: dailyHeadline(report, locale),
+    sections: [
+      {
+        title: t.metric,
+        optional: false,
+        lines: DAILY_METRICS.map((metric) => {
+          const m = report.metrics[metric];
+          return {
+            label: t.metricNames[metric],
+            value: formatMetric(metric, m.value, na),
+            changes: [change(t.dayOverDay, m.dayOverDay, na), change(t.weekOverWeek, m.weekOverWeek, na)],
+          };
+        }),
+      },
+      {
+        title: t.trendTitle,
+        optional: true,
+        lines: report.trend.map((p) => ({
+          label: `${t.shortDate(p.date)} ${t.weekdays[weekday(p.date)]}`,
+          value: p.visitors === null ? t.noData : formatCount(p.visitors),
+          changes: [],
+        })),
+      },
+    ],
+    footer: t.footer,
+  };
+}
+
+function monthlySummary(report: MonthlyReport, locale: Locale): ChatSummary {
+  const t = messages(locale);
+  const tm = t.monthly;
+  const na = t.notAvailable;
+  const { cohort } = report;
+  const count = (v: number | null) => (v === null ? na : formatCount(v));
+  const previousCohort = tm.versusPreviousCohort(tm.monthName(addMonths(cohort.month, -1)));
+  const rateLine = (label: string, rate: number | null, previous: number | null, missing: string | undefined) => {
+    const points = formatPointChange(rate, previous);
+    return {
+      label,
+      value: rate === null ? (missing ?? na) : formatRate(rate, na),
+      changes:
+        points === null
+          ? []
+          : [
+              {
+                label: previousCohort,
+                text: tm.points(points),
+                direction: rate !== null && previous !== null ? direction(rate - previous) : null,
+              },
+            ],
+    };
+  };
+  const daily = report.daily;
+  return {
+    title: `${report.appName} · ${tm.title}`,
+    subtitle: tm.monthName(report.month),
+    headline: monthlyHeadline(report, locale),
+    sections: [
+      {
+        title: t.metric,
+        optional: false,
+        lines: [
+          {
+            label: tm.activeUsers,
+            value: count(report.activeUsers.value),
+            changes: [change(tm.monthOverMonth, report.activeUsers.change, na)],
+          },
+          {
+            label: tm.newUsers,
+            value: count(report.newUsers.value),
+            changes: [change(tm.monthOverMonth, report.newUsers.change, na)],
+          },
+        ],
+      },
+      {
+        title: tm.cohortTitle(tm.monthName(cohort.month), tm.monthName(report.month)),
+        optional: false,
+        lines: [
+          rateLine(
+            tm.newUserRetention,
+            cohort.newUserRetention,
+            cohort.previousNewUserRetention,
+            cohort.newUserRetentionMissing && tm.missing[cohort.newUserRetentionMissing],
+          ),
+          rateLine(
+            tm.activeUserRetention,
+            cohort.activeUserRetention,
+            cohort.previousActiveUserRetention,
+            cohort.activeUserRetentionMissing && tm.missing[cohort.activeUserRetentionMissing],
+          ),
+        ],
+      },
+      {
+        title: tm.dailyTitle,
+        optional: true,
+        lines: daily
+          ? [
+              {
+                label: tm.averageDailyVisitors,
+                value: formatCount(Math.round(daily.averageDailyVisitors)),
+                changes: [],
+              },
+              { label: tm.totalNewUsers, value: formatCount(daily.totalNewUsers), changes: [] },
+              {
+                label: tm.bestDay,
+                value: `${t.shortDate(daily.bestDay.date)} · ${formatCount(daily.bestDay.visitors)}`,
+                changes: [],
+              },
+              {
+                label: tm.worstDay,
+                value: `${t.shortDate(daily.worstDay.date)} · ${formatCount(daily.worstDay.visitors)}`,
+                changes: [],
+              },
+            ]
+          : [{ label: tm.noDailyData, value: '', changes: [] }],
+      },
+      {
+        title: tm.historyActive,
+        optional: true,
+        lines: report.history.map((h) => ({ label: tm.monthName(h.month), value: count(h.activeUsers), changes: [] })),
+      },
+    ],
+    footer: tm.footer,
+  };
+}
+
+export function buildChatSummary(message: ReportMessage, locale: Locale): ChatSummary {
+  return message.kind === 'daily' ? dailySummary(message.report, locale) : monthlySummary(message.report, locale);
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Shortens text to at most `max` user-perceived characters, never splitting one. */
+export function truncateText(text: string, max: number): string {
+  const parts = Array.from(graphemes.segment(text), (s) => s.segment);
+  return parts.length <= max ? text : `${parts.slice(0, Math.max(0, max - 1)).join('')}…`;
+}
+
+/** The next smaller version of a summary, or undefined when nothing more can go. */
+function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
+  const sections = [...summary.sections];
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const section = sections[i] as ChatSection;
+    if (!section.optional) continue;
+    if (section.lines.length > 1) sections[i] = { ...section, lines: section.lines.slice(1) };
+    else sections.splice(i, 1);
+    return { ...summary, sections };
+  }
+  const longest = Math.max(summary.title.length, summary.subtitle.length);
+  if (longest > 24) {
+    const max = Math.floor(longest * 0.75);
+    return {
+      ...summary,
+      title: truncateText(summary.title, max),
+      subtitle: truncateText(summary.subtitle, max),
+      headline: truncateText(summary.headline, max),
+    };
+  }
+  if (summary.footer) return { ...summary, footer: '' };
+  return undefined;
+}
+
+/**
+ * Renders the richest version of the summary that `fits`: optional rows go first (oldest first),
+ * then long titles are shortened at character boundaries, then the footer. Never rejected for size.
+ */
+export function renderToFit<T>(summary: ChatSummary, render: (s: ChatSummary) => T, fits: (rendered: T) => boolean): T {
+  let current = summary;
+  let rendered = render(current);
+  while (!fits(rendered)) {
+    const smaller = shrinkOnce(current);
+    if (!smaller) break;
+    current = smaller;
+    rendered = render(current);
+  }
+  return rendered;
+}

@@ -1,0 +1,40 @@
+import { addDays, addMonths, daysOfMonth } from '../../lambda/calendar/beijing-calendar.js';
+import type { DailyVisitTrend } from '../../lambda/domain/daily-visit-trend.js';
+import type { MonthlyRetention } from '../../lambda/domain/monthly-retention.js';
+import type { ReportMessage } from '../../lambda/notify/report-channel.js';
+import { buildDailyReport } from '../../lambda/report/daily-report.js';
+import { buildMonthlyReport } from '../../lambda/report/monthly-report.js';
+import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../lambda/simulator/simulated-data.js';
+import { APP, NOW } from './simulator.js';
+
+function day(date: string): DailyVisitTrend {
+  const { ref_date: _, ...metrics } = simulatedDailyVisitTrend(APP.appid, date);
+  return { date, metrics };
+}
+
+function month(m: string): MonthlyRetention {
+  const body = simulatedMonthlyRetain(APP.appid, m, NOW);
+  const pair = (s: { key: number; value: number }[]) => ({
+    month: s.find((e) => e.key === 0)?.value,
+    nextMonth: s.find((e) => e.key === 1)?.value,
+  });
+  return { month: m, newUsers: pair(body.visit_uv_new), activeUsers: pair(body.visit_uv) };
+}
+
+/** A full daily report (14 days of history) from the simulator's deterministic data. */
+export function sampleDaily(appName = '喵喵商城'): ReportMessage {
+  const history = new Map(
+    Array.from({ length: 13 }, (_, i) => addDays('2026-11-22', -(i + 1))).map((d) => [d, day(d)]),
+  );
+  return { kind: 'daily', report: buildDailyReport({ appid: APP.appid, appName, day: day('2026-11-22'), history }) };
+}
+
+/** A full monthly report for 2026-10 (six months, every day of October). */
+export function sampleMonthly(appName = '喵喵商城'): ReportMessage {
+  const retention = new Map(Array.from({ length: 6 }, (_, i) => addMonths('2026-10', -i)).map((m) => [m, month(m)]));
+  const days = new Map(daysOfMonth('2026-10').map((d) => [d, day(d)]));
+  return {
+    kind: 'monthly',
+    report: buildMonthlyReport({ appid: APP.appid, appName, month: '2026-10', retention, days }),
+  };
+}
