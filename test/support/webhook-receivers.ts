@@ -29,6 +29,8 @@ export interface WebhookReceivers {
   urls: Record<ReceiverKind, string>;
   /** Accepted messages only. */
   accepted(kind: ReceiverKind): ReceivedWebhook[];
+  /** The parsed body of the n-th accepted message; throws when there is none. */
+  body<T>(kind: ReceiverKind, n?: number): T;
   /** Every request, accepted or not. */
   requests(kind: ReceiverKind): number;
   failNext(kind: ReceiverKind, times: number, fault: Fault): void;
@@ -156,7 +158,8 @@ export async function startWebhookReceivers(now: () => number = () => Date.now()
     }
     const received: ReceivedWebhook = { kind, rawBody, body, headers: req.headers, rawQuery };
     const queued = faults.get(kind)?.find((f) => f.left > 0);
-    const answer = queued ? ((queued.left -= 1), queued.fault) : checks[kind](received);
+    if (queued) queued.left -= 1;
+    const answer = queued ? queued.fault : checks[kind](received);
     if (answer) {
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
       return;
@@ -181,6 +184,11 @@ export async function startWebhookReceivers(now: () => number = () => Date.now()
       json: `${base}/hooks/json`,
     },
     accepted: (kind) => accepted.filter((a) => a.kind === kind),
+    body<T>(kind: ReceiverKind, n = 0): T {
+      const message = accepted.filter((a) => a.kind === kind)[n];
+      if (!message) throw new Error(`no accepted ${kind} message #${n}`);
+      return message.body as T;
+    },
     requests: (kind) => counts.get(kind) ?? 0,
     failNext: (kind, times, fault) => faults.set(kind, [...(faults.get(kind) ?? []), { fault, left: times }]),
     reset: () => {

@@ -287,7 +287,7 @@ describe('wxa-report daily with webhooks', () => {
     expect(code).toBe(0);
     expect(hooks.accepted('wecom')).toHaveLength(1);
     expect(hooks.accepted('dingtalk')).toHaveLength(1);
-    expect((hooks.accepted('json')[0]?.body as { type: string }).type).toBe('report.daily');
+    expect(hooks.body<{ type: string }>('json').type).toBe('report.daily');
     expect(stdout).toMatch(/Sent \(wecom webhook \(127\.0\.0\.1:\d+\)\)/);
     expect(stdout).not.toContain('Sent (email)');
     await expect(readdir(join(dir.path, 'wxa-data'))).rejects.toThrow(/ENOENT/);

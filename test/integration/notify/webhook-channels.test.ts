@@ -64,7 +64,7 @@ describe('what each platform receives', () => {
   it('WeCom: markdown with info/warning colours and arrows', async () => {
     await channel('wecom').deliver(sampleDaily());
 
-    const content = (hooks.accepted('wecom')[0]?.body as { markdown: { content: string } }).markdown.content;
+    const content = hooks.body<{ markdown: { content: string } }>('wecom').markdown.content;
     expect(content).toMatch(/^\*\*喵喵商城 · 小程序日报\*\*\n> 2026年11月22日（周日）/);
     expect(content).toMatch(
       /访问人数: \*\*[\d,]+\*\* {2}日环比 <font color="(info|warning)">[▲▼] [+-]\d+\.\d%<\/font>/,
