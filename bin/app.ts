@@ -1,9 +1,23 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { DeploymentConfigInput } from '../lambda/config/deployment-config.js';
 import { WxaReporterStack } from '../lib/wxa-reporter-stack.js';
 
-// The CDK app's composition root. The stack itself arrives with the deployment issue.
+// The CDK app's composition root. The configuration is the "wxaReporter" context in cdk.json
+// (or -c wxaReporter='{…}'); every field is validated before anything is synthesized.
 const app = new App();
-new WxaReporterStack(app, 'WxaReporter', {
+const raw = app.node.tryGetContext('wxaReporter') as DeploymentConfigInput | string | undefined;
+const config = (typeof raw === 'string' ? JSON.parse(raw) : raw) as DeploymentConfigInput;
+const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+
+new WxaReporterStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? 'WxaReporter', {
   description: 'wxa-reporter: WeChat Mini Program reports and raw-data archive',
+  config,
+  alarmEmail: alarmEmail || undefined,
+  encryption: app.node.tryGetContext('archiveEncryption') === 'KMS' ? 'KMS' : 'S3_MANAGED',
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+
+// cdk-nag 3: an unacknowledged AwsSolutions error fails `cdk synth`.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -1,4 +1,27 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { WxaReporter, type WxaReporterProps } from './wxa-reporter.js';
 
-/** Placeholder until the deployment work lands: synthesizes, deploys nothing. */
-export class WxaReporterStack extends Stack {}
+export interface WxaReporterStackProps extends StackProps, WxaReporterProps {}
+
+/** The deployable stack: one WxaReporter and the outputs a user needs after `cdk deploy`. */
+export class WxaReporterStack extends Stack {
+  readonly reporter: WxaReporter;
+
+  constructor(scope: Construct, id: string, props: WxaReporterStackProps) {
+    super(scope, id, props);
+    this.reporter = new WxaReporter(this, 'Reporter', props);
+    new CfnOutput(this, 'ArchiveBucket', {
+      value: this.reporter.bucket.bucketName,
+      description: 'raw WeChat responses',
+    });
+    new CfnOutput(this, 'FunctionName', {
+      value: this.reporter.function.functionName,
+      description:
+        'aws lambda invoke --function-name <this> --payload \'{"job":"daily"}\' --cli-binary-format raw-in-base64-out out.json',
+    });
+    new CfnOutput(this, 'LogGroup', { value: this.reporter.function.logGroup.logGroupName });
+    new CfnOutput(this, 'AlarmTopic', { value: this.reporter.alarmTopic.topicArn });
+    new CfnOutput(this, 'ParameterPrefix', { value: this.reporter.config.parameterPrefix });
+  }
+}

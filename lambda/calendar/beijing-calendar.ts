@@ -131,3 +131,9 @@ export function toCompactDate(date: IsoDate): string {
 export function fromCompactDate(compact: string): IsoDate {
   return `${compact.slice(0, 4)}-${compact.slice(4, 6)}-${compact.slice(6, 8)}`;
 }
+
+/** The hour (0-23) at instant `now` in a time zone. */
+export function hourIn(now: Date, timeZone: string = WECHAT_TIME_ZONE): number {
+  const hour = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(now);
+  return Number(hour);
+}

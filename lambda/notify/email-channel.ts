@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { renderDailyEmail } from '../render/email/daily-email.js';
 import { renderMonthlyEmail } from '../render/email/monthly-email.js';
+import { renderNoDataEmail } from '../render/email/no-data-email.js';
 import type { RenderedEmail } from '../render/email/rendered-email.js';
 import type { Locale } from '../report/i18n.js';
 import type { EmailSender } from './email-sender.js';
@@ -16,7 +17,12 @@ export interface EmailChannelOptions {
   readonly name?: string;
 }
 
-function render(message: ReportMessage, locale: Locale): { email: RenderedEmail; slug: string } {
+/** Any report message as an email, with the stable name its local copies get. */
+export function renderReportEmail(message: ReportMessage, locale: Locale): { email: RenderedEmail; slug: string } {
+  if (message.kind === 'no-data') {
+    const { notice } = message;
+    return { email: renderNoDataEmail(notice, locale), slug: `no-data-${notice.job}-${notice.appid}-${notice.period}` };
+  }
   if (message.kind === 'monthly') {
     const { report } = message;
     return { email: renderMonthlyEmail(report, locale), slug: `monthly-${report.appid}-${report.month}` };
@@ -34,7 +40,7 @@ export class EmailChannel implements ReportChannel {
   }
 
   async deliver(message: ReportMessage): Promise<Delivery> {
-    const { email, slug } = render(message, this.options.locale ?? 'zh-CN');
+    const { email, slug } = renderReportEmail(message, this.options.locale ?? 'zh-CN');
     const domain = /@([^>\s]+)>?\s*$/.exec(this.options.from)?.[1] ?? 'wxa-reporter.local';
     const sent = await this.options.sender.send({
       ...email,

@@ -1,3 +1,4 @@
+import type { NoDataNotice } from '../notify/report-channel.js';
 import type { DailyReport } from '../report/daily-report.js';
 import { formatChangeWithArrow, formatCount, formatRate } from '../report/format.js';
 import { type Locale, messages } from '../report/i18n.js';
@@ -26,4 +27,11 @@ export function monthlyHeadline(report: MonthlyReport, locale: Locale): string {
     formatChangeWithArrow(report.activeUsers.change, na),
     report.cohort.newUserRetention === null ? na : formatRate(report.cohort.newUserRetention, na),
   );
+}
+
+/** The headline of a "no data" notice. */
+export function noDataHeadline(notice: NoDataNotice, locale: Locale): string {
+  const t = messages(locale);
+  const period = notice.job === 'daily' ? t.longDate(notice.period) : t.monthly.monthName(notice.period);
+  return t.noDataNotice.subject(notice.appName, period);
 }

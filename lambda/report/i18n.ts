@@ -21,10 +21,18 @@ export interface Messages {
   readonly footer: string;
   readonly weekdays: readonly string[];
   readonly monthly: MonthlyMessages;
+  readonly noDataNotice: NoDataMessages;
   dailySubject(appName: string, date: string, visitors: string, change: string): string;
   longDate(date: string): string;
   dateWithWeekday(date: string, weekday: number): string;
   shortDate(date: string): string;
+}
+
+export interface NoDataMessages {
+  readonly title: string;
+  body(period: string, job: 'daily' | 'monthly'): string;
+  subject(appName: string, period: string): string;
+  readonly reasonLabel: string;
 }
 
 export interface MonthlyMessages {
@@ -81,6 +89,13 @@ const zhCN: Messages = {
   footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。原始数据已归档。',
   weekdays: ZH_WEEKDAYS,
   dailySubject: (app, date, visitors, change) => `【${app}】${date} 访问人数 ${visitors}（日环比 ${change}）`,
+  noDataNotice: {
+    title: '数据未发布',
+    body: (period, job) =>
+      `截至今天的最后一次尝试，微信仍未发布${period}的${job === 'daily' ? '每日访问' : '月留存'}数据，本期报告无法生成。数据发布后可手动重跑。`,
+    subject: (app, period) => `【${app}】${period} 报告未生成：微信尚未发布数据`,
+    reasonLabel: '原因',
+  },
   monthly: {
     title: '小程序月报',
     newUsers: '新增用户',
@@ -140,6 +155,13 @@ const en: Messages = {
   footer: 'Source: WeChat Mini Program analytics (datacube API), days in Beijing time. Raw data archived.',
   weekdays: EN_WEEKDAYS,
   dailySubject: (app, date, visitors, change) => `${app} · ${date}: ${visitors} visitors (${change} day over day)`,
+  noDataNotice: {
+    title: 'No data yet',
+    body: (period, job) =>
+      `At today's last attempt WeChat had still not published the ${job === 'daily' ? 'daily visit' : 'monthly retention'} data for ${period}, so there is no report. Run it again by hand once the data is out.`,
+    subject: (app, period) => `${app} · ${period}: no report, WeChat has not published the data`,
+    reasonLabel: 'Reason',
+  },
   monthly: {
     title: 'Mini Program monthly report',
     newUsers: 'New users',

@@ -1,7 +1,7 @@
+import { renderReportEmail } from '../../lambda/notify/email-channel.js';
+import type { ReportMessage } from '../../lambda/notify/report-channel.js';
 import { PLATFORMS } from '../../lambda/notify/webhook/webhook-channel.js';
 import type { WebhookKind } from '../../lambda/notify/webhook/webhook-platform.js';
-import { renderDailyEmail } from '../../lambda/render/email/daily-email.js';
-import { renderMonthlyEmail } from '../../lambda/render/email/monthly-email.js';
 import { sampleDaily, sampleMonthly } from './sample-reports.js';
 import { NOW } from './simulator.js';
 
@@ -11,20 +11,26 @@ import { NOW } from './simulator.js';
  */
 export function renderSamples(): Map<string, string> {
   const files = new Map<string, string>();
-  const reports = { daily: sampleDaily(), monthly: sampleMonthly() };
+  const noData: ReportMessage = {
+    kind: 'no-data',
+    notice: {
+      job: 'daily',
+      appid: 'wx5f1d0c3a9e7b2d41',
+      appName: '喵喵商城',
+      period: '2026-11-22',
+      reason: 'errcode 61503: data not ready yet',
+    },
+  };
+  const reports: Record<string, ReportMessage> = { daily: sampleDaily(), monthly: sampleMonthly(), 'no-data': noData };
   for (const [name, message] of Object.entries(reports)) {
     for (const kind of ['wecom', 'feishu', 'dingtalk', 'slack', 'json'] as WebhookKind[]) {
       const payload = PLATFORMS[kind].payload(message, 'zh-CN', NOW);
       files.set(`${kind}-${name}.json`, `${JSON.stringify(payload, null, 2)}\n`);
     }
-    const email =
-      message.kind === 'daily'
-        ? renderDailyEmail(message.report, 'zh-CN')
-        : renderMonthlyEmail(message.report, 'zh-CN');
+    const { email } = renderReportEmail(message, 'zh-CN');
     files.set(`email-${name}.html`, email.html);
     files.set(`email-${name}.txt`, `Subject: ${email.subject}\n\n${email.text}`);
-    const english =
-      message.kind === 'daily' ? renderDailyEmail(message.report, 'en') : renderMonthlyEmail(message.report, 'en');
+    const english = renderReportEmail(message, 'en').email;
     files.set(`email-${name}.en.txt`, `Subject: ${english.subject}\n\n${english.text}`);
   }
   return files;

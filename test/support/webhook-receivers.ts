@@ -40,6 +40,15 @@ export interface WebhookReceivers {
 
 const json = (value: unknown): Fault => ({ status: 200, body: JSON.stringify(value) });
 
+/** What each platform answers to a message it accepted. */
+const SUCCESS: Record<ReceiverKind, Fault> = {
+  wecom: json({ errcode: 0, errmsg: 'ok' }),
+  feishu: json({ code: 0, msg: 'success', data: {} }),
+  dingtalk: json({ errcode: 0, errmsg: 'ok' }),
+  slack: { status: 200, body: 'ok' },
+  json: { status: 204, body: '' },
+};
+
 function hmacBase64(key: string | Buffer, message: string): string {
   return createHmac('sha256', key).update(message, 'utf8').digest('base64');
 }
@@ -165,10 +174,8 @@ export async function startWebhookReceivers(now: () => number = () => Date.now()
       return;
     }
     accepted.push(received);
-    if (kind === 'slack') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    else if (kind === 'json') res.writeHead(204).end();
-    else if (kind === 'feishu') res.writeHead(200).end(JSON.stringify({ code: 0, msg: 'success', data: {} }));
-    else res.writeHead(200).end(JSON.stringify({ errcode: 0, errmsg: 'ok' }));
+    const ok = SUCCESS[kind];
+    res.writeHead(ok.status, { 'content-type': 'application/json' }).end(ok.body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -31,8 +31,19 @@ export const standardJsonWebhook: WebhookPlatform = {
   kind: 'json',
   minIntervalMs: 0,
   payload(message, _locale, now) {
-    const data = message.kind === 'daily' ? dailyReportJson(message.report) : monthlyReportJson(message.report);
-    const payload = { type: `report.${message.kind}`, timestamp: now.toISOString(), data };
+    const data =
+      message.kind === 'daily'
+        ? dailyReportJson(message.report)
+        : message.kind === 'monthly'
+          ? monthlyReportJson(message.report)
+          : {
+              appid: message.notice.appid,
+              job: message.notice.job,
+              period: message.notice.period,
+              reason: message.notice.reason,
+            };
+    const type = message.kind === 'no-data' ? `report.${message.notice.job}.no-data` : `report.${message.kind}`;
+    const payload = { type, timestamp: now.toISOString(), data };
     const size = utf8Bytes(JSON.stringify(payload));
     if (size > JSON_MAX_BODY_BYTES)
       throw new WebhookError(`the JSON payload is ${size} bytes, over ${JSON_MAX_BODY_BYTES}`, false);

@@ -1,6 +1,6 @@
 import { addMonths, weekday } from '../../calendar/beijing-calendar.js';
 import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
-import type { ReportMessage } from '../../notify/report-channel.js';
+import type { NoDataNotice, ReportMessage } from '../../notify/report-channel.js';
 import type { DailyReport } from '../../report/daily-report.js';
 import {
   type Direction,
@@ -13,7 +13,7 @@ import {
 } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MonthlyReport } from '../../report/monthly-report.js';
-import { dailyHeadline, monthlyHeadline } from '../headlines.js';
+import { dailyHeadline, monthlyHeadline, noDataHeadline } from '../headlines.js';
 
 export interface ChatChange {
   readonly label: string;
@@ -182,8 +182,36 @@ function monthlySummary(report: MonthlyReport, locale: Locale): ChatSummary {
   };
 }
 
+function noDataSummary(notice: NoDataNotice, locale: Locale): ChatSummary {
+  const t = messages(locale);
+  const period = notice.job === 'daily' ? t.longDate(notice.period) : t.monthly.monthName(notice.period);
+  return {
+    title: `${notice.appName} · ${t.noDataNotice.title}`,
+    subtitle: period,
+    headline: noDataHeadline(notice, locale),
+    sections: [
+      {
+        title: t.noDataNotice.title,
+        optional: false,
+        lines: [
+          { label: t.noDataNotice.body(period, notice.job), value: '', changes: [] },
+          { label: t.noDataNotice.reasonLabel, value: notice.reason, changes: [] },
+        ],
+      },
+    ],
+    footer: t.footer,
+  };
+}
+
 export function buildChatSummary(message: ReportMessage, locale: Locale): ChatSummary {
-  return message.kind === 'daily' ? dailySummary(message.report, locale) : monthlySummary(message.report, locale);
+  switch (message.kind) {
+    case 'daily':
+      return dailySummary(message.report, locale);
+    case 'monthly':
+      return monthlySummary(message.report, locale);
+    case 'no-data':
+      return noDataSummary(message.notice, locale);
+  }
 }
 
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
+import { LOCALES } from '../report/i18n.js';
+
+/**
+ * The deployment's configuration: which Mini Programs, who gets what, when. Validated when the CDK
+ * app synthesizes (so a typo fails `cdk synth` naming the field) and again when the Lambda starts.
+ * It holds no secret: AppIDs, AppSecrets, SMTP URLs and webhook URLs live in SSM Parameter Store.
+ */
+
+const EVENTBRIDGE_CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
+const FIELD = [
+  /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?)$/, // minutes
+  /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?)$/, // hours
+  /^(\*|\?|L|W|\d{1,2}W?([,-]\d{1,2})*(\/\d{1,2})?)$/, // day of month
+  /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?|[A-Z]{3}([,-][A-Z]{3})*)$/, // month
+  /^(\*|\?|L|[1-7](L|#[1-5])?([,-][1-7])*|[A-Z]{3}([,-][A-Z]{3})*)$/, // day of week
+  /^(\*|\d{4}([,-]\d{4})*(\/\d{1,3})?)$/, // year
+];
+
+/** An EventBridge Scheduler cron expression: `cron(min hour day-of-month month day-of-week year)`. */
+export function isEventBridgeCron(expression: string): boolean {
+  const m = EVENTBRIDGE_CRON.exec(expression);
+  if (!m) return false;
+  const fields = m.slice(1);
+  if (!fields.every((f, i) => FIELD[i]?.test(f))) return false;
+  // Exactly one of day-of-month and day-of-week must be '?'.
+  return (fields[2] === '?') !== (fields[4] === '?');
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const cron = z.string().refine(isEventBridgeCron, {
+  message:
+    'must be an EventBridge cron expression like "cron(0 10 * * ? *)" (minutes hours day-of-month month day-of-week year, one of the day fields "?")',
+});
+
+export const appConfigSchema = z.object({
+  /** The app's key under `<prefix>apps/<name>/` in SSM: letters, digits, `.`, `-`, `_`. */
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "-" or "_" (it becomes an SSM path segment)'),
+  /** Shown in reports. @default name */
+  displayName: z.string().min(1).max(80).optional(),
+  /** Email recipients. @default none */
+  recipients: z.array(z.email({ message: 'is not an email address' })).default([]),
+  /** Chat webhooks; their URLs (and secrets) are in SSM under `<prefix>apps/<name>/webhooks/<kind>/`. @default none */
+  webhooks: z.array(z.enum(WEBHOOK_KINDS, { message: `must be one of ${WEBHOOK_KINDS.join(', ')}` })).default([]),
+  /** @default the deployment's language */
+  language: z.enum(LOCALES).optional(),
+});
+
+export const emailConfigSchema = z.discriminatedUnion('transport', [
+  z.object({
+    /** SMTP: the URL (`smtps://user:pass@host:465`) is the SecureString `<prefix>smtp/url`. */
+    transport: z.literal('smtp'),
+    from: z.string().min(3),
+  }),
+  z.object({
+    /** Amazon SES through nodemailer; `identity` is the verified domain or address allowed to send. */
+    transport: z.literal('ses'),
+    from: z.string().min(3),
+    identity: z.string().min(3),
+  }),
+]);
+
+export const scheduleConfigSchema = z.object({
+  /** @default Asia/Shanghai (WeChat's calendar) */
+  timeZone: z
+    .string()
+    .refine(isTimeZone, { message: 'is not an IANA time zone (e.g. Asia/Shanghai)' })
+    .default('Asia/Shanghai'),
+  /** @default cron(0 10 * * ? *): 10:00, when WeChat has usually published yesterday */
+  daily: cron.default('cron(0 10 * * ? *)'),
+  /** @default cron(30 10 2 * ? *): the 2nd of the month at 10:30 */
+  monthly: cron.default('cron(30 10 2 * ? *)'),
+  /** Re-tries of runs that found no data yet. @default cron(0 11-18 * * ? *): hourly until 18:00 */
+  retry: cron.default('cron(0 11-18 * * ? *)'),
+  /** From this hour on, a run that still finds no data sends a "no data" notice instead of waiting. @default 18 */
+  cutoffHour: z.number().int().min(0).max(23).default(18),
+});
+
+export const deploymentConfigSchema = z
+  .object({
+    apps: z.array(appConfigSchema).min(1, 'list at least one Mini Program'),
+    /** @default zh-CN */
+    language: z.enum(LOCALES).default('zh-CN'),
+    /** @default /wxa-reporter/ */
+    parameterPrefix: z
+      .string()
+      .regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')
+      .default('/wxa-reporter/'),
+    /** @default no email (webhooks only) */
+    email: emailConfigSchema.optional(),
+    /** Key prefix inside the archive bucket. @default none */
+    archivePrefix: z
+      .string()
+      .regex(/^([A-Za-z0-9_.=-]+\/)*$/, 'must be empty or end with "/", e.g. wxa/')
+      .default(''),
+    /** WeChat API base, for a proxy. @default https://api.weixin.qq.com */
+    apiBase: z.url().optional(),
+    schedule: scheduleConfigSchema.default({
+      timeZone: 'Asia/Shanghai',
+      daily: 'cron(0 10 * * ? *)',
+      monthly: 'cron(30 10 2 * ? *)',
+      retry: 'cron(0 11-18 * * ? *)',
+      cutoffHour: 18,
+    }),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.apps.forEach((app, i) => {
+      if (seen.has(app.name))
+        ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `"${app.name}" is listed twice` });
+      seen.add(app.name);
+      if (app.recipients.length > 0 && !config.email) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i, 'recipients'],
+          message: 'recipients need an email transport (set email)',
+        });
+      }
+      if (app.recipients.length === 0 && app.webhooks.length === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apps', i],
+          message: 'has neither recipients nor webhooks: its reports would go nowhere',
+        });
+      }
+    });
+  });
+
+export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
+export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
+export type AppConfig = DeploymentConfig['apps'][number];
+
+export class DeploymentConfigError extends Error {
+  override name = 'DeploymentConfigError';
+}
+
+/** Parses the configuration, or throws one message listing every problem with its field path. */
+export function parseDeploymentConfig(input: unknown, where = 'wxa-reporter config'): DeploymentConfig {
+  const result = deploymentConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
+  throw new DeploymentConfigError(`${where} is invalid:\n  - ${problems.join('\n  - ')}`);
+}

@@ -1,0 +1,66 @@
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { isWebhookKind, type WebhookKind } from '../../notify/webhook/webhook-platform.js';
+import { type AppSecrets, MissingSecretError, type SecretSource } from '../secret-source.js';
+
+/** Parameters are re-read at most every 5 minutes by a warm Lambda. */
+const CACHE_SECONDS = 300;
+
+/**
+ * Secrets from SSM Parameter Store, decrypted and cached by Powertools Parameters. One
+ * GetParametersByPath per app reads its AppID, AppSecret and webhooks together:
+ *
+ *   <prefix>apps/<name>/appid                       String or SecureString
+ *   <prefix>apps/<name>/secret                      SecureString
+ *   <prefix>apps/<name>/webhooks/<kind>/url         SecureString
+ *   <prefix>apps/<name>/webhooks/<kind>/secret      SecureString (Feishu/Lark, DingTalk, json)
+ *   <prefix>smtp/url                                SecureString
+ */
+export class SsmSecretSource implements SecretSource {
+  private readonly provider: SSMProvider;
+
+  constructor(
+    client: SSMClient,
+    private readonly prefix: string,
+  ) {
+    this.provider = new SSMProvider({ awsSdkV3Client: client });
+  }
+
+  async app(name: string): Promise<AppSecrets> {
+    const path = `${this.prefix}apps/${name}`;
+    const values = ((await this.provider.getMultiple(path, {
+      recursive: true,
+      decrypt: true,
+      maxAge: CACHE_SECONDS,
+    })) ?? {}) as Record<string, string>;
+    const required = (key: string) => {
+      const value = values[key];
+      if (!value) {
+        throw new MissingSecretError(
+          `SSM parameter ${path}/${key} is missing: run "wxa-report setup --app ${name}" (or aws ssm put-parameter) to store it`,
+        );
+      }
+      return value;
+    };
+    const webhooks: Partial<Record<WebhookKind, { url: string; secret?: string }>> = {};
+    for (const [key, value] of Object.entries(values)) {
+      const match = /^webhooks\/([a-z]+)\/url$/.exec(key);
+      if (match?.[1] && isWebhookKind(match[1])) {
+        webhooks[match[1]] = { url: value, secret: values[`webhooks/${match[1]}/secret`] };
+      }
+    }
+    return { appid: required('appid'), secret: required('secret'), webhooks };
+  }
+
+  async smtpUrl(): Promise<string> {
+    const name = `${this.prefix}smtp/url`;
+    const value = await this.provider.get(name, { decrypt: true, maxAge: CACHE_SECONDS }).catch((error: unknown) => {
+      if ((error as { name?: string }).name === 'ParameterNotFound' || /ParameterNotFound/.test(String(error)))
+        return undefined;
+      throw error;
+    });
+    if (!value)
+      throw new MissingSecretError(`SSM parameter ${name} is missing: store the SMTP URL there as a SecureString`);
+    return value;
+  }
+}
