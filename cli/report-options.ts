@@ -71,7 +71,8 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function kindPairs(values: readonly string[], flag: string): Map<WebhookKind, string> {
+/** `KIND=VALUE` flags into a map, refusing unknown kinds and repeats. */
+export function webhookPairs(values: readonly string[], flag: string): Map<WebhookKind, string> {
   const pairs = new Map<WebhookKind, string>();
   for (const value of values) {
     const at = value.indexOf('=');
@@ -89,8 +90,8 @@ function kindPairs(values: readonly string[], flag: string): Map<WebhookKind, st
  * keys, need not sit in shell history).
  */
 export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
-  const urls = kindPairs(options.webhook ?? [], '--webhook');
-  const secrets = kindPairs(options.webhookSecret ?? [], '--webhook-secret');
+  const urls = webhookPairs(options.webhook ?? [], '--webhook');
+  const secrets = webhookPairs(options.webhookSecret ?? [], '--webhook-secret');
   for (const kind of WEBHOOK_KINDS) {
     const url = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}`];
     const secret = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`];

@@ -11,6 +11,7 @@ export interface CliRun {
 export async function runCliInProcess(
   args: readonly string[],
   options: { env?: Record<string, string | undefined>; cwd?: string; clock?: () => Date } = {},
+  prompt?: (question: string, options: { secret: boolean }) => Promise<string>,
 ): Promise<CliRun> {
   const out: Buffer[] = [];
   let err = '';
@@ -20,6 +21,7 @@ export async function runCliInProcess(
     env: options.env ?? {},
     clock: options.clock ?? fixedClock,
     cwd: options.cwd ?? process.cwd(),
+    prompt,
   });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: err };
 }

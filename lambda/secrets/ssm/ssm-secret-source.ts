@@ -55,8 +55,8 @@ export class SsmSecretSource implements SecretSource {
   async smtpUrl(): Promise<string> {
     const name = `${this.prefix}smtp/url`;
     const value = await this.provider.get(name, { decrypt: true, maxAge: CACHE_SECONDS }).catch((error: unknown) => {
-      if ((error as { name?: string }).name === 'ParameterNotFound' || /ParameterNotFound/.test(String(error)))
-        return undefined;
+      // Powertools wraps ParameterNotFound as "Parameter <name> not found."
+      if (/ParameterNotFound|not found/i.test(`${(error as Error).name} ${(error as Error).message}`)) return undefined;
       throw error;
     });
     if (!value)

@@ -1,0 +1,78 @@
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { Command } from 'commander';
+import { WEBHOOK_KINDS } from '../../lambda/notify/webhook/webhook-platform.js';
+import { ParameterWriter } from '../../lambda/secrets/ssm/parameter-writer.js';
+import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
+import { webhookPairs } from '../report-options.js';
+
+interface SetupOptions {
+  app: string;
+  appid?: string;
+  prefix: string;
+  webhook: string[];
+  webhookSecret: string[];
+  smtpUrl?: string;
+  kmsKeyId?: string;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * `wxa-report setup`: puts an app's parameters into SSM Parameter Store under the deployment's
+ * prefix, from flags, the environment or prompts, so nobody hand-types parameter names or ARNs.
+ */
+export function setupCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return new Command('setup')
+    .description("store a Mini Program's credentials (and webhooks, SMTP) in SSM Parameter Store for the deployment")
+    .requiredOption('--app <name>', "the app's name in the deployment config (apps[].name)")
+    .option('--appid <wx…>', 'the AppID (env WECHAT_APPID; asked if missing)')
+    .option('--prefix <path>', 'the parameter prefix of the deployment', '/wxa-reporter/')
+    .option(
+      '--webhook <kind=url>',
+      `a webhook of this app; kind: ${WEBHOOK_KINDS.join(', ')} (repeatable)`,
+      collect,
+      [],
+    )
+    .option('--webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
+    .option('--smtp-url <url>', "also store the deployment's SMTP URL (env SMTP_URL)")
+    .option('--kms-key-id <key>', 'KMS key for the SecureStrings (default: aws/ssm)')
+    .addHelpText(
+      'after',
+      '\nThe AppSecret comes from env WECHAT_APPSECRET, or is asked for without echo: never a flag.',
+    )
+    .action(async (options: SetupOptions) => {
+      if (!/^\/([A-Za-z0-9_.-]+\/)*$/.test(options.prefix))
+        throw new CliError('--prefix must start and end with "/", e.g. /wxa-reporter/');
+      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(options.app))
+        throw new CliError('--app must be 1-64 letters, digits, ".", "-" or "_"');
+      const ask = async (question: string, secret: boolean) => {
+        if (!io.prompt)
+          throw new CliError(`${question} is needed: pass it as a flag or in the environment (no terminal to ask on)`);
+        return (await io.prompt(question, { secret })).trim();
+      };
+      const appid = options.appid ?? io.env.WECHAT_APPID ?? (await ask('AppID (wx…)', false));
+      if (!/^wx[0-9a-f]{16}$/i.test(appid))
+        throw new CliError(`"${appid}" does not look like an AppID (wx followed by 16 hex digits)`);
+      const secret = io.env.WECHAT_APPSECRET ?? (await ask('AppSecret', true));
+      if (!/^[0-9a-f]{32}$/i.test(secret))
+        throw new CliError('the AppSecret should be 32 hex digits; copy it again from 开发管理 → 开发设置');
+      const urls = webhookPairs(options.webhook, '--webhook');
+      const secrets = webhookPairs(options.webhookSecret, '--webhook-secret');
+      const webhooks = Object.fromEntries([...urls].map(([kind, url]) => [kind, { url, secret: secrets.get(kind) }]));
+
+      const writer = new ParameterWriter(
+        new SSMClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION }),
+        options.prefix,
+        options.kmsKeyId,
+      );
+      const written = await writer.putApp({ name: options.app, appid, secret, webhooks });
+      const smtpUrl = options.smtpUrl ?? io.env.SMTP_URL;
+      if (smtpUrl) written.push(await writer.putSmtpUrl(smtpUrl));
+      io.stdout.write(
+        `Stored ${written.length} parameter(s) for "${options.app}":\n${written.map((n) => `  ${n}`).join('\n')}\n`,
+      );
+      setExit(EXIT_OK);
+    });
+}

@@ -1,0 +1,61 @@
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import type { WebhookKind } from '../../notify/webhook/webhook-platform.js';
+
+export interface AppParameters {
+  readonly name: string;
+  readonly appid: string;
+  readonly secret: string;
+  readonly webhooks?: Readonly<Partial<Record<WebhookKind, { url: string; secret?: string }>>>;
+}
+
+/** The parameter names of an app, in one place (the reader, SsmSecretSource, expects exactly these). */
+export const parameterNames = {
+  appid: (prefix: string, app: string) => `${prefix}apps/${app}/appid`,
+  secret: (prefix: string, app: string) => `${prefix}apps/${app}/secret`,
+  webhookUrl: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/url`,
+  webhookSecret: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/secret`,
+  smtpUrl: (prefix: string) => `${prefix}smtp/url`,
+};
+
+/** Writes an app's parameters: the AppID as a String, everything secret as a SecureString. */
+export class ParameterWriter {
+  constructor(
+    private readonly ssm: SSMClient,
+    private readonly prefix: string,
+    private readonly kmsKeyId?: string,
+  ) {}
+
+  async putApp(app: AppParameters): Promise<string[]> {
+    const written = [
+      await this.put(parameterNames.appid(this.prefix, app.name), app.appid, false),
+      await this.put(parameterNames.secret(this.prefix, app.name), app.secret, true),
+    ];
+    for (const [kind, webhook] of Object.entries(app.webhooks ?? {}) as [
+      WebhookKind,
+      { url: string; secret?: string },
+    ][]) {
+      written.push(await this.put(parameterNames.webhookUrl(this.prefix, app.name, kind), webhook.url, true));
+      if (webhook.secret)
+        written.push(await this.put(parameterNames.webhookSecret(this.prefix, app.name, kind), webhook.secret, true));
+    }
+    return written;
+  }
+
+  putSmtpUrl(url: string): Promise<string> {
+    return this.put(parameterNames.smtpUrl(this.prefix), url, true);
+  }
+
+  private async put(name: string, value: string, secure: boolean): Promise<string> {
+    await this.ssm.send(
+      new PutParameterCommand({
+        Name: name,
+        Value: value,
+        Type: secure ? 'SecureString' : 'String',
+        KeyId: secure ? this.kmsKeyId : undefined,
+        Overwrite: true,
+        Description: 'wxa-reporter',
+      }),
+    );
+    return name;
+  }
+}

@@ -1,0 +1,136 @@
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MissingSecretError } from '../../../lambda/secrets/secret-source.js';
+import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
+import { SsmSecretSource } from '../../../lambda/secrets/ssm/ssm-secret-source.js';
+import { type MotoServer, startMoto } from '../../support/moto.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { APP } from '../../support/simulator.js';
+import { ssmClientFor } from '../../support/ssm.js';
+
+let moto: MotoServer;
+let ssm: SSMClient;
+beforeAll(async () => {
+  moto = await startMoto();
+  ssm = ssmClientFor(moto.endpoint);
+});
+afterAll(async () => {
+  ssm?.destroy();
+  await moto?.stop();
+});
+
+describe('secrets in SSM Parameter Store (moto)', () => {
+  it("reads an app's AppID, AppSecret and webhooks in one go, decrypted", async () => {
+    await new ParameterWriter(ssm, '/team-a/').putApp({
+      name: 'shop',
+      appid: APP.appid,
+      secret: APP.secret,
+      webhooks: {
+        wecom: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k' },
+        feishu: { url: 'https://open.feishu.cn/x', secret: 's3' },
+      },
+    });
+
+    const secrets = await new SsmSecretSource(ssm, '/team-a/').app('shop');
+
+    expect(secrets).toEqual({
+      appid: APP.appid,
+      secret: APP.secret,
+      webhooks: {
+        wecom: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k', secret: undefined },
+        feishu: { url: 'https://open.feishu.cn/x', secret: 's3' },
+      },
+    });
+  });
+
+  it('stores secrets as SecureString and the AppID as String', async () => {
+    await new ParameterWriter(ssm, '/team-b/').putApp({ name: 'shop', appid: APP.appid, secret: APP.secret });
+
+    const secret = await ssm.send(new GetParameterCommand({ Name: '/team-b/apps/shop/secret' }));
+    const appid = await ssm.send(new GetParameterCommand({ Name: '/team-b/apps/shop/appid' }));
+
+    expect(secret.Parameter?.Type).toBe('SecureString');
+    expect(appid.Parameter?.Type).toBe('String');
+  });
+
+  it('says which parameter is missing and how to add it', async () => {
+    const failure = new SsmSecretSource(ssm, '/nobody/').app('ghost');
+
+    await expect(failure).rejects.toThrow(MissingSecretError);
+    await expect(failure).rejects.toThrow(
+      'SSM parameter /nobody/apps/ghost/appid is missing: run "wxa-report setup --app ghost"',
+    );
+  });
+
+  it('reads the SMTP URL, or says it is missing', async () => {
+    await new ParameterWriter(ssm, '/team-c/').putSmtpUrl('smtps://u:p@smtp.example.com:465');
+
+    expect(await new SsmSecretSource(ssm, '/team-c/').smtpUrl()).toBe('smtps://u:p@smtp.example.com:465');
+    await expect(new SsmSecretSource(ssm, '/team-d/').smtpUrl()).rejects.toThrow(/\/team-d\/smtp\/url is missing/);
+  });
+});
+
+describe('wxa-report setup', () => {
+  const awsEnv = () => ({ AWS_REGION: 'us-east-1' });
+  beforeAll(() => {
+    vi.stubEnv('AWS_ENDPOINT_URL', moto.endpoint);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
+  });
+  afterAll(() => vi.unstubAllEnvs());
+
+  it('asks for what is missing (the AppSecret without echo) and stores everything under the prefix', async () => {
+    const asked: { question: string; secret: boolean }[] = [];
+    const answers: Record<string, string> = { 'AppID (wx…)': APP.appid, AppSecret: APP.secret };
+
+    const { code, stdout } = await runCliInProcess(
+      [
+        'setup',
+        '--app',
+        'coffee',
+        '--webhook',
+        'dingtalk=https://oapi.dingtalk.com/robot/send?access_token=t',
+        '--webhook-secret',
+        'dingtalk=SECabc',
+      ],
+      { env: awsEnv() },
+      async (question, { secret }) => {
+        asked.push({ question, secret });
+        return answers[question] ?? '';
+      },
+    );
+
+    expect(code).toBe(0);
+    expect(asked).toEqual([
+      { question: 'AppID (wx…)', secret: false },
+      { question: 'AppSecret', secret: true },
+    ]);
+    expect(stdout).toContain('Stored 4 parameter(s) for "coffee"');
+    expect(stdout).not.toContain(APP.secret);
+    const read = await new SsmSecretSource(ssm, '/wxa-reporter/').app('coffee');
+    expect(read.webhooks.dingtalk).toEqual({
+      url: 'https://oapi.dingtalk.com/robot/send?access_token=t',
+      secret: 'SECabc',
+    });
+  });
+
+  it('takes everything from flags and the environment without a terminal', async () => {
+    const { code } = await runCliInProcess(['setup', '--app', 'tea', '--prefix', '/agency/', '--appid', APP.appid], {
+      env: { ...awsEnv(), WECHAT_APPSECRET: APP.secret, SMTP_URL: 'smtp://u:p@mail.example.com:587' },
+    });
+
+    expect(code).toBe(0);
+    expect(await new SsmSecretSource(ssm, '/agency/').smtpUrl()).toBe('smtp://u:p@mail.example.com:587');
+  });
+
+  it.each([
+    [['setup', '--app', 'tea', '--appid', 'wx123'], /does not look like an AppID/],
+    [['setup', '--app', 'tea', '--appid', APP.appid, '--prefix', 'nope'], /--prefix must start and end with "\/"/],
+    [['setup', '--app', 'tea', '--appid', APP.appid], /AppSecret is needed: pass it as a flag or in the environment/],
+  ])('refuses %j clearly', async (args, message) => {
+    const { code, stderr } = await runCliInProcess(args, { env: awsEnv() });
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+  });
+});
