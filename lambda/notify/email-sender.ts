@@ -24,3 +24,15 @@ export interface EmailSender {
 export class EmailDeliveryError extends Error {
   override name = 'EmailDeliveryError';
 }
+
+/** The nodemailer message for an email: the same headers and parts whichever transport sends it. */
+export function mailOptions(email: OutgoingEmail) {
+  return {
+    from: email.from,
+    to: [...email.to],
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    messageId: email.messageId,
+  };
+}

@@ -1,3 +1,4 @@
+import type { Archive } from '../archive/archive.js';
 import type { Delivery, ReportChannel, ReportMessage } from '../notify/report-channel.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -39,4 +40,13 @@ export async function deliverToAll(
   });
   if (failures.length > 0) throw new DeliveryError(archived, delivered, failures);
   return delivered;
+}
+
+/** What a report run needs besides its WeChat source: where to keep data and where to send reports. */
+export interface ReportRunDependencies<Source> {
+  readonly source: Source;
+  readonly archive: Archive;
+  readonly channels: readonly ReportChannel[];
+  readonly toolVersion: string;
+  readonly logger?: Logger;
 }

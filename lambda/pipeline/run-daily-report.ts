@@ -1,18 +1,11 @@
-import type { Archive } from '../archive/archive.js';
 import type { IsoDate } from '../calendar/beijing-calendar.js';
-import type { Delivery, ReportChannel } from '../notify/report-channel.js';
+import type { Delivery } from '../notify/report-channel.js';
 import { buildDailyReport, comparisonDates, type DailyReport, trendDates } from '../report/daily-report.js';
-import { type Logger, silentLogger } from '../shared/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import { type DailyVisitSource, fetchAndArchiveDay, loadDailyHistory } from './daily-history.js';
-import { deliverToAll } from './deliver.js';
+import { deliverToAll, type ReportRunDependencies } from './deliver.js';
 
-export interface DailyReportDependencies {
-  readonly source: DailyVisitSource;
-  readonly archive: Archive;
-  readonly channels: readonly ReportChannel[];
-  readonly toolVersion: string;
-  readonly logger?: Logger;
-}
+export type DailyReportDependencies = ReportRunDependencies<DailyVisitSource>;
 
 export interface DailyReportRequest {
   readonly date: IsoDate;

@@ -1,15 +1,14 @@
-import type { Archive } from '../archive/archive.js';
 import { archiveKeys } from '../archive/archive.js';
 import { addMonths, daysOfMonth, type YearMonth } from '../calendar/beijing-calendar.js';
 import type { MonthlyRetention } from '../domain/monthly-retention.js';
-import type { Delivery, ReportChannel } from '../notify/report-channel.js';
+import type { Delivery } from '../notify/report-channel.js';
 import { buildMonthlyReport, HISTORY_MONTHS, type MonthlyReport } from '../report/monthly-report.js';
-import { type Logger, silentLogger } from '../shared/logger.js';
+import { silentLogger } from '../shared/logger.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
 import { monthlyRetainEndpoint } from '../wechat/datacube-endpoints.js';
 import { fetchAndArchive, readArchived } from './archived-datacube.js';
 import { readArchivedDay } from './daily-history.js';
-import { deliverToAll } from './deliver.js';
+import { deliverToAll, type ReportRunDependencies } from './deliver.js';
 
 /** What the monthly pipeline needs of WeChat. */
 export interface MonthlyRetainSource {
@@ -17,13 +16,7 @@ export interface MonthlyRetainSource {
   getMonthlyRetain(month: YearMonth): Promise<DatacubeOutcome<MonthlyRetention>>;
 }
 
-export interface MonthlyReportDependencies {
-  readonly source: MonthlyRetainSource;
-  readonly archive: Archive;
-  readonly channels: readonly ReportChannel[];
-  readonly toolVersion: string;
-  readonly logger?: Logger;
-}
+export type MonthlyReportDependencies = ReportRunDependencies<MonthlyRetainSource>;
 
 export interface MonthlyReportRequest {
   readonly month: YearMonth;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
-import type { EmailSender, OutgoingEmail, SentEmail } from '../email-sender.js';
+import { type EmailSender, mailOptions, type OutgoingEmail, type SentEmail } from '../email-sender.js';
 
 /**
  * Writes each email to a folder instead of sending it: `<slug>.eml` (open it in any mail client)
@@ -17,14 +17,7 @@ export class OutboxEmailSender implements EmailSender {
   }
 
   async send(email: OutgoingEmail): Promise<SentEmail> {
-    const info = await this.composer.sendMail({
-      from: email.from,
-      to: [...email.to],
-      subject: email.subject,
-      html: email.html,
-      text: email.text,
-      messageId: email.messageId,
-    });
+    const info = await this.composer.sendMail(mailOptions(email));
     await mkdir(this.folder, { recursive: true });
     const eml = join(this.folder, `${email.slug}.eml`);
     await writeFile(eml, info.message as Buffer);

@@ -1,6 +1,12 @@
 import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import nodemailer, { type Transporter } from 'nodemailer';
-import { EmailDeliveryError, type EmailSender, type OutgoingEmail, type SentEmail } from '../email-sender.js';
+import {
+  EmailDeliveryError,
+  type EmailSender,
+  mailOptions,
+  type OutgoingEmail,
+  type SentEmail,
+} from '../email-sender.js';
 
 /** Email through Amazon SES (API v2), composed by nodemailer so both parts and headers match SMTP mail. */
 export class SesEmailSender implements EmailSender {
@@ -12,14 +18,7 @@ export class SesEmailSender implements EmailSender {
 
   async send(email: OutgoingEmail): Promise<SentEmail> {
     try {
-      const info = await this.transporter.sendMail({
-        from: email.from,
-        to: [...email.to],
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        messageId: email.messageId,
-      });
+      const info = await this.transporter.sendMail(mailOptions(email));
       return {
         messageId: info.messageId,
         detail: `SES accepted (${(info as { response?: string }).response ?? 'ok'})`,

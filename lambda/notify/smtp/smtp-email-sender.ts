@@ -1,7 +1,13 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { redactUrl } from '../../shared/redact.js';
-import { EmailDeliveryError, type EmailSender, type OutgoingEmail, type SentEmail } from '../email-sender.js';
+import {
+  EmailDeliveryError,
+  type EmailSender,
+  mailOptions,
+  type OutgoingEmail,
+  type SentEmail,
+} from '../email-sender.js';
 
 export interface SmtpSettings {
   /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465` (TLS from the start). */
@@ -68,14 +74,7 @@ export class SmtpEmailSender implements EmailSender {
 
   async send(email: OutgoingEmail): Promise<SentEmail> {
     try {
-      const info = await this.transporter.sendMail({
-        from: email.from,
-        to: [...email.to],
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        messageId: email.messageId,
-      });
+      const info = await this.transporter.sendMail(mailOptions(email));
       const rejected = (info.rejected ?? []).map(String);
       if (rejected.length > 0 && rejected.length === email.to.length) {
         throw new EmailDeliveryError(`every recipient was rejected: ${rejected.join(', ')}`);
