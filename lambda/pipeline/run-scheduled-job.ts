@@ -5,7 +5,7 @@ import type { ReportChannel } from '../notify/report-channel.js';
 import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
 import type { Logger } from '../shared/logger.js';
 import type { JobKind, RunLedger } from '../state/run-ledger.js';
-import { WechatApiError } from '../wechat/errors.js';
+import { isTransient, WechatApiError } from '../wechat/errors.js';
 import type { DailyVisitSource } from './daily-history.js';
 import { deliverToAll } from './deliver.js';
 import { runDailyReport } from './run-daily-report.js';
@@ -92,8 +92,9 @@ export async function runScheduledJob(
   for (const app of apps) {
     for (const { job, period } of jobs) {
       const outcome = await runOne(deps, app, job, period, event.job === 'retry', pastCutoff).catch(
-        (error: unknown) => {
+        async (error: unknown) => {
           deps.logger.error('report failed', { app: app.name, job, period, error: (error as Error).message });
+          await keepForRetry(deps, app, job, period, error);
           const failed: AppJobOutcome = {
             app: app.name,
             job,
@@ -155,6 +156,38 @@ async function runOne(
   await deliverToAll(channels, { kind: 'no-data', notice }, [], deps.logger);
   await deps.ledger.set(job, secrets.appid, period, { status: 'no-data', updatedAt: stamp(), detail: result.reason });
   return done('no-data-notice', result.reason);
+}
+
+/**
+ * WeChat busy or unreachable: mark the period pending so the retry schedule tries again within the
+ * hour, rather than losing the day's report to a short outage. Other failures (bad credentials,
+ * a channel refusing) need a person and are left to the alarms.
+ */
+async function keepForRetry(
+  deps: ScheduledJobDependencies,
+  app: AppConfig,
+  job: JobKind,
+  period: string,
+  error: unknown,
+) {
+  if (!isTransient(error)) return;
+  try {
+    const { appid } = await deps.secrets.app(app.name);
+    const record = await deps.ledger.get(job, appid, period);
+    if (record?.status === 'sent' || record?.status === 'no-data') return;
+    await deps.ledger.set(job, appid, period, {
+      status: 'pending',
+      updatedAt: deps.clock().toISOString(),
+      detail: (error as Error).message,
+    });
+  } catch (ledgerError) {
+    deps.logger.warn('could not mark the period for a retry', {
+      app: app.name,
+      job,
+      period,
+      error: (ledgerError as Error).message,
+    });
+  }
 }
 
 /** The WeChat errcode behind a failure, for metrics. */

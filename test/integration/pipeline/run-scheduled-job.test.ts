@@ -160,6 +160,36 @@ describe('a scheduled job', () => {
     expect(error.outcomes.find((o) => o.app === 'coffee')?.status).toBe('sent');
   });
 
+  it('keeps a period WeChat was too busy for as pending, so the retry schedule recovers it', async () => {
+    sim.addFault({
+      endpoint: 'getDailyVisitTrend',
+      period: '2026-11-22',
+      times: FAST_RETRY.maxAttempts,
+      action: { kind: 'http', status: 503 },
+    });
+
+    const failure = await runScheduledJob(deps(), { job: 'daily', apps: ['shop'] }).catch((e: unknown) => e);
+    const retried = await runScheduledJob(deps(), { job: 'retry', apps: ['shop'] });
+
+    expect(failure).toBeInstanceOf(ScheduledJobError);
+    expect((await ledger.get('daily', SHOP.appid, '2026-11-22'))?.status).toBe('sent');
+    expect(retried.find((o) => o.job === 'daily')?.status).toBe('sent');
+  });
+
+  it('does not retry on its own what needs a person (a wrong AppSecret)', async () => {
+    const broken: Record<string, AppSecrets> = {
+      ...SECRETS,
+      shop: { ...(SECRETS.shop as AppSecrets), secret: '0'.repeat(32) },
+    };
+
+    await runScheduledJob(deps({ secrets: { app: async (n) => broken[n] as AppSecrets, smtpUrl: async () => '' } }), {
+      job: 'daily',
+      apps: ['shop'],
+    }).catch(() => undefined);
+
+    expect(await ledger.get('daily', SHOP.appid, '2026-11-22')).toBeUndefined();
+  });
+
   it('runs an explicit day and only the apps asked for, and refuses unknown apps', async () => {
     const outcomes = await runScheduledJob(deps(), { job: 'daily', date: '2026-11-20', apps: ['coffee'] });
 
