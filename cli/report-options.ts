@@ -30,6 +30,7 @@ export interface ReportOptions extends WechatOptions {
   json?: boolean;
   webhook?: string[];
   webhookSecret?: string[];
+  verbose?: boolean;
 }
 
 export const DEFAULT_ARCHIVE = join('wxa-data', 'archive');
@@ -64,7 +65,8 @@ export function addReportOptions(command: Command): Command {
       [],
     )
     .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
-    .option('--json', 'print the report figures as one JSON object instead of a summary');
+    .option('--json', 'print the report figures as one JSON object instead of a summary')
+    .option('--verbose', 'also log each step on stderr (warnings are always shown)');
 }
 
 function collect(value: string, previous: string[]): string[] {

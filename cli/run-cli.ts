@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { InvalidDateError } from '../lambda/calendar/beijing-calendar.js';
-import { SecretScrubber } from '../lambda/shared/redact.js';
+import type { SecretScrubber } from '../lambda/shared/redact.js';
 import type { WechatSimulator } from '../lambda/simulator/wechat-simulator.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from './cli-io.js';
 import { backfillCommand } from './commands/backfill.js';
@@ -10,6 +10,7 @@ import { fetchCommand } from './commands/fetch.js';
 import { monthlyCommand } from './commands/monthly.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
+import { envScrubber } from './stderr-logger.js';
 
 export const VERSION = '0.1.0';
 
@@ -66,10 +67,7 @@ async function waitForSignal(sim: WechatSimulator): Promise<void> {
 
 /** Every secret this invocation was given, so none is ever echoed back in an error line. */
 function secretsOf(argv: readonly string[], env: CliIo['env']): SecretScrubber {
-  const scrubber = new SecretScrubber();
-  for (const [name, value] of Object.entries(env)) {
-    if (/SECRET|PASSWORD|TOKEN|^SMTP_URL$|^WXA_WEBHOOK_/.test(name)) scrubber.add(value);
-  }
+  const scrubber = envScrubber(env);
   argv.forEach((arg, i) => {
     if (['--webhook', '--webhook-secret', '--smtp-url'].includes(argv[i - 1] ?? '')) {
       scrubber.add(arg);

@@ -1,5 +1,5 @@
 import type { Logger } from '../lambda/shared/logger.js';
-import type { SecretScrubber } from '../lambda/shared/redact.js';
+import { SecretScrubber } from '../lambda/shared/redact.js';
 
 /** Warnings and errors as single lines on stderr (info and debug with --verbose), secrets scrubbed. */
 export function stderrLogger(stderr: { write(s: string): unknown }, scrubber: SecretScrubber, verbose = false): Logger {
@@ -14,4 +14,13 @@ export function stderrLogger(stderr: { write(s: string): unknown }, scrubber: Se
     warn: line('warning'),
     error: line('error'),
   };
+}
+
+/** A scrubber loaded with every secret-looking value of the environment. */
+export function envScrubber(env: Readonly<Record<string, string | undefined>>): SecretScrubber {
+  const scrubber = new SecretScrubber();
+  for (const [name, value] of Object.entries(env)) {
+    if (/SECRET|PASSWORD|TOKEN|^SMTP_URL$|^WXA_WEBHOOK_/.test(name)) scrubber.add(value);
+  }
+  return scrubber;
 }

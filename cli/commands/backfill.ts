@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import { addDays, beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
 import { loadDailyHistory } from '../../lambda/pipeline/daily-history.js';
-import { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
 import { archiveFrom } from '../report-options.js';
-import { stderrLogger } from '../stderr-logger.js';
+import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { addWechatOptions, clientFromOptions, type WechatOptions } from '../wechat-options.js';
 
 const MAX_BACKFILL_DAYS = 366;
@@ -30,15 +29,9 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
       dates,
       fetchIfMissing: new Set(dates),
       toolVersion: TOOL_VERSION,
-      logger: stderrLogger(io.stderr, scrubberFor(io)),
+      logger: stderrLogger(io.stderr, envScrubber(io.env)),
     });
     io.stdout.write(`Archived ${fetched.length} missing day(s) of ${span} from ${from} to ${to}\n`);
     setExit(EXIT_OK);
   });
-}
-
-function scrubberFor(io: CliIo): SecretScrubber {
-  const scrubber = new SecretScrubber();
-  scrubber.add(io.env.WECHAT_APPSECRET);
-  return scrubber;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { clientFromOptions } from '../wechat-options.js';
 
 /** Runs the daily report from parsed options; shared by `daily` and `demo`. */
@@ -43,7 +44,11 @@ export function dailyCommand(io: CliIo, setExit: (code: number) => void): Comman
       .description('fetch one day, archive it, and send the day-over-day report')
       .option('--date <YYYY-MM-DD>', 'the report day (default: yesterday in Asia/Shanghai)'),
   ).action(async (options: ReportOptions & { date?: string }) => {
-    const result = await runDailyFromOptions(options, io);
+    const result = await runDailyFromOptions(
+      options,
+      io,
+      stderrLogger(io.stderr, envScrubber(io.env), options.verbose),
+    );
     if (result.status === 'not-yet-available') {
       throw new CliError(
         `WeChat has not published ${result.date} yet (${result.reason}); nothing was archived or sent, try again later`,

@@ -7,6 +7,7 @@ import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { clientFromOptions } from '../wechat-options.js';
 
 export async function runMonthlyFromOptions(
@@ -44,7 +45,11 @@ export function monthlyCommand(io: CliIo, setExit: (code: number) => void): Comm
       .description('fetch a month (and the month before), archive them, and send the retention report')
       .option('--month <YYYY-MM>', 'the report month (default: the last complete month in Asia/Shanghai)'),
   ).action(async (options: ReportOptions & { month?: string }) => {
-    const result = await runMonthlyFromOptions(options, io);
+    const result = await runMonthlyFromOptions(
+      options,
+      io,
+      stderrLogger(io.stderr, envScrubber(io.env), options.verbose),
+    );
     if (result.status === 'not-yet-available') {
       throw new CliError(
         `WeChat has not published ${result.month} yet (${result.reason}); nothing was archived or sent, try again later`,

@@ -113,6 +113,16 @@ describe('wxa-report daily', () => {
     expect((html.match(/bgcolor="#4c8bf5"/g) ?? []).length).toBe(14);
   });
 
+  it('still sends when a comparison day fails, and says so on stderr', async () => {
+    sim.addFault({ endpoint: 'getDailyVisitTrend', period: '2026-11-21', action: { kind: 'errcode', errcode: 45009 } });
+
+    const { code, stderr, stdout } = await daily(['--date', '2026-11-22', '--json']);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).metrics.visit_uv.dayOverDay).toBeNull();
+    expect(stderr).toMatch(/^wxa-report: warning: comparison day could not be fetched; the report shows n\/a for it .*45009/);
+  });
+
   it('exits 75 and archives nothing when the day is not yet available', async () => {
     sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'not-ready' } });
 
