@@ -120,7 +120,9 @@ describe('wxa-report daily', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout).metrics.visit_uv.dayOverDay).toBeNull();
-    expect(stderr).toMatch(/^wxa-report: warning: comparison day could not be fetched; the report shows n\/a for it .*45009/);
+    expect(stderr).toMatch(
+      /^wxa-report: warning: comparison day could not be fetched; the report shows n\/a for it .*45009/,
+    );
   });
 
   it('exits 75 and archives nothing when the day is not yet available', async () => {
