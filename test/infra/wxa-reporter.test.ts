@@ -1,6 +1,9 @@
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
+import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
 import { buildStack, CONFIG } from './stack-fixture.js';
 
 let template: Template;
@@ -60,6 +63,22 @@ describe('the archive bucket', () => {
         ],
       },
     });
+  });
+
+  it('can use a bucket the user already has, granting only its raw/ and state/ prefixes', () => {
+    const { app } = buildStack();
+    const own = new Stack(app, 'Own', { env: { account: '123456789012', region: 'ap-east-1' } });
+    const byo = Template.fromStack(
+      new WxaReporterStack(app, 'Byo', {
+        env: { account: '123456789012', region: 'ap-east-1' },
+        config: { ...CONFIG, archivePrefix: 'wxa/' },
+        bucket: s3.Bucket.fromBucketName(own, 'Existing', 'my-data-lake'),
+      }),
+    );
+
+    byo.resourceCountIs('AWS::S3::Bucket', 0);
+    expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).toContain(':s3:::my-data-lake/wxa/raw/*');
+    expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).toContain(':s3:::my-data-lake/wxa/state/*');
   });
 
   it('uses a rotating customer key when asked for KMS', () => {
