@@ -58,6 +58,7 @@ export function emailLayout(input: {
   @media (prefers-color-scheme: dark) {
     .wxa-bg { background-color: #0d1117 !important; }
     .wxa-card { background-color: #161b22 !important; border-color: #30363d !important; }
+    .wxa-card td, .wxa-card th { border-color: #30363d !important; }
     .wxa-text { color: #e6edf3 !important; }
     .wxa-muted { color: #9198a1 !important; }
     .wxa-up { color: #4493f8 !important; }
