@@ -59,6 +59,7 @@ export function emailLayout(input: {
     .wxa-bg { background-color: #0d1117 !important; }
     .wxa-card { background-color: #161b22 !important; border-color: #30363d !important; }
     .wxa-card td, .wxa-card th { border-color: #30363d !important; }
+    .wxa-card td.wxa-accent { border-color: ${p.accent} !important; }
     .wxa-text { color: #e6edf3 !important; }
     .wxa-muted { color: #9198a1 !important; }
     .wxa-up { color: #4493f8 !important; }
@@ -75,7 +76,7 @@ export function emailLayout(input: {
 <table role="presentation" class="wxa-bg" width="100%" cellpadding="0" cellspacing="0" border="0" style="background-color:${p.background};">
 <tr><td align="center" style="padding:24px 8px;">
 <table role="presentation" class="wxa-card" width="600" cellpadding="0" cellspacing="0" border="0" style="width:600px;max-width:600px;background-color:${p.card};border:1px solid ${p.border};border-radius:8px;font-family:${FONT};">
-<tr><td style="padding:24px 24px 8px 24px;border-top:4px solid ${p.accent};border-radius:8px 8px 0 0;">
+<tr><td class="wxa-accent" style="padding:24px 24px 8px 24px;border-top:4px solid ${p.accent};border-radius:8px 8px 0 0;">
 <div class="wxa-text" style="font-size:20px;line-height:28px;font-weight:600;color:${p.text};">${escapeHtml(input.heading)}</div>
 <div class="wxa-muted" style="font-size:14px;line-height:20px;color:${p.muted};">${escapeHtml(input.subheading)}</div>
 </td></tr>
