@@ -16,6 +16,7 @@ import {
   errcodeOf,
   runScheduledJob,
   type ScheduledJobEvent,
+  scheduledJobEventSchema,
 } from '../pipeline/run-scheduled-job.js';
 import type { AppSecrets } from '../secrets/secret-source.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
@@ -84,10 +85,15 @@ function record(outcome: AppJobOutcome, error?: unknown): void {
   }
 }
 
-export async function handler(event: ScheduledJobEvent): Promise<{ outcomes: AppJobOutcome[] }> {
-  if (!event || !['daily', 'monthly', 'retry'].includes(event.job)) {
-    throw new Error(`the event must be {"job": "daily" | "monthly" | "retry"}, got ${JSON.stringify(event)}`);
+export async function handler(input: unknown): Promise<{ outcomes: AppJobOutcome[] }> {
+  const parsed = scheduledJobEventSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'} ${i.message}`).join('; ');
+    throw new Error(
+      `the event must be {"job": "daily" | "monthly" | "retry", "date"?: "YYYY-MM-DD", "month"?: "YYYY-MM", "apps"?: [names]}: ${problems}`,
+    );
   }
+  const event: ScheduledJobEvent = parsed.data;
   logger.info('job started', { job: event.job, apps: config.apps.length });
   try {
     const outcomes = await runScheduledJob(

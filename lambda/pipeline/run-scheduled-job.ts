@@ -1,5 +1,12 @@
+import { z } from 'zod';
 import type { Archive } from '../archive/archive.js';
-import { beijingYesterday, type Clock, hourIn, lastCompleteMonth } from '../calendar/beijing-calendar.js';
+import {
+  beijingYesterday,
+  type Clock,
+  hourIn,
+  isValidIsoDate,
+  lastCompleteMonth,
+} from '../calendar/beijing-calendar.js';
 import type { AppConfig, DeploymentConfig } from '../config/deployment-config.js';
 import type { ReportChannel } from '../notify/report-channel.js';
 import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
@@ -31,6 +38,17 @@ export interface AppJobOutcome {
   readonly status: AppJobStatus;
   readonly detail: string;
 }
+
+/** The event as the handler receives it: from the Scheduler, or typed by hand. */
+export const scheduledJobEventSchema = z.object({
+  job: z.enum(['daily', 'monthly', 'retry']),
+  date: z.string().refine(isValidIsoDate, 'must be a date YYYY-MM-DD').optional(),
+  month: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
+    .optional(),
+  apps: z.array(z.string().min(1)).min(1).optional(),
+});
 
 /** Told about each outcome, so the handler can turn them into metrics. */
 export interface JobObserver {

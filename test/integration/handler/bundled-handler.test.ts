@@ -163,9 +163,10 @@ describe('the bundled handler', () => {
     expect(stdout).toMatch(/"NotYetAvailable":1/);
   }, 60_000);
 
-  it('rejects an event that is not a job', async () => {
+  it('rejects an event that is not a job, naming the field', async () => {
     await expect(invoke({ hello: 'world' })).rejects.toThrow(
-      /the event must be \{"job": "daily" \| "monthly" \| "retry"\}/,
+      /the event must be \{"job": "daily" \| "monthly" \| "retry"/,
     );
+    await expect(invoke({ job: 'daily', date: '2026-02-30' })).rejects.toThrow(/date must be a date YYYY-MM-DD/);
   }, 60_000);
 });
