@@ -98,6 +98,44 @@ try {
   await sim.close();
 }
 
+// 4. The Lambda bundle: size and cold-start import time (same esbuild options as the CDK construct).
+{
+  const { build } = await import('esbuild');
+  const { execFileSync } = await import('node:child_process');
+  const { statSync } = await import('node:fs');
+  const dir = await mkdtemp(join(tmpdir(), 'wxa-bench-bundle-'));
+  try {
+    const outfile = join(dir, 'index.mjs');
+    await build({
+      entryPoints: ['lambda/handlers/report-handler.ts'],
+      outfile,
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      banner: {
+        js: "import { createRequire as wxaCreateRequire } from 'node:module'; const require = wxaCreateRequire(import.meta.url);",
+      },
+      logLevel: 'silent',
+    });
+    record('Lambda bundle size', statSync(outfile).size / 1024 / 1024, 'MiB', 3);
+    const config = JSON.stringify({ apps: [{ name: 'shop', webhooks: ['wecom'] }] });
+    const timings: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const script = `const t = performance.now(); await import(${JSON.stringify(`file://${outfile}`)}); process.stdout.write(String(performance.now() - t));`;
+      const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { PATH: process.env.PATH, WXA_CONFIG: config, AWS_REGION: 'us-east-1' },
+      });
+      timings.push(Number(out.toString()));
+    }
+    record('Lambda bundle import (cold), median', percentile(timings, 0.5), 'ms', 500);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 let failed = 0;
 for (const r of results) {
   const ok = r.value <= r.target;
