@@ -41,7 +41,15 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
   program.addCommand(fetchCommand(io, setExit));
   program.addCommand(setupCommand(io, setExit));
   program.addCommand(simulateCommand(io, hooks.onSimulatorStarted ?? waitForSignal));
-  for (const command of program.commands) command.exitOverride();
+  // addCommand() does not pass settings down: give every subcommand the injected output and the
+  // exit override, so usage errors reach io.stderr and never call process.exit.
+  const inherit = (parent: Command) => {
+    for (const command of parent.commands) {
+      command.copyInheritedSettings(parent);
+      inherit(command);
+    }
+  };
+  inherit(program);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

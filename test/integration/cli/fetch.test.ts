@@ -139,3 +139,51 @@ describe('the built wxa-report binary', () => {
     expect(JSON.parse(stdout)).toMatchObject({ ref_date: '202610' });
   });
 });
+
+describe('wxa-report simulate', () => {
+  it('prints its address and the demo credentials, and answers like WeChat', async () => {
+    const out: string[] = [];
+    let answer: unknown;
+
+    const code = await runCli(
+      ['simulate', '--port', '0'],
+      {
+        stdout: { write: (c: string | Uint8Array) => out.push(String(c)) },
+        stderr: { write: () => undefined },
+        env: {},
+        clock: fixedClock,
+        cwd: process.cwd(),
+      },
+      {
+        onSimulatorStarted: async (started) => {
+          const res = await fetch(`${started.url}/cgi-bin/stable_token`, {
+            method: 'POST',
+            body: JSON.stringify({ grant_type: 'client_credential', appid: APP.appid, secret: APP.secret }),
+          });
+          answer = await res.json();
+          await started.close();
+        },
+      },
+    );
+
+    const printed = out.join('');
+    expect(code).toBe(0);
+    expect(printed).toMatch(/^WeChat API simulator listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(printed).toContain(`WECHAT_APPID=${APP.appid} WECHAT_APPSECRET=${APP.secret}`);
+    expect(answer).toMatchObject({ expires_in: 7200 });
+  });
+
+  it('refuses a port that is not one', async () => {
+    const err: string[] = [];
+    const code = await runCli(['simulate', '--port', 'eighty'], {
+      stdout: { write: () => undefined },
+      stderr: { write: (c: string) => err.push(c) },
+      env: {},
+      clock: fixedClock,
+      cwd: process.cwd(),
+    });
+
+    expect(code).toBe(1);
+    expect(err.join('')).toMatch(/must be a port number/);
+  });
+});
