@@ -55,6 +55,17 @@ export const appConfigSchema = z.object({
   webhooks: z.array(z.enum(WEBHOOK_KINDS, { message: `must be one of ${WEBHOOK_KINDS.join(', ')}` })).default([]),
   /** @default the deployment's language */
   language: z.enum(LOCALES).optional(),
+  /**
+   * Your own token service (`GET <url>?appid=…` → `{"access_token"}`), for Mini Programs whose IP whitelist
+   * rejects the Lambda's changing addresses (errcode 40164); no AppSecret is then needed in SSM.
+   * @default tokens from WeChat's stable_token with the AppSecret
+   */
+  tokenService: z
+    .url({ message: 'must be an https:// URL' })
+    .refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
+      message: 'must be an https:// URL (plain http only to this machine)',
+    })
+    .optional(),
 });
 
 export const emailConfigSchema = z.discriminatedUnion('transport', [

@@ -102,10 +102,12 @@ export async function handler(input: unknown): Promise<{ outcomes: AppJobOutcome
         archive: new S3Archive(s3, bucket, config.archivePrefix.replace(/\/$/, '')),
         ledger: new S3RunLedger(s3, bucket, config.archivePrefix),
         secrets,
-        wechat: (app) =>
+        wechat: (appSecrets, app) =>
           createDatacubeClient({
-            appid: app.appid,
-            secret: app.secret,
+            appid: appSecrets.appid,
+            secret: appSecrets.secret,
+            // Behind an IP whitelist, tokens come from the user's own token service.
+            tokenMode: app.tokenService ? { service: app.tokenService } : 'stable',
             apiBase: config.apiBase ?? process.env.WECHAT_API_BASE,
             logger,
           }),

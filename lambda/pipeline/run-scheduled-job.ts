@@ -60,7 +60,7 @@ export interface ScheduledJobDependencies {
   readonly archive: Archive;
   readonly ledger: RunLedger;
   readonly secrets: SecretSource;
-  readonly wechat: (secrets: AppSecrets) => DailyVisitSource & MonthlyRetainSource;
+  readonly wechat: (secrets: AppSecrets, app: AppConfig) => DailyVisitSource & MonthlyRetainSource;
   readonly channels: (app: AppConfig, secrets: AppSecrets) => Promise<ReportChannel[]>;
   readonly clock: Clock;
   readonly logger: Logger;
@@ -140,7 +140,7 @@ async function runOne(
   isRetry: boolean,
   pastCutoff: boolean,
 ): Promise<AppJobOutcome> {
-  const secrets = await deps.secrets.app(app.name);
+  const secrets = await deps.secrets.app(app.name, { needsSecret: !app.tokenService });
   const done = (status: AppJobStatus, detail: string): AppJobOutcome => ({
     app: app.name,
     job,
@@ -152,7 +152,7 @@ async function runOne(
   if (record?.status === 'sent' || record?.status === 'no-data') return done('skipped', `already ${record.status}`);
   if (isRetry && record?.status !== 'pending') return done('skipped', 'nothing pending');
 
-  const source = deps.wechat(secrets);
+  const source = deps.wechat(secrets, app);
   const channels = await deps.channels(app, secrets);
   const common = { source, archive: deps.archive, channels, toolVersion: deps.toolVersion, logger: deps.logger };
   const appName = app.displayName ?? app.name;
@@ -190,7 +190,7 @@ async function keepForRetry(
 ) {
   if (!isTransient(error)) return;
   try {
-    const { appid } = await deps.secrets.app(app.name);
+    const { appid } = await deps.secrets.app(app.name, { needsSecret: !app.tokenService });
     const record = await deps.ledger.get(job, appid, period);
     if (record?.status === 'sent' || record?.status === 'no-data') return;
     await deps.ledger.set(job, appid, period, {

@@ -3,13 +3,15 @@ import type { WebhookKind } from '../notify/webhook/webhook-platform.js';
 /** The secrets of one Mini Program: WeChat credentials and its webhooks. */
 export interface AppSecrets {
   readonly appid: string;
-  readonly secret: string;
+  /** Absent only for apps whose tokens come from a token service. */
+  readonly secret?: string;
   readonly webhooks: Readonly<Partial<Record<WebhookKind, { readonly url: string; readonly secret?: string }>>>;
 }
 
 /** The secrets port: SSM Parameter Store in the deployment. */
 export interface SecretSource {
-  app(name: string): Promise<AppSecrets>;
+  /** `needsSecret: false` for apps that get tokens from a token service. */
+  app(name: string, options?: { needsSecret?: boolean }): Promise<AppSecrets>;
   smtpUrl(): Promise<string>;
 }
 

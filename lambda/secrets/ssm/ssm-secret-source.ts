@@ -26,7 +26,7 @@ export class SsmSecretSource implements SecretSource {
     this.provider = new SSMProvider({ awsSdkV3Client: client });
   }
 
-  async app(name: string): Promise<AppSecrets> {
+  async app(name: string, options: { needsSecret?: boolean } = {}): Promise<AppSecrets> {
     const path = `${this.prefix}apps/${name}`;
     const values = ((await this.provider.getMultiple(path, {
       recursive: true,
@@ -49,7 +49,8 @@ export class SsmSecretSource implements SecretSource {
         webhooks[match[1]] = { url: value, secret: values[`webhooks/${match[1]}/secret`] };
       }
     }
-    return { appid: required('appid'), secret: required('secret'), webhooks };
+    const secret = options.needsSecret === false ? values.secret : required('secret');
+    return { appid: required('appid'), secret, webhooks };
   }
 
   async smtpUrl(): Promise<string> {

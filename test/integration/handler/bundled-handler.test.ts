@@ -1,18 +1,19 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SSMClient } from '@aws-sdk/client-ssm';
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
-import { simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { S3RunLedger } from '../../../lambda/state/s3/s3-run-ledger.js';
 import { WxaReporterStack } from '../../../lib/wxa-reporter-stack.js';
@@ -38,6 +39,11 @@ let bucket: string;
 let sim: WechatSimulator;
 let smtp: SmtpReceiver;
 let hooks: WebhookReceivers;
+let tokenService: Server | undefined;
+const tokenRequests: string[] = [];
+// Fixed so the synthesized config can name it before the server starts.
+const TOKEN_SERVICE = 'http://127.0.0.1:48765';
+const [, COFFEE] = DEMO_APPS as [SimulatedApp, SimulatedApp];
 
 beforeAll(async () => {
   outdir = await mkdtemp(join(tmpdir(), 'wxa-bundle-'));
@@ -45,7 +51,11 @@ beforeAll(async () => {
   const stack = new WxaReporterStack(app, 'WxaReporterBundle', {
     env: { account: '123456789012', region: 'us-east-1' },
     config: {
-      apps: [{ name: 'shop', displayName: '喵喵商城', recipients: ['ops@example.com'], webhooks: ['json'] }],
+      apps: [
+        { name: 'shop', displayName: '喵喵商城', recipients: ['ops@example.com'], webhooks: ['json'] },
+        // Behind an IP whitelist: tokens from the team's token service, no AppSecret in SSM.
+        { name: 'coffee', recipients: ['growth@example.com'], language: 'en', tokenService: `${TOKEN_SERVICE}/token` },
+      ],
       email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
       parameterPrefix: '/wxa-e2e/',
     },
@@ -70,6 +80,15 @@ beforeAll(async () => {
     startSmtpReceiver(),
     startWebhookReceivers(),
   ]);
+  tokenService = createServer(async (req, res) => {
+    tokenRequests.push(req.url ?? '');
+    const answer = await fetch(`${sim.url}/cgi-bin/stable_token`, {
+      method: 'POST',
+      body: JSON.stringify({ grant_type: 'client_credential', appid: COFFEE.appid, secret: COFFEE.secret }),
+    });
+    res.end(Buffer.from(await answer.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => tokenService?.listen(48765, '127.0.0.1', resolve));
   s3 = s3ClientFor(moto.endpoint);
   ssm = ssmClientFor(moto.endpoint);
   bucket = await createBucket(s3);
@@ -80,6 +99,7 @@ beforeAll(async () => {
     secret: APP.secret,
     webhooks: { json: { url: hooks.urls.json, secret: hooks.secrets.json } },
   });
+  await ssm.send(new PutParameterCommand({ Name: '/wxa-e2e/apps/coffee/appid', Value: COFFEE.appid, Type: 'String' }));
   await writer.putSmtpUrl(smtp.url);
 }, 120_000);
 
@@ -87,6 +107,7 @@ afterAll(async () => {
   s3?.destroy();
   ssm?.destroy();
   await Promise.all([moto?.stop(), sim?.close(), smtp?.close(), hooks?.close()]);
+  await new Promise<void>((resolve) => (tokenService ? tokenService.close(() => resolve()) : resolve()));
   await rm(outdir, { recursive: true, force: true });
 });
 
@@ -135,11 +156,15 @@ describe('the bundled handler', () => {
           status: 'sent',
           detail: expect.stringMatching(/^email, json webhook/),
         },
+        { app: 'coffee', job: 'daily', period: date, status: 'sent', detail: 'email' },
       ],
     });
+    expect(tokenRequests).toEqual([`/token?appid=${COFFEE.appid}`]);
     const stored = await new S3Archive(s3, bucket).get(archiveKeys.dailyVisitTrend(APP.appid, date));
     expect(stored?.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, date)] }));
     const mail = await smtp.nextMessage();
+    const english = await smtp.nextMessage();
+    expect(english.parsed.subject).toMatch(/^coffee · \d{4}-\d{2}-\d{2}: [\d,]+ visitors/);
     expect(mail.envelope.to).toEqual(['ops@example.com']);
     expect(mail.parsed.subject).toMatch(/^【喵喵商城】.* 访问人数 [\d,]+（日环比 /);
     expect(hooks.body<{ type: string; data: { date: string } }>('json')).toMatchObject({
@@ -150,7 +175,8 @@ describe('the bundled handler', () => {
 
     // Structured logs and EMF metrics on stdout, without a single secret.
     expect(stdout).toMatch(/"message":"job finished"/);
-    expect(stdout).toMatch(/"ReportsSent":1/);
+    // EMF keeps one value per report: [1,1] for two apps.
+    expect(stdout).toMatch(/"ReportsSent":\[1,1\]/);
     for (const secret of [APP.secret, hooks.secrets.json, 'access_token=']) expect(stdout).not.toContain(secret);
   }, 60_000);
 
@@ -159,8 +185,13 @@ describe('the bundled handler', () => {
 
     const { result, stdout } = await invoke({ job: 'monthly' });
 
-    expect(result).toMatchObject({ outcomes: [{ app: 'shop', job: 'monthly', status: 'not-yet-available' }] });
-    expect(stdout).toMatch(/"NotYetAvailable":1/);
+    expect(result).toMatchObject({
+      outcomes: [
+        { app: 'shop', job: 'monthly', status: 'not-yet-available' },
+        { app: 'coffee', job: 'monthly', status: 'not-yet-available' },
+      ],
+    });
+    expect(stdout).toMatch(/"NotYetAvailable":\[1,1\]/);
   }, 60_000);
 
   it('rejects an event that is not a job, naming the field', async () => {

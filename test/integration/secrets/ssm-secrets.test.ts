@@ -1,4 +1,4 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MissingSecretError } from '../../../lambda/secrets/secret-source.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
@@ -59,6 +59,17 @@ describe('secrets in SSM Parameter Store (moto)', () => {
     await expect(failure).rejects.toThrow(MissingSecretError);
     await expect(failure).rejects.toThrow(
       'SSM parameter /nobody/apps/ghost/appid is missing: run "wxa-report setup --app ghost"',
+    );
+  });
+
+  it('needs no AppSecret for an app whose tokens come from a token service', async () => {
+    await ssm.send(new PutParameterCommand({ Name: '/team-e/apps/tea/appid', Value: APP.appid, Type: 'String' }));
+
+    const secrets = await new SsmSecretSource(ssm, '/team-e/').app('tea', { needsSecret: false });
+
+    expect(secrets).toEqual({ appid: APP.appid, secret: undefined, webhooks: {} });
+    await expect(new SsmSecretSource(ssm, '/team-e/').app('tea')).rejects.toThrow(
+      /\/team-e\/apps\/tea\/secret is missing/,
     );
   });
 

@@ -42,6 +42,10 @@ describe('the deployment config', () => {
     [{ ...valid, parameterPrefix: 'wxa' }, /parameterPrefix must start and end with "\/"/],
     [{ ...valid, language: 'fr' }, /language/],
     [{ ...valid, email: { transport: 'ses', from: 'r@example.com' } }, /email\.identity/],
+    [
+      { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], tokenService: 'http://tokens.example.com/t' }] },
+      /apps\.0\.tokenService must be an https:\/\/ URL/,
+    ],
   ])('names the field that is wrong (%#)', (input, message) => {
     expect(() => parseDeploymentConfig(input)).toThrow(message);
   });
