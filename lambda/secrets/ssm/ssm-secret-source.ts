@@ -49,8 +49,9 @@ export class SsmSecretSource implements SecretSource {
         webhooks[match[1]] = { url: value, secret: values[`webhooks/${match[1]}/secret`] };
       }
     }
+    const appid = required('appid');
     const secret = options.needsSecret === false ? values.secret : required('secret');
-    return { appid: required('appid'), secret, webhooks };
+    return { appid, secret, webhooks };
   }
 
   async smtpUrl(): Promise<string> {
