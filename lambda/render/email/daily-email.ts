@@ -37,6 +37,7 @@ ${rows.join('\n')}
       label: `${t.shortDate(point.date)} ${t.weekdays[weekday(point.date)]}`,
       value: point.visitors,
       valueText: point.visitors === null ? t.noData : formatCount(point.visitors),
+      highlight: point.date === report.date,
     })),
   );
 

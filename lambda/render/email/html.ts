@@ -19,6 +19,7 @@ export const PALETTE = {
   card: '#ffffff',
   accent: '#07c160',
   bar: '#4c8bf5',
+  barHighlight: '#1f4fbf',
   up: '#0969da',
   down: '#bc4c00',
   flat: '#59636e',
@@ -106,20 +107,25 @@ export function changeCell(text: string, d: Direction | null): string {
  * A horizontal bar chart built from table cells: renders in Outlook (which ignores most CSS) as in
  * Gmail and Apple Mail, needs no image, and stays readable as text when styles are stripped.
  */
-export function barChart(rows: readonly { label: string; value: number | null; valueText: string }[]): string {
+export function barChart(
+  rows: readonly { label: string; value: number | null; valueText: string; highlight?: boolean }[],
+): string {
   const max = Math.max(0, ...rows.map((r) => r.value ?? 0));
   const p = PALETTE;
   const lines = rows.map((row) => {
     const percent = row.value === null || max === 0 ? 0 : Math.max(1, Math.round((row.value / max) * 100));
+    // The report's own period stands out: darker bar, bold figures.
+    const colour = row.highlight ? p.barHighlight : p.bar;
+    const weight = row.highlight ? 'font-weight:700;' : '';
     const bar =
       percent === 0
         ? `<td class="wxa-track" style="height:12px;line-height:12px;font-size:1px;background-color:${p.background};">&nbsp;</td>`
-        : `<td width="${percent}%" bgcolor="${p.bar}" style="width:${percent}%;height:12px;line-height:12px;font-size:1px;background-color:${p.bar};">&nbsp;</td>` +
+        : `<td width="${percent}%" bgcolor="${colour}" style="width:${percent}%;height:12px;line-height:12px;font-size:1px;background-color:${colour};">&nbsp;</td>` +
           (percent < 100 ? `<td style="font-size:1px;line-height:12px;">&nbsp;</td>` : '');
     return `<tr>
-<td class="wxa-muted" width="96" style="width:96px;padding:3px 8px 3px 0;font-size:12px;line-height:16px;color:${p.muted};white-space:nowrap;">${escapeHtml(row.label)}</td>
+<td class="wxa-muted" width="96" style="width:96px;padding:3px 8px 3px 0;font-size:12px;line-height:16px;color:${p.muted};white-space:nowrap;${weight}">${escapeHtml(row.label)}</td>
 <td style="padding:3px 0;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0"><tr>${bar}</tr></table></td>
-<td class="wxa-text" width="84" align="right" style="width:84px;padding:3px 0 3px 8px;font-size:12px;line-height:16px;color:${p.text};white-space:nowrap;">${escapeHtml(row.valueText)}</td>
+<td class="wxa-text" width="84" align="right" style="width:84px;padding:3px 0 3px 8px;font-size:12px;line-height:16px;color:${p.text};white-space:nowrap;${weight}">${escapeHtml(row.valueText)}</td>
 </tr>`;
   });
   return `<tr><td style="padding:0 24px 8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${lines.join('\n')}</table></td></tr>`;

@@ -91,9 +91,9 @@ export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): Rende
       sectionTitle(tm.dailyTitle),
       keyValueTable(dailyLines, dailyNote),
       sectionTitle(tm.historyActive),
-      barChart(report.history.map((h) => monthBar(h.month, h.activeUsers, tm.monthName, t.noData))),
+      barChart(report.history.map((h) => monthBar(h.month, h.activeUsers, tm.monthName, t.noData, report.month))),
       sectionTitle(tm.historyNew),
-      barChart(report.history.map((h) => monthBar(h.month, h.newUsers, tm.monthName, t.noData))),
+      barChart(report.history.map((h) => monthBar(h.month, h.newUsers, tm.monthName, t.noData, report.month))),
     ].join('\n'),
     footer: tm.footer,
   });
@@ -135,8 +135,19 @@ export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): Rende
   return { subject, html, text };
 }
 
-function monthBar(month: string, value: number | null, name: (m: string) => string, noData: string) {
-  return { label: name(month), value, valueText: value === null ? noData : formatCount(value) };
+function monthBar(
+  month: string,
+  value: number | null,
+  name: (m: string) => string,
+  noData: string,
+  reportMonth: string,
+) {
+  return {
+    label: name(month),
+    value,
+    valueText: value === null ? noData : formatCount(value),
+    highlight: month === reportMonth,
+  };
 }
 
 const cellStyle = `padding:8px 0;font-size:14px;line-height:20px;border-bottom:1px solid ${PALETTE.border};`;

@@ -110,7 +110,7 @@ describe('wxa-report daily', () => {
     expect(code).toBe(0);
     expect(sim.callCount('getDailyVisitTrend')).toBe(1);
     const html = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.html`), 'utf8');
-    expect((html.match(/bgcolor="#4c8bf5"/g) ?? []).length).toBe(14);
+    expect((html.match(/bgcolor="#(4c8bf5|1f4fbf)"/g) ?? []).length).toBe(14);
   });
 
   it('still sends when a comparison day fails, and says so on stderr', async () => {

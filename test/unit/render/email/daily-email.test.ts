@@ -48,7 +48,9 @@ describe('the daily email', () => {
     expect(text).toContain('Visitors, last 14 days:');
     expect(text).toContain('11-21 Sat  400,000');
     expect(text).toContain('11-20 Fri  no data');
-    expect((html.match(/bgcolor="#4c8bf5"/g) ?? []).length).toBe(3);
+    expect((html.match(/bgcolor="#(4c8bf5|1f4fbf)"/g) ?? []).length).toBe(3);
+    // Only the report day's bar is the darker one.
+    expect((html.match(/bgcolor="#1f4fbf"/g) ?? []).length).toBe(1);
   });
 
   it('is built for mail clients: 600 px tables, inline styles, dark mode, no images', () => {
