@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { InvalidDateError } from '../lambda/calendar/beijing-calendar.js';
 import type { SecretScrubber } from '../lambda/shared/redact.js';
+import { TOOL_VERSION } from '../lambda/shared/version.js';
 import type { WechatSimulator } from '../lambda/simulator/wechat-simulator.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from './cli-io.js';
 import { backfillCommand } from './commands/backfill.js';
@@ -11,8 +11,6 @@ import { monthlyCommand } from './commands/monthly.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
 import { envScrubber } from './stderr-logger.js';
-
-export const VERSION = '0.1.0';
 
 export interface RunCliHooks {
   /** Called once `simulate` is listening; the default waits for SIGINT/SIGTERM, then closes it. */
@@ -27,7 +25,7 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
   };
   const program = new Command('wxa-report')
     .description('WeChat Mini Program reports and raw-data archive')
-    .version(VERSION)
+    .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -59,9 +57,7 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
     const scrubber = secretsOf(argv, io.env);
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`wxa-report: ${scrubber.scrub(message).replace(/\s*\n\s*/g, ' ')}\n`);
-    if (error instanceof CliError) return error.exitCode;
-    if (error instanceof InvalidDateError) return EXIT_FAILURE;
-    return EXIT_FAILURE;
+    return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
   }
 }
 

@@ -1,3 +1,2 @@
 /** Written into every archived object's provenance; kept equal to package.json by a test. */
 export const TOOL_VERSION = '0.1.0';
-export const TOOL_NAME = 'wxa-reporter';

@@ -1,7 +1,5 @@
 import { type ErrcodeHandling, errcodeInfo, normaliseErrmsg } from './error-codes.js';
 
-export type DatacubeApiName = 'getDailyVisitTrend' | 'getMonthlyRetain' | (string & {});
-
 /** WeChat answered with a non-zero errcode. */
 export class WechatApiError extends Error {
   override name = 'WechatApiError';

@@ -10,6 +10,7 @@ export interface AppParameters {
 
 /** The parameter names of an app, in one place (the reader, SsmSecretSource, expects exactly these). */
 export const parameterNames = {
+  app: (prefix: string, app: string) => `${prefix}apps/${app}`,
   appid: (prefix: string, app: string) => `${prefix}apps/${app}/appid`,
   secret: (prefix: string, app: string) => `${prefix}apps/${app}/secret`,
   webhookUrl: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/url`,

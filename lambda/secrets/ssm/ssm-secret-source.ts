@@ -2,6 +2,7 @@ import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { isWebhookKind, type WebhookKind } from '../../notify/webhook/webhook-platform.js';
 import { type AppSecrets, MissingSecretError, type SecretSource } from '../secret-source.js';
+import { parameterNames } from './parameter-writer.js';
 
 /** Parameters are re-read at most every 5 minutes by a warm Lambda. */
 const CACHE_SECONDS = 300;
@@ -27,7 +28,7 @@ export class SsmSecretSource implements SecretSource {
   }
 
   async app(name: string, options: { needsSecret?: boolean } = {}): Promise<AppSecrets> {
-    const path = `${this.prefix}apps/${name}`;
+    const path = parameterNames.app(this.prefix, name);
     const values = ((await this.provider.getMultiple(path, {
       recursive: true,
       decrypt: true,
@@ -55,7 +56,7 @@ export class SsmSecretSource implements SecretSource {
   }
 
   async smtpUrl(): Promise<string> {
-    const name = `${this.prefix}smtp/url`;
+    const name = parameterNames.smtpUrl(this.prefix);
     const value = await this.provider.get(name, { decrypt: true, maxAge: CACHE_SECONDS }).catch((error: unknown) => {
       // Powertools wraps ParameterNotFound as "Parameter <name> not found."
       if (/ParameterNotFound|not found/i.test(`${(error as Error).name} ${(error as Error).message}`)) return undefined;
