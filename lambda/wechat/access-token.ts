@@ -97,13 +97,28 @@ function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): I
   return { accessToken: ok.data.access_token, expiresInSeconds: ok.data.expires_in };
 }
 
+/** One token request, with the transient-error retries, parsed and checked. */
+function requestToken(
+  api: string,
+  request: { method: 'GET' | 'POST'; url: string; json?: unknown },
+  retry: RetryPolicy = DEFAULT_RETRY_POLICY,
+  lifetimeRequired = true,
+): Promise<IssuedToken> {
+  return withRetries(
+    async () => {
+      const answer = await exchange(api, { ...request, timeoutMs: retry.requestTimeoutMs });
+      return parseTokenAnswer(api, answer.body, lifetimeRequired);
+    },
+    retry,
+    isTransient,
+  );
+}
+
 /**
  * POST /cgi-bin/stable_token, the default. In normal mode WeChat hands back the current token while
  * it is valid, so it never invalidates a token another system of the same Mini Program holds.
  */
 export function stableTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
-  const api = 'stable_token';
-  const retry = options.retry ?? DEFAULT_RETRY_POLICY;
   // Real WeChat always has stable_token; some compatible gateways and older proxies only have
   // /cgi-bin/token. On a 404 we fall back to it rather than fail every run.
   const fallback = legacyTokenSource(credentials, options);
@@ -112,23 +127,19 @@ export function stableTokenSource(credentials: WechatCredentials, options: Endpo
     cacheKey: `${options.apiBase}#${credentials.appid}`,
     issue: async ({ forceRefresh }) => {
       try {
-        return await withRetries(
-          async () => {
-            const answer = await exchange(api, {
-              method: 'POST',
-              url: `${options.apiBase}/cgi-bin/stable_token`,
-              json: {
-                grant_type: 'client_credential',
-                appid: credentials.appid,
-                secret: credentials.secret,
-                force_refresh: forceRefresh,
-              },
-              timeoutMs: retry.requestTimeoutMs,
-            });
-            return parseTokenAnswer(api, answer.body);
+        return await requestToken(
+          'stable_token',
+          {
+            method: 'POST',
+            url: `${options.apiBase}/cgi-bin/stable_token`,
+            json: {
+              grant_type: 'client_credential',
+              appid: credentials.appid,
+              secret: credentials.secret,
+              force_refresh: forceRefresh,
+            },
           },
-          retry,
-          isTransient,
+          options.retry,
         );
       } catch (error) {
         if (error instanceof WechatTransportError && error.status === 404) {
@@ -143,28 +154,16 @@ export function stableTokenSource(credentials: WechatCredentials, options: Endpo
 
 /** GET /cgi-bin/token: each call issues a new token and retires the previous one within 5 minutes. */
 export function legacyTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
-  const api = 'token';
+  const query = new URLSearchParams({
+    grant_type: 'client_credential',
+    appid: credentials.appid,
+    secret: credentials.secret,
+  });
   return {
     appid: credentials.appid,
     cacheKey: `${options.apiBase}#${credentials.appid}`,
     issue: () =>
-      withRetries(
-        async () => {
-          const query = new URLSearchParams({
-            grant_type: 'client_credential',
-            appid: credentials.appid,
-            secret: credentials.secret,
-          });
-          const answer = await exchange(api, {
-            method: 'GET',
-            url: `${options.apiBase}/cgi-bin/token?${query}`,
-            timeoutMs: (options.retry ?? DEFAULT_RETRY_POLICY).requestTimeoutMs,
-          });
-          return parseTokenAnswer(api, answer.body);
-        },
-        options.retry ?? DEFAULT_RETRY_POLICY,
-        isTransient,
-      ),
+      requestToken('token', { method: 'GET', url: `${options.apiBase}/cgi-bin/token?${query}` }, options.retry),
   };
 }
 
@@ -190,26 +189,15 @@ export function externalTokenSource(
       },
     };
   }
-  const api = 'token service';
   return {
     appid,
     cacheKey: `${provider}#${appid}`,
-    issue: ({ forceRefresh }) =>
-      withRetries(
-        async () => {
-          const url = new URL(provider);
-          url.searchParams.set('appid', appid);
-          if (forceRefresh) url.searchParams.set('force_refresh', '1');
-          const answer = await exchange(api, {
-            method: 'GET',
-            url: url.toString(),
-            timeoutMs: (options.retry ?? DEFAULT_RETRY_POLICY).requestTimeoutMs,
-          });
-          // A token service may leave the lifetime out; it then owns the renewal.
-          return parseTokenAnswer(api, answer.body, false);
-        },
-        options.retry ?? DEFAULT_RETRY_POLICY,
-        isTransient,
-      ),
+    issue: ({ forceRefresh }) => {
+      const url = new URL(provider);
+      url.searchParams.set('appid', appid);
+      if (forceRefresh) url.searchParams.set('force_refresh', '1');
+      // A token service may leave the lifetime out; it then owns the renewal.
+      return requestToken('token service', { method: 'GET', url: url.toString() }, options.retry, false);
+    },
   };
 }
