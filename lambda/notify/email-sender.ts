@@ -34,5 +34,7 @@ export function mailOptions(email: OutgoingEmail) {
     html: email.html,
     text: email.text,
     messageId: email.messageId,
+    // RFC 3834: an automated report; out-of-office replies and the like should not answer it.
+    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
   };
 }

@@ -32,6 +32,7 @@ describe('email over SMTP (a real smtp-server peer)', () => {
     expect(mail.parsed.subject).toBe('【喵喵商城】日报');
     expect(mail.parsed.text?.trim()).toBe('访问人数 1,234');
     expect(mail.parsed.html).toContain('<b>1,234</b>');
+    expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
   });
 
   it('upgrades with STARTTLS when required', async () => {
