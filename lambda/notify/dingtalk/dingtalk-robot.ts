@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { buildChatSummary, renderToFit } from '../../render/chat/chat-summary.js';
 import { renderDingtalkMarkdown } from '../../render/chat/dingtalk-markdown.js';
-import { httpVerdict, jsonBody, utf8Bytes, type WebhookPlatform } from '../webhook/webhook-platform.js';
+import { JSON_CONTENT, readPlatformAnswer, utf8Bytes, type WebhookPlatform } from '../webhook/webhook-platform.js';
 
 export const DINGTALK_MAX_BODY_BYTES = 20_000;
 
@@ -30,17 +30,13 @@ export const dingtalkRobot: WebhookPlatform = {
       const separator = url.includes('?') ? '&' : '?';
       signedUrl = `${url}${separator}timestamp=${timestamp}&sign=${encodeURIComponent(dingtalkSignature(timestamp, secret))}`;
     }
-    return { url: signedUrl, body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } };
+    return { url: signedUrl, body: JSON.stringify(payload), headers: JSON_CONTENT };
   },
   interpret(status, body) {
-    const http = httpVerdict(status, body);
-    if (http) return http;
-    const json = jsonBody(body);
-    const errcode = typeof json?.errcode === 'number' ? json.errcode : undefined;
-    if (errcode === 0) return { ok: true };
-    if (errcode === undefined)
-      return { ok: false, retryable: false, reason: 'the answer is not a DingTalk robot answer' };
-    const reason = `DingTalk errcode ${errcode} (${String(json?.errmsg ?? '')})`;
+    const answer = readPlatformAnswer(status, body, ['errcode'], 'DingTalk robot');
+    if ('ok' in answer) return answer;
+    const { code: errcode, json } = answer;
+    const reason = `DingTalk errcode ${errcode} (${String(json.errmsg ?? '')})`;
     if (errcode === 130101 || errcode === -1) return { ok: false, retryable: true, reason };
     if (errcode === 310000) {
       return {

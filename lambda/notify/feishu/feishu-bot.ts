@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import { buildChatSummary, renderToFit } from '../../render/chat/chat-summary.js';
 import { renderFeishuCard } from '../../render/chat/feishu-card.js';
 import {
-  httpVerdict,
-  jsonBody,
+  JSON_CONTENT,
+  readPlatformAnswer,
   utf8Bytes,
   type WebhookKind,
   type WebhookPlatform,
@@ -40,17 +40,14 @@ function feishuLike(kind: Extract<WebhookKind, 'feishu' | 'lark'>): WebhookPlatf
       const signed = secret
         ? { timestamp: String(timestamp), sign: feishuSignature(timestamp, secret), ...(payload as object) }
         : payload;
-      return { url, body: JSON.stringify(signed), headers: { 'content-type': 'application/json' } };
+      return { url, body: JSON.stringify(signed), headers: JSON_CONTENT };
     },
     interpret(status, body) {
-      const http = httpVerdict(status, body);
-      if (http) return http;
-      const json = jsonBody(body);
-      const code =
-        typeof json?.code === 'number' ? json.code : typeof json?.StatusCode === 'number' ? json.StatusCode : undefined;
-      if (code === 0) return { ok: true };
-      if (code === undefined) return { ok: false, retryable: false, reason: `the answer is not a ${kind} bot answer` };
-      const reason = `${kind} code ${code} (${String(json?.msg ?? json?.StatusMessage ?? '')})`;
+      // Older Feishu endpoints answer {"StatusCode": 0, "StatusMessage": "success"}.
+      const answer = readPlatformAnswer(status, body, ['code', 'StatusCode'], `${kind} bot`);
+      if ('ok' in answer) return answer;
+      const { code, json } = answer;
+      const reason = `${kind} code ${code} (${String(json.msg ?? json.StatusMessage ?? '')})`;
       if (RETRYABLE.has(code)) return { ok: false, retryable: true, reason };
       if (code === 19021) {
         return {

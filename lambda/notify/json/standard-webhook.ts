@@ -1,7 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { dailyReportJson } from '../../report/daily-report.js';
 import { monthlyReportJson } from '../../report/monthly-report.js';
-import { httpVerdict, utf8Bytes, WebhookError, type WebhookPlatform } from '../webhook/webhook-platform.js';
+import {
+  httpVerdict,
+  JSON_CONTENT,
+  utf8Bytes,
+  WebhookError,
+  type WebhookPlatform,
+} from '../webhook/webhook-platform.js';
 
 export const JSON_MAX_BODY_BYTES = 20 * 1024;
 
@@ -53,7 +59,7 @@ export const standardJsonWebhook: WebhookPlatform = {
     const body = JSON.stringify(payload);
     const timestamp = Math.floor(now.getTime() / 1000);
     const headers: Record<string, string> = {
-      'content-type': 'application/json',
+      ...JSON_CONTENT,
       'webhook-id': id,
       'webhook-timestamp': String(timestamp),
     };

@@ -1,6 +1,6 @@
 import { buildChatSummary, renderToFit } from '../../render/chat/chat-summary.js';
 import { renderSlackBlocks, SLACK_MAX_BLOCKS, SLACK_MAX_SECTION_TEXT } from '../../render/chat/slack-blocks.js';
-import { httpVerdict, type WebhookPlatform } from '../webhook/webhook-platform.js';
+import { httpVerdict, unsignedJson, type WebhookPlatform } from '../webhook/webhook-platform.js';
 
 function fitsSlack(p: { text: string; blocks: unknown[] }): boolean {
   return (
@@ -18,11 +18,7 @@ export const slackWebhook: WebhookPlatform = {
   kind: 'slack',
   minIntervalMs: 1_000,
   payload: (message, locale) => renderToFit(buildChatSummary(message, locale), renderSlackBlocks, fitsSlack),
-  prepare: ({ url, payload }) => ({
-    url,
-    body: JSON.stringify(payload),
-    headers: { 'content-type': 'application/json' },
-  }),
+  prepare: unsignedJson,
   interpret(status, body) {
     const http = httpVerdict(status, body);
     if (http) {

@@ -56,6 +56,34 @@ export function jsonBody(body: string): Record<string, unknown> | undefined {
 
 export const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
 
+export const JSON_CONTENT: Readonly<Record<string, string>> = { 'content-type': 'application/json' };
+
+/** The request of a platform that does not sign: the payload as JSON to the URL as given. */
+export function unsignedJson({ url, payload }: { url: string; payload: unknown }): PreparedRequest {
+  return { url, body: JSON.stringify(payload), headers: JSON_CONTENT };
+}
+
+/**
+ * Reads a chat platform's answer the way they all work: the HTTP status first, then the platform's
+ * own code in a 200 body (`errcode`, `code`…). Returns the verdict when that settles it (HTTP error,
+ * code 0, no code at all), else the non-zero code and the body for the platform's own table.
+ */
+export function readPlatformAnswer(
+  status: number,
+  body: string,
+  codeKeys: readonly string[],
+  platform: string,
+): Verdict | { readonly code: number; readonly json: Record<string, unknown> } {
+  const http = httpVerdict(status, body);
+  if (http) return http;
+  const json = jsonBody(body);
+  const code = codeKeys.map((key) => json?.[key]).find((value): value is number => typeof value === 'number');
+  if (code === 0) return { ok: true };
+  if (code === undefined || !json)
+    return { ok: false, retryable: false, reason: `the answer is not a ${platform} answer` };
+  return { code, json };
+}
+
 /** A webhook delivery failed; the message names the platform and host, never the URL or secret. */
 export class WebhookError extends Error {
   override name = 'WebhookError';

@@ -1,6 +1,6 @@
 import { buildChatSummary, renderToFit } from '../../render/chat/chat-summary.js';
 import { renderWecomMarkdown } from '../../render/chat/wecom-markdown.js';
-import { httpVerdict, jsonBody, utf8Bytes, type WebhookPlatform } from '../webhook/webhook-platform.js';
+import { readPlatformAnswer, unsignedJson, utf8Bytes, type WebhookPlatform } from '../webhook/webhook-platform.js';
 
 /** WeCom's limit on markdown content, in UTF-8 bytes. */
 export const WECOM_MAX_CONTENT_BYTES = 4096;
@@ -20,19 +20,12 @@ export const wecomRobot: WebhookPlatform = {
       renderWecomMarkdown,
       (p) => utf8Bytes(p.markdown.content) <= WECOM_MAX_CONTENT_BYTES,
     ),
-  prepare: ({ url, payload }) => ({
-    url,
-    body: JSON.stringify(payload),
-    headers: { 'content-type': 'application/json' },
-  }),
+  prepare: unsignedJson,
   interpret(status, body) {
-    const http = httpVerdict(status, body);
-    if (http) return http;
-    const json = jsonBody(body);
-    const errcode = typeof json?.errcode === 'number' ? json.errcode : undefined;
-    if (errcode === 0) return { ok: true };
-    if (errcode === undefined) return { ok: false, retryable: false, reason: 'the answer is not a WeCom robot answer' };
-    const reason = `WeCom errcode ${errcode} (${String(json?.errmsg ?? '').split(',')[0]})`;
+    const answer = readPlatformAnswer(status, body, ['errcode'], 'WeCom robot');
+    if ('ok' in answer) return answer;
+    const { code: errcode, json } = answer;
+    const reason = `WeCom errcode ${errcode} (${String(json.errmsg ?? '').split(',')[0]})`;
     if (RETRYABLE.has(errcode)) return { ok: false, retryable: true, reason };
     if (errcode === 93000)
       return {
