@@ -4,7 +4,7 @@ import type { DailyReport } from '../../report/daily-report.js';
 import { direction, formatChangeWithArrow, formatCount, formatMetric } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import { dailyHeadline } from '../headlines.js';
-import { barChart, changeCell, emailLayout, escapeHtml, PALETTE, sectionTitle } from './html.js';
+import { barChart, changeCell, emailLayout, escapeHtml, headerCell, PALETTE, sectionTitle } from './html.js';
 import type { RenderedEmail } from './rendered-email.js';
 
 /** Subject, HTML and plain-text parts of the daily report. A pure function of the report. */
@@ -15,8 +15,6 @@ export function renderDailyEmail(report: DailyReport, locale: Locale): RenderedE
   const subject = dailyHeadline(report, locale);
 
   const p = PALETTE;
-  const headerCell = (text: string, align: 'left' | 'right') =>
-    `<th class="wxa-muted" align="${align}" style="padding:8px 0;font-size:12px;line-height:16px;font-weight:600;color:${p.muted};border-bottom:1px solid ${p.border};text-align:${align};">${escapeHtml(text)}</th>`;
   const rows = DAILY_METRICS.map((metric) => {
     const m = report.metrics[metric];
     const change = (value: number | null) =>

@@ -91,6 +91,11 @@ ${input.body}
 `;
 }
 
+/** A column heading of a data table. */
+export function headerCell(text: string, align: 'left' | 'right'): string {
+  return `<th class="wxa-muted" align="${align}" style="padding:8px 0;font-size:12px;line-height:16px;font-weight:600;color:${PALETTE.muted};border-bottom:1px solid ${PALETTE.border};text-align:${align};">${escapeHtml(text)}</th>`;
+}
+
 /** A section title row inside the card. */
 export function sectionTitle(title: string): string {
   return `<tr><td class="wxa-text" style="padding:16px 24px 8px 24px;font-size:16px;line-height:22px;font-weight:600;color:${PALETTE.text};">${escapeHtml(title)}</td></tr>`;

@@ -3,7 +3,7 @@ import { direction, formatChangeWithArrow, formatCount, formatPointChange, forma
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MissingReason, MonthlyReport, MonthOverMonth } from '../../report/monthly-report.js';
 import { monthlyHeadline } from '../headlines.js';
-import { barChart, changeCell, emailLayout, escapeHtml, PALETTE, sectionTitle } from './html.js';
+import { barChart, changeCell, emailLayout, escapeHtml, headerCell, PALETTE, sectionTitle } from './html.js';
 import type { RenderedEmail } from './rendered-email.js';
 
 interface RetentionLine {
@@ -29,39 +29,37 @@ export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): Rende
     { label: tm.activeUsers, figures: report.activeUsers },
     { label: tm.newUsers, figures: report.newUsers },
   ];
-  const retentionLines: RetentionLine[] = [
-    {
-      label: tm.newUserRetention,
-      rate:
-        cohort.newUserRetention === null
-          ? missingText(cohort.newUserRetentionMissing)
-          : formatRate(cohort.newUserRetention, na),
-      detail:
-        cohort.newUserRetention === null
-          ? ''
-          : tm.retained(formatCount(cohort.newUsersRetained ?? 0), formatCount(cohort.newUsers ?? 0)),
-      comparison: formatPointChange(cohort.newUserRetention, cohort.previousNewUserRetention),
-      comparisonDirection:
-        cohort.newUserRetention === null || cohort.previousNewUserRetention === null
-          ? null
-          : direction(cohort.newUserRetention - cohort.previousNewUserRetention),
-    },
-    {
-      label: tm.activeUserRetention,
-      rate:
-        cohort.activeUserRetention === null
-          ? missingText(cohort.activeUserRetentionMissing)
-          : formatRate(cohort.activeUserRetention, na),
-      detail:
-        cohort.activeUserRetention === null
-          ? ''
-          : tm.retained(formatCount(cohort.activeUsersRetained ?? 0), formatCount(cohort.activeUsers ?? 0)),
-      comparison: formatPointChange(cohort.activeUserRetention, cohort.previousActiveUserRetention),
-      comparisonDirection:
-        cohort.activeUserRetention === null || cohort.previousActiveUserRetention === null
-          ? null
-          : direction(cohort.activeUserRetention - cohort.previousActiveUserRetention),
-    },
+  const retentionLine = (
+    label: string,
+    rate: number | null,
+    previous: number | null,
+    missing: MissingReason | undefined,
+    retained: number | null,
+    base: number | null,
+  ): RetentionLine => ({
+    label,
+    rate: rate === null ? missingText(missing) : formatRate(rate, na),
+    detail: rate === null ? '' : tm.retained(formatCount(retained ?? 0), formatCount(base ?? 0)),
+    comparison: formatPointChange(rate, previous),
+    comparisonDirection: rate === null || previous === null ? null : direction(rate - previous),
+  });
+  const retentionLines = [
+    retentionLine(
+      tm.newUserRetention,
+      cohort.newUserRetention,
+      cohort.previousNewUserRetention,
+      cohort.newUserRetentionMissing,
+      cohort.newUsersRetained,
+      cohort.newUsers,
+    ),
+    retentionLine(
+      tm.activeUserRetention,
+      cohort.activeUserRetention,
+      cohort.previousActiveUserRetention,
+      cohort.activeUserRetentionMissing,
+      cohort.activeUsersRetained,
+      cohort.activeUsers,
+    ),
   ];
   const previousCohortName = tm.monthName(addMonths(cohort.month, -1));
   const cohortHeading = tm.cohortTitle(tm.monthName(cohort.month), monthName);
@@ -160,8 +158,6 @@ function totalsTable(
   valueLabel: string,
   na: string,
 ): string {
-  const th = (text: string, align: 'left' | 'right') =>
-    `<th class="wxa-muted" align="${align}" style="padding:8px 0;font-size:12px;line-height:16px;font-weight:600;color:${PALETTE.muted};border-bottom:1px solid ${PALETTE.border};text-align:${align};">${escapeHtml(text)}</th>`;
   const body = rows.map(({ label, figures }) => {
     const count = (v: number | null) => escapeHtml(v === null ? na : formatCount(v));
     return `<tr>
@@ -172,7 +168,7 @@ function totalsTable(
 </tr>`;
   });
   return `<tr><td style="padding:8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
-<tr>${th(metricLabel, 'left')}${th(valueLabel, 'right')}${th(previousLabel, 'right')}${th(changeLabel, 'right')}</tr>
+<tr>${headerCell(metricLabel, 'left')}${headerCell(valueLabel, 'right')}${headerCell(previousLabel, 'right')}${headerCell(changeLabel, 'right')}</tr>
 ${body.join('\n')}
 </table></td></tr>`;
 }
