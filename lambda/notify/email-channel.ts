@@ -4,8 +4,9 @@ import { renderMonthlyEmail } from '../render/email/monthly-email.js';
 import { renderNoDataEmail } from '../render/email/no-data-email.js';
 import type { RenderedEmail } from '../render/email/rendered-email.js';
 import type { Locale } from '../report/i18n.js';
+import type { ReportMessage } from '../report/report-message.js';
 import type { EmailSender } from './email-sender.js';
-import type { Delivery, ReportChannel, ReportMessage } from './report-channel.js';
+import type { Delivery, ReportChannel } from './report-channel.js';
 
 export interface EmailChannelOptions {
   readonly sender: EmailSender;

@@ -1,5 +1,6 @@
 import type { Archive } from '../archive/archive.js';
-import type { Delivery, ReportChannel, ReportMessage } from '../notify/report-channel.js';
+import type { Delivery, ReportChannel } from '../notify/report-channel.js';
+import type { ReportMessage } from '../report/report-message.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Some channels failed. The data was archived before; the message says where and which failed. */

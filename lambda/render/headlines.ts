@@ -1,8 +1,8 @@
-import type { NoDataNotice } from '../notify/report-channel.js';
 import type { DailyReport } from '../report/daily-report.js';
 import { formatChangeWithArrow, formatCount, formatRate } from '../report/format.js';
 import { type Locale, messages } from '../report/i18n.js';
 import type { MonthlyReport } from '../report/monthly-report.js';
+import type { NoDataNotice } from '../report/report-message.js';
 
 /** The daily headline: app, date, visitors and their day-over-day change (email subject, chat fallback). */
 export function dailyHeadline(report: DailyReport, locale: Locale): string {

@@ -1,7 +1,7 @@
 import { renderReportEmail } from '../../lambda/notify/email-channel.js';
-import type { ReportMessage } from '../../lambda/notify/report-channel.js';
 import { PLATFORMS } from '../../lambda/notify/webhook/webhook-channel.js';
 import type { WebhookKind } from '../../lambda/notify/webhook/webhook-platform.js';
+import type { ReportMessage } from '../../lambda/report/report-message.js';
 import { sampleDaily, sampleMonthly } from './sample-reports.js';
 import { NOW } from './simulator.js';
 

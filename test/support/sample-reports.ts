@@ -1,9 +1,9 @@
 import { addDays, addMonths, daysOfMonth } from '../../lambda/calendar/beijing-calendar.js';
 import type { DailyVisitTrend } from '../../lambda/domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../../lambda/domain/monthly-retention.js';
-import type { ReportMessage } from '../../lambda/notify/report-channel.js';
 import { buildDailyReport } from '../../lambda/report/daily-report.js';
 import { buildMonthlyReport } from '../../lambda/report/monthly-report.js';
+import type { ReportMessage } from '../../lambda/report/report-message.js';
 import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../lambda/simulator/simulated-data.js';
 import { APP, NOW } from './simulator.js';
 

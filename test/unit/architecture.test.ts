@@ -22,6 +22,18 @@ describe('ports and adapters', () => {
     },
   );
 
+  it.each(['lambda/report', 'lambda/render'])(
+    '%s depends on no adapter layer (notify, archive, wechat, secrets)',
+    async (folder) => {
+      const offenders: string[] = [];
+      for (const file of await sources(folder)) {
+        if (/from '(\.\.\/)+(notify|archive|wechat|secrets|state|handlers)\//.test(await readFile(file, 'utf8')))
+          offenders.push(file);
+      }
+      expect(offenders).toEqual([]);
+    },
+  );
+
   it('reads process.env only in the composition roots (handlers, CLI, bin)', async () => {
     const offenders: string[] = [];
     for (const folder of ['lambda', 'lib']) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../calendar/beijing-calendar.js';
 import type { Locale } from '../../report/i18n.js';
+import type { ReportMessage } from '../../report/report-message.js';
 import { type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
 import { dingtalkRobot } from '../dingtalk/dingtalk-robot.js';
 import { feishuBot, larkBot } from '../feishu/feishu-bot.js';
 import { standardJsonWebhook, standardWebhookKey } from '../json/standard-webhook.js';
-import type { Delivery, ReportChannel, ReportMessage } from '../report-channel.js';
+import type { Delivery, ReportChannel } from '../report-channel.js';
 import { slackWebhook } from '../slack/slack-webhook.js';
 import { wecomRobot } from '../wecom/wecom-robot.js';
 import { processPacer, type SendPacer } from './send-pacer.js';

@@ -1,5 +1,5 @@
 import type { Locale } from '../../report/i18n.js';
-import type { ReportMessage } from '../report-channel.js';
+import type { ReportMessage } from '../../report/report-message.js';
 
 export const WEBHOOK_KINDS = ['wecom', 'feishu', 'lark', 'dingtalk', 'slack', 'json'] as const;
 export type WebhookKind = (typeof WEBHOOK_KINDS)[number];

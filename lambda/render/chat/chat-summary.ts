@@ -1,6 +1,5 @@
 import { addMonths, weekday } from '../../calendar/beijing-calendar.js';
 import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
-import type { NoDataNotice, ReportMessage } from '../../notify/report-channel.js';
 import type { DailyReport } from '../../report/daily-report.js';
 import {
   type Direction,
@@ -13,6 +12,7 @@ import {
 } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MonthlyReport } from '../../report/monthly-report.js';
+import type { NoDataNotice, ReportMessage } from '../../report/report-message.js';
 import { dailyHeadline, monthlyHeadline, noDataHeadline } from '../headlines.js';
 
 export interface ChatChange {

@@ -1,5 +1,5 @@
-import type { NoDataNotice } from '../../notify/report-channel.js';
 import { type Locale, messages } from '../../report/i18n.js';
+import type { NoDataNotice } from '../../report/report-message.js';
 import { noDataHeadline } from '../headlines.js';
 import { emailLayout, escapeHtml, PALETTE } from './html.js';
 import type { RenderedEmail } from './rendered-email.js';

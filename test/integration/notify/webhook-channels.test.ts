@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmailChannel } from '../../../lambda/notify/email-channel.js';
 import { OutboxEmailSender } from '../../../lambda/notify/outbox/outbox-email-sender.js';
-import type { ReportMessage } from '../../../lambda/notify/report-channel.js';
 import { SendPacer } from '../../../lambda/notify/webhook/send-pacer.js';
 import { WebhookChannel } from '../../../lambda/notify/webhook/webhook-channel.js';
 import type { WebhookKind } from '../../../lambda/notify/webhook/webhook-platform.js';
 import { DeliveryError, deliverToAll } from '../../../lambda/pipeline/deliver.js';
+import type { ReportMessage } from '../../../lambda/report/report-message.js';
 import { silentLogger } from '../../../lambda/shared/logger.js';
 import { sampleDaily, sampleMonthly } from '../../support/sample-reports.js';
 import { FAST_RETRY } from '../../support/simulator.js';
