@@ -5,5 +5,6 @@ import { renderSamples } from '../test/support/render-samples.js';
 
 const folder = join('test', 'fixtures', 'samples');
 await mkdir(folder, { recursive: true });
-for (const [name, content] of renderSamples()) await writeFile(join(folder, name), content);
-process.stdout.write(`wrote ${renderSamples().size} samples to ${folder}\n`);
+const samples = renderSamples();
+for (const [name, content] of samples) await writeFile(join(folder, name), content);
+process.stdout.write(`wrote ${samples.size} samples to ${folder}\n`);
