@@ -8,6 +8,7 @@ import { dailyCommand } from './commands/daily.js';
 import { demoCommand } from './commands/demo.js';
 import { fetchCommand } from './commands/fetch.js';
 import { monthlyCommand } from './commands/monthly.js';
+import { runCommand } from './commands/run.js';
 import { setupCommand } from './commands/setup.js';
 import { simulateCommand } from './commands/simulate.js';
 import { envScrubber } from './stderr-logger.js';
@@ -37,6 +38,7 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
   program.addCommand(backfillCommand(io, setExit));
   program.addCommand(demoCommand(io, setExit));
   program.addCommand(fetchCommand(io, setExit));
+  program.addCommand(runCommand(io, setExit));
   program.addCommand(setupCommand(io, setExit));
   program.addCommand(simulateCommand(io, hooks.onSimulatorStarted ?? waitForSignal));
   // addCommand() does not pass settings down: give every subcommand the injected output and the

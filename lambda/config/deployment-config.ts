@@ -47,6 +47,11 @@ export const appConfigSchema = z.object({
   name: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "-" or "_" (it becomes an SSM path segment)'),
+  /** The Mini Program's AppID. Required in a `run` config and in the registry; in a deployment seed it may stay in SSM. */
+  appid: z
+    .string()
+    .regex(/^wx[0-9a-f]{16}$/i, 'is not an AppID (wx followed by 16 hex digits)')
+    .optional(),
   /** Shown in reports. @default name */
   displayName: z.string().min(1).max(80).optional(),
   /** Email recipients. @default none */
@@ -66,6 +71,8 @@ export const appConfigSchema = z.object({
       message: 'must be an https:// URL (plain http only to this machine)',
     })
     .optional(),
+  /** How tokens are fetched with the AppSecret: `stable` never invalidates others' tokens. @default stable */
+  tokenMode: z.enum(['stable', 'legacy'], { message: 'must be "stable" or "legacy"' }).optional(),
 });
 
 export const emailConfigSchema = z.discriminatedUnion('transport', [
@@ -98,68 +105,138 @@ export const scheduleConfigSchema = z.object({
   cutoffHour: z.number().int().min(0).max(23).default(18),
 });
 
-export const deploymentConfigSchema = z
-  .object({
-    apps: z.array(appConfigSchema).min(1, 'list at least one Mini Program'),
-    /** @default zh-CN */
-    language: z.enum(LOCALES).default('zh-CN'),
-    /** @default /wxa-reporter/ */
-    parameterPrefix: z
-      .string()
-      .regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')
-      .default('/wxa-reporter/'),
-    /** @default no email (webhooks only) */
-    email: emailConfigSchema.optional(),
-    /** Key prefix inside the archive bucket. @default none */
-    archivePrefix: z
-      .string()
-      .regex(/^([A-Za-z0-9_.=-]+\/)*$/, 'must be empty or end with "/", e.g. wxa/')
-      .default(''),
-    /** WeChat API base, for a proxy. @default https://api.weixin.qq.com */
-    apiBase: z.url().optional(),
-    schedule: scheduleConfigSchema.default({
-      timeZone: 'Asia/Shanghai',
-      daily: 'cron(0 10 * * ? *)',
-      monthly: 'cron(30 10 2 * ? *)',
-      retry: 'cron(0 11-18 * * ? *)',
-      cutoffHour: 18,
-    }),
-  })
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.apps.forEach((app, i) => {
-      if (seen.has(app.name))
-        ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `"${app.name}" is listed twice` });
-      seen.add(app.name);
-      if (app.recipients.length > 0 && !config.email) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['apps', i, 'recipients'],
-          message: 'recipients need an email transport (set email)',
-        });
-      }
-      if (app.recipients.length === 0 && app.webhooks.length === 0) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['apps', i],
-          message: 'has neither recipients nor webhooks: its reports would go nowhere',
-        });
-      }
-    });
+/** The agency digest: one portfolio report a day over every app, to these people and chats. */
+export const digestConfigSchema = z.object({
+  /** @default none */
+  recipients: z.array(z.email({ message: 'is not an email address' })).default([]),
+  /** Chat webhooks; URLs in SSM under `<prefix>digest/webhooks/<kind>/` (or WXA_DIGEST_WEBHOOK_<KIND> locally). @default none */
+  webhooks: z.array(z.enum(WEBHOOK_KINDS, { message: `must be one of ${WEBHOOK_KINDS.join(', ')}` })).default([]),
+  /** @default the deployment's language */
+  language: z.enum(LOCALES).optional(),
+});
+
+const baseConfigSchema = z.object({
+  /**
+   * Mini Programs. In a deployment they seed the app registry (the registry wins on a name both have);
+   * apps are added and removed with `wxa-report apps` without redeploying. @default none
+   */
+  apps: z.array(appConfigSchema).default([]),
+  /** @default zh-CN */
+  language: z.enum(LOCALES).default('zh-CN'),
+  /** @default /wxa-reporter/ */
+  parameterPrefix: z
+    .string()
+    .regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')
+    .default('/wxa-reporter/'),
+  /** @default no email (webhooks only) */
+  email: emailConfigSchema.optional(),
+  /** Key prefix inside the archive bucket. @default none */
+  archivePrefix: z
+    .string()
+    .regex(/^([A-Za-z0-9_.=-]+\/)*$/, 'must be empty or end with "/", e.g. wxa/')
+    .default(''),
+  /** WeChat API base, for a proxy. @default https://api.weixin.qq.com */
+  apiBase: z.url().optional(),
+  schedule: scheduleConfigSchema.default({
+    timeZone: 'Asia/Shanghai',
+    daily: 'cron(0 10 * * ? *)',
+    monthly: 'cron(30 10 2 * ? *)',
+    retry: 'cron(0 11-18 * * ? *)',
+    cutoffHour: 18,
+  }),
+  /** @default no digest */
+  digest: digestConfigSchema.optional(),
+});
+
+type BaseConfig = z.infer<typeof baseConfigSchema>;
+
+/** The rules one app must follow within a configuration (shared with the registry's entries). */
+export function checkAppChannels(
+  app: Pick<AppConfig, 'recipients' | 'webhooks'>,
+  hasEmail: boolean,
+  report: (path: (string | number)[], message: string) => void,
+): void {
+  if (app.recipients.length > 0 && !hasEmail) report(['recipients'], 'recipients need an email transport (set email)');
+  if (app.recipients.length === 0 && app.webhooks.length === 0)
+    report([], 'has neither recipients nor webhooks: its reports would go nowhere');
+}
+
+function checkConfig(config: BaseConfig, ctx: z.RefinementCtx, requireAppid: boolean): void {
+  const seen = new Set<string>();
+  config.apps.forEach((app, i) => {
+    if (seen.has(app.name))
+      ctx.addIssue({ code: 'custom', path: ['apps', i, 'name'], message: `"${app.name}" is listed twice` });
+    seen.add(app.name);
+    if (requireAppid && !app.appid)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apps', i, 'appid'],
+        message: 'is required (wx followed by 16 hex digits)',
+      });
+    checkAppChannels(app, config.email !== undefined, (path, message) =>
+      ctx.addIssue({ code: 'custom', path: ['apps', i, ...path], message }),
+    );
   });
+  if (config.digest) {
+    checkAppChannels(config.digest, config.email !== undefined, (path, message) =>
+      ctx.addIssue({ code: 'custom', path: ['digest', ...path], message }),
+    );
+  }
+}
+
+/** The deployment's configuration (cdk.json): apps are an optional seed of the registry. */
+export const deploymentConfigSchema = baseConfigSchema.superRefine((config, ctx) => checkConfig(config, ctx, false));
+
+/** `wxa-report run --config`: the same rules, and every app names its AppID (there is no SSM to hold it). */
+export const runConfigSchema = baseConfigSchema
+  .extend({ apps: z.array(appConfigSchema).min(1, 'list at least one Mini Program') })
+  .superRefine((config, ctx) => checkConfig(config, ctx, true));
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
 export type AppConfig = DeploymentConfig['apps'][number];
+export type DigestConfig = NonNullable<DeploymentConfig['digest']>;
 
 export class DeploymentConfigError extends Error {
   override name = 'DeploymentConfigError';
 }
 
+/** Each issue as "field.path message", the form every configuration error uses. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
+}
+
 /** Parses the configuration, or throws one message listing every problem with its field path. */
-export function parseDeploymentConfig(input: unknown, where = 'wxa-reporter config'): DeploymentConfig {
-  const result = deploymentConfigSchema.safeParse(input);
+export function parseDeploymentConfig(
+  input: unknown,
+  where = 'wxa-reporter config',
+  schema: z.ZodType<DeploymentConfig, unknown> = deploymentConfigSchema,
+): DeploymentConfig {
+  const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
-  throw new DeploymentConfigError(`${where} is invalid:\n  - ${problems.join('\n  - ')}`);
+  throw new DeploymentConfigError(`${where} is invalid:\n  - ${describeIssues(result.error.issues).join('\n  - ')}`);
+}
+
+/** A `wxa-report run` config file's content, every app valid. */
+export function parseRunConfig(input: unknown, where: string): DeploymentConfig {
+  return parseDeploymentConfig(input, where, runConfigSchema as z.ZodType<DeploymentConfig, unknown>);
+}
+
+/**
+ * A `wxa-report run` config file where one bad app must not stop the others: the shared settings
+ * are checked strictly (throwing, like the deployment config), each app on its own, with the same
+ * messages. `apps` holds the raw entries for the registry to validate one by one.
+ */
+export function parseRunConfigPerApp(
+  input: unknown,
+  where: string,
+): { readonly config: DeploymentConfig; readonly apps: readonly unknown[] } {
+  const object = typeof input === 'object' && input !== null && !Array.isArray(input) ? input : undefined;
+  const apps = (object as { apps?: unknown } | undefined)?.apps;
+  const problems: string[] = [];
+  if (!object) problems.push('(root) must be a JSON object');
+  else if (!Array.isArray(apps) || apps.length === 0) problems.push('apps list at least one Mini Program');
+  if (problems.length) throw new DeploymentConfigError(`${where} is invalid:\n  - ${problems.join('\n  - ')}`);
+  const config = parseDeploymentConfig({ ...object, apps: [] }, where);
+  return { config, apps: apps as unknown[] };
 }

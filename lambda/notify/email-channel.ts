@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { renderDailyEmail } from '../render/email/daily-email.js';
+import { renderDigestEmail } from '../render/email/digest-email.js';
 import { renderMonthlyEmail } from '../render/email/monthly-email.js';
 import { renderNoDataEmail } from '../render/email/no-data-email.js';
 import type { RenderedEmail } from '../render/email/rendered-email.js';
@@ -18,11 +19,17 @@ export interface EmailChannelOptions {
   readonly name?: string;
 }
 
+/** The ledger key of the email channel: one per report, whatever the recipients. */
+export const EMAIL_CHANNEL_KEY = 'email';
+
 /** Any report message as an email, with the stable name its local copies get. */
 export function renderReportEmail(message: ReportMessage, locale: Locale): { email: RenderedEmail; slug: string } {
   if (message.kind === 'no-data') {
     const { notice } = message;
     return { email: renderNoDataEmail(notice, locale), slug: `no-data-${notice.job}-${notice.appid}-${notice.period}` };
+  }
+  if (message.kind === 'digest') {
+    return { email: renderDigestEmail(message.report, locale), slug: `digest-${message.report.date}` };
   }
   if (message.kind === 'monthly') {
     const { report } = message;
@@ -34,6 +41,7 @@ export function renderReportEmail(message: ReportMessage, locale: Locale): { ema
 
 /** Reports by email, through any EmailSender (SMTP, SES, the local outbox). */
 export class EmailChannel implements ReportChannel {
+  readonly key = EMAIL_CHANNEL_KEY;
   readonly name: string;
 
   constructor(private readonly options: EmailChannelOptions) {

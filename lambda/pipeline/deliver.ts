@@ -2,6 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import type { Delivery, ReportChannel } from '../notify/report-channel.js';
 import type { ReportMessage } from '../report/report-message.js';
 import type { Logger } from '../shared/logger.js';
+import type { DeliveryGuard } from './delivery-guard.js';
 
 /** Some channels failed. The data was archived before; the message says where and which failed. */
 export class DeliveryError extends Error {
@@ -20,14 +21,28 @@ export class DeliveryError extends Error {
   }
 }
 
-/** Sends through every channel; one failing does not stop the others. */
+/**
+ * The run that was sending on this channel died before recording whether it went out. Never re-sent
+ * on its own (that could deliver it twice): a person checks, then releases it.
+ */
+export class UnconfirmedDeliveryError extends Error {
+  override name = 'UnconfirmedDeliveryError';
+}
+
+/**
+ * Sends through every channel; one failing does not stop the others. With a guard, each channel is
+ * claimed in the ledger first and its result recorded after, so a channel already sent is skipped.
+ */
 export async function deliverToAll(
   channels: readonly ReportChannel[],
   message: ReportMessage,
   archived: readonly string[],
   logger: Logger,
+  guard?: DeliveryGuard,
 ): Promise<Delivery[]> {
-  const results = await Promise.allSettled(channels.map((channel) => channel.deliver(message)));
+  const results = await Promise.allSettled(
+    channels.map((channel) => (guard ? deliverGuarded(channel, message, guard, logger) : channel.deliver(message))),
+  );
   const delivered: Delivery[] = [];
   const failures: { channel: string; error: Error }[] = [];
   results.forEach((result, i) => {
@@ -43,6 +58,48 @@ export async function deliverToAll(
   return delivered;
 }
 
+async function deliverGuarded(
+  channel: ReportChannel,
+  message: ReportMessage,
+  guard: DeliveryGuard,
+  logger: Logger,
+): Promise<Delivery> {
+  const claim = await guard.claim(channel.key);
+  if (claim.kind === 'already-sent')
+    return { channel: channel.name, detail: `already sent (${claim.record.updatedAt})`, skipped: 'already-sent' };
+  if (claim.kind === 'busy')
+    return { channel: channel.name, detail: 'another run is sending it right now', skipped: 'in-progress' };
+  if (claim.kind === 'unconfirmed') {
+    throw new UnconfirmedDeliveryError(
+      `${channel.name}: ${claim.record.detail ?? 'an earlier send was interrupted'}; it may or may not have arrived, so it is not sent again on its own: check with the recipients, then "wxa-report ledger release" it to send again`,
+    );
+  }
+  let delivery: Delivery;
+  try {
+    delivery = await channel.deliver(message);
+  } catch (error) {
+    await guard
+      .finish(channel.key, { status: 'failed', detail: (error as Error).message })
+      .catch((ledgerError: unknown) =>
+        logger.warn('could not record a failed delivery', {
+          channel: channel.name,
+          error: (ledgerError as Error).message,
+        }),
+      );
+    throw error;
+  }
+  try {
+    await guard.finish(channel.key, { status: 'sent', detail: delivery.detail });
+  } catch (ledgerError) {
+    // Sent, but not recorded: the claim's lease runs out and the channel becomes "unconfirmed".
+    throw new UnconfirmedDeliveryError(
+      `${channel.name}: sent, but the ledger could not record it (${(ledgerError as Error).message})`,
+      { cause: ledgerError },
+    );
+  }
+  return delivery;
+}
+
 /** What a report run needs besides its WeChat source: where to keep data and where to send reports. */
 export interface ReportRunDependencies<Source> {
   readonly source: Source;
@@ -50,4 +107,6 @@ export interface ReportRunDependencies<Source> {
   readonly channels: readonly ReportChannel[];
   readonly toolVersion: string;
   readonly logger?: Logger;
+  /** Exactly-once per channel, through the ledger. @default none: every channel is sent */
+  readonly guard?: DeliveryGuard;
 }

@@ -55,6 +55,6 @@ export async function runDailyReport(
   });
   const report = buildDailyReport({ appid: source.appid, appName: request.appName, day: fetched.day, history });
   const archived = [fetched.location, ...comparisonLocations];
-  const deliveries = await deliverToAll(deps.channels, { kind: 'daily', report }, archived, logger);
+  const deliveries = await deliverToAll(deps.channels, { kind: 'daily', report }, archived, logger, deps.guard);
   return { status: 'sent', report, archived, deliveries };
 }

@@ -103,6 +103,6 @@ export async function runMonthlyReport(
   );
 
   const report = buildMonthlyReport({ appid, appName: request.appName, month, retention, days });
-  const deliveries = await deliverToAll(deps.channels, { kind: 'monthly', report }, archived, logger);
+  const deliveries = await deliverToAll(deps.channels, { kind: 'monthly', report }, archived, logger, deps.guard);
   return { status: 'sent', report, archived, deliveries };
 }

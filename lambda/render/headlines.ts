@@ -1,4 +1,6 @@
 import type { DailyReport } from '../report/daily-report.js';
+import { digestMessages } from '../report/digest-i18n.js';
+import type { DigestReport } from '../report/digest-report.js';
 import { formatChangeWithArrow, formatCount, formatRate } from '../report/format.js';
 import { type Locale, messages } from '../report/i18n.js';
 import type { MonthlyReport } from '../report/monthly-report.js';
@@ -34,4 +36,15 @@ export function noDataHeadline(notice: NoDataNotice, locale: Locale): string {
   const t = messages(locale);
   const period = notice.job === 'daily' ? t.longDate(notice.period) : t.monthly.monthName(notice.period);
   return t.noDataNotice.subject(notice.appName, period);
+}
+
+/** The digest headline: the day, how many apps, total visitors and their change. */
+export function digestHeadline(report: DigestReport, locale: Locale): string {
+  const t = messages(locale);
+  return digestMessages(locale).subject(
+    t.longDate(report.date),
+    report.appCount,
+    formatCount(report.total.visitors),
+    formatChangeWithArrow(report.total.dayOverDay, t.notAvailable),
+  );
 }

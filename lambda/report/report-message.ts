@@ -1,4 +1,5 @@
 import type { DailyReport } from './daily-report.js';
+import type { DigestReport } from './digest-report.js';
 import type { MonthlyReport } from './monthly-report.js';
 
 /**
@@ -18,4 +19,5 @@ export interface NoDataNotice {
 export type ReportMessage =
   | { readonly kind: 'daily'; readonly report: DailyReport }
   | { readonly kind: 'monthly'; readonly report: MonthlyReport }
-  | { readonly kind: 'no-data'; readonly notice: NoDataNotice };
+  | { readonly kind: 'no-data'; readonly notice: NoDataNotice }
+  | { readonly kind: 'digest'; readonly report: DigestReport };

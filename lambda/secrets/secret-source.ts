@@ -10,9 +10,17 @@ export interface AppSecrets {
 
 /** The secrets port: SSM Parameter Store in the deployment. */
 export interface SecretSource {
-  /** `needsSecret: false` for apps that get tokens from a token service. */
-  app(name: string, options?: { needsSecret?: boolean }): Promise<AppSecrets>;
+  /**
+   * `needsSecret: false` for apps that get tokens from a token service; `appid` when the registry
+   * already knows it (then it need not be stored with the secrets).
+   */
+  app(name: string, options?: AppSecretOptions): Promise<AppSecrets>;
   smtpUrl(): Promise<string>;
+}
+
+export interface AppSecretOptions {
+  readonly needsSecret?: boolean;
+  readonly appid?: string;
 }
 
 export class MissingSecretError extends Error {

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { writeAtomically } from '../../shared/atomic-write.js';
 import { type Archive, ArchiveError, type Provenance } from '../archive.js';
 
 /**
@@ -39,12 +40,4 @@ export class LocalArchive implements Archive {
     if (!path.startsWith(this.root + sep)) throw new ArchiveError(`archive key "${key}" escapes ${this.root}`);
     return path;
   }
-}
-
-// A crash mid-write must never leave a truncated body under the final name.
-async function writeAtomically(path: string, body: Buffer): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(temporary, body);
-  await rename(temporary, path);
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { dailyReportJson } from '../../report/daily-report.js';
+import type { DigestReport } from '../../report/digest-report.js';
 import { monthlyReportJson } from '../../report/monthly-report.js';
 import {
   httpVerdict,
@@ -32,11 +33,29 @@ export function standardWebhookSignature(secret: string, id: string, timestampSe
   return `v1,${mac}`;
 }
 
+/**
+ * The digest's JSON; with thousands of apps the full ranking would pass the size limit, so it is cut
+ * from the lowest-ranked end and `rankedOmitted` says how many rows were left out.
+ */
+function digestPayload(report: DigestReport, now: Date) {
+  let keep = report.ranked.length;
+  for (;;) {
+    const payload = {
+      type: 'report.digest',
+      timestamp: now.toISOString(),
+      data: { ...report, ranked: report.ranked.slice(0, keep), rankedOmitted: report.ranked.length - keep },
+    };
+    if (utf8Bytes(JSON.stringify(payload)) <= JSON_MAX_BODY_BYTES || keep === 0) return payload;
+    keep = Math.floor(keep / 2);
+  }
+}
+
 /** Generic JSON to any HTTPS endpoint, signed the Standard Webhooks way. */
 export const standardJsonWebhook: WebhookPlatform = {
   kind: 'json',
   minIntervalMs: 0,
   payload(message, _locale, now) {
+    if (message.kind === 'digest') return digestPayload(message.report, now);
     const data =
       message.kind === 'daily'
         ? dailyReportJson(message.report)

@@ -65,6 +65,7 @@ export function validateWebhook(kind: WebhookKind, url: string, secret: string |
 
 /** Reports into a chat group or an HTTP endpoint: render for the platform, sign, post, read the answer. */
 export class WebhookChannel implements ReportChannel {
+  readonly key: string;
   readonly name: string;
   private readonly platform: WebhookPlatform;
   private readonly host: string;
@@ -72,6 +73,7 @@ export class WebhookChannel implements ReportChannel {
   constructor(private readonly options: WebhookChannelOptions) {
     this.platform = PLATFORMS[options.kind];
     this.host = validateWebhook(options.kind, options.url, options.secret).host;
+    this.key = options.kind;
     this.name = `${options.kind} webhook (${this.host})`;
   }
 

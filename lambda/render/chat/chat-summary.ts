@@ -1,6 +1,8 @@
 import { addMonths, weekday } from '../../calendar/beijing-calendar.js';
 import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
 import type { DailyReport } from '../../report/daily-report.js';
+import { digestMessages } from '../../report/digest-i18n.js';
+import type { DigestAppLine, DigestReport } from '../../report/digest-report.js';
 import {
   type Direction,
   direction,
@@ -13,7 +15,7 @@ import {
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MonthlyReport } from '../../report/monthly-report.js';
 import type { NoDataNotice, ReportMessage } from '../../report/report-message.js';
-import { dailyHeadline, monthlyHeadline, noDataHeadline } from '../headlines.js';
+import { dailyHeadline, digestHeadline, monthlyHeadline, noDataHeadline } from '../headlines.js';
 
 export interface ChatChange {
   readonly label: string;
@@ -32,6 +34,8 @@ export interface ChatSection {
   readonly lines: readonly ChatLine[];
   /** Optional sections give up lines first (oldest first) when a message must be shortened. */
   readonly optional: boolean;
+  /** Which end of an optional section gives way: the oldest rows (start) or the lowest-ranked (end). @default 'start' */
+  readonly trimFrom?: 'start' | 'end';
 }
 
 /** A report reduced to what a chat message shows; each platform formats it its own way. */
@@ -203,8 +207,59 @@ function noDataSummary(notice: NoDataNotice, locale: Locale): ChatSummary {
   };
 }
 
+function digestSummary(report: DigestReport, locale: Locale): ChatSummary {
+  const t = messages(locale);
+  const d = digestMessages(locale);
+  const na = t.notAvailable;
+  const line = (l: DigestAppLine, prefix = ''): ChatLine => ({
+    label: `${prefix}${l.appName}`,
+    value: l.visitors === null ? na : formatCount(l.visitors),
+    changes: [change(d.dayOverDay, l.dayOverDay, na)],
+  });
+  const movers = (title: string, lines: readonly DigestAppLine[]): ChatSection => ({
+    title,
+    optional: false,
+    lines: lines.length ? lines.map((l) => line(l)) : [{ label: d.none, value: '', changes: [] }],
+  });
+  return {
+    title: d.title,
+    subtitle: t.longDate(report.date),
+    headline: digestHeadline(report, locale),
+    sections: [
+      {
+        title: d.total,
+        optional: false,
+        lines: [line({ name: '', appName: d.visitors, ...report.total })],
+      },
+      movers(d.moversUp, report.moversUp),
+      movers(d.moversDown, report.moversDown),
+      {
+        title: d.problems,
+        optional: false,
+        lines: report.problems.length
+          ? report.problems.map((p) => ({
+              label: p.name,
+              value: `${d.kinds[p.kind]}: ${truncateText(p.reason, 60)}`,
+              changes: [],
+            }))
+          : [{ label: d.allGood, value: '', changes: [] }],
+      },
+      // The full ranking gives way first when a platform's size limit is near: shortened from the tail.
+      {
+        title: d.ranking,
+        optional: true,
+        trimFrom: 'end',
+        lines: report.ranked.map((l, i) => line(l, `${i + 1}. `)),
+      },
+    ],
+    footer: d.footer,
+  };
+}
+
 export function buildChatSummary(message: ReportMessage, locale: Locale): ChatSummary {
   switch (message.kind) {
+    case 'digest':
+      return digestSummary(message.report, locale);
     case 'daily':
       return dailySummary(message.report, locale);
     case 'monthly':
@@ -228,7 +283,11 @@ function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
   for (let i = sections.length - 1; i >= 0; i--) {
     const section = sections[i] as ChatSection;
     if (!section.optional) continue;
-    if (section.lines.length > 1) sections[i] = { ...section, lines: section.lines.slice(1) };
+    if (section.lines.length > 1)
+      sections[i] = {
+        ...section,
+        lines: section.trimFrom === 'end' ? section.lines.slice(0, -1) : section.lines.slice(1),
+      };
     else sections.splice(i, 1);
     return { ...summary, sections };
   }

@@ -16,6 +16,8 @@ export const parameterNames = {
   webhookUrl: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/url`,
   webhookSecret: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/secret`,
   smtpUrl: (prefix: string) => `${prefix}smtp/url`,
+  digestWebhookUrl: (prefix: string, kind: WebhookKind) => `${prefix}digest/webhooks/${kind}/url`,
+  digestWebhookSecret: (prefix: string, kind: WebhookKind) => `${prefix}digest/webhooks/${kind}/secret`,
 };
 
 /** Writes an app's parameters: the AppID as a String, everything secret as a SecureString. */

@@ -1,7 +1,7 @@
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { isWebhookKind, type WebhookKind } from '../../notify/webhook/webhook-platform.js';
-import { type AppSecrets, MissingSecretError, type SecretSource } from '../secret-source.js';
+import { type AppSecretOptions, type AppSecrets, MissingSecretError, type SecretSource } from '../secret-source.js';
 import { parameterNames } from './parameter-writer.js';
 
 /** Parameters are re-read at most every 5 minutes by a warm Lambda. */
@@ -27,7 +27,7 @@ export class SsmSecretSource implements SecretSource {
     this.provider = new SSMProvider({ awsSdkV3Client: client });
   }
 
-  async app(name: string, options: { needsSecret?: boolean } = {}): Promise<AppSecrets> {
+  async app(name: string, options: AppSecretOptions = {}): Promise<AppSecrets> {
     const path = parameterNames.app(this.prefix, name);
     const values = ((await this.provider.getMultiple(path, {
       recursive: true,
@@ -38,21 +38,25 @@ export class SsmSecretSource implements SecretSource {
       const value = values[key];
       if (!value) {
         throw new MissingSecretError(
-          `SSM parameter ${path}/${key} is missing: run "wxa-report setup --app ${name}" (or aws ssm put-parameter) to store it`,
+          `SSM parameter ${path}/${key} is missing: run "wxa-report apps add ${name}" (or aws ssm put-parameter) to store it`,
         );
       }
       return value;
     };
-    const webhooks: Partial<Record<WebhookKind, { url: string; secret?: string }>> = {};
-    for (const [key, value] of Object.entries(values)) {
-      const match = /^webhooks\/([a-z]+)\/url$/.exec(key);
-      if (match?.[1] && isWebhookKind(match[1])) {
-        webhooks[match[1]] = { url: value, secret: values[`webhooks/${match[1]}/secret`] };
-      }
-    }
-    const appid = required('appid');
+    const webhooks = webhooksIn(values);
+    const appid = options.appid ?? required('appid');
     const secret = options.needsSecret === false ? values.secret : required('secret');
     return { appid, secret, webhooks };
+  }
+
+  /** The digest's webhooks: `<prefix>digest/webhooks/<kind>/url` and `…/secret`. */
+  async digestWebhooks(): Promise<AppSecrets['webhooks']> {
+    const values = ((await this.provider.getMultiple(`${this.prefix}digest`, {
+      recursive: true,
+      decrypt: true,
+      maxAge: CACHE_SECONDS,
+    })) ?? {}) as Record<string, string>;
+    return webhooksIn(values);
   }
 
   async smtpUrl(): Promise<string> {
@@ -66,4 +70,16 @@ export class SsmSecretSource implements SecretSource {
       throw new MissingSecretError(`SSM parameter ${name} is missing: store the SMTP URL there as a SecureString`);
     return value;
   }
+}
+
+/** `webhooks/<kind>/url` and `webhooks/<kind>/secret` of one parameter path, by kind. */
+function webhooksIn(values: Record<string, string>): Partial<Record<WebhookKind, { url: string; secret?: string }>> {
+  const webhooks: Partial<Record<WebhookKind, { url: string; secret?: string }>> = {};
+  for (const [key, value] of Object.entries(values)) {
+    const match = /^webhooks\/([a-z]+)\/url$/.exec(key);
+    if (match?.[1] && isWebhookKind(match[1])) {
+      webhooks[match[1]] = { url: value, secret: values[`webhooks/${match[1]}/secret`] };
+    }
+  }
+  return webhooks;
 }

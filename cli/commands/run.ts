@@ -1,0 +1,252 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
+import {
+  type AppConfig,
+  type DeploymentConfig,
+  DeploymentConfigError,
+  parseRunConfigPerApp,
+} from '../../lambda/config/deployment-config.js';
+import type { Audience } from '../../lambda/notify/build-channels.js';
+import type { EmailSender } from '../../lambda/notify/email-sender.js';
+import type { WebhookKind } from '../../lambda/notify/webhook/webhook-platform.js';
+import type { ScheduledJobEvent } from '../../lambda/pipeline/plan-units.js';
+import {
+  DEFAULT_CONCURRENCY,
+  type InProcessJobDependencies,
+  runJobInProcess,
+} from '../../lambda/pipeline/run-job-in-process.js';
+import type { UnitOutcome } from '../../lambda/pipeline/work-unit.js';
+import { StaticAppRegistry } from '../../lambda/registry/app-registry.js';
+import { EnvSecretSource, envNames } from '../../lambda/secrets/env/env-secret-source.js';
+import type { AppSecrets } from '../../lambda/secrets/secret-source.js';
+import type { SecretScrubber } from '../../lambda/shared/redact.js';
+import { TOOL_VERSION } from '../../lambda/shared/version.js';
+import { FileLedger } from '../../lambda/state/local/file-ledger.js';
+import { createDatacubeClient } from '../../lambda/wechat/create-datacube-client.js';
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
+import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
+import { envScrubber, stderrLogger } from '../stderr-logger.js';
+
+interface RunOptions {
+  config: string;
+  date?: string;
+  month?: string;
+  archive?: string;
+  outbox?: string;
+  state?: string;
+  concurrency?: string;
+  apiBase?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+const WAITING: ReadonlySet<UnitOutcome['status']> = new Set(['not-yet-available', 'in-progress']);
+
+/** 1 when anything failed, 75 when something is not available yet (and nothing failed), else 0. */
+export function exitCodeOf(outcomes: readonly UnitOutcome[]): number {
+  if (outcomes.some((o) => o.status === 'failed')) return EXIT_FAILURE;
+  if (outcomes.some((o) => WAITING.has(o.status))) return EXIT_NOT_YET_AVAILABLE;
+  return EXIT_OK;
+}
+
+const unitName = (o: UnitOutcome) => (o.job === 'digest' ? `digest ${o.period}` : `${o.app} ${o.job} ${o.period}`);
+
+async function readConfig(path: string) {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new CliError(
+      `cannot read --config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`--config ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseRunConfigPerApp(json, path);
+  } catch (error) {
+    if (error instanceof DeploymentConfigError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function eventFrom(job: string, options: RunOptions): ScheduledJobEvent {
+  if (job !== 'daily' && job !== 'monthly' && job !== 'retry')
+    throw new CliError(`the job must be daily, monthly or retry, not "${job}"`);
+  if (options.date && job !== 'daily') throw new CliError('--date goes with the daily job');
+  if (options.month && job !== 'monthly') throw new CliError('--month goes with the monthly job');
+  if (options.month && !/^\d{4}-(0[1-9]|1[0-2])$/.test(options.month))
+    throw new CliError(`--month "${options.month}" is not a month YYYY-MM`);
+  return {
+    job,
+    ...(options.date ? { date: parseIsoDate(options.date, '--date') } : {}),
+    ...(options.month ? { month: options.month } : {}),
+  };
+}
+
+function concurrencyFrom(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 200)
+    throw new CliError('--concurrency must be a whole number from 1 to 200');
+  return n;
+}
+
+function stateDirFor(options: RunOptions, archiveLocation: string, cwd: string): string {
+  if (options.state) return options.state;
+  return archiveLocation.startsWith('s3://')
+    ? join(cwd, 'wxa-data', 'state')
+    : join(dirname(resolve(cwd, archiveLocation)), 'state');
+}
+
+/** The email sender of a run, made once and only when a report goes out: SMTP when SMTP_URL is set, else the outbox. */
+function lazyEmailSender(smtpUrl: string | undefined, outbox: string): () => Promise<EmailSender> {
+  let sender: Promise<EmailSender> | undefined;
+  return () => {
+    sender ??= (async (): Promise<EmailSender> => {
+      if (smtpUrl) {
+        const { SmtpEmailSender } = await import('../../lambda/notify/smtp/smtp-email-sender.js');
+        return new SmtpEmailSender({ url: smtpUrl });
+      }
+      const { OutboxEmailSender } = await import('../../lambda/notify/outbox/outbox-email-sender.js');
+      return new OutboxEmailSender(outbox);
+    })();
+    return sender;
+  };
+}
+
+/** The composition root of `run`: the environment and flags become the use cases' dependencies. */
+function runDependencies(
+  parsed: { config: DeploymentConfig; apps: readonly unknown[] },
+  options: RunOptions,
+  io: CliIo,
+  scrubber: SecretScrubber,
+): InProcessJobDependencies {
+  const { config } = parsed;
+  if (config.email?.transport === 'ses')
+    throw new CliError('email.transport "ses" works in the deployment only; use "smtp" with SMTP_URL, or --outbox');
+  const logger = stderrLogger(io.stderr, scrubber, options.verbose);
+  const secrets = new EnvSecretSource(io.env);
+  const archiveLocation = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
+  const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;
+  if (apiBase && !/^https?:\/\/[^/]+/.test(apiBase))
+    throw new CliError(`--api-base "${apiBase}" is not an http(s) URL`);
+  const smtpUrl = io.env.SMTP_URL;
+  if (smtpUrl && options.outbox) throw new CliError('give either SMTP_URL or --outbox, not both');
+  const emailSender = lazyEmailSender(smtpUrl, options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
+  const channelsFor = async (
+    audience: Audience,
+    webhookSecrets: AppSecrets['webhooks'],
+    whereToStore: (kind: WebhookKind) => string,
+  ) => {
+    const { buildChannels } = await import('../../lambda/notify/build-channels.js');
+    return buildChannels(audience, {
+      emailSender,
+      from: config.email?.from ?? 'wxa-reporter <wxa-reporter@localhost>',
+      defaultLanguage: config.language,
+      webhookSecrets,
+      whereToStore,
+      clock: io.clock,
+    });
+  };
+  const digest = config.digest;
+  return {
+    registry: StaticAppRegistry.fromRaw(parsed.apps, { hasEmail: config.email !== undefined }),
+    ledger: new FileLedger(stateDirFor(options, archiveLocation, io.cwd)),
+    archive: archiveFrom({ archive: archiveLocation }, io),
+    secrets,
+    wechat: (app: AppConfig, appSecrets: AppSecrets) => {
+      scrubber.add(appSecrets.secret);
+      return createDatacubeClient({
+        appid: appSecrets.appid,
+        secret: appSecrets.secret,
+        tokenMode: app.tokenService ? { service: app.tokenService } : (app.tokenMode ?? 'stable'),
+        apiBase,
+        clock: io.clock,
+        logger,
+      });
+    },
+    channels: (app, appSecrets) => channelsFor(app, appSecrets.webhooks, (kind) => envNames.webhookUrl(app.name, kind)),
+    digestChannels: digest ? () => channelsFor(digest, secrets.digestWebhooks(), envNames.digestWebhookUrl) : undefined,
+    schedule: config.schedule,
+    clock: io.clock,
+    logger,
+    toolVersion: TOOL_VERSION,
+    owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+  };
+}
+
+function printOutcomes(
+  outcomes: readonly UnitOutcome[],
+  event: ScheduledJobEvent,
+  json: boolean | undefined,
+  io: CliIo,
+  scrubber: SecretScrubber,
+): void {
+  if (json) {
+    const safe = outcomes.map((o) => ({ ...o, detail: scrubber.scrub(o.detail) }));
+    io.stdout.write(`${JSON.stringify({ job: event.job, outcomes: safe })}\n`);
+    return;
+  }
+  for (const o of outcomes)
+    io.stdout.write(`${o.status.padEnd(17)} ${unitName(o).padEnd(40)} ${scrubber.scrub(o.detail)}\n`);
+  if (outcomes.length === 0) io.stdout.write('nothing to do\n');
+}
+
+/**
+ * `wxa-report run`: a scheduled job without AWS (cron on a VM, a container). The same planner,
+ * unit and digest use cases as the Lambda dispatcher and workers; the ledger is files beside the
+ * archive, so exactly-once holds across runs and across processes running at once.
+ */
+export function runCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return new Command('run')
+    .description('run the daily, monthly or retry job over every app of a config file, each report sent once')
+    .argument('<job>', 'daily | monthly | retry')
+    .requiredOption('--config <file>', 'the apps, email and digest (JSON; secrets come from the environment)')
+    .option('--date <YYYY-MM-DD>', 'daily: the report day (default: yesterday in Asia/Shanghai)')
+    .option('--month <YYYY-MM>', 'monthly: the month (default: the last complete month)')
+    .option('--archive <dir|s3://bucket/prefix>', `where raw responses are kept (default: ./${DEFAULT_ARCHIVE})`)
+    .option(
+      '--outbox <dir>',
+      `write emails here instead of sending (default when SMTP_URL is unset: ./${DEFAULT_OUTBOX})`,
+    )
+    .option('--state <dir>', 'the delivery ledger (default: state/ beside a local archive, else ./wxa-data/state)')
+    .option('--concurrency <n>', `apps worked on at once (default ${DEFAULT_CONCURRENCY})`)
+    .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+    .option('--json', 'print {"job","outcomes":[…]} as JSON instead of lines')
+    .option('--verbose', 'also log each step on stderr')
+    .addHelpText(
+      'after',
+      `
+Secrets, from the environment only:
+  ${envNames.secret('<NAME>')}                 the AppSecret of app <NAME> (upper-cased, "-" and "." as "_")
+  ${envNames.webhookUrl('<NAME>', 'wecom').replace('WECOM', '<KIND>')}         a webhook URL of that app (KIND: WECOM, FEISHU, LARK, DINGTALK, SLACK, JSON)
+  ${envNames.webhookSecret('<NAME>', 'wecom').replace('WECOM', '<KIND>')}  its signing secret
+  WXA_DIGEST_WEBHOOK_<KIND>[_SECRET]             the digest's webhooks
+  SMTP_URL                                       smtp://user:pass@host:587 (else emails go to the outbox)
+Exit: 0 all done, 75 some periods not yet available (nothing failed), 1 something failed.`,
+    )
+    .action(async (job: string, options: RunOptions) => {
+      const event = eventFrom(job, options);
+      const concurrency = concurrencyFrom(options.concurrency);
+      const parsed = await readConfig(resolve(io.cwd, options.config));
+      const scrubber = envScrubber(io.env);
+      const deps = runDependencies(parsed, options, io, scrubber);
+      const outcomes = await runJobInProcess(deps, event, concurrency, (outcome) => {
+        if (outcome.status === 'failed')
+          io.stderr.write(
+            `wxa-report: ${unitName(outcome)} failed: ${scrubber.scrub(outcome.detail).replace(/\s*\n\s*/g, ' ')}\n`,
+          );
+      });
+      printOutcomes(outcomes, event, options.json, io, scrubber);
+      setExit(exitCodeOf(outcomes));
+    });
+}

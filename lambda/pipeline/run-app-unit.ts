@@ -1,0 +1,162 @@
+import type { Archive } from '../archive/archive.js';
+import { type Clock, hourIn } from '../calendar/beijing-calendar.js';
+import type { AppConfig, DeploymentConfig } from '../config/deployment-config.js';
+import type { Delivery, ReportChannel } from '../notify/report-channel.js';
+import type { AppRegistry } from '../registry/app-registry.js';
+import type { DailyReport } from '../report/daily-report.js';
+import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
+import type { Logger } from '../shared/logger.js';
+import type { AppDaySummary, JobKind, JobRecord, JobStatus, Ledger } from '../state/ledger.js';
+import { isTransient, WechatApiError } from '../wechat/errors.js';
+import type { DailyVisitSource } from './daily-history.js';
+import { DeliveryError, deliverToAll, UnconfirmedDeliveryError } from './deliver.js';
+import { ledgerGuard } from './delivery-guard.js';
+import { runDailyReport } from './run-daily-report.js';
+import { type MonthlyRetainSource, runMonthlyReport } from './run-monthly-report.js';
+import type { UnitOutcome } from './work-unit.js';
+
+/** Everything one unit of work needs; the Lambda worker and `wxa-report run` build the same. */
+export interface UnitDependencies {
+  readonly registry: AppRegistry;
+  readonly ledger: Ledger;
+  readonly archive: Archive;
+  readonly secrets: SecretSource;
+  readonly wechat: (app: AppConfig, secrets: AppSecrets) => DailyVisitSource & MonthlyRetainSource;
+  /** Built only when a report is ready to go, so a run that sends nothing loads no renderer. */
+  readonly channels: (app: AppConfig, secrets: AppSecrets) => Promise<ReportChannel[]>;
+  readonly schedule: Pick<DeploymentConfig['schedule'], 'timeZone' | 'cutoffHour'>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly toolVersion: string;
+  /** Names this run in delivery claims (a Lambda request id, a process id). */
+  readonly owner: string;
+  /** @default DEFAULT_LEASE_MS */
+  readonly leaseMs?: number;
+}
+
+const FINAL: ReadonlySet<JobStatus> = new Set(['sent', 'no-data', 'failed']);
+export const isFinal = (record: JobRecord | undefined) => record !== undefined && FINAL.has(record.status);
+
+/**
+ * One app's report for one period, exactly once per channel. A period already done is skipped; one
+ * WeChat has not published stays `pending` for the retry schedule until the cut-off, then gets a
+ * "no data" notice; a channel that failed stays `pending` and is retried alone later (the channels
+ * already sent are skipped through the ledger). Failures are outcomes, never thrown: one app
+ * cannot stop another.
+ */
+export async function runAppUnit(
+  deps: UnitDependencies,
+  unit: { readonly job: JobKind; readonly period: string; readonly app: string },
+): Promise<UnitOutcome> {
+  const { job, period } = unit;
+  const outcome = (status: UnitOutcome['status'], detail: string, retryable?: boolean): UnitOutcome => ({
+    app: unit.app,
+    job,
+    period,
+    status,
+    detail,
+    ...(retryable === undefined ? {} : { retryable }),
+  });
+  const record = (status: JobStatus, detail?: string, summary?: AppDaySummary) =>
+    deps.ledger.putJob(job, period, unit.app, {
+      status,
+      updatedAt: deps.clock().toISOString(),
+      ...(detail ? { detail } : {}),
+      ...(summary ? { summary } : {}),
+    });
+
+  /** Records how the channels ended: done, or pending while another run still holds one. */
+  const settle = async (
+    deliveries: readonly Delivery[],
+    done: 'sent' | 'no-data',
+    summary?: AppDaySummary,
+    reason?: string,
+  ) => {
+    const busy = deliveries.filter((d) => d.skipped === 'in-progress').map((d) => d.channel);
+    if (busy.length) {
+      // Another run holds these channels; it records its own result, and the retry schedule confirms.
+      await record('pending', `being sent by another run: ${busy.join(', ')}`);
+      return outcome('in-progress', `another run is sending on ${busy.join(', ')}`);
+    }
+    await record(done, reason, summary);
+    const sent = deliveries.filter((d) => !d.skipped).map((d) => d.channel);
+    if (done === 'no-data') return outcome('no-data-notice', reason ?? '');
+    return outcome(sent.length ? 'sent' : 'skipped', sent.length ? sent.join(', ') : 'every channel was already sent');
+  };
+
+  const entry = await deps.registry.get(unit.app);
+  if (!entry) {
+    await record('failed', 'not in the app registry (removed since the run was planned?)');
+    return outcome('failed', 'not in the app registry', false);
+  }
+  if ('problem' in entry) {
+    const detail = `invalid registry entry: ${entry.problem}`;
+    await record('failed', detail);
+    return outcome('failed', detail, false);
+  }
+  const app = entry.app;
+  const existing = await deps.ledger.getJob(job, period, unit.app);
+  if (existing?.status === 'sent' || existing?.status === 'no-data')
+    return outcome('skipped', `already ${existing.status}`);
+
+  const pastCutoff = hourIn(deps.clock(), deps.schedule.timeZone) >= deps.schedule.cutoffHour;
+  const appName = app.displayName ?? app.name;
+  try {
+    const secrets = await deps.secrets.app(app.name, { needsSecret: !app.tokenService, appid: app.appid });
+    const source = deps.wechat(app, secrets);
+    const channels = await deps.channels(app, secrets);
+    const guard = ledgerGuard(deps.ledger, { job, period, app: unit.app }, deps);
+    const common = {
+      source,
+      archive: deps.archive,
+      channels,
+      toolVersion: deps.toolVersion,
+      logger: deps.logger,
+      guard,
+    };
+    const result =
+      job === 'daily'
+        ? await runDailyReport(common, { date: period, appName })
+        : await runMonthlyReport(common, { month: period, appName });
+
+    if (result.status === 'sent') {
+      const summary = 'date' in result.report ? daySummary(result.report, appName) : undefined;
+      return settle(result.deliveries, 'sent', summary);
+    }
+    if (!pastCutoff) {
+      await record('pending', result.reason);
+      return outcome('not-yet-available', result.reason);
+    }
+    const notice = { job, appid: secrets.appid, appName, period, reason: result.reason };
+    const noticed = await deliverToAll(channels, { kind: 'no-data', notice }, [], deps.logger, guard);
+    return settle(noticed, 'no-data', undefined, result.reason);
+  } catch (error) {
+    const detail = (error as Error).message;
+    deps.logger.error('report failed', { app: unit.app, job, period, error: detail });
+    // A channel that failed, or WeChat busy: retried (the engine backs off, then the retry schedule
+    // takes over until the cut-off). Bad credentials, a refused permission, an interrupted send:
+    // a person must act, so the failure is final and alarmed.
+    const retryable = !pastCutoff && isRetryable(error);
+    await record(retryable ? 'pending' : 'failed', detail).catch((ledgerError: unknown) =>
+      deps.logger.warn('could not record the failure', { app: unit.app, error: (ledgerError as Error).message }),
+    );
+    const errcode = error instanceof WechatApiError ? { errcode: error.errcode } : {};
+    return { ...outcome('failed', detail, retryable), ...errcode };
+  }
+}
+
+function daySummary(report: DailyReport, appName: string): AppDaySummary {
+  const visitors = report.metrics.visit_uv;
+  return {
+    appName,
+    appid: report.appid,
+    visitors: visitors.value,
+    previousDay: visitors.previousDay,
+    dayOverDay: visitors.dayOverDay,
+  };
+}
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof DeliveryError) return !error.failures.some((f) => f.error instanceof UnconfirmedDeliveryError);
+  return isTransient(error);
+}

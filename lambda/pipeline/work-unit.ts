@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { isValidIsoDate } from '../calendar/beijing-calendar.js';
+import type { UnitJob } from '../state/ledger.js';
+
+/** One unit of scheduled work: an app's report for one period, or the day's digest (no app). */
+export interface WorkUnit {
+  readonly job: UnitJob;
+  readonly period: string;
+  /** The app's name in the registry; absent for the digest. */
+  readonly app?: string;
+}
+
+const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
+const day = z.string().refine(isValidIsoDate, 'must be a date YYYY-MM-DD');
+
+/** A unit as it travels (an SQS message body): validated before anything is done with it. */
+export const workUnitSchema = z.discriminatedUnion('job', [
+  z.object({ job: z.literal('daily'), period: day, app: z.string().min(1) }),
+  z.object({ job: z.literal('monthly'), period: month, app: z.string().min(1) }),
+  z.object({ job: z.literal('digest'), period: day }),
+]);
+
+export type UnitStatus =
+  | 'sent'
+  | 'skipped'
+  | 'not-yet-available'
+  | 'no-data-notice'
+  | 'in-progress'
+  | 'not-ready'
+  | 'failed';
+
+export interface UnitOutcome {
+  /** The app's name, or "digest". */
+  readonly app: string;
+  readonly job: UnitJob;
+  readonly period: string;
+  readonly status: UnitStatus;
+  readonly detail: string;
+  /** For a failure: whether trying again soon may help (the engine retries it with backoff). */
+  readonly retryable?: boolean;
+  /** The WeChat errcode behind a failure, for metrics. */
+  readonly errcode?: number;
+}
+
+export const describeUnit = (unit: WorkUnit) =>
+  unit.job === 'digest' ? `digest ${unit.period}` : `${unit.app} ${unit.job} ${unit.period}`;

@@ -1,0 +1,69 @@
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { WorkUnit } from '../../pipeline/work-unit.js';
+import { type FailureRecord, type FailureSink, QueueError, type WorkQueue } from '../work-queue.js';
+
+const BATCH = 10;
+
+/** Units of work as SQS messages, ten per SendMessageBatch; entries SQS refuses are sent once more. */
+export class SqsWorkQueue implements WorkQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(units: readonly WorkUnit[]): Promise<void> {
+    for (let start = 0; start < units.length; start += BATCH) {
+      let pending = units
+        .slice(start, start + BATCH)
+        .map((unit, i) => ({ Id: String(i), MessageBody: JSON.stringify(unit) }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const answer = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }));
+        const failed = new Set((answer.Failed ?? []).map((f) => f.Id));
+        if (failed.size === 0) break;
+        if (attempt >= 3) {
+          const reasons = (answer.Failed ?? []).map((f) => `${f.Code}: ${f.Message}`).join('; ');
+          throw new QueueError(`SQS refused ${failed.size} unit(s) after ${attempt} tries: ${reasons}`);
+        }
+        pending = pending.filter((entry) => failed.has(entry.Id));
+      }
+    }
+  }
+
+  /** Hides a message for `seconds` before SQS offers it again: the backoff between a unit's tries. */
+  async retryLater(receiptHandle: string, seconds: number): Promise<void> {
+    await this.sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.queueUrl,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: Math.max(0, Math.min(43_200, Math.round(seconds))),
+      }),
+    );
+  }
+}
+
+/** Failure records into the dead-letter queue, beside what SQS itself moves there after maxReceiveCount. */
+export class SqsFailureSink implements FailureSink {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async record(failure: FailureRecord): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(failure),
+        MessageAttributes: {
+          app: { DataType: 'String', StringValue: failure.app },
+          job: { DataType: 'String', StringValue: failure.job },
+          period: { DataType: 'String', StringValue: failure.period },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,24 @@
+import type { WorkUnit } from '../pipeline/work-unit.js';
+
+/** Where units of work wait for a worker: SQS in the deployment. */
+export interface WorkQueue {
+  enqueue(units: readonly WorkUnit[]): Promise<void>;
+}
+
+/** What is written for a unit that still fails after its retries: enough for a person to act. */
+export interface FailureRecord {
+  readonly app: string;
+  readonly job: string;
+  readonly period: string;
+  readonly reason: string;
+  readonly attempts: number;
+  readonly failedAt: string;
+}
+
+export interface FailureSink {
+  record(failure: FailureRecord): Promise<void>;
+}
+
+export class QueueError extends Error {
+  override name = 'QueueError';
+}

@@ -1,0 +1,98 @@
+import { type AppConfig, appConfigSchema, checkAppChannels, describeIssues } from '../config/deployment-config.js';
+
+/** One app as the registry holds it: usable, or refused with what is wrong (naming the field). */
+export type RegistryEntry =
+  | { readonly name: string; readonly app: AppConfig }
+  | { readonly name: string; readonly problem: string };
+
+/** Where the deployment's apps live, so adding one needs no redeploy. */
+export interface AppRegistry {
+  /** Every app, paged through the store; an invalid entry is yielded with its problem, never thrown. */
+  list(): AsyncIterable<RegistryEntry>;
+  get(name: string): Promise<RegistryEntry | undefined>;
+}
+
+export interface WritableAppRegistry extends AppRegistry {
+  put(app: AppConfig): Promise<void>;
+  /** False when there was no such app. */
+  remove(name: string): Promise<boolean>;
+}
+
+export interface EntryRules {
+  /** Whether the deployment has an email transport (recipients need one). */
+  readonly hasEmail: boolean;
+  /** Registry entries must carry the AppID; a cdk.json seed may leave it in SSM. @default true */
+  readonly requireAppid?: boolean;
+}
+
+/** Validates a stored entry with the deployment config's rules and messages. */
+export function parseRegistryEntry(raw: unknown, fallbackName: string, rules: EntryRules): RegistryEntry {
+  const name =
+    typeof raw === 'object' && raw !== null && typeof (raw as { name?: unknown }).name === 'string'
+      ? (raw as { name: string }).name
+      : fallbackName;
+  const parsed = appConfigSchema.safeParse(raw);
+  if (!parsed.success) return { name, problem: describeIssues(parsed.error.issues).join('; ') };
+  const problems: string[] = [];
+  if (rules.requireAppid !== false && !parsed.data.appid) problems.push('appid is required');
+  checkAppChannels(parsed.data, rules.hasEmail, (path, message) =>
+    problems.push(`${path.join('.') || '(entry)'} ${message}`),
+  );
+  return problems.length ? { name, problem: problems.join('; ') } : { name, app: parsed.data };
+}
+
+export const isValidEntry = (entry: RegistryEntry): entry is { name: string; app: AppConfig } => 'app' in entry;
+
+/** Apps given up front: a `run` config file, or the deployment's seed in cdk.json. */
+export class StaticAppRegistry implements AppRegistry {
+  private readonly byName: Map<string, RegistryEntry>;
+
+  constructor(entries: readonly (RegistryEntry | AppConfig)[]) {
+    this.byName = new Map(
+      entries.map((e) => ('app' in e || 'problem' in e ? [e.name, e] : [e.name, { name: e.name, app: e }])),
+    );
+  }
+
+  /** Raw entries (a config file's `apps`), each validated on its own; a repeated name is refused. */
+  static fromRaw(raw: readonly unknown[], rules: EntryRules): StaticAppRegistry {
+    const seen = new Set<string>();
+    return new StaticAppRegistry(
+      raw.map((item, i): RegistryEntry => {
+        const entry = parseRegistryEntry(item, `apps.${i}`, rules);
+        if (seen.has(entry.name))
+          return { name: `apps.${i}`, problem: `apps.${i}.name "${entry.name}" is listed twice` };
+        seen.add(entry.name);
+        return 'problem' in entry ? { name: entry.name, problem: `apps.${i}: ${entry.problem}` } : entry;
+      }),
+    );
+  }
+
+  async *list(): AsyncIterable<RegistryEntry> {
+    yield* this.byName.values();
+  }
+
+  async get(name: string): Promise<RegistryEntry | undefined> {
+    return this.byName.get(name);
+  }
+}
+
+/** The registry first, then seed apps it does not have (the registry wins on a shared name). */
+export class LayeredAppRegistry implements AppRegistry {
+  constructor(
+    private readonly primary: AppRegistry,
+    private readonly seed: AppRegistry,
+  ) {}
+
+  async *list(): AsyncIterable<RegistryEntry> {
+    const seen = new Set<string>();
+    for await (const entry of this.primary.list()) {
+      seen.add(entry.name);
+      yield entry;
+    }
+    for await (const entry of this.seed.list()) if (!seen.has(entry.name)) yield entry;
+  }
+
+  async get(name: string): Promise<RegistryEntry | undefined> {
+    return (await this.primary.get(name)) ?? this.seed.get(name);
+  }
+}

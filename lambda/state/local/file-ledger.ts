@@ -1,0 +1,131 @@
+import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeAtomically } from '../../shared/atomic-write.js';
+import {
+  type DeliveryRecord,
+  type DeliveryScope,
+  type JobRecord,
+  type Ledger,
+  LedgerError,
+  safeSegment,
+  sameRecord,
+  type UnitJob,
+} from '../ledger.js';
+
+/** A lock older than this was left by a process that died holding it (holds last milliseconds). */
+const STALE_LOCK_MS = 30_000;
+const LOCK_WAIT_MS = 10_000;
+
+/**
+ * The ledger as small JSON files beside the local archive, for `wxa-report run`:
+ *
+ *   <root>/jobs/<job>/<period>/<app>.json
+ *   <root>/deliveries/<job>/<period>/<app>/<channel>.json
+ *
+ * Compare-and-swap holds across processes on one machine: each record has a lock directory
+ * (mkdir is atomic), held only for the read-compare-write, never while a message is being sent.
+ */
+export class FileLedger implements Ledger {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  async getJob(job: UnitJob, period: string, app: string): Promise<JobRecord | undefined> {
+    return readJson<JobRecord>(this.jobPath(job, period, app));
+  }
+
+  async putJob(job: UnitJob, period: string, app: string, record: JobRecord): Promise<void> {
+    await writeAtomically(this.jobPath(job, period, app), `${JSON.stringify(record)}\n`);
+  }
+
+  async listJobs(job: UnitJob, period: string): Promise<Map<string, JobRecord>> {
+    const folder = join(this.root, 'jobs', safeSegment(job, 'job'), safeSegment(period, 'period'));
+    const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw error;
+    });
+    const records = new Map<string, JobRecord>();
+    for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const record = await readJson<JobRecord>(join(folder, name));
+      if (record) records.set(name.slice(0, -'.json'.length), record);
+    }
+    return records;
+  }
+
+  async getDelivery(scope: DeliveryScope, channel: string): Promise<DeliveryRecord | undefined> {
+    return readJson<DeliveryRecord>(this.deliveryPath(scope, channel));
+  }
+
+  async swapDelivery(
+    scope: DeliveryScope,
+    channel: string,
+    expected: DeliveryRecord | undefined,
+    next: DeliveryRecord,
+  ): Promise<boolean> {
+    const path = this.deliveryPath(scope, channel);
+    return this.withLock(path, async () => {
+      if (!sameRecord(await readJson<DeliveryRecord>(path), expected)) return false;
+      await writeAtomically(path, `${JSON.stringify(next)}\n`);
+      return true;
+    });
+  }
+
+  private jobPath(job: UnitJob, period: string, app: string): string {
+    return join(
+      this.root,
+      'jobs',
+      safeSegment(job, 'job'),
+      safeSegment(period, 'period'),
+      `${safeSegment(app, 'app')}.json`,
+    );
+  }
+
+  private deliveryPath(scope: DeliveryScope, channel: string): string {
+    return join(
+      this.root,
+      'deliveries',
+      safeSegment(scope.job, 'job'),
+      safeSegment(scope.period, 'period'),
+      safeSegment(scope.app, 'app'),
+      `${safeSegment(channel, 'channel')}.json`,
+    );
+  }
+
+  private async withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+    const lock = `${path}.lock`;
+    await mkdir(join(lock, '..'), { recursive: true });
+    const started = Date.now();
+    for (;;) {
+      try {
+        await mkdir(lock);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = await stat(lock).then(
+          (s) => Date.now() - s.mtimeMs,
+          () => 0,
+        );
+        if (age > STALE_LOCK_MS) await rmdir(lock).catch(() => undefined);
+        else if (Date.now() - started > LOCK_WAIT_MS) throw new LedgerError(`${lock} stays locked: is a run stuck?`);
+        else await sleep(5 + Math.random() * 20);
+      }
+    }
+    try {
+      return await work();
+    } finally {
+      await rmdir(lock).catch(() => undefined);
+    }
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new LedgerError(`cannot read the ledger record ${path}`, { cause: error });
+  }
+}
