@@ -16,9 +16,19 @@ export class WxaReporterStack extends Stack {
       description: 'raw WeChat responses',
     });
     new CfnOutput(this, 'FunctionName', {
-      value: this.reporter.function.functionName,
+      value: this.reporter.dispatcher.functionName,
       description:
-        'aws lambda invoke --function-name <this> --payload \'{"job":"daily"}\' --cli-binary-format raw-in-base64-out out.json',
+        'the dispatcher: aws lambda invoke --function-name <this> --payload \'{"job":"daily"}\' --cli-binary-format raw-in-base64-out out.json',
+    });
+    new CfnOutput(this, 'WorkerFunctionName', { value: this.reporter.function.functionName });
+    new CfnOutput(this, 'AppsTable', {
+      value: this.reporter.appsTable.tableName,
+      description: 'the app registry: wxa-report apps add|list|show|remove --table <this>',
+    });
+    new CfnOutput(this, 'LedgerTable', { value: this.reporter.ledgerTable.tableName });
+    new CfnOutput(this, 'FailedUnitsQueue', {
+      value: this.reporter.failureQueue.queueUrl,
+      description: 'units that failed for good, each naming app, job, period and reason',
     });
     new CfnOutput(this, 'LogGroup', { value: this.reporter.function.logGroup.logGroupName });
     new CfnOutput(this, 'AlarmTopic', { value: this.reporter.alarmTopic.topicArn });

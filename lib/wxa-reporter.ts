@@ -3,10 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { Aspects, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -27,8 +29,16 @@ import { AcknowledgeExpectedWildcards } from './scoped-wildcards.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Lambda environment variables are limited to 4 KB in all; the config must leave room. */
-const MAX_CONFIG_BYTES = 3_500;
+/** Lambda environment variables are limited to 4 KB in all; the config (apps in it are only a seed) must leave room. */
+const MAX_CONFIG_BYTES = 3_300;
+
+/**
+ * Units of work in flight at once, by default. WeChat's limits are per Mini Program (each app has its
+ * own quota and minute limit), so they do not bind across apps; what does is the email provider: SES
+ * starts accounts at 14 messages a second and most SMTP providers allow about 10 connections, and a
+ * unit takes about a second. 10 keeps under both, and 1,000 apps still finish in a few minutes.
+ */
+export const DEFAULT_CONCURRENCY = 10;
 
 export interface WxaReporterProps {
   /** Mini Programs, recipients, channels, language and schedules; validated when the app synthesizes. */
@@ -43,27 +53,41 @@ export interface WxaReporterProps {
   readonly logRetention?: logs.RetentionDays;
   /** The KMS key of the SecureString parameters, if not the AWS-managed aws/ssm key. @default aws/ssm */
   readonly parameterKey?: kms.IKey;
-  /** @default 10 minutes (webhooks are paced to the platforms' rate limits) */
+  /** The worker's timeout, per unit of work (one app's report). @default 3 minutes */
   readonly timeout?: Duration;
-  /** @default 512 */
+  /** The worker's memory. @default 512 */
   readonly memorySize?: number;
+  /** Units of work (apps) processed at once: the SQS event source's maximum concurrency (2–1000). @default 10 */
+  readonly concurrency?: number;
 }
 
 const propsSchema = z.object({
   alarmEmail: z.email({ message: 'is not an email address' }).optional(),
   encryption: z.enum(['S3_MANAGED', 'KMS']).optional(),
   memorySize: z.number().int().min(128).max(10240).optional(),
+  concurrency: z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000).optional(),
 });
 
 /**
- * Scheduled WeChat Mini Program reports: a Lambda that fetches, archives to S3 and notifies, three
- * EventBridge Scheduler schedules (daily, monthly, retries) in the configured time zone, dead-letter
- * queues and alarms. Credentials stay in SSM Parameter Store; the template only names them.
+ * Scheduled WeChat Mini Program reports for one app or thousands. Three EventBridge Scheduler
+ * schedules (daily, monthly, retries, in the configured time zone) invoke a short dispatcher that
+ * pages through the app registry (DynamoDB) and puts one message per (app, job, period) on an SQS
+ * queue; a worker function consumes it with bounded concurrency, fetches, archives to S3 and
+ * notifies, each channel exactly once through the ledger (DynamoDB). Failed units land in a
+ * dead-letter queue with their reason; alarms go to SNS. Credentials stay in SSM Parameter Store.
  */
 export class WxaReporter extends Construct {
   readonly config: DeploymentConfig;
   readonly bucket: s3.IBucket;
+  /** The worker: one unit of work (an app's report) per SQS message. */
   readonly function: nodejs.NodejsFunction;
+  /** What the schedules invoke: enumerates the apps and queues the units. */
+  readonly dispatcher: nodejs.NodejsFunction;
+  readonly appsTable: dynamodb.Table;
+  readonly ledgerTable: dynamodb.Table;
+  readonly workQueue: sqs.Queue;
+  /** Units that failed for good, each with app, job, period and reason (and any SQS gave up on). */
+  readonly failureQueue: sqs.Queue;
   readonly alarmTopic: sns.Topic;
   readonly functionDeadLetterQueue: sqs.Queue;
   readonly schedulerDeadLetterQueue: sqs.Queue;
@@ -87,7 +111,7 @@ export class WxaReporter extends Construct {
     const serialisedConfig = JSON.stringify(this.config);
     if (Buffer.byteLength(serialisedConfig) > MAX_CONFIG_BYTES) {
       throw new DeploymentConfigError(
-        `the config is ${Buffer.byteLength(serialisedConfig)} bytes; Lambda environments hold 4 KB: split the apps over several WxaReporter constructs`,
+        `the config is ${Buffer.byteLength(serialisedConfig)} bytes; Lambda environments hold 4 KB: move the apps into the registry ("wxa-report apps add") and keep cdk.json for settings`,
       );
     }
     const stack = Stack.of(this);
@@ -109,52 +133,99 @@ export class WxaReporter extends Construct {
       'schedule runs the Scheduler could not deliver',
     );
 
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'wxa-reporter: read its SSM parameters, write its archive, send its reports',
+    this.appsTable = new dynamodb.Table(this, 'Apps', {
+      partitionKey: { name: 'name', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      // The registry is the users' data: it outlives the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [logGroup.logGroupArn],
-      }),
-    );
+    this.ledgerTable = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'ttl',
+      // Losing the ledger would let a re-run send reports a second time.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
-      entry: join(here, '..', 'lambda', 'handlers', 'report-handler.ts'),
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? Duration.minutes(10),
+    const workerTimeout = props.timeout ?? Duration.minutes(3);
+    this.failureQueue = this.deadLetterQueue('FailedUnits', 'units of work that failed for good');
+    this.workQueue = new sqs.Queue(this, 'WorkQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's advice for a Lambda event source: at least six times the function timeout.
+      visibilityTimeout: Duration.seconds(workerTimeout.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      // The worker records its own failures after MAX_ATTEMPTS; this catches crashes and timeouts.
+      deadLetterQueue: { queue: this.failureQueue, maxReceiveCount: 5 },
+    });
+
+    const environment = {
+      WXA_CONFIG: serialisedConfig,
+      WXA_ARCHIVE_BUCKET: this.bucket.bucketName,
+      WXA_APPS_TABLE: this.appsTable.tableName,
+      WXA_LEDGER_TABLE: this.ledgerTable.tableName,
+      WXA_QUEUE_URL: this.workQueue.queueUrl,
+      WXA_FAILURE_QUEUE_URL: this.failureQueue.queueUrl,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: 'wxa-reporter',
+      POWERTOOLS_METRICS_NAMESPACE: 'WxaReporter',
+    };
+
+    const dispatcherRole = this.functionRole(
+      'DispatcherRole',
+      'wxa-reporter dispatcher: read the registry and ledger, queue units',
+      logGroup,
+    );
+    this.dispatcher = this.reporterFunction('Dispatcher', {
+      entry: 'dispatch-handler.ts',
+      role: dispatcherRole,
+      logGroup,
+      environment,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      description: 'wxa-reporter: enumerates the apps and queues one unit of work per app, job and period',
+      invokedAsync: true,
+    });
+    this.appsTable.grantReadData(dispatcherRole);
+    this.ledgerTable.grantReadWriteData(dispatcherRole);
+    this.workQueue.grantSendMessages(dispatcherRole);
+    this.failureQueue.grantSendMessages(dispatcherRole);
+
+    const role = this.functionRole(
+      'Role',
+      'wxa-reporter worker: read its SSM parameters, write its archive, send its reports',
+      logGroup,
+    );
+    this.function = this.reporterFunction('Function', {
+      entry: 'worker-handler.ts',
       role,
       logGroup,
-      loggingFormat: lambda.LoggingFormat.JSON,
-      description: 'wxa-reporter: WeChat Mini Program daily and monthly reports',
-      environment: {
-        WXA_CONFIG: serialisedConfig,
-        WXA_ARCHIVE_BUCKET: this.bucket.bucketName,
-        NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'wxa-reporter',
-        POWERTOOLS_METRICS_NAMESPACE: 'WxaReporter',
-      },
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-      onFailure: new destinations.SqsDestination(this.functionDeadLetterQueue),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too: the versions we test are the versions that run.
-        externalModules: [],
-        // CommonJS dependencies (nodemailer) call require() on Node built-ins.
-        banner:
-          "import { createRequire as wxaCreateRequire } from 'node:module'; const require = wxaCreateRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
+      environment,
+      memorySize: props.memorySize ?? 512,
+      timeout: workerTimeout,
+      description: 'wxa-reporter: one app report (fetch, archive, notify once per channel) per queued unit',
     });
+    this.function.addEventSource(
+      new eventSources.SqsEventSource(this.workQueue, {
+        // One unit per invocation: a slow or stuck app never holds up another's message.
+        batchSize: 1,
+        maxConcurrency: props.concurrency ?? DEFAULT_CONCURRENCY,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.appsTable.grantReadData(role);
+    this.ledgerTable.grantReadWriteData(role);
+    this.workQueue.grantSendMessages(role);
+    this.failureQueue.grantSendMessages(role);
+    // The worker's backoff between a unit's tries hides the message for longer.
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [this.workQueue.queueArn] }),
+    );
 
     this.grantArchive(role, prefix);
     this.grantParameters(role, stack, props.parameterKey);
@@ -175,13 +246,13 @@ export class WxaReporter extends Construct {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
-      description: 'wxa-reporter: lets EventBridge Scheduler invoke the report function',
+      description: 'wxa-reporter: lets EventBridge Scheduler invoke the dispatcher',
     });
     const schedule = (name: 'Daily' | 'Monthly' | 'Retry', expression: string, job: 'daily' | 'monthly' | 'retry') =>
       new scheduler.Schedule(this, `${name}Schedule`, {
         description: `wxa-reporter ${job} (${expression} ${this.config.schedule.timeZone})`,
         schedule: scheduler.ScheduleExpression.expression(expression, zone),
-        target: new targets.LambdaInvoke(this.function, {
+        target: new targets.LambdaInvoke(this.dispatcher, {
           role: schedulerRole,
           input: scheduler.ScheduleTargetInput.fromObject({ job }),
           deadLetterQueue: this.schedulerDeadLetterQueue,
@@ -205,12 +276,22 @@ export class WxaReporter extends Construct {
     this.alarm(
       'FunctionErrors',
       this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      'a report run failed',
+      'the worker function itself failed (crash or timeout)',
+    );
+    this.alarm(
+      'DispatcherErrors',
+      this.dispatcher.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      'the dispatcher failed: a scheduled job was not queued',
+    );
+    this.alarm(
+      'FailedUnitsMessages',
+      this.dlqDepth(this.failureQueue),
+      'a report failed for good: the message in the FailedUnits queue names the app, job, period and reason',
     );
     this.alarm(
       'FunctionDlqMessages',
       this.dlqDepth(this.functionDeadLetterQueue),
-      'a failed invocation is waiting in the function DLQ',
+      'a dispatcher invocation failed even after its retries',
     );
     this.alarm(
       'SchedulerDlqMessages',
@@ -219,16 +300,15 @@ export class WxaReporter extends Construct {
     );
 
     const functionLogicalId = stack.resolve(
-      (this.function.node.defaultChild as lambda.CfnFunction).logicalId,
+      (this.dispatcher.node.defaultChild as lambda.CfnFunction).logicalId,
     ) as string;
     const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     Aspects.of(this).add(
       new AcknowledgeExpectedWildcards([
         {
           kind: 'Resource',
-          pattern: new RegExp(`/${escapeRegExp(prefix)}(raw|state)/\\*$`),
-          reason:
-            'One object per app and period under the raw/ (WeChat bodies) and state/ (run ledger) prefixes of the archive bucket.',
+          pattern: new RegExp(`/${escapeRegExp(prefix)}raw/\\*$`),
+          reason: 'One object per app, API and period under the raw/ prefix (WeChat bodies) of the archive bucket.',
         },
         {
           kind: 'Resource',
@@ -245,8 +325,7 @@ export class WxaReporter extends Construct {
         {
           kind: 'Resource',
           pattern: new RegExp(`^<${functionLogicalId}\\.Arn>:\\*$`),
-          reason:
-            'The Scheduler may invoke the report function and its versions; CDK grants the function ARN with ":*".',
+          reason: 'The Scheduler may invoke the dispatcher and its versions; CDK grants the function ARN with ":*".',
         },
         {
           kind: 'Action',
@@ -255,6 +334,66 @@ export class WxaReporter extends Construct {
         },
       ]),
     );
+  }
+
+  private functionRole(id: string, description: string, logGroup: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'), description });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    return role;
+  }
+
+  private reporterFunction(
+    id: string,
+    options: {
+      entry: string;
+      role: iam.Role;
+      logGroup: logs.LogGroup;
+      environment: Record<string, string>;
+      memorySize: number;
+      timeout: Duration;
+      description: string;
+      invokedAsync?: boolean;
+    },
+  ): nodejs.NodejsFunction {
+    return new nodejs.NodejsFunction(this, id, {
+      entry: join(here, '..', 'lambda', 'handlers', options.entry),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: options.memorySize,
+      timeout: options.timeout,
+      role: options.role,
+      logGroup: options.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      description: options.description,
+      environment: options.environment,
+      // Async invocations (the Scheduler's, of the dispatcher): retried twice, then kept in a DLQ and alarmed.
+      ...(options.invokedAsync
+        ? {
+            retryAttempts: 2,
+            maxEventAge: Duration.hours(6),
+            onFailure: new destinations.SqsDestination(this.functionDeadLetterQueue),
+          }
+        : {}),
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // Bundle the AWS SDK too: the versions we test are the versions that run.
+        externalModules: [],
+        // CommonJS dependencies (nodemailer) call require() on Node built-ins.
+        banner:
+          "import { createRequire as wxaCreateRequire } from 'node:module'; const require = wxaCreateRequire(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
   }
 
   private createBucket(encryption: 'S3_MANAGED' | 'KMS'): s3.Bucket {
@@ -305,7 +444,7 @@ export class WxaReporter extends Construct {
   }
 
   private grantArchive(role: iam.Role, prefix: string): void {
-    const areas = [`${prefix}raw/*`, `${prefix}state/*`];
+    const areas = [`${prefix}raw/*`];
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject'],

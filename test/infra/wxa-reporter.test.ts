@@ -12,11 +12,16 @@ beforeAll(() => {
 });
 
 type Resource = { Properties: Record<string, unknown> };
-const only = (type: string, props?: Record<string, unknown>): Resource => {
-  const found = Object.values(template.findResources(type, props ? { Properties: props } : undefined)) as Resource[];
+/** The one resource of a type whose logical ID starts with `prefix`. */
+const named = (type: string, prefix: string): Resource => {
+  const found = Object.entries(template.findResources(type))
+    .filter(([id]) => id.startsWith(prefix))
+    .map(([, r]) => r) as Resource[];
   expect(found).toHaveLength(1);
   return found[0] as Resource;
 };
+const worker = () => named('AWS::Lambda::Function', 'ReporterFunction');
+const dispatcher = () => named('AWS::Lambda::Function', 'ReporterDispatcher');
 
 describe('the archive bucket', () => {
   it('is private, SSL-only, SSE-S3 encrypted, versioned, logged and retained', () => {
@@ -65,7 +70,7 @@ describe('the archive bucket', () => {
     });
   });
 
-  it('can use a bucket the user already has, granting only its raw/ and state/ prefixes', () => {
+  it('can use a bucket the user already has, granting only its raw/ prefix', () => {
     const { app } = buildStack();
     const own = new Stack(app, 'Own', { env: { account: '123456789012', region: 'ap-east-1' } });
     const byo = Template.fromStack(
@@ -78,7 +83,7 @@ describe('the archive bucket', () => {
 
     byo.resourceCountIs('AWS::S3::Bucket', 0);
     expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).toContain(':s3:::my-data-lake/wxa/raw/*');
-    expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).toContain(':s3:::my-data-lake/wxa/state/*');
+    expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).not.toContain(':s3:::my-data-lake/wxa/state/*');
   });
 
   it('uses a rotating customer key when asked for KMS', () => {
@@ -98,42 +103,49 @@ describe('the archive bucket', () => {
   });
 });
 
-describe('the function', () => {
-  it('runs Node 24 on ARM64 with an explicit log group, JSON logs and no logRetention custom resource', () => {
-    const fn = only('AWS::Lambda::Function');
-    expect(fn.Properties).toMatchObject({
-      Runtime: 'nodejs24.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      MemorySize: 512,
-      Timeout: 600,
-      LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/^ReporterLogs/) } },
-    });
+describe('the functions', () => {
+  it('run Node 24 on ARM64 with an explicit log group, JSON logs and no logRetention custom resource', () => {
+    for (const fn of [worker(), dispatcher()]) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON', LogGroup: { Ref: expect.stringMatching(/^ReporterLogs/) } },
+      });
+    }
+    expect(worker().Properties).toMatchObject({ MemorySize: 512, Timeout: 180 });
+    expect(dispatcher().Properties).toMatchObject({ MemorySize: 256, Timeout: 300 });
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
     template.resourceCountIs('Custom::LogRetention', 0);
   });
 
-  it('gets the config and bucket name in its environment, and no secret', () => {
-    const env = (only('AWS::Lambda::Function').Properties.Environment as { Variables: Record<string, unknown> })
-      .Variables;
+  it('get the config, bucket, tables and queues in their environment, and no secret', () => {
+    const env = (worker().Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const config = JSON.parse(env.WXA_CONFIG as string);
 
     expect(config.apps.map((a: { name: string }) => a.name)).toEqual(['shop', 'coffee']);
     expect(env.WXA_ARCHIVE_BUCKET).toEqual({ Ref: expect.stringMatching(/^ReporterArchive/) });
+    expect(env.WXA_APPS_TABLE).toEqual({ Ref: expect.stringMatching(/^ReporterApps/) });
     expect(Object.keys(env).sort()).toEqual(
       [
         'NODE_OPTIONS',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',
+        'WXA_APPS_TABLE',
         'WXA_ARCHIVE_BUCKET',
         'WXA_CONFIG',
+        'WXA_FAILURE_QUEUE_URL',
+        'WXA_LEDGER_TABLE',
+        'WXA_QUEUE_URL',
       ].sort(),
     );
+    expect(dispatcher().Properties.Environment).toEqual(worker().Properties.Environment);
     expect(JSON.stringify(template.toJSON())).not.toMatch(/secret"\s*:\s*"[^"]|smtps?:\/\/[^"]*@/i);
   });
 
-  it('retries async invocations twice, then sends them to an encrypted, SSL-only DLQ', () => {
+  it('retries async invocations of the dispatcher twice, then sends them to an encrypted, SSL-only DLQ', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ReporterDispatcher') },
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 21600,
       DestinationConfig: {
@@ -143,8 +155,60 @@ describe('the function', () => {
     template.resourcePropertiesCountIs(
       'AWS::SQS::Queue',
       { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 },
-      2,
+      3,
     );
+  });
+});
+
+describe('the fan-out', () => {
+  it('feeds the worker one unit per invocation from the work queue, at most 10 at once, with partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^ReporterFunction') },
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReporterWorkQueue'), 'Arn'] },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 10 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('takes its concurrency from the props', () => {
+    const custom = Template.fromStack(buildStack({ concurrency: 40 }).stack);
+
+    custom.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 40 } });
+    expect(() => buildStack({ concurrency: 1 })).toThrow(/concurrency must be at least 2/);
+  });
+
+  it('hides a message six worker timeouts long and moves it to the failed-units queue after 5 receipts', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 1080,
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReporterFailedUnits'), 'Arn'] },
+        maxReceiveCount: 5,
+      },
+    });
+  });
+
+  it('keeps the registry and the ledger in on-demand tables with point-in-time recovery, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [{ AttributeName: 'name', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        BillingMode: 'PAY_PER_REQUEST',
+      },
+      DeletionPolicy: 'Retain',
+    });
   });
 });
 
@@ -159,7 +223,7 @@ describe('the schedules', () => {
       ScheduleExpressionTimezone: 'Asia/Shanghai',
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: {
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReporterFunction'), 'Arn'] },
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReporterDispatcher'), 'Arn'] },
         Input: JSON.stringify({ job }),
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ReporterSchedulerDlq'), 'Arn'] } },
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
@@ -181,7 +245,7 @@ describe('the schedules', () => {
 });
 
 describe('alarms', () => {
-  it('alarm on function errors and on both DLQs, to an SSL-only topic with the email subscribed', () => {
+  it('alarm on function errors, failed units and both DLQs, to an SSL-only topic with the email subscribed', () => {
     for (const metric of ['Errors', 'ApproximateNumberOfMessagesVisible']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         MetricName: metric,
@@ -191,7 +255,7 @@ describe('alarms', () => {
         AlarmActions: [{ Ref: Match.stringLikeRegexp('^ReporterAlarms') }],
       });
     }
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
@@ -226,15 +290,15 @@ describe('least privilege', () => {
     expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'ssm.ap-east-1.amazonaws.com' } });
   });
 
-  it('lets the function get and put objects under raw/ and state/ only', () => {
+  it('lets the worker get and put objects under raw/ only', () => {
     const statements = statementsOf('ReporterRole');
     const objects = statements.find(
       (s) => JSON.stringify(s.Action) === JSON.stringify(['s3:GetObject', 's3:PutObject']),
     );
     const list = statements.find((s) => s.Action === 's3:ListBucket');
 
-    expect(JSON.stringify(objects?.Resource)).toMatch(/\/raw\/\*.*\/state\/\*/);
-    expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*', 'state/*'] } });
+    expect(JSON.stringify(objects?.Resource)).toMatch(/\/raw\/\*/);
+    expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*'] } });
     expect(statements.flatMap((s) => [s.Action].flat())).not.toContain('s3:*');
   });
 
@@ -299,14 +363,12 @@ describe('configuration errors fail synth with the field named', () => {
     expect(() => buildStack(overrides as never)).toThrow(message);
   });
 
-  it('refuses a config too large for the Lambda environment, saying what to do', () => {
+  it('refuses a seed too large for the Lambda environment, saying what to do', () => {
     const apps = Array.from({ length: 80 }, (_, i) => ({
       name: `mini-program-${i}`,
       recipients: [`team-${i}@example.com`],
     }));
 
-    expect(() => buildStack({ config: { ...CONFIG, apps } })).toThrow(
-      /split the apps over several WxaReporter constructs/,
-    );
+    expect(() => buildStack({ config: { ...CONFIG, apps } })).toThrow(/move the apps into the registry/);
   });
 });
