@@ -3,20 +3,68 @@ import type { SecretScrubber } from '../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../lambda/shared/version.js';
 import type { WechatSimulator } from '../lambda/simulator/wechat-simulator.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from './cli-io.js';
-import { backfillCommand } from './commands/backfill.js';
-import { dailyCommand } from './commands/daily.js';
-import { demoCommand } from './commands/demo.js';
-import { fetchCommand } from './commands/fetch.js';
-import { monthlyCommand } from './commands/monthly.js';
-import { runCommand } from './commands/run.js';
-import { setupCommand } from './commands/setup.js';
-import { simulateCommand } from './commands/simulate.js';
 import { envScrubber } from './stderr-logger.js';
 
 export interface RunCliHooks {
   /** Called once `simulate` is listening; the default waits for SIGINT/SIGTERM, then closes it. */
   readonly onSimulatorStarted?: (sim: WechatSimulator) => Promise<void>;
 }
+
+type CommandFactory = (io: CliIo, setExit: (code: number) => void, hooks: RunCliHooks) => Promise<Command>;
+
+const COMMANDS: readonly { name: string; description: string; load: CommandFactory }[] = [
+  {
+    name: 'daily',
+    description: 'fetch one day, archive it, and send the day-over-day report',
+    load: async (io, setExit) => (await import('./commands/daily.js')).dailyCommand(io, setExit),
+  },
+  {
+    name: 'monthly',
+    description: 'fetch a month (and the month before), archive them, and send the retention report',
+    load: async (io, setExit) => (await import('./commands/monthly.js')).monthlyCommand(io, setExit),
+  },
+  {
+    name: 'backfill',
+    description: 'archive every day of a range that the archive does not have yet (one call per missing day)',
+    load: async (io, setExit) => (await import('./commands/backfill.js')).backfillCommand(io, setExit),
+  },
+  {
+    name: 'demo',
+    description: 'run the daily and monthly reports end to end against the built-in simulator, into ./wxa-data',
+    load: async (io, setExit) => (await import('./commands/demo.js')).demoCommand(io, setExit),
+  },
+  {
+    name: 'fetch',
+    description: 'print one raw datacube response, exactly as WeChat sent it',
+    load: async (io, setExit) => (await import('./commands/fetch.js')).fetchCommand(io, setExit),
+  },
+  {
+    name: 'run',
+    description: 'run the daily, monthly or retry job over every app of a config file, each report sent once',
+    load: async (io, setExit) => (await import('./commands/run.js')).runCommand(io, setExit),
+  },
+  {
+    name: 'apps',
+    description: 'add, list, show or remove the Mini Programs of a deployment (registry and SSM secrets)',
+    load: async (io, setExit) => (await import('./commands/apps.js')).appsCommand(io, setExit),
+  },
+  {
+    name: 'ledger',
+    description: 'look at the delivery ledger, or release an unconfirmed delivery',
+    load: async (io, setExit) => (await import('./commands/ledger.js')).ledgerCommand(io, setExit),
+  },
+  {
+    name: 'setup',
+    description: "store a Mini Program's credentials (and webhooks, SMTP) in SSM Parameter Store",
+    load: async (io, setExit) => (await import('./commands/setup.js')).setupCommand(io, setExit),
+  },
+  {
+    name: 'simulate',
+    description: 'run the built-in WeChat API simulator on loopback (for trying things out and for tests)',
+    load: async (io, _setExit, hooks) =>
+      (await import('./commands/simulate.js')).simulateCommand(io, hooks.onSimulatorStarted ?? waitForSignal),
+  },
+];
 
 /** Runs one CLI invocation and resolves to its exit code. Never calls process.exit itself. */
 export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHooks = {}): Promise<number> {
@@ -33,14 +81,17 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
       writeErr: (text) => io.stderr.write(text),
     })
     .showHelpAfterError('(add --help for usage)');
-  program.addCommand(dailyCommand(io, setExit));
-  program.addCommand(monthlyCommand(io, setExit));
-  program.addCommand(backfillCommand(io, setExit));
-  program.addCommand(demoCommand(io, setExit));
-  program.addCommand(fetchCommand(io, setExit));
-  program.addCommand(runCommand(io, setExit));
-  program.addCommand(setupCommand(io, setExit));
-  program.addCommand(simulateCommand(io, hooks.onSimulatorStarted ?? waitForSignal));
+  // Only the command being run is loaded (each pulls in SDK clients, renderers, nodemailer…); the
+  // others are listed by name and description, which is all `wxa-report --help` shows.
+  const asked = argv.find((arg) => !arg.startsWith('-'));
+  for (const entry of COMMANDS) {
+    if (entry.name === asked) {
+      const command = await entry.load(io, setExit, hooks);
+      program.addCommand(command.description(entry.description));
+    } else {
+      program.addCommand(new Command(entry.name).description(entry.description));
+    }
+  }
   // addCommand() does not pass settings down: give every subcommand the injected output and the
   // exit override, so usage errors reach io.stderr and never call process.exit.
   const inherit = (parent: Command) => {

@@ -1,10 +1,17 @@
-import type { AppDaySummary, JobStatus } from '../state/ledger.js';
+/** An app's headline figures for the day, kept (in the ledger) for the agency digest. */
+export interface AppDaySummary {
+  readonly appName: string;
+  readonly appid: string;
+  readonly visitors: number | null;
+  readonly previousDay: number | null;
+  readonly dayOverDay: number | null;
+}
 
 /** One app's line in the agency digest, as the ledger knows it at send time. */
 export interface DigestEntry {
   readonly name: string;
   /** `missing`: the app is registered but no run has recorded anything for the day. */
-  readonly status: JobStatus | 'missing' | 'invalid';
+  readonly status: 'pending' | 'sent' | 'no-data' | 'failed' | 'missing' | 'invalid';
   readonly detail?: string;
   readonly summary?: AppDaySummary;
 }

@@ -11,6 +11,11 @@ export type FaultAction =
   | { readonly kind: 'malformed' }
   /** Answer HTTP 200 with exactly this body (hostile or odd shapes). */
   | { readonly kind: 'body'; readonly body: string }
+  /**
+   * Answer HTTP 200 with a JSON-looking body of this many bytes, streamed (never held in memory);
+   * chunked, or with its Content-Length declared up front.
+   */
+  | { readonly kind: 'oversized'; readonly bytes: number; readonly declareLength?: boolean }
   /** Answer normally, but only after this many milliseconds. */
   | { readonly kind: 'delay'; readonly ms: number }
   /** Never answer; the connection stays open until the client gives up or the simulator closes. */

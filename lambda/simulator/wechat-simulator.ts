@@ -178,6 +178,9 @@ export class WechatSimulator {
       case 'body':
         send(res, 200, JSON_TYPE, fault.body);
         return true;
+      case 'oversized':
+        await streamOversized(res, fault.bytes, fault.declareLength ?? false);
+        return true;
       case 'delay':
         await delay(fault.ms);
         return false;
@@ -366,3 +369,26 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `{"list":[…padding…]}` of exactly `bytes` bytes, written in 64 KiB pieces; stops when the client goes away. */
+async function streamOversized(res: ServerResponse, bytes: number, declareLength: boolean): Promise<void> {
+  const head = '{"list":[{"ref_date":"';
+  const tail = '"}]}';
+  res.writeHead(200, {
+    'content-type': JSON_TYPE,
+    ...(declareLength ? { 'content-length': String(bytes) } : {}),
+  });
+  res.write(head);
+  const piece = Buffer.alloc(64 * 1024, 0x61);
+  let left = Math.max(0, bytes - head.length - tail.length);
+  while (left > 0 && !res.destroyed) {
+    const chunk = left >= piece.length ? piece : piece.subarray(0, left);
+    left -= chunk.length;
+    if (!res.write(chunk))
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+  }
+  if (!res.destroyed) res.end(tail);
+}

@@ -12,14 +12,9 @@ export type UnitJob = JobKind | 'digest';
 /** Where a unit stands. `failed` is final (a person must act); `pending` is picked up by the retry schedule. */
 export type JobStatus = 'pending' | 'sent' | 'no-data' | 'failed';
 
-/** An app's headline figures for the day, kept for the agency digest. */
-export interface AppDaySummary {
-  readonly appName: string;
-  readonly appid: string;
-  readonly visitors: number | null;
-  readonly previousDay: number | null;
-  readonly dayOverDay: number | null;
-}
+export type { AppDaySummary } from '../report/digest-report.js';
+
+import type { AppDaySummary } from '../report/digest-report.js';
 
 export interface JobRecord {
   readonly status: JobStatus;

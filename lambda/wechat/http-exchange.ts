@@ -1,5 +1,8 @@
 import { redactUrl } from '../shared/redact.js';
-import { WechatTransportError } from './errors.js';
+import { WechatResponseError, WechatTransportError } from './errors.js';
+
+/** Real datacube and token answers are under 2 KB; anything past this is refused unread. */
+export const MAX_ANSWER_BYTES = 1024 * 1024;
 
 export interface HttpAnswer {
   readonly status: number;
@@ -30,8 +33,9 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
       signal: AbortSignal.timeout(request.timeoutMs),
       redirect: 'error',
     });
-    body = Buffer.from(await response.arrayBuffer());
+    body = await readCapped(api, response, where);
   } catch (error) {
+    if (error instanceof WechatResponseError) throw error;
     throw new WechatTransportError(api, `${describeNetworkError(error, request.timeoutMs)} (${where})`, true, {
       cause: sanitiseCause(error),
     });
@@ -48,6 +52,38 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
     );
   }
   return { status: response.status, body };
+}
+
+/**
+ * The body, or a refusal once it passes MAX_ANSWER_BYTES: a hostile or broken server cannot make us
+ * hold, archive or print 50 MB. A declared Content-Length over the cap is refused before reading.
+ */
+async function readCapped(api: string, response: Response, where: string): Promise<Buffer> {
+  const refuse = (size: string) =>
+    new WechatResponseError(
+      api,
+      `refused an answer of ${size} from ${where}: over the ${MAX_ANSWER_BYTES / 1024 / 1024} MiB cap (real answers are under 2 KB); nothing of it was archived or printed. Is the API base a WeChat-compatible server?`,
+    );
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > MAX_ANSWER_BYTES) {
+    await response.body?.cancel().catch(() => undefined);
+    throw refuse(`${declared} bytes`);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_ANSWER_BYTES) {
+      await reader.cancel().catch(() => undefined);
+      throw refuse(`more than ${MAX_ANSWER_BYTES} bytes`);
+    }
+    chunks.push(Buffer.from(value));
+  }
+  return Buffer.concat(chunks, total);
 }
 
 function describeNetworkError(error: unknown, timeoutMs: number): string {

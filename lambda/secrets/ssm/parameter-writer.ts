@@ -4,7 +4,8 @@ import type { WebhookKind } from '../../notify/webhook/webhook-platform.js';
 export interface AppParameters {
   readonly name: string;
   readonly appid: string;
-  readonly secret: string;
+  /** Absent for an app whose tokens come from a token service. */
+  readonly secret?: string;
   readonly webhooks?: Readonly<Partial<Record<WebhookKind, { url: string; secret?: string }>>>;
 }
 
@@ -29,10 +30,8 @@ export class ParameterWriter {
   ) {}
 
   async putApp(app: AppParameters): Promise<string[]> {
-    const written = [
-      await this.put(parameterNames.appid(this.prefix, app.name), app.appid, false),
-      await this.put(parameterNames.secret(this.prefix, app.name), app.secret, true),
-    ];
+    const written = [await this.put(parameterNames.appid(this.prefix, app.name), app.appid, false)];
+    if (app.secret) written.push(await this.put(parameterNames.secret(this.prefix, app.name), app.secret, true));
     for (const [kind, webhook] of Object.entries(app.webhooks ?? {}) as [
       WebhookKind,
       { url: string; secret?: string },

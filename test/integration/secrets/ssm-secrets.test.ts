@@ -58,7 +58,7 @@ describe('secrets in SSM Parameter Store (moto)', () => {
 
     await expect(failure).rejects.toThrow(MissingSecretError);
     await expect(failure).rejects.toThrow(
-      'SSM parameter /nobody/apps/ghost/appid is missing: run "wxa-report setup --app ghost"',
+      'SSM parameter /nobody/apps/ghost/appid is missing: run "wxa-report apps add ghost"',
     );
   });
 

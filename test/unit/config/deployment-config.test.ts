@@ -34,7 +34,10 @@ describe('the deployment config', () => {
     [{ ...valid, schedule: { daily: 'cron(0 10 * * * *)' } }, /schedule\.daily must be an EventBridge cron expression/],
     [{ ...valid, schedule: { monthly: '0 10 2 * *' } }, /schedule\.monthly must be an EventBridge cron expression/],
     [{ ...valid, schedule: { timeZone: 'Beijing' } }, /schedule\.timeZone is not an IANA time zone/],
-    [{ ...valid, apps: [] }, /apps list at least one Mini Program/],
+    [
+      { ...valid, digest: { recipients: ['boss@example.com'], webhooks: [] }, email: undefined },
+      /digest\.recipients recipients need an email transport/,
+    ],
     [{ ...valid, apps: [{ name: 'my shop', recipients: ['a@b.co'] }] }, /apps\.0\.name use 1-64 letters/],
     [{ ...valid, apps: [valid.apps[0], valid.apps[0]] }, /apps\.1\.name "shop" is listed twice/],
     [{ apps: [{ name: 'shop', recipients: ['a@b.co'] }] }, /apps\.0\.recipients recipients need an email transport/],
