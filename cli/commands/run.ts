@@ -133,7 +133,9 @@ function runDependencies(
   const { config } = parsed;
   if (config.email?.transport === 'ses')
     throw new CliError('email.transport "ses" works in the deployment only; use "smtp" with SMTP_URL, or --outbox');
-  const logger = stderrLogger(io.stderr, scrubber, options.verbose);
+  const lines = stderrLogger(io.stderr, scrubber, options.verbose);
+  // Every failure ends as one outcome line on stderr; the use cases' error logs would say it twice.
+  const logger = { ...lines, error: lines.info };
   const secrets = new EnvSecretSource(io.env);
   const archiveLocation = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
   const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;

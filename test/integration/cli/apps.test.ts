@@ -1,0 +1,151 @@
+import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
+import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
+import { type MotoServer, startMoto } from '../../support/moto.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { APP } from '../../support/simulator.js';
+import { ssmClientFor } from '../../support/ssm.js';
+
+let moto: MotoServer;
+let ssm: SSMClient;
+let dynamo: ReturnType<typeof dynamoClientsFor>;
+let table: string;
+beforeAll(async () => {
+  moto = await startMoto();
+  ssm = ssmClientFor(moto.endpoint);
+  dynamo = dynamoClientsFor(moto.endpoint);
+  table = (await createTables(dynamo.raw)).apps;
+  vi.stubEnv('AWS_ENDPOINT_URL', moto.endpoint);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  ssm?.destroy();
+  dynamo?.raw.destroy();
+  await moto?.stop();
+});
+
+const env = (extra: Record<string, string> = {}) => ({ AWS_REGION: 'us-east-1', WXA_APPS_TABLE: table, ...extra });
+const parameterNames = async (path: string) =>
+  ((await ssm.send(new GetParametersByPathCommand({ Path: path, Recursive: true }))).Parameters ?? [])
+    .map((p) => p.Name)
+    .sort();
+
+describe('wxa-report apps', () => {
+  it('adds an app to the registry and its secrets to SSM, with no redeploy', async () => {
+    // Act
+    const added = await runCliInProcess(
+      [
+        'apps',
+        'add',
+        'shop',
+        '--appid',
+        APP.appid,
+        '--display-name',
+        '喵喵商城',
+        '--recipients',
+        'ops@example.com, growth@example.com',
+        '--webhook',
+        'feishu=https://open.feishu.cn/open-apis/bot/v2/hook/x',
+        '--webhook-secret',
+        'feishu=fs-secret-123',
+        '--prefix',
+        '/agency/',
+      ],
+      { env: env({ WECHAT_APPSECRET: APP.secret }) },
+    );
+
+    // Assess
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(added.stdout).not.toContain(APP.secret);
+    expect(await new DynamoDbAppRegistry(dynamo.documents, table, { hasEmail: true }).get('shop')).toEqual({
+      name: 'shop',
+      app: {
+        name: 'shop',
+        appid: APP.appid,
+        displayName: '喵喵商城',
+        recipients: ['ops@example.com', 'growth@example.com'],
+        webhooks: ['feishu'],
+      },
+    });
+    expect(await parameterNames('/agency/apps/shop')).toEqual([
+      '/agency/apps/shop/appid',
+      '/agency/apps/shop/secret',
+      '/agency/apps/shop/webhooks/feishu/secret',
+      '/agency/apps/shop/webhooks/feishu/url',
+    ]);
+  });
+
+  it('adds an app behind a token service without any AppSecret', async () => {
+    const { code } = await runCliInProcess(
+      [
+        'apps',
+        'add',
+        'coffee',
+        '--appid',
+        'wx0b8e2f6c1a3d5e97',
+        '--webhook',
+        'slack=https://hooks.slack.com/services/T/B/x',
+        '--token-service',
+        'https://tokens.example.com/wechat',
+        '--prefix',
+        '/agency/',
+      ],
+      { env: env() },
+    );
+
+    expect(code).toBe(0);
+    expect(await parameterNames('/agency/apps/coffee')).toEqual([
+      '/agency/apps/coffee/appid',
+      '/agency/apps/coffee/webhooks/slack/url',
+    ]);
+  });
+
+  it('lists and shows apps, as text and as JSON', async () => {
+    const list = await runCliInProcess(['apps', 'list', '--json'], { env: env() });
+    const show = await runCliInProcess(['apps', 'show', 'shop'], { env: env() });
+
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({ name: 'coffee', valid: true, tokenService: 'https://tokens.example.com/wechat' }),
+      expect.objectContaining({ name: 'shop', valid: true, appid: APP.appid }),
+    ]);
+    expect(show.stdout).toContain(
+      `shop  ${APP.appid}  喵喵商城  → ops@example.com, growth@example.com, feishu webhook`,
+    );
+  });
+
+  it('refuses a bad entry naming the field, and stores nothing', async () => {
+    const { code, stderr } = await runCliInProcess(
+      ['apps', 'add', 'tea', '--appid', 'wx1', '--recipients', 'nope', '--prefix', '/agency/'],
+      { env: env({ WECHAT_APPSECRET: APP.secret }) },
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^wxa-report: tea: appid is not an AppID.*; recipients\.0 is not an email address/);
+    expect(await parameterNames('/agency/apps/tea')).toEqual([]);
+  });
+
+  it('removes an app and its secrets', async () => {
+    const { code, stdout } = await runCliInProcess(['apps', 'remove', 'shop', '--prefix', '/agency/'], { env: env() });
+    const missing = await runCliInProcess(['apps', 'show', 'shop'], { env: env() });
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('Removed "shop"; deleted 4 parameter(s)\n');
+    expect(await parameterNames('/agency/apps/shop')).toEqual([]);
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: 'wxa-report: no app "shop" in the registry (see "wxa-report apps list")\n',
+    });
+  });
+
+  it('says where the registry is when no table is given', async () => {
+    const { code, stderr } = await runCliInProcess(['apps', 'list'], { env: { AWS_REGION: 'us-east-1' } });
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/pass --table \(the AppsTable output of the stack\) or set WXA_APPS_TABLE/);
+  });
+});

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
+import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
+import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+const [SHOP, COFFEE] = DEMO_APPS as [(typeof DEMO_APPS)[0], (typeof DEMO_APPS)[0]];
+const CLI = resolve('dist/wxa-report.mjs');
+let sim: WechatSimulator;
+let smtp: SmtpReceiver;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  // The real clock here: the spawned CLI runs on it too.
+  [sim, smtp] = await Promise.all([WechatSimulator.start(), startSmtpReceiver()]);
+});
+afterAll(() => Promise.all([sim?.close(), smtp?.close()]));
+beforeEach(async () => {
+  sim.reset();
+  smtp.messages.length = 0;
+  dir = await tempDir();
+  await writeFile(
+    join(dir.path, 'wxa.config.json'),
+    JSON.stringify({
+      apps: [
+        { name: 'shop', appid: SHOP.appid, displayName: '喵喵商城', recipients: ['ops@example.com'] },
+        { name: 'coffee.cn', appid: COFFEE.appid, recipients: ['growth@example.com'], language: 'en' },
+      ],
+      email: { transport: 'smtp', from: 'wxa-reporter <r@example.com>' },
+      digest: { recipients: ['boss@example.com'] },
+    }),
+  );
+});
+afterEach(() => dir.remove());
+
+const DATE = () => beijingYesterday(new Date());
+const env = (extra: Record<string, string> = {}) => ({
+  WXA_APP_SHOP_SECRET: SHOP.secret,
+  WXA_APP_COFFEE_CN_SECRET: COFFEE.secret,
+  WECHAT_API_BASE: sim.url,
+  ...extra,
+});
+const run = (args: string[], extra: Record<string, string> = {}) =>
+  runCliInProcess(['run', ...args, '--config', 'wxa.config.json'], {
+    env: env(extra),
+    cwd: dir.path,
+    clock: () => new Date(),
+  });
+
+describe('wxa-report run', () => {
+  it('runs every app once, writes the archive, ledger and outbox beside each other, and exits 0', async () => {
+    // Act
+    const first = await run(['daily']);
+    const second = await run(['daily', '--json']);
+
+    // Assess
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()} +email$`, 'm'));
+    expect(first.stdout).toMatch(new RegExp(`^sent +coffee\\.cn daily ${DATE()} +email$`, 'm'));
+    expect(first.stdout).toMatch(new RegExp(`^sent +digest ${DATE()} +email$`, 'm'));
+    expect((await readdir(join(dir.path, 'wxa-data'))).sort()).toEqual(['archive', 'outbox', 'state']);
+    expect((await readdir(join(dir.path, 'wxa-data', 'outbox'))).filter((f) => f.endsWith('.eml')).sort()).toEqual([
+      `daily-${COFFEE.appid}-${DATE()}.eml`,
+      `daily-${SHOP.appid}-${DATE()}.eml`,
+      `digest-${DATE()}.eml`,
+    ]);
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toEqual({
+      job: 'daily',
+      outcomes: [
+        { app: 'shop', job: 'daily', period: DATE(), status: 'skipped', detail: 'already sent' },
+        { app: 'coffee.cn', job: 'daily', period: DATE(), status: 'skipped', detail: 'already sent' },
+        { app: 'digest', job: 'digest', period: DATE(), status: 'skipped', detail: 'already sent' },
+      ],
+    });
+  });
+
+  it('exits 75 when a period is not published yet and nothing failed, then sends it on retry', async () => {
+    sim.addFault({ endpoint: 'getDailyVisitTrend', period: DATE(), times: 2, action: { kind: 'not-ready' } });
+
+    const first = await run(['daily']);
+    const retry = await run(['retry', '--json']);
+
+    expect(first.code).toBe(75);
+    expect(first.stdout).toMatch(/^not-yet-available +shop daily .*61503/m);
+    expect(retry.code).toBe(0);
+    expect(
+      JSON.parse(retry.stdout)
+        .outcomes.map((o: { app: string; status: string }) => `${o.app} ${o.status}`)
+        .sort(),
+    ).toEqual(['coffee.cn sent', 'digest sent', 'shop sent']);
+  });
+
+  it('exits 1 naming each failure on stderr, after doing every other app', async () => {
+    const { code, stdout, stderr } = await run(['daily', '--json'], { WXA_APP_SHOP_SECRET: '' });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `wxa-report: shop daily ${DATE()} failed: shop: WXA_APP_SHOP_SECRET is not set: export the app's AppSecret there\n`,
+    );
+    expect(JSON.parse(stdout).outcomes.find((o: { app: string }) => o.app === 'coffee.cn').status).toBe('sent');
+    expect(stdout).not.toContain(COFFEE.secret);
+  });
+
+  it('sends each report once when two run processes race (SMTP)', async () => {
+    // Act: two real processes, one ledger.
+    const spawn = () =>
+      promisify(execFile)(process.execPath, [CLI, 'run', 'daily', '--config', 'wxa.config.json', '--json'], {
+        cwd: dir.path,
+        env: { PATH: process.env.PATH, ...env({ SMTP_URL: smtp.url }) },
+      }).catch((error: { code: number; stdout: string; stderr: string }) => error);
+    const [a, b] = await Promise.all([spawn(), spawn()]);
+    // Whatever either left pending (a channel the other held), a retry settles.
+    await run(['retry'], { SMTP_URL: smtp.url });
+
+    // Assess
+    for (const result of [a, b]) expect([0, 75]).toContain((result as { code?: number }).code ?? 0);
+    const recipients = smtp.messages.map((m) => m.envelope.to[0]).sort();
+    expect(recipients).toEqual(['boss@example.com', 'growth@example.com', 'ops@example.com']);
+  }, 60_000);
+
+  it('refuses a broken config naming what is wrong, and an unknown job', async () => {
+    await writeFile(join(dir.path, 'bad.json'), '{"apps": [}');
+    await writeFile(
+      join(dir.path, 'wrong.json'),
+      JSON.stringify({ apps: [{ name: 'x', appid: SHOP.appid, recipients: [] }], schedule: { cutoffHour: 25 } }),
+    );
+
+    const notJson = await runCliInProcess(['run', 'daily', '--config', 'bad.json'], { cwd: dir.path });
+    const wrong = await runCliInProcess(['run', 'daily', '--config', 'wrong.json'], { cwd: dir.path });
+    const job = await runCliInProcess(['run', 'weekly', '--config', 'bad.json'], { cwd: dir.path });
+    const date = await runCliInProcess(['run', 'monthly', '--date', '2026-11-01', '--config', 'bad.json'], {
+      cwd: dir.path,
+    });
+
+    expect(notJson).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^wxa-report: --config .*bad\.json is not valid JSON/),
+    });
+    expect(wrong).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/wrong\.json is invalid: - schedule\.cutoffHour/),
+    });
+    expect(job).toMatchObject({
+      code: 1,
+      stderr: 'wxa-report: the job must be daily, monthly or retry, not "weekly"\n',
+    });
+    expect(date).toMatchObject({ code: 1, stderr: 'wxa-report: --date goes with the daily job\n' });
+  });
+});
