@@ -2,7 +2,7 @@ import { renderReportEmail } from '../../lambda/notify/email-channel.js';
 import { PLATFORMS } from '../../lambda/notify/webhook/webhook-channel.js';
 import type { WebhookKind } from '../../lambda/notify/webhook/webhook-platform.js';
 import type { ReportMessage } from '../../lambda/report/report-message.js';
-import { sampleDaily, sampleMonthly } from './sample-reports.js';
+import { sampleDaily, sampleDigest, sampleMonthly } from './sample-reports.js';
 import { NOW } from './simulator.js';
 
 /**
@@ -21,7 +21,12 @@ export function renderSamples(): Map<string, string> {
       reason: 'errcode 61503: data not ready yet',
     },
   };
-  const reports: Record<string, ReportMessage> = { daily: sampleDaily(), monthly: sampleMonthly(), 'no-data': noData };
+  const reports: Record<string, ReportMessage> = {
+    daily: sampleDaily(),
+    monthly: sampleMonthly(),
+    'no-data': noData,
+    digest: sampleDigest(),
+  };
   for (const [name, message] of Object.entries(reports)) {
     for (const kind of ['wecom', 'feishu', 'dingtalk', 'slack', 'json'] as WebhookKind[]) {
       const payload = PLATFORMS[kind].payload(message, 'zh-CN', NOW);

@@ -2,6 +2,7 @@ import { addDays, addMonths, daysOfMonth } from '../../lambda/calendar/beijing-c
 import type { DailyVisitTrend } from '../../lambda/domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../../lambda/domain/monthly-retention.js';
 import { buildDailyReport } from '../../lambda/report/daily-report.js';
+import { buildDigestReport } from '../../lambda/report/digest-report.js';
 import { buildMonthlyReport } from '../../lambda/report/monthly-report.js';
 import type { ReportMessage } from '../../lambda/report/report-message.js';
 import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../lambda/simulator/simulated-data.js';
@@ -37,4 +38,42 @@ export function sampleMonthly(appName = '喵喵商城'): ReportMessage {
     kind: 'monthly',
     report: buildMonthlyReport({ appid: APP.appid, appName, month: '2026-10', retention, days }),
   };
+}
+
+/** An agency digest over eight apps: gains, drops, one not published yet, one failed. */
+export function sampleDigest(apps = 8): ReportMessage {
+  const names = [
+    '喵喵商城',
+    'Daily Brew Coffee',
+    '鲜果到家',
+    '书香阅读',
+    '城市骑行',
+    '萌宠乐园',
+    '健身打卡',
+    '旅行日记',
+  ];
+  const entries = Array.from({ length: apps }, (_, i) => {
+    const name = `app-${String(i + 1).padStart(4, '0')}`;
+    if (i === 5) return { name, status: 'pending' as const, detail: 'errcode 61503: data not ready yet' };
+    if (i === 6)
+      return {
+        name,
+        status: 'failed' as const,
+        detail: 'getDailyVisitTrend failed: WeChat errcode 40125 (invalid appsecret)',
+      };
+    const visitors = 1_000 + ((i * 7_919) % 50_000);
+    const previousDay = Math.round(visitors * (1 + ((i % 5) - 2) / 10));
+    return {
+      name,
+      status: 'sent' as const,
+      summary: {
+        appName: names[i % names.length] ?? name,
+        appid: `wx${String(i).padStart(16, '0')}`,
+        visitors,
+        previousDay,
+        dayOverDay: (visitors - previousDay) / previousDay,
+      },
+    };
+  });
+  return { kind: 'digest', report: buildDigestReport('2026-11-22', entries) };
 }

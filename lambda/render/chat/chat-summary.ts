@@ -283,12 +283,14 @@ function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
   for (let i = sections.length - 1; i >= 0; i--) {
     const section = sections[i] as ChatSection;
     if (!section.optional) continue;
-    if (section.lines.length > 1)
+    if (section.lines.length > 1) {
+      // Long sections (a digest's ranking of thousands) give way an eighth at a time, short ones a row.
+      const drop = section.lines.length > 16 ? Math.floor(section.lines.length / 8) : 1;
       sections[i] = {
         ...section,
-        lines: section.trimFrom === 'end' ? section.lines.slice(0, -1) : section.lines.slice(1),
+        lines: section.trimFrom === 'end' ? section.lines.slice(0, -drop) : section.lines.slice(drop),
       };
-    else sections.splice(i, 1);
+    } else sections.splice(i, 1);
     return { ...summary, sections };
   }
   const longest = Math.max(summary.title.length, summary.subtitle.length);
