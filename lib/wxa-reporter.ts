@@ -1,5 +1,3 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Aspects, Duration, RemovalPolicy, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,7 +7,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -18,16 +15,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type DeploymentConfig,
   DeploymentConfigError,
   type DeploymentConfigInput,
   parseDeploymentConfig,
 } from '../lambda/config/deployment-config.js';
+import { handlerCode } from './lambda-bundle.js';
 import { AcknowledgeExpectedWildcards } from './scoped-wildcards.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
 
 /** Lambda environment variables are limited to 4 KB in all; the config (apps in it are only a seed) must leave room. */
 const MAX_CONFIG_BYTES = 3_300;
@@ -80,9 +76,9 @@ export class WxaReporter extends Construct {
   readonly config: DeploymentConfig;
   readonly bucket: s3.IBucket;
   /** The worker: one unit of work (an app's report) per SQS message. */
-  readonly function: nodejs.NodejsFunction;
+  readonly function: lambda.Function;
   /** What the schedules invoke: enumerates the apps and queues the units. */
-  readonly dispatcher: nodejs.NodejsFunction;
+  readonly dispatcher: lambda.Function;
   readonly appsTable: dynamodb.Table;
   readonly ledgerTable: dynamodb.Table;
   readonly workQueue: sqs.Queue;
@@ -359,10 +355,10 @@ export class WxaReporter extends Construct {
       description: string;
       invokedAsync?: boolean;
     },
-  ): nodejs.NodejsFunction {
-    return new nodejs.NodejsFunction(this, id, {
-      entry: join(here, '..', 'lambda', 'handlers', options.entry),
-      handler: 'handler',
+  ): lambda.Function {
+    return new lambda.Function(this, id, {
+      code: handlerCode(options.entry),
+      handler: 'index.handler',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: options.memorySize,
@@ -380,19 +376,6 @@ export class WxaReporter extends Construct {
             onFailure: new destinations.SqsDestination(this.functionDeadLetterQueue),
           }
         : {}),
-      bundling: {
-        format: nodejs.OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // Bundle the AWS SDK too: the versions we test are the versions that run.
-        externalModules: [],
-        // CommonJS dependencies (nodemailer) call require() on Node built-ins.
-        banner:
-          "import { createRequire as wxaCreateRequire } from 'node:module'; const require = wxaCreateRequire(import.meta.url);",
-        forceDockerBundling: false,
-      },
     });
   }
 

@@ -15,12 +15,9 @@ export const systemClock: Clock = () => new Date();
 
 export const WECHAT_TIME_ZONE = 'Asia/Shanghai';
 
-const beijingDateFormat = new Intl.DateTimeFormat('en-CA', {
-  timeZone: WECHAT_TIME_ZONE,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-});
+// A fixed offset, not Intl with a time zone: Asia/Shanghai has been UTC+8 all year since 1991, and
+// building a zoned Intl formatter loads ICU's zone data (~20 ms of every Lambda cold start).
+const BEIJING_OFFSET_MS = 8 * 3_600_000;
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const YEAR_MONTH = /^(\d{4})-(\d{2})$/;
@@ -31,7 +28,7 @@ export class InvalidDateError extends Error {
 
 /** Today's date in Beijing at instant `now`. */
 export function beijingToday(now: Date): IsoDate {
-  return beijingDateFormat.format(now);
+  return new Date(now.getTime() + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 }
 
 /** Yesterday in Beijing: the newest day WeChat can have published. */
@@ -134,6 +131,7 @@ export function fromCompactDate(compact: string): IsoDate {
 
 /** The hour (0-23) at instant `now` in a time zone. */
 export function hourIn(now: Date, timeZone: string = WECHAT_TIME_ZONE): number {
+  if (timeZone === WECHAT_TIME_ZONE) return new Date(now.getTime() + BEIJING_OFFSET_MS).getUTCHours();
   const hour = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23' }).format(now);
   return Number(hour);
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { LOCALES } from '../report/i18n.js';
 
@@ -37,82 +37,93 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
-const cron = z.string().refine(isEventBridgeCron, {
-  message:
-    'must be an EventBridge cron expression like "cron(0 10 * * ? *)" (minutes hours day-of-month month day-of-week year, one of the day fields "?")',
-});
+// zod/mini, not the classic API: the same core and messages, a fraction of the Lambdas' cold start.
+const cron = z.string().check(
+  z.refine(isEventBridgeCron, {
+    error:
+      'must be an EventBridge cron expression like "cron(0 10 * * ? *)" (minutes hours day-of-month month day-of-week year, one of the day fields "?")',
+  }),
+);
+const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
+const webhookKinds = z._default(
+  z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${WEBHOOK_KINDS.join(', ')}` })),
+  [],
+);
 
 export const appConfigSchema = z.object({
   /** The app's key under `<prefix>apps/<name>/` in SSM: letters, digits, `.`, `-`, `_`. */
   name: z
     .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use 1-64 letters, digits, ".", "-" or "_" (it becomes an SSM path segment)'),
+    .check(
+      z.regex(
+        /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,64}$/,
+        'use 1-64 letters, digits, ".", "-" or "_" (it becomes an SSM path segment)',
+      ),
+    ),
   /** The Mini Program's AppID. Required in a `run` config and in the registry; in a deployment seed it may stay in SSM. */
-  appid: z
-    .string()
-    .regex(/^wx[0-9a-f]{16}$/i, 'is not an AppID (wx followed by 16 hex digits)')
-    .optional(),
+  appid: z.optional(z.string().check(z.regex(/^wx[0-9a-f]{16}$/i, 'is not an AppID (wx followed by 16 hex digits)'))),
   /** Shown in reports. @default name */
-  displayName: z.string().min(1).max(80).optional(),
+  displayName: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
   /** Email recipients. @default none */
-  recipients: z.array(z.email({ message: 'is not an email address' })).default([]),
+  recipients: emails,
   /** Chat webhooks; their URLs (and secrets) are in SSM under `<prefix>apps/<name>/webhooks/<kind>/`. @default none */
-  webhooks: z.array(z.enum(WEBHOOK_KINDS, { message: `must be one of ${WEBHOOK_KINDS.join(', ')}` })).default([]),
+  webhooks: webhookKinds,
   /** @default the deployment's language */
-  language: z.enum(LOCALES).optional(),
+  language: z.optional(z.enum(LOCALES)),
   /**
    * Your own token service (`GET <url>?appid=…` → `{"access_token"}`), for Mini Programs whose IP whitelist
    * rejects the Lambda's changing addresses (errcode 40164); no AppSecret is then needed in SSM.
    * @default tokens from WeChat's stable_token with the AppSecret
    */
-  tokenService: z
-    .url({ message: 'must be an https:// URL' })
-    .refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
-      message: 'must be an https:// URL (plain http only to this machine)',
-    })
-    .optional(),
+  tokenService: z.optional(
+    z.url({ error: 'must be an https:// URL' }).check(
+      z.refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
+        error: 'must be an https:// URL (plain http only to this machine)',
+      }),
+    ),
+  ),
   /** How tokens are fetched with the AppSecret: `stable` never invalidates others' tokens. @default stable */
-  tokenMode: z.enum(['stable', 'legacy'], { message: 'must be "stable" or "legacy"' }).optional(),
+  tokenMode: z.optional(z.enum(['stable', 'legacy'], { error: 'must be "stable" or "legacy"' })),
 });
 
 export const emailConfigSchema = z.discriminatedUnion('transport', [
   z.object({
     /** SMTP: the URL (`smtps://user:pass@host:465`) is the SecureString `<prefix>smtp/url`. */
     transport: z.literal('smtp'),
-    from: z.string().min(3),
+    from: z.string().check(z.minLength(3)),
   }),
   z.object({
     /** Amazon SES through nodemailer; `identity` is the verified domain or address allowed to send. */
     transport: z.literal('ses'),
-    from: z.string().min(3),
-    identity: z.string().min(3),
+    from: z.string().check(z.minLength(3)),
+    identity: z.string().check(z.minLength(3)),
   }),
 ]);
 
 export const scheduleConfigSchema = z.object({
   /** @default Asia/Shanghai (WeChat's calendar) */
-  timeZone: z
-    .string()
-    .refine(isTimeZone, { message: 'is not an IANA time zone (e.g. Asia/Shanghai)' })
-    .default('Asia/Shanghai'),
+  timeZone: z._default(
+    z.string().check(z.refine(isTimeZone, { error: 'is not an IANA time zone (e.g. Asia/Shanghai)' })),
+    'Asia/Shanghai',
+  ),
   /** @default cron(0 10 * * ? *): 10:00, when WeChat has usually published yesterday */
-  daily: cron.default('cron(0 10 * * ? *)'),
+  daily: z._default(cron, 'cron(0 10 * * ? *)'),
   /** @default cron(30 10 2 * ? *): the 2nd of the month at 10:30 */
-  monthly: cron.default('cron(30 10 2 * ? *)'),
+  monthly: z._default(cron, 'cron(30 10 2 * ? *)'),
   /** Re-tries of runs that found no data yet. @default cron(0 11-18 * * ? *): hourly until 18:00 */
-  retry: cron.default('cron(0 11-18 * * ? *)'),
+  retry: z._default(cron, 'cron(0 11-18 * * ? *)'),
   /** From this hour on, a run that still finds no data sends a "no data" notice instead of waiting. @default 18 */
-  cutoffHour: z.number().int().min(0).max(23).default(18),
+  cutoffHour: z._default(z.int().check(z.gte(0), z.lte(23)), 18),
 });
 
 /** The agency digest: one portfolio report a day over every app, to these people and chats. */
 export const digestConfigSchema = z.object({
   /** @default none */
-  recipients: z.array(z.email({ message: 'is not an email address' })).default([]),
+  recipients: emails,
   /** Chat webhooks; URLs in SSM under `<prefix>digest/webhooks/<kind>/` (or WXA_DIGEST_WEBHOOK_<KIND> locally). @default none */
-  webhooks: z.array(z.enum(WEBHOOK_KINDS, { message: `must be one of ${WEBHOOK_KINDS.join(', ')}` })).default([]),
+  webhooks: webhookKinds,
   /** @default the deployment's language */
-  language: z.enum(LOCALES).optional(),
+  language: z.optional(z.enum(LOCALES)),
 });
 
 const baseConfigSchema = z.object({
@@ -120,24 +131,24 @@ const baseConfigSchema = z.object({
    * Mini Programs. In a deployment they seed the app registry (the registry wins on a name both have);
    * apps are added and removed with `wxa-report apps` without redeploying. @default none
    */
-  apps: z.array(appConfigSchema).default([]),
+  apps: z._default(z.array(appConfigSchema), []),
   /** @default zh-CN */
-  language: z.enum(LOCALES).default('zh-CN'),
+  language: z._default(z.enum(LOCALES), 'zh-CN'),
   /** @default /wxa-reporter/ */
-  parameterPrefix: z
-    .string()
-    .regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')
-    .default('/wxa-reporter/'),
+  parameterPrefix: z._default(
+    z.string().check(z.regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')),
+    '/wxa-reporter/',
+  ),
   /** @default no email (webhooks only) */
-  email: emailConfigSchema.optional(),
+  email: z.optional(emailConfigSchema),
   /** Key prefix inside the archive bucket. @default none */
-  archivePrefix: z
-    .string()
-    .regex(/^([A-Za-z0-9_.=-]+\/)*$/, 'must be empty or end with "/", e.g. wxa/')
-    .default(''),
+  archivePrefix: z._default(
+    z.string().check(z.regex(/^([A-Za-z0-9_.=-]+\/)*$/, 'must be empty or end with "/", e.g. wxa/')),
+    '',
+  ),
   /** WeChat API base, for a proxy. @default https://api.weixin.qq.com */
-  apiBase: z.url().optional(),
-  schedule: scheduleConfigSchema.default({
+  apiBase: z.optional(z.url()),
+  schedule: z._default(scheduleConfigSchema, {
     timeZone: 'Asia/Shanghai',
     daily: 'cron(0 10 * * ? *)',
     monthly: 'cron(30 10 2 * ? *)',
@@ -145,7 +156,7 @@ const baseConfigSchema = z.object({
     cutoffHour: 18,
   }),
   /** @default no digest */
-  digest: digestConfigSchema.optional(),
+  digest: z.optional(digestConfigSchema),
 });
 
 type BaseConfig = z.infer<typeof baseConfigSchema>;
@@ -161,7 +172,11 @@ export function checkAppChannels(
     report([], 'has neither recipients nor webhooks: its reports would go nowhere');
 }
 
-function checkConfig(config: BaseConfig, ctx: z.RefinementCtx, requireAppid: boolean): void {
+type Issues = {
+  addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string; input?: unknown }): void;
+};
+
+function checkConfig(config: BaseConfig, ctx: Issues, requireAppid: boolean): void {
   const seen = new Set<string>();
   config.apps.forEach((app, i) => {
     if (seen.has(app.name))
@@ -185,12 +200,14 @@ function checkConfig(config: BaseConfig, ctx: z.RefinementCtx, requireAppid: boo
 }
 
 /** The deployment's configuration (cdk.json): apps are an optional seed of the registry. */
-export const deploymentConfigSchema = baseConfigSchema.superRefine((config, ctx) => checkConfig(config, ctx, false));
+export const deploymentConfigSchema = baseConfigSchema.check(
+  z.superRefine((config, ctx) => checkConfig(config, ctx, false)),
+);
 
 /** `wxa-report run --config`: the same rules, and every app names its AppID (there is no SSM to hold it). */
-export const runConfigSchema = baseConfigSchema
-  .extend({ apps: z.array(appConfigSchema).min(1, 'list at least one Mini Program') })
-  .superRefine((config, ctx) => checkConfig(config, ctx, true));
+export const runConfigSchema = z
+  .extend(baseConfigSchema, { apps: z.array(appConfigSchema).check(z.minLength(1, 'list at least one Mini Program')) })
+  .check(z.superRefine((config, ctx) => checkConfig(config, ctx, true)));
 
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
@@ -210,7 +227,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 export function parseDeploymentConfig(
   input: unknown,
   where = 'wxa-reporter config',
-  schema: z.ZodType<DeploymentConfig, unknown> = deploymentConfigSchema,
+  schema: z.ZodMiniType<DeploymentConfig, unknown> = deploymentConfigSchema,
 ): DeploymentConfig {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -219,7 +236,7 @@ export function parseDeploymentConfig(
 
 /** A `wxa-report run` config file's content, every app valid. */
 export function parseRunConfig(input: unknown, where: string): DeploymentConfig {
-  return parseDeploymentConfig(input, where, runConfigSchema as z.ZodType<DeploymentConfig, unknown>);
+  return parseDeploymentConfig(input, where, runConfigSchema as z.ZodMiniType<DeploymentConfig, unknown>);
 }
 
 /**

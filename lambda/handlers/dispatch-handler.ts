@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { planUnits, type ScheduledJobEvent, scheduledJobEventSchema } from '../pipeline/plan-units.js';
-import { config, failures, ledger, logger, metrics, registry, workQueue } from './deployment.js';
+import { config, failures, ledger, registry, workQueue } from './deployment.js';
+import { logger, metrics } from './observability.js';
 
 export interface DispatchResult {
   readonly job: ScheduledJobEvent['job'];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   beijingYesterday,
   type Clock,
@@ -25,12 +25,9 @@ export interface ScheduledJobEvent {
 
 export const scheduledJobEventSchema = z.object({
   job: z.enum(['daily', 'monthly', 'retry']),
-  date: z.string().refine(isValidIsoDate, 'must be a date YYYY-MM-DD').optional(),
-  month: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM')
-    .optional(),
-  apps: z.array(z.string().min(1)).min(1).optional(),
+  date: z.optional(z.string().check(z.refine(isValidIsoDate, 'must be a date YYYY-MM-DD'))),
+  month: z.optional(z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'))),
+  apps: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
 });
 
 export interface PlanDependencies {

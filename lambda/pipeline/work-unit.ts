@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isValidIsoDate } from '../calendar/beijing-calendar.js';
 import type { UnitJob } from '../state/ledger.js';
 
@@ -10,13 +10,13 @@ export interface WorkUnit {
   readonly app?: string;
 }
 
-const month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
-const day = z.string().refine(isValidIsoDate, 'must be a date YYYY-MM-DD');
+const month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'));
+const day = z.string().check(z.refine(isValidIsoDate, 'must be a date YYYY-MM-DD'));
 
 /** A unit as it travels (an SQS message body): validated before anything is done with it. */
 export const workUnitSchema = z.discriminatedUnion('job', [
-  z.object({ job: z.literal('daily'), period: day, app: z.string().min(1) }),
-  z.object({ job: z.literal('monthly'), period: month, app: z.string().min(1) }),
+  z.object({ job: z.literal('daily'), period: day, app: z.string().check(z.minLength(1)) }),
+  z.object({ job: z.literal('monthly'), period: month, app: z.string().check(z.minLength(1)) }),
   z.object({ job: z.literal('digest'), period: day }),
 ]);
 

@@ -2,7 +2,7 @@ import type { Clock } from '../calendar/beijing-calendar.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
 import { isTransient, WechatApiError, WechatResponseError, WechatTransportError } from './errors.js';
 import { exchange } from './http-exchange.js';
-import { describeZodError, errorEnvelopeSchema, tokenResponseSchema } from './schemas.js';
+import { describeZodError, errorEnvelopeSchema, serviceTokenResponseSchema, tokenResponseSchema } from './schemas.js';
 
 export interface IssuedToken {
   readonly accessToken: string;
@@ -91,7 +91,7 @@ function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): I
   if (failure.success && failure.data.errcode !== 0) {
     throw new WechatApiError(api, failure.data.errcode, failure.data.errmsg ?? '');
   }
-  const schema = lifetimeRequired ? tokenResponseSchema : tokenResponseSchema.partial({ expires_in: true });
+  const schema = lifetimeRequired ? tokenResponseSchema : serviceTokenResponseSchema;
   const ok = schema.safeParse(json);
   if (!ok.success) throw new WechatResponseError(api, `unexpected token answer: ${describeZodError(ok.error)}`);
   return { accessToken: ok.data.access_token, expiresInSeconds: ok.data.expires_in };

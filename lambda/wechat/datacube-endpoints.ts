@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   addDays,
   beijingToday,
@@ -33,7 +33,7 @@ export interface DatacubeEndpoint<Period, Value> {
   parse(json: unknown, period: Period): Value | undefined;
 }
 
-function validateSchema<S extends z.ZodType>(api: string, schema: S, json: unknown): z.infer<S> {
+function validateSchema<S extends z.ZodMiniType>(api: string, schema: S, json: unknown): z.infer<S> {
   const result = schema.safeParse(json);
   if (!result.success) {
     throw new WechatResponseError(

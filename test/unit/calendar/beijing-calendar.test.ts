@@ -5,6 +5,7 @@ import {
   beijingToday,
   beijingYesterday,
   daysOfMonth,
+  hourIn,
   lastCompleteMonth,
   lastDayOfMonth,
   parseIsoDate,
@@ -62,5 +63,30 @@ describe('the Beijing calendar', () => {
     expect(() => parseIsoDate('22/11/2026')).toThrow(/YYYY-MM-DD/);
     expect(parseYearMonth('2026-10')).toBe('2026-10');
     expect(() => parseYearMonth('2026-13', '--month')).toThrow(/--month "2026-13"/);
+  });
+
+  it('agrees with the Asia/Shanghai zone of ICU on every hour from 1992 to 2040', () => {
+    // Prepare
+    const zoned = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Asia/Shanghai',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      hourCycle: 'h23',
+    });
+    const mismatches: string[] = [];
+
+    // Act: every 7th hour, so every hour of the day and day of the week comes up.
+    for (let t = Date.UTC(1992, 0, 1); t < Date.UTC(2040, 0, 1); t += 7 * 3_600_000) {
+      const now = new Date(t);
+      const parts = Object.fromEntries(zoned.formatToParts(now).map((p) => [p.type, p.value]));
+      const expected = `${parts.year}-${parts.month}-${parts.day} ${Number(parts.hour)}`;
+      const actual = `${beijingToday(now)} ${hourIn(now)}`;
+      if (actual !== expected) mismatches.push(`${now.toISOString()}: ${actual} ≠ ${expected}`);
+    }
+
+    // Assess
+    expect(mismatches).toEqual([]);
   });
 });

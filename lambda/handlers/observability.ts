@@ -1,0 +1,34 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { UnitOutcome } from '../pipeline/work-unit.js';
+import type { Logger as PortLogger } from '../shared/logger.js';
+
+const powertools = new Logger({ serviceName: 'wxa-reporter' });
+/** Structured JSON logs; the port's optional fields become Powertools' extra keys. */
+export const logger: PortLogger = {
+  debug: (message, fields) => powertools.debug(message, fields ?? {}),
+  info: (message, fields) => powertools.info(message, fields ?? {}),
+  warn: (message, fields) => powertools.warn(message, fields ?? {}),
+  error: (message, fields) => powertools.error(message, fields ?? {}),
+};
+export const metrics = new Metrics({ namespace: 'WxaReporter', serviceName: 'wxa-reporter' });
+
+const METRIC_OF: Readonly<Record<UnitOutcome['status'], string>> = {
+  sent: 'ReportsSent',
+  'not-yet-available': 'NotYetAvailable',
+  'no-data-notice': 'NoDataNotices',
+  skipped: 'ReportsSkipped',
+  'in-progress': 'ReportsInProgress',
+  'not-ready': 'DigestNotReady',
+  failed: 'ReportsFailed',
+};
+
+/** One EMF count per outcome, and WeChat errors by errcode. */
+export function recordOutcome(outcome: UnitOutcome): void {
+  metrics.addMetric(METRIC_OF[outcome.status], MetricUnit.Count, 1);
+  if (outcome.errcode !== undefined) {
+    const single = metrics.singleMetric();
+    single.addDimension('errcode', String(outcome.errcode));
+    single.addMetric('WechatApiErrors', MetricUnit.Count, 1);
+  }
+}

@@ -1,0 +1,10 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+
+export { documents, sqs } from './aws-clients.js';
+
+// The worker's own SDK clients, made in the init phase so warm invocations reuse their connections.
+// An S3-compatible endpoint (moto in the tests) needs path-style addressing; AWS itself does not.
+const customS3Endpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+export const s3Client = new S3Client({ forcePathStyle: customS3Endpoint });
+export const ssmClient = new SSMClient({});

@@ -1,0 +1,115 @@
+import { S3Archive } from '../archive/s3/s3-archive.js';
+import type { AppConfig } from '../config/deployment-config.js';
+import type { Audience } from '../notify/build-channels.js';
+import type { EmailSender } from '../notify/email-sender.js';
+import type { ReportChannel } from '../notify/report-channel.js';
+import type { WebhookKind } from '../notify/webhook/webhook-platform.js';
+import { runAppUnit, type UnitDependencies } from '../pipeline/run-app-unit.js';
+import { digestEntries, runDigest } from '../pipeline/run-digest.js';
+import type { UnitOutcome, WorkUnit } from '../pipeline/work-unit.js';
+
+export { workUnitSchema } from '../pipeline/work-unit.js';
+
+import type { AppSecrets } from '../secrets/secret-source.js';
+import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
+import { TOOL_VERSION } from '../shared/version.js';
+import { createDatacubeClient } from '../wechat/create-datacube-client.js';
+import { config, ledger, registry } from './deployment.js';
+import { logger } from './observability.js';
+
+export { config, failures, workQueue } from './deployment.js';
+
+import { s3Client, ssmClient } from './worker-clients.js';
+
+// The worker's report machinery: the WeChat client, the use cases, the archive and the secrets.
+// The handler loads this module with the first unit, so the init phase holds only what every
+// invocation needs; channels and renderers load later still, when a report goes out.
+
+const archive = new S3Archive(s3Client, process.env.WXA_ARCHIVE_BUCKET ?? '', config.archivePrefix.replace(/\/$/, ''));
+const secrets = new SsmSecretSource(ssmClient, config.parameterPrefix);
+const apiBase = config.apiBase ?? process.env.WECHAT_API_BASE;
+
+let sender: Promise<EmailSender | undefined> | undefined;
+function emailSender(): Promise<EmailSender | undefined> {
+  sender ??= (async () => {
+    if (!config.email) return undefined;
+    if (config.email.transport === 'ses') {
+      const [{ SESv2Client }, { SesEmailSender }] = await Promise.all([
+        import('@aws-sdk/client-sesv2'),
+        import('../notify/ses/ses-email-sender.js'),
+      ]);
+      return new SesEmailSender(new SESv2Client({}));
+    }
+    const { SmtpEmailSender } = await import('../notify/smtp/smtp-email-sender.js');
+    return new SmtpEmailSender({ url: await secrets.smtpUrl() });
+  })();
+  return sender;
+}
+
+async function channelsOf(
+  audience: Audience,
+  webhookSecrets: AppSecrets['webhooks'],
+  whereToStore: (kind: WebhookKind) => string,
+): Promise<ReportChannel[]> {
+  const { buildChannels } = await import('../notify/build-channels.js');
+  return buildChannels(audience, {
+    emailSender,
+    from: config.email?.from ?? '',
+    defaultLanguage: config.language,
+    webhookSecrets,
+    whereToStore,
+  });
+}
+
+function unitDependencies(owner: string): UnitDependencies {
+  return {
+    registry,
+    ledger,
+    archive,
+    secrets,
+    wechat: (app: AppConfig, appSecrets: AppSecrets) =>
+      createDatacubeClient({
+        appid: appSecrets.appid,
+        secret: appSecrets.secret,
+        // Behind an IP whitelist, tokens come from the user's own token service.
+        tokenMode: app.tokenService ? { service: app.tokenService } : (app.tokenMode ?? 'stable'),
+        apiBase,
+        logger,
+      }),
+    channels: (app, appSecrets) =>
+      channelsOf(
+        app,
+        appSecrets.webhooks,
+        (kind) => `${config.parameterPrefix}apps/${app.name}/webhooks/${kind}/url in SSM`,
+      ),
+    schedule: config.schedule,
+    clock: () => new Date(),
+    logger,
+    toolVersion: TOOL_VERSION,
+    owner,
+  };
+}
+
+export async function runUnit(unit: WorkUnit, owner: string): Promise<UnitOutcome> {
+  const deps = unitDependencies(owner);
+  if (unit.job !== 'digest') return runAppUnit(deps, { job: unit.job, period: unit.period, app: unit.app ?? '' });
+  const digest = config.digest;
+  if (!digest)
+    return { app: 'digest', job: 'digest', period: unit.period, status: 'skipped', detail: 'no digest configured' };
+  const { report: _report, ...outcome } = await runDigest(
+    {
+      ...deps,
+      channels: async () =>
+        channelsOf(
+          digest,
+          await secrets.digestWebhooks(),
+          (kind) => `${config.parameterPrefix}digest/webhooks/${kind}/url in SSM`,
+        ),
+    },
+    unit.period,
+  );
+  return outcome;
+}
+
+/** Whether every app of the day has settled, so the digest can go. */
+export const digestSettled = (date: string) => digestEntries(registry, ledger, date);
