@@ -89,12 +89,13 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
       throw new CliError('the AppSecret should be 32 hex digits; copy it again from 开发管理 → 开发设置');
   }
   const writer = new ParameterWriter(new SSMClient({ region: regionOf(io) }), options.prefix, options.kmsKeyId);
-  const written = await writer.putApp({
-    name,
-    appid: app.appid ?? '',
-    secret,
-    webhooks: Object.fromEntries([...urls].map(([kind, url]) => [kind, { url, secret: secrets.get(kind) }])),
-  });
+  const written = [
+    await writer.putAppSecrets({
+      name,
+      secret,
+      webhooks: Object.fromEntries([...urls].map(([kind, url]) => [kind, { url, secret: secrets.get(kind) }])),
+    }),
+  ];
   await registryFrom(options, io).put(app);
   return written;
 }

@@ -71,10 +71,13 @@ async function processRecord(record: SQSRecord): Promise<void> {
       failedAt: new Date().toISOString(),
     });
   }
-  // The last app of the day to settle queues the digest; several may, the ledger sends it once.
+  // The last apps of the day to settle queue the digest; several may, the ledger sends it once.
+  // Only units finishing with nothing left waiting look (one cheap SQS call each), so the day's
+  // readiness checks stay about as many as the concurrency, not one per app; the retry schedule
+  // sends the digest at the cut-off whatever happened here.
   if (unit.job === 'daily' && rt.config.digest && outcome.status !== 'not-yet-available') {
-    const { settled } = await rt.digestSettled(unit.period);
-    if (settled) await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
+    if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(unit.period)).settled)
+      await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
   }
 }
 

@@ -3,6 +3,8 @@ import type { WorkUnit } from '../pipeline/work-unit.js';
 /** Where units of work wait for a worker: SQS in the deployment. */
 export interface WorkQueue {
   enqueue(units: readonly WorkUnit[]): Promise<void>;
+  /** Messages waiting for a worker (not those being worked on or backing off). */
+  waiting(): Promise<number>;
 }
 
 /** What is written for a unit that still fails after its retries: enough for a person to act. */

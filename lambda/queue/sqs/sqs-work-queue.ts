@@ -1,5 +1,6 @@
 import {
   ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   type SQSClient,
@@ -32,6 +33,13 @@ export class SqsWorkQueue implements WorkQueue {
         pending = pending.filter((entry) => failed.has(entry.Id));
       }
     }
+  }
+
+  async waiting(): Promise<number> {
+    const { Attributes } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }),
+    );
+    return Number(Attributes?.ApproximateNumberOfMessages ?? '0');
   }
 
   /** Hides a message for `seconds` before SQS offers it again: the backoff between a unit's tries. */

@@ -14,6 +14,8 @@ export const parameterNames = {
   app: (prefix: string, app: string) => `${prefix}apps/${app}`,
   appid: (prefix: string, app: string) => `${prefix}apps/${app}/appid`,
   secret: (prefix: string, app: string) => `${prefix}apps/${app}/secret`,
+  /** Every secret of an app in one SecureString (JSON), as `wxa-report apps add` stores them. */
+  bundle: (prefix: string, app: string) => `${prefix}apps/${app}/secrets`,
   webhookUrl: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/url`,
   webhookSecret: (prefix: string, app: string, kind: WebhookKind) => `${prefix}apps/${app}/webhooks/${kind}/secret`,
   smtpUrl: (prefix: string) => `${prefix}smtp/url`,
@@ -41,6 +43,18 @@ export class ParameterWriter {
         written.push(await this.put(parameterNames.webhookSecret(this.prefix, app.name, kind), webhook.secret, true));
     }
     return written;
+  }
+
+  /**
+   * An app's AppSecret and webhooks as one SecureString: one parameter per app, so a region's 10,000
+   * standard parameters hold 5,000 apps and more. The AppID is in the registry.
+   */
+  putAppSecrets(app: Omit<AppParameters, 'appid'>): Promise<string> {
+    return this.put(
+      parameterNames.bundle(this.prefix, app.name),
+      JSON.stringify({ secret: app.secret, webhooks: app.webhooks ?? {} }),
+      true,
+    );
   }
 
   putSmtpUrl(url: string): Promise<string> {

@@ -29,11 +29,13 @@ export class SsmSecretSource implements SecretSource {
 
   async app(name: string, options: AppSecretOptions = {}): Promise<AppSecrets> {
     const path = parameterNames.app(this.prefix, name);
-    const values = ((await this.provider.getMultiple(path, {
+    const stored = ((await this.provider.getMultiple(path, {
       recursive: true,
       decrypt: true,
       maxAge: CACHE_SECONDS,
     })) ?? {}) as Record<string, string>;
+    // One parameter per value, or all of them in `secrets` (what `apps add` writes); the single ones win.
+    const values = { ...unbundle(stored.secrets, `${path}/secrets`), ...stored };
     const required = (key: string) => {
       const value = values[key];
       if (!value) {
@@ -82,4 +84,29 @@ function webhooksIn(values: Record<string, string>): Partial<Record<WebhookKind,
     }
   }
   return webhooks;
+}
+
+/**
+ * `<prefix>apps/<name>/secrets`: `{"secret": "…", "webhooks": {"wecom": {"url": "…", "secret"?: "…"}}}`,
+ * one SecureString per app, so 5,000 apps stay within the 10,000 standard parameters of a region.
+ */
+export function unbundle(json: string | undefined, where: string): Record<string, string> {
+  if (json === undefined) return {};
+  let bundle: unknown;
+  try {
+    bundle = JSON.parse(json);
+  } catch {
+    throw new MissingSecretError(`SSM parameter ${where} is not JSON: store it again with "wxa-report apps add"`);
+  }
+  const flat: Record<string, string> = {};
+  const { secret, webhooks } = (bundle ?? {}) as {
+    secret?: unknown;
+    webhooks?: Record<string, { url?: unknown; secret?: unknown }>;
+  };
+  if (typeof secret === 'string') flat.secret = secret;
+  for (const [kind, webhook] of Object.entries(webhooks ?? {})) {
+    if (typeof webhook?.url === 'string') flat[`webhooks/${kind}/url`] = webhook.url;
+    if (typeof webhook?.secret === 'string') flat[`webhooks/${kind}/secret`] = webhook.secret;
+  }
+  return flat;
 }

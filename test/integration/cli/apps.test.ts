@@ -1,6 +1,7 @@
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
+import { SsmSecretSource } from '../../../lambda/secrets/ssm/ssm-secret-source.js';
 import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -71,12 +72,13 @@ describe('wxa-report apps', () => {
         webhooks: ['feishu'],
       },
     });
-    expect(await parameterNames('/agency/apps/shop')).toEqual([
-      '/agency/apps/shop/appid',
-      '/agency/apps/shop/secret',
-      '/agency/apps/shop/webhooks/feishu/secret',
-      '/agency/apps/shop/webhooks/feishu/url',
-    ]);
+    // One SecureString per app (5,000 apps within a region's 10,000 standard parameters), read back whole.
+    expect(await parameterNames('/agency/apps/shop')).toEqual(['/agency/apps/shop/secrets']);
+    expect(await new SsmSecretSource(ssm, '/agency/').app('shop', { appid: APP.appid })).toEqual({
+      appid: APP.appid,
+      secret: APP.secret,
+      webhooks: { feishu: { url: 'https://open.feishu.cn/open-apis/bot/v2/hook/x', secret: 'fs-secret-123' } },
+    });
   });
 
   it('adds an app behind a token service without any AppSecret', async () => {
@@ -98,10 +100,13 @@ describe('wxa-report apps', () => {
     );
 
     expect(code).toBe(0);
-    expect(await parameterNames('/agency/apps/coffee')).toEqual([
-      '/agency/apps/coffee/appid',
-      '/agency/apps/coffee/webhooks/slack/url',
-    ]);
+    expect(await parameterNames('/agency/apps/coffee')).toEqual(['/agency/apps/coffee/secrets']);
+    const coffee = await new SsmSecretSource(ssm, '/agency/').app('coffee', {
+      appid: 'wx0b8e2f6c1a3d5e97',
+      needsSecret: false,
+    });
+    expect(coffee.secret).toBeUndefined();
+    expect(coffee.webhooks.slack?.url).toBe('https://hooks.slack.com/services/T/B/x');
   });
 
   it('lists and shows apps, as text and as JSON', async () => {
@@ -134,7 +139,7 @@ describe('wxa-report apps', () => {
     const missing = await runCliInProcess(['apps', 'show', 'shop'], { env: env() });
 
     expect(code).toBe(0);
-    expect(stdout).toBe('Removed "shop"; deleted 4 parameter(s)\n');
+    expect(stdout).toBe('Removed "shop"; deleted 1 parameter(s)\n');
     expect(await parameterNames('/agency/apps/shop')).toEqual([]);
     expect(missing).toMatchObject({
       code: 1,
