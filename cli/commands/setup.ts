@@ -6,7 +6,9 @@ import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
 import { webhookPairs } from '../report-options.js';
 
 interface SetupOptions {
-  app: string;
+  app?: string;
+  digestWebhook: string[];
+  digestWebhookSecret: string[];
   appid?: string;
   prefix: string;
   webhook: string[];
@@ -26,7 +28,10 @@ function collect(value: string, previous: string[]): string[] {
 export function setupCommand(io: CliIo, setExit: (code: number) => void): Command {
   return new Command('setup')
     .description("store a Mini Program's credentials (and webhooks, SMTP) in SSM Parameter Store for the deployment")
-    .requiredOption('--app <name>', "the app's name in the deployment config (apps[].name)")
+    .option(
+      '--app <name>',
+      "an app's name in the deployment config (apps[].name); without it, only the shared settings",
+    )
     .option('--appid <wx…>', 'the AppID (env WECHAT_APPID; asked if missing)')
     .option('--prefix <path>', 'the parameter prefix of the deployment', '/wxa-reporter/')
     .option(
@@ -36,7 +41,9 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
       [],
     )
     .option('--webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
-    .option('--smtp-url <url>', "also store the deployment's SMTP URL (env SMTP_URL)")
+    .option('--smtp-url <url>', "store the deployment's SMTP URL (env SMTP_URL)")
+    .option('--digest-webhook <kind=url>', 'a webhook of the agency digest (repeatable)', collect, [])
+    .option('--digest-webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
     .option('--kms-key-id <key>', 'KMS key for the SecureStrings (default: aws/ssm)')
     .addHelpText(
       'after',
@@ -45,34 +52,42 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (options: SetupOptions) => {
       if (!/^\/([A-Za-z0-9_.-]+\/)*$/.test(options.prefix))
         throw new CliError('--prefix must start and end with "/", e.g. /wxa-reporter/');
-      if (!/^[A-Za-z0-9_.-]{1,64}$/.test(options.app))
-        throw new CliError('--app must be 1-64 letters, digits, ".", "-" or "_"');
-      const ask = async (question: string, secret: boolean) => {
-        if (!io.prompt)
-          throw new CliError(`${question} is needed: pass it as a flag or in the environment (no terminal to ask on)`);
-        return (await io.prompt(question, { secret })).trim();
-      };
-      const appid = options.appid ?? io.env.WECHAT_APPID ?? (await ask('AppID (wx…)', false));
-      if (!/^wx[0-9a-f]{16}$/i.test(appid))
-        throw new CliError(`"${appid}" does not look like an AppID (wx followed by 16 hex digits)`);
-      const secret = io.env.WECHAT_APPSECRET ?? (await ask('AppSecret', true));
-      if (!/^[0-9a-f]{32}$/i.test(secret))
-        throw new CliError('the AppSecret should be 32 hex digits; copy it again from 开发管理 → 开发设置');
-      const urls = webhookPairs(options.webhook, '--webhook');
-      const secrets = webhookPairs(options.webhookSecret, '--webhook-secret');
-      const webhooks = Object.fromEntries([...urls].map(([kind, url]) => [kind, { url, secret: secrets.get(kind) }]));
-
       const writer = new ParameterWriter(
         new SSMClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION }),
         options.prefix,
         options.kmsKeyId,
       );
-      const written = await writer.putApp({ name: options.app, appid, secret, webhooks });
+      const written = options.app ? await storeApp(options.app, options, io, writer) : [];
       const smtpUrl = options.smtpUrl ?? io.env.SMTP_URL;
       if (smtpUrl) written.push(await writer.putSmtpUrl(smtpUrl));
+      const digestUrls = webhookPairs(options.digestWebhook, '--digest-webhook');
+      const digestSecrets = webhookPairs(options.digestWebhookSecret, '--digest-webhook-secret');
+      for (const [kind, url] of digestUrls)
+        written.push(...(await writer.putDigestWebhook(kind, url, digestSecrets.get(kind))));
+      if (written.length === 0) throw new CliError('nothing to store: give --app, --smtp-url or --digest-webhook');
       io.stdout.write(
-        `Stored ${written.length} parameter(s) for "${options.app}":\n${written.map((n) => `  ${n}`).join('\n')}\n`,
+        `Stored ${written.length} parameter(s)${options.app ? ` for "${options.app}"` : ''}:\n${written.map((n) => `  ${n}`).join('\n')}\n`,
       );
       setExit(EXIT_OK);
     });
+}
+
+/** An app's AppID, AppSecret and webhooks, one parameter each (the function also reads what `apps add` writes). */
+async function storeApp(app: string, options: SetupOptions, io: CliIo, writer: ParameterWriter): Promise<string[]> {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(app)) throw new CliError('--app must be 1-64 letters, digits, ".", "-" or "_"');
+  const ask = async (question: string, secret: boolean) => {
+    if (!io.prompt)
+      throw new CliError(`${question} is needed: pass it as a flag or in the environment (no terminal to ask on)`);
+    return (await io.prompt(question, { secret })).trim();
+  };
+  const appid = options.appid ?? io.env.WECHAT_APPID ?? (await ask('AppID (wx…)', false));
+  if (!/^wx[0-9a-f]{16}$/i.test(appid))
+    throw new CliError(`"${appid}" does not look like an AppID (wx followed by 16 hex digits)`);
+  const secret = io.env.WECHAT_APPSECRET ?? (await ask('AppSecret', true));
+  if (!/^[0-9a-f]{32}$/i.test(secret))
+    throw new CliError('the AppSecret should be 32 hex digits; copy it again from 开发管理 → 开发设置');
+  const urls = webhookPairs(options.webhook, '--webhook');
+  const secrets = webhookPairs(options.webhookSecret, '--webhook-secret');
+  const webhooks = Object.fromEntries([...urls].map(([kind, url]) => [kind, { url, secret: secrets.get(kind) }]));
+  return writer.putApp({ name: app, appid, secret, webhooks });
 }

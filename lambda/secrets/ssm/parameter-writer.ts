@@ -57,6 +57,13 @@ export class ParameterWriter {
     );
   }
 
+  /** A webhook of the agency digest: its URL and signing secret, as SecureStrings. */
+  async putDigestWebhook(kind: WebhookKind, url: string, secret?: string): Promise<string[]> {
+    const written = [await this.put(parameterNames.digestWebhookUrl(this.prefix, kind), url, true)];
+    if (secret) written.push(await this.put(parameterNames.digestWebhookSecret(this.prefix, kind), secret, true));
+    return written;
+  }
+
   putSmtpUrl(url: string): Promise<string> {
     return this.put(parameterNames.smtpUrl(this.prefix), url, true);
   }

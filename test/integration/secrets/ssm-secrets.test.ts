@@ -134,6 +134,30 @@ describe('wxa-report setup', () => {
     expect(await new SsmSecretSource(ssm, '/agency/').smtpUrl()).toBe('smtp://u:p@mail.example.com:587');
   });
 
+  it('stores only the shared settings without --app: the SMTP URL and the digest webhooks', async () => {
+    const { code, stdout } = await runCliInProcess(
+      [
+        'setup',
+        '--prefix',
+        '/digest-only/',
+        '--smtp-url',
+        'smtps://u:p@mail.example.com:465',
+        '--digest-webhook',
+        'dingtalk=https://oapi.dingtalk.com/robot/send?access_token=d',
+        '--digest-webhook-secret',
+        'dingtalk=SECdigest',
+      ],
+      { env: awsEnv() },
+    );
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('Stored 3 parameter(s):');
+    expect(await new SsmSecretSource(ssm, '/digest-only/').digestWebhooks()).toEqual({
+      dingtalk: { url: 'https://oapi.dingtalk.com/robot/send?access_token=d', secret: 'SECdigest' },
+    });
+    expect((await runCliInProcess(['setup'], { env: awsEnv() })).stderr).toMatch(/nothing to store/);
+  });
+
   it.each([
     [['setup', '--app', 'tea', '--appid', 'wx123'], /does not look like an AppID/],
     [['setup', '--app', 'tea', '--appid', APP.appid, '--prefix', 'nope'], /--prefix must start and end with "\/"/],
