@@ -187,10 +187,7 @@ export class WxaReporter extends Construct {
       description: 'wxa-reporter: enumerates the apps and queues one unit of work per app, job and period',
       invokedAsync: true,
     });
-    this.appsTable.grantReadData(dispatcherRole);
-    this.ledgerTable.grantReadWriteData(dispatcherRole);
-    this.workQueue.grantSendMessages(dispatcherRole);
-    this.failureQueue.grantSendMessages(dispatcherRole);
+    this.grantStores(dispatcherRole);
 
     const role = this.functionRole(
       'Role',
@@ -214,10 +211,7 @@ export class WxaReporter extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    this.appsTable.grantReadData(role);
-    this.ledgerTable.grantReadWriteData(role);
-    this.workQueue.grantSendMessages(role);
-    this.failureQueue.grantSendMessages(role);
+    this.grantStores(role);
     // The worker's backoff between a unit's tries hides the message for longer.
     role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:ChangeMessageVisibility'], resources: [this.workQueue.queueArn] }),
@@ -330,6 +324,14 @@ export class WxaReporter extends Construct {
         },
       ]),
     );
+  }
+
+  /** Both functions read the registry, read and write the ledger, and queue units and failure records. */
+  private grantStores(role: iam.Role): void {
+    this.appsTable.grantReadData(role);
+    this.ledgerTable.grantReadWriteData(role);
+    this.workQueue.grantSendMessages(role);
+    this.failureQueue.grantSendMessages(role);
   }
 
   private functionRole(id: string, description: string, logGroup: logs.LogGroup): iam.Role {

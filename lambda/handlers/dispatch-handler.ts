@@ -38,12 +38,12 @@ export async function handler(input: unknown): Promise<DispatchResult> {
     );
     await workQueue.enqueue(plan.units);
     // An invalid entry never stops the others, but it is a failure someone must fix: recorded and alarmed.
-    for (const { name, problem } of plan.invalid) {
+    for (const { name, job, period, problem } of plan.invalid) {
       logger.error('invalid registry entry, not run', { app: name, problem });
       await failures.record({
         app: name,
-        job: event.job,
-        period: event.date ?? event.month ?? '',
+        job,
+        period,
         reason: `invalid registry entry: ${problem}`,
         attempts: 0,
         failedAt: new Date().toISOString(),
@@ -55,7 +55,7 @@ export async function handler(input: unknown): Promise<DispatchResult> {
       job: event.job,
       queued: plan.units.length,
       alreadyDone: plan.alreadyDone.length,
-      invalid: plan.invalid,
+      invalid: plan.invalid.map(({ name, problem }) => ({ name, problem })),
     };
     logger.info('dispatched', { ...result });
     return result;

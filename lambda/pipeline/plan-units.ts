@@ -43,7 +43,12 @@ export interface PlanDependencies {
 export interface Plan {
   readonly units: readonly WorkUnit[];
   /** Registry entries that cannot run, each naming the field; recorded as failed, never blocking the rest. */
-  readonly invalid: readonly { readonly name: string; readonly problem: string }[];
+  readonly invalid: readonly {
+    readonly name: string;
+    readonly job: JobKind;
+    readonly period: string;
+    readonly problem: string;
+  }[];
   /** Apps left out because the ledger has their period done already. */
   readonly alreadyDone: readonly {
     readonly app: string;
@@ -95,7 +100,7 @@ async function planPeriod(
 ): Promise<Plan> {
   const now = deps.clock();
   const units: WorkUnit[] = [];
-  const invalid: { name: string; problem: string }[] = [];
+  const invalid: { name: string; job: JobKind; period: string; problem: string }[] = [];
   const alreadyDone: { app: string; job: JobKind; period: string; status: string }[] = [];
   const period = job === 'daily' ? (event.date ?? beijingYesterday(now)) : (event.month ?? lastCompleteMonth(now));
   const records = await deps.ledger.listJobs(job, period);
@@ -105,7 +110,7 @@ async function planPeriod(
     seen.add(entry.name);
     const status = records.get(entry.name)?.status;
     if ('problem' in entry) {
-      invalid.push({ name: entry.name, problem: entry.problem });
+      invalid.push({ name: entry.name, job, period, problem: entry.problem });
       await recordInvalid(deps, job, period, entry);
     } else if (status === 'sent' || status === 'no-data') {
       alreadyDone.push({ app: entry.name, job, period, status });

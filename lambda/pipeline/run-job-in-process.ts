@@ -28,11 +28,11 @@ export async function runJobInProcess(
     onOutcome?.(outcome);
     return outcome;
   };
-  const outcomes: UnitOutcome[] = plan.invalid.map(({ name, problem }) =>
+  const outcomes: UnitOutcome[] = plan.invalid.map(({ name, job, period, problem }) =>
     report({
       app: name,
-      job: event.job === 'monthly' ? 'monthly' : 'daily',
-      period: event.job === 'monthly' ? (event.month ?? '') : (event.date ?? beijingYesterday(deps.clock())),
+      job,
+      period,
       status: 'failed',
       detail: `invalid registry entry: ${problem}`,
       retryable: false,
