@@ -40,6 +40,9 @@ function partitionAppid(appid: string): string {
  * as it is. Hive-style partitions let Athena (partition projection) query it directly.
  */
 export const archiveKeys = {
+  /** Any API: `raw/<folder>/appid=<appid>/<partition>/response.json`. */
+  raw: (folder: string, appid: string, partition: string) =>
+    `raw/${folder}/appid=${partitionAppid(appid)}/${partition}/response.json`,
   dailyVisitTrend: (appid: string, date: IsoDate) =>
     `raw/daily-visit-trend/appid=${partitionAppid(appid)}/dt=${date}/response.json`,
   monthlyRetain: (appid: string, month: YearMonth) =>

@@ -1,5 +1,17 @@
 /** The simulator's endpoints, as fault rules and call counts name them. */
-export type SimulatorEndpoint = 'stable_token' | 'token' | 'getDailyVisitTrend' | 'getMonthlyRetain';
+export type SimulatorEndpoint =
+  | 'stable_token'
+  | 'token'
+  | 'getDailyVisitTrend'
+  | 'getMonthlyRetain'
+  | 'getDailySummary'
+  | 'getWeeklyVisitTrend'
+  | 'getMonthlyVisitTrend'
+  | 'getDailyRetain'
+  | 'getWeeklyRetain'
+  | 'getVisitDistribution'
+  | 'getVisitPage'
+  | 'getUserPortrait';
 
 /** What a fault does instead of (or before) the normal answer. */
 export type FaultAction =
@@ -30,7 +42,7 @@ export type FaultAction =
 export interface FaultRule {
   /** Which endpoint; every endpoint when absent. */
   readonly endpoint?: SimulatorEndpoint;
-  /** Only for this period: `YYYY-MM-DD` for daily calls, `YYYY-MM` for monthly ones. */
+  /** Only for this period: `YYYY-MM-DD` for daily calls (a week's Monday, a portrait's last day), `YYYY-MM` for monthly ones. */
   readonly period?: string;
   /** How many matching calls it applies to before it is used up. @default every call */
   readonly times?: number;

@@ -31,7 +31,7 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-function random(seed: string): () => number {
+export function random(seed: string): () => number {
   let a = hash(seed);
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

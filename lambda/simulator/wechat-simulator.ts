@@ -10,8 +10,10 @@ import {
   lastDayOfMonth,
   systemClock,
 } from '../calendar/beijing-calendar.js';
+import { DATACUBE_APIS } from '../wechat/datacube-apis.js';
 import { type FaultAction, FaultPlan, type FaultRule, type SimulatorEndpoint } from './faults.js';
 import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend, simulatedMonthlyRetain } from './simulated-data.js';
+import { SIMULATED_DATACUBE } from './simulated-datacube.js';
 
 export interface WechatSimulatorOptions {
   /** @default DEMO_APPS */
@@ -214,8 +216,7 @@ export class WechatSimulator {
         return this.stableToken(json);
       case 'token':
         return this.legacyToken(url.searchParams);
-      case 'getDailyVisitTrend':
-      case 'getMonthlyRetain': {
+      default: {
         const tokenError = this.checkToken(url.searchParams.get('access_token'));
         if (tokenError) return tokenError;
         if (!rawBody) return { errcode: 44002, errmsg: 'empty post data' };
@@ -223,9 +224,23 @@ export class WechatSimulator {
           return { errcode: 47001, errmsg: 'data format error' };
         }
         const appid = this.tokens.get(url.searchParams.get('access_token') ?? '')?.appid ?? '';
-        return endpoint === 'getDailyVisitTrend' ? this.daily(appid, json) : this.monthly(appid, json);
+        if (endpoint === 'getDailyVisitTrend') return this.daily(appid, json);
+        if (endpoint === 'getMonthlyRetain') return this.monthly(appid, json);
+        return this.datacube(endpoint, appid, json);
       }
     }
+  }
+
+  /** The other analysis APIs: WeChat's period rule for each (61501 when broken), then the data. */
+  private datacube(endpoint: SimulatorEndpoint, appid: string, json: object): object {
+    const range = this.dateRange(json);
+    if ('errcode' in range) return range;
+    const { begin, end } = range as { begin: string; end: string };
+    const today = beijingToday(this.clock());
+    const simulated = SIMULATED_DATACUBE[endpoint];
+    if (!simulated) return { errcode: 404, errmsg: 'not found' };
+    if (end >= today || !simulated.accepts(begin, end, today)) return { errcode: 61501, errmsg: 'date range error' };
+    return simulated.answer(appid, begin, end, addDays(today, -1));
   }
 
   private stableToken(json: unknown): object {
@@ -340,13 +355,18 @@ const ENDPOINTS: Record<string, { name: SimulatorEndpoint; method: 'GET' | 'POST
   '/cgi-bin/token': { name: 'token', method: 'GET' },
   '/datacube/getweanalysisappiddailyvisittrend': { name: 'getDailyVisitTrend', method: 'POST' },
   '/datacube/getweanalysisappidmonthlyretaininfo': { name: 'getMonthlyRetain', method: 'POST' },
+  ...Object.fromEntries(
+    DATACUBE_APIS.map((api) => [api.path, { name: api.name as SimulatorEndpoint, method: 'POST' as const }]),
+  ),
 };
 
 function periodOf(endpoint: SimulatorEndpoint, json: unknown): string | undefined {
   const begin = (json as { begin_date?: unknown } | undefined)?.begin_date;
   if (typeof begin !== 'string' || !/^\d{8}$/.test(begin)) return undefined;
   const date = fromCompactDate(begin);
-  return endpoint === 'getMonthlyRetain' ? date.slice(0, 7) : date;
+  if (endpoint === 'getMonthlyRetain' || endpoint === 'getMonthlyVisitTrend') return date.slice(0, 7);
+  const end = (json as { end_date?: unknown }).end_date;
+  return endpoint === 'getUserPortrait' && typeof end === 'string' ? fromCompactDate(end) : date;
 }
 
 function parseJson(body: string): unknown {
