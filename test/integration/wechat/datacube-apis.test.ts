@@ -31,8 +31,9 @@ const PERIODS: Record<AnyDatacubeApi['kind'], unknown> = {
   month: '2026-10',
   portrait: { end: '2026-11-22', days: 7 },
 };
-const call = (api: AnyDatacubeApi, period: unknown) =>
-  clientFor(sim).call(api as DatacubeEndpoint<unknown, unknown>, period);
+function call<Body = unknown>(api: AnyDatacubeApi | DatacubeEndpoint<never, Body>, period: unknown) {
+  return clientFor(sim).call(api as unknown as DatacubeEndpoint<unknown, Body>, period);
+}
 
 describe('every other datacube API against the simulator', () => {
   it.each(DATACUBE_APIS.map((api) => [api.name, api] as const))(
