@@ -30,5 +30,6 @@ const code = await runCli(process.argv.slice(2), {
   clock: () => new Date(),
   cwd: process.cwd(),
   prompt: process.stdin.isTTY ? prompt : undefined,
+  terminal: process.stderr.isTTY ? process.stderr : undefined,
 });
 process.exitCode = code;

@@ -7,6 +7,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clock: Clock;
   readonly cwd: string;
+  /** stderr when it is a terminal (for progress bars); absent otherwise. */
+  readonly terminal?: NodeJS.WriteStream;
   /** Asks the user for a value (hidden when `secret`); absent when there is no terminal. */
   readonly prompt?: (question: string, options: { secret: boolean }) => Promise<string>;
 }

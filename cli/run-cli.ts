@@ -44,6 +44,11 @@ const COMMANDS: readonly { name: string; description: string; load: CommandFacto
     load: async (io, setExit) => (await import('./commands/run.js')).runCommand(io, setExit),
   },
   {
+    name: 'query',
+    description: 'SQL over the local archive (DuckDB), with the same tables and columns as Athena',
+    load: async (io, setExit) => (await import('./commands/query.js')).queryCommand(io, setExit),
+  },
+  {
     name: 'apps',
     description: 'add, list, show or remove the Mini Programs of a deployment (registry and SSM secrets)',
     load: async (io, setExit) => (await import('./commands/apps.js')).appsCommand(io, setExit),

@@ -1,37 +1,112 @@
 import { Command } from 'commander';
-import { addDays, beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
-import { loadDailyHistory } from '../../lambda/pipeline/daily-history.js';
+import { beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
+import { type BackfillProgress, backfillPlan, runBackfill } from '../../lambda/pipeline/backfill.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
-import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
+import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom } from '../report-options.js';
-import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { addWechatOptions, clientFromOptions, type WechatOptions } from '../wechat-options.js';
 
 const MAX_BACKFILL_DAYS = 366;
 
+interface BackfillOptions extends WechatOptions {
+  from: string;
+  to?: string;
+  archive?: string;
+  apis?: string;
+  concurrency?: string;
+}
+
+function apisFrom(value: string | undefined): ArchivedApi[] {
+  if (!value) return [archivedApi('daily') as ArchivedApi];
+  if (value === 'all') return [...ARCHIVED_APIS];
+  return value.split(',').map((name) => {
+    const api = archivedApi(name.trim());
+    if (!api) throw new CliError(`--apis: "${name}" is not one of all, ${ARCHIVED_APIS.map((a) => a.cli).join(', ')}`);
+    return api;
+  });
+}
+
+/** A bar on a terminal; elsewhere (CI, cron, a pipe) a plain line at every tenth. */
+async function progressReporter(
+  io: CliIo,
+  total: number,
+): Promise<{ update(p: BackfillProgress): void; stop(): void }> {
+  if (io.terminal) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    const bar = new SingleBar(
+      {
+        stream: io.terminal,
+        format:
+          'backfill [{bar}] {value}/{total} · {fetched} fetched, {skipped} already archived, {failed} failed · ETA {eta_formatted}',
+        hideCursor: true,
+      },
+      Presets.shades_classic,
+    );
+    bar.start(total, 0, { fetched: 0, skipped: 0, failed: 0 });
+    return {
+      update: (p) => bar.update(p.done, { fetched: p.fetched, skipped: p.skipped, failed: p.failed }),
+      stop: () => bar.stop(),
+    };
+  }
+  let shown = 0;
+  return {
+    update(p) {
+      const tenth = Math.floor((p.done * 10) / p.total);
+      if (p.total < 50 || tenth <= shown) return;
+      shown = tenth;
+      io.stderr.write(
+        `backfill: ${p.done}/${p.total} (${Math.round((p.done * 100) / p.total)}%): ${p.fetched} fetched, ${p.skipped} already archived, ${p.notYetAvailable} not yet available, ${p.failed} failed\n`,
+      );
+    },
+    stop() {},
+  };
+}
+
 export function backfillCommand(io: CliIo, setExit: (code: number) => void): Command {
   return addWechatOptions(
     new Command('backfill')
-      .description('archive every day of a range that the archive does not have yet (one call per missing day)')
+      .description(
+        'archive what the archive does not have yet over a range of days (resumable: archived answers are skipped)',
+      )
       .requiredOption('--from <YYYY-MM-DD>', 'first day')
       .option('--to <YYYY-MM-DD>', 'last day (default: yesterday in Asia/Shanghai)')
-      .option('--archive <dir|s3://bucket/prefix>', 'where raw responses are kept'),
-  ).action(async (options: WechatOptions & { from: string; to?: string; archive?: string }) => {
+      .option('--archive <dir|s3://bucket/prefix>', 'where raw responses are kept')
+      .option(
+        '--apis <list>',
+        `which APIs, comma-separated, or "all": ${ARCHIVED_APIS.map((a) => a.cli).join(', ')} (default: daily)`,
+      )
+      .option('--concurrency <n>', 'calls at once (WeChat limits calls per minute)', '4'),
+  ).action(async (options: BackfillOptions) => {
     const from = parseIsoDate(options.from, '--from');
     const to = options.to ? parseIsoDate(options.to, '--to') : beijingYesterday(io.clock());
     const span = daysBetween(from, to) + 1;
     if (span < 1) throw new CliError(`--from ${from} is after --to ${to}`);
     if (span > MAX_BACKFILL_DAYS) throw new CliError(`at most ${MAX_BACKFILL_DAYS} days at a time (asked for ${span})`);
-    const dates = Array.from({ length: span }, (_, i) => addDays(from, i));
-    const { fetched } = await loadDailyHistory({
-      source: clientFromOptions(options, io),
-      archive: archiveFrom(options, io),
-      dates,
-      fetchIfMissing: new Set(dates),
-      toolVersion: TOOL_VERSION,
-      logger: stderrLogger(io.stderr, envScrubber(io.env)),
-    });
-    io.stdout.write(`Archived ${fetched.length} missing day(s) of ${span} from ${from} to ${to}\n`);
-    setExit(EXIT_OK);
+    const concurrency = Number(options.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+      throw new CliError('--concurrency must be a whole number from 1 to 32');
+    const apis = apisFrom(options.apis);
+    const source = clientFromOptions(options, io);
+    const items = backfillPlan(apis, source.appid, from, to);
+    const progress = await progressReporter(io, items.length);
+    const result = await runBackfill(
+      {
+        source,
+        archive: archiveFrom(options, io),
+        toolVersion: TOOL_VERSION,
+        concurrency,
+        onProgress: progress.update,
+      },
+      items,
+    ).finally(() => progress.stop());
+    for (const { item, error } of result.failures)
+      io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
+    io.stdout.write(
+      options.apis
+        ? `Archived ${result.fetched} answer(s) of ${result.total} from ${from} to ${to} (${result.skipped} already archived, ${result.notYetAvailable} not yet available, ${result.failed} failed)\n`
+        : `Archived ${result.fetched} missing day(s) of ${span} from ${from} to ${to}\n`,
+    );
+    setExit(result.failed > 0 ? EXIT_FAILURE : EXIT_OK);
   });
 }

@@ -10,7 +10,12 @@ import {
   type YearMonth,
 } from '../calendar/beijing-calendar.js';
 import type { DatacubeEndpoint, DatacubeRequest } from './datacube-endpoints.js';
-import { naturalMonthRequest, singleDayRequest } from './datacube-endpoints.js';
+import {
+  dailyVisitTrendEndpoint,
+  monthlyRetainEndpoint,
+  naturalMonthRequest,
+  singleDayRequest,
+} from './datacube-endpoints.js';
 import { InvalidRequestError, WechatResponseError } from './errors.js';
 import { describeZodError } from './schemas.js';
 
@@ -353,5 +358,44 @@ export function partitionOf(kind: PeriodKind, period: unknown): string {
 
 /** Where an answer of this API for this app and period is archived. */
 export function archiveKeyOf(api: AnyDatacubeApi, appid: string, period: unknown): string {
+  return archiveKey(api, appid, period);
+}
+
+/** An API as the archive sees it: what to call, for which kind of period, and where it goes. */
+export interface ArchivedApi {
+  readonly cli: string;
+  readonly kind: PeriodKind;
+  readonly folder: string;
+  readonly endpoint: DatacubeEndpoint<never, unknown>;
+}
+
+/** All ten analysis APIs, the first two under their `fetch` names (`daily`, `monthly`). */
+export const ARCHIVED_APIS: readonly ArchivedApi[] = [
+  {
+    cli: 'daily',
+    kind: 'day',
+    folder: 'daily-visit-trend',
+    endpoint: dailyVisitTrendEndpoint as DatacubeEndpoint<never, unknown>,
+  },
+  {
+    cli: 'monthly',
+    kind: 'month',
+    folder: 'monthly-retain',
+    endpoint: monthlyRetainEndpoint as DatacubeEndpoint<never, unknown>,
+  },
+  ...DATACUBE_APIS.map((api) => ({
+    cli: api.cli,
+    kind: api.kind,
+    folder: api.folder,
+    endpoint: api as DatacubeEndpoint<never, unknown>,
+  })),
+];
+
+export function archivedApi(cli: string): ArchivedApi | undefined {
+  return ARCHIVED_APIS.find((a) => a.cli === cli);
+}
+
+/** Where an answer is archived, for any of the ten. */
+export function archiveKey(api: Pick<ArchivedApi, 'folder' | 'kind'>, appid: string, period: unknown): string {
   return archiveKeys.raw(api.folder, appid, partitionOf(api.kind, period));
 }

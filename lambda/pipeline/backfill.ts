@@ -1,0 +1,113 @@
+import pLimit from 'p-limit';
+import type { Archive } from '../archive/archive.js';
+import {
+  addDays,
+  daysBetween,
+  type IsoDate,
+  lastDayOfMonth,
+  weekday,
+  type YearMonth,
+} from '../calendar/beijing-calendar.js';
+import { type ArchivedApi, archiveKey, type PortraitWindow } from '../wechat/datacube-apis.js';
+import type { DatacubeOutcome } from '../wechat/datacube-client.js';
+import type { DatacubeEndpoint } from '../wechat/datacube-endpoints.js';
+import { fetchAndArchive } from './archived-datacube.js';
+
+/** One answer to have in the archive. */
+export interface BackfillItem {
+  readonly api: ArchivedApi;
+  readonly period: unknown;
+  readonly key: string;
+}
+
+/** What a backfill needs of WeChat: any endpoint, for an app. */
+export interface DatacubeSource {
+  readonly appid: string;
+  call<Period, Value>(endpoint: DatacubeEndpoint<Period, Value>, period: Period): Promise<DatacubeOutcome<Value>>;
+}
+
+/**
+ * The periods of each API inside [from, to]: every day; every natural week (Monday to Sunday) and
+ * natural month wholly inside; user portraits of 1 day for every day, 7 days to every Sunday and
+ * 30 days to every month's last day.
+ */
+export function backfillPlan(apis: readonly ArchivedApi[], appid: string, from: IsoDate, to: IsoDate): BackfillItem[] {
+  const days = Array.from({ length: Math.max(0, daysBetween(from, to) + 1) }, (_, i) => addDays(from, i));
+  const mondays = days.filter((d) => weekday(d) === 1 && addDays(d, 6) <= to);
+  const months = [...new Set(days.map((d) => d.slice(0, 7)))].filter(
+    (m) => `${m}-01` >= from && lastDayOfMonth(m) <= to,
+  ) as YearMonth[];
+  const periodsOf = (api: ArchivedApi): unknown[] => {
+    if (api.kind === 'day') return days;
+    if (api.kind === 'week') return mondays;
+    if (api.kind === 'month') return months;
+    const windows: PortraitWindow[] = [
+      ...days.map((end) => ({ end, days: 1 as const })),
+      ...days.filter((d) => weekday(d) === 0 && addDays(d, -6) >= from).map((end) => ({ end, days: 7 as const })),
+      ...months.map((m) => ({ end: lastDayOfMonth(m), days: 30 as const })),
+    ];
+    return windows;
+  };
+  return apis.flatMap((api) => periodsOf(api).map((period) => ({ api, period, key: archiveKey(api, appid, period) })));
+}
+
+export interface BackfillProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly fetched: number;
+  readonly skipped: number;
+  readonly notYetAvailable: number;
+  readonly failed: number;
+}
+
+export interface BackfillResult extends BackfillProgress {
+  readonly failures: readonly { readonly item: BackfillItem; readonly error: string }[];
+}
+
+/**
+ * Fetches and archives every item the archive does not have yet (so a stopped backfill resumes
+ * where it was), a few at a time: WeChat limits calls per minute. A failing item is recorded and
+ * the rest go on.
+ */
+export async function runBackfill(
+  deps: {
+    readonly source: DatacubeSource;
+    readonly archive: Archive;
+    readonly toolVersion: string;
+    /** @default 4 */
+    readonly concurrency?: number;
+    readonly onProgress?: (progress: BackfillProgress) => void;
+  },
+  items: readonly BackfillItem[],
+): Promise<BackfillResult> {
+  const counts = { done: 0, total: items.length, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 };
+  const failures: { item: BackfillItem; error: string }[] = [];
+  const limit = pLimit(deps.concurrency ?? 4);
+  await Promise.all(
+    items.map((item) =>
+      limit(async () => {
+        try {
+          if (await deps.archive.get(item.key)) counts.skipped += 1;
+          else {
+            const endpoint = item.api.endpoint as DatacubeEndpoint<unknown, unknown>;
+            const result = await fetchAndArchive(
+              () => deps.source.call(endpoint, item.period),
+              deps.archive,
+              item.key,
+              deps.source.appid,
+              deps.toolVersion,
+            );
+            if ('location' in result) counts.fetched += 1;
+            else counts.notYetAvailable += 1;
+          }
+        } catch (error) {
+          counts.failed += 1;
+          failures.push({ item, error: (error as Error).message });
+        }
+        counts.done += 1;
+        deps.onProgress?.({ ...counts });
+      }),
+    ),
+  );
+  return { ...counts, failures };
+}

@@ -1,0 +1,289 @@
+/**
+ * The SQL tables over the raw archive, in one place: the same names and columns in Athena (a Glue
+ * table over each API's raw JSON with partition projection, and a view that flattens it) and in
+ * `wxa-report query` (DuckDB views over the local archive). Each table is one API's folder; its
+ * rows are what users ask about (one row per day, per page, per retention key…).
+ */
+
+export type Dialect = 'athena' | 'duckdb';
+type Scalar = 'string' | 'bigint' | 'double' | 'int';
+type FieldType = Scalar | { readonly struct: Fields } | { readonly array: FieldType };
+type Fields = readonly (readonly [string, FieldType])[];
+
+export interface Partition {
+  readonly name: string;
+  /** How Athena projects it: a date (yyyy-MM-dd), a month (yyyy-MM), a week (its Monday), or a few integers. */
+  readonly projection: 'date' | 'month' | 'week' | { readonly values: readonly number[] };
+}
+
+export interface SqlTable {
+  readonly name: string;
+  readonly folder: string;
+  readonly partitions: readonly Partition[];
+  /** The top-level fields of the raw JSON body, as typed columns of the raw table. */
+  readonly body: Fields;
+  /** The flattening view's select list and joins; `raw` is the raw table's alias. */
+  select(dialect: Dialect): { readonly columns: string; readonly from: string };
+  /** The view's columns, for Athena's view definition: name and Presto type. */
+  readonly columns: readonly (readonly [string, string])[];
+}
+
+const trendFields: Fields = [
+  ['ref_date', 'string'],
+  ['session_cnt', 'bigint'],
+  ['visit_pv', 'bigint'],
+  ['visit_uv', 'bigint'],
+  ['visit_uv_new', 'bigint'],
+  ['stay_time_uv', 'double'],
+  ['stay_time_session', 'double'],
+  ['visit_depth', 'double'],
+];
+const keyValues: FieldType = {
+  array: {
+    struct: [
+      ['key', 'int'],
+      ['value', 'bigint'],
+    ],
+  },
+};
+const dt: Partition = { name: 'dt', projection: 'date' };
+
+/** One row per element of `list`. */
+function listRows(fields: Fields): Pick<SqlTable, 'select' | 'columns'> {
+  return {
+    select: () => ({
+      columns: fields.map(([name]) => `l.${name} AS ${name}`).join(', '),
+      from: 'CROSS JOIN UNNEST(raw.list) AS t(l)',
+    }),
+    columns: fields.map(([name, type]) => [name, type === 'string' ? 'varchar' : (type as string)] as const),
+  };
+}
+
+/** One row per retention key: the period's users at key 0, those still there k periods later. */
+const retentionRows: Pick<SqlTable, 'select' | 'columns'> = {
+  select: (dialect) => {
+    const first = (list: string) => (dialect === 'athena' ? `element_at(${list}, 1)` : `(${list})[1]`);
+    return {
+      columns: `raw.ref_date AS ref_date, n.key AS key, n.value AS visit_uv_new, ${first('filter(raw.visit_uv, v -> v.key = n.key)')}.value AS visit_uv`,
+      from: 'CROSS JOIN UNNEST(raw.visit_uv_new) AS t(n)',
+    };
+  },
+  columns: [
+    ['ref_date', 'varchar'],
+    ['key', 'integer'],
+    ['visit_uv_new', 'bigint'],
+    ['visit_uv', 'bigint'],
+  ],
+};
+
+const portraitItem: FieldType = {
+  array: {
+    struct: [
+      ['id', 'int'],
+      ['name', 'string'],
+      ['value', 'bigint'],
+    ],
+  },
+};
+const PORTRAIT_DIMENSIONS = ['province', 'city', 'genders', 'platforms', 'devices', 'ages'] as const;
+const portraitFields: Fields = PORTRAIT_DIMENSIONS.map((d) => [d, portraitItem] as const);
+
+export const SQL_TABLES: readonly SqlTable[] = [
+  {
+    name: 'daily_visit_trend',
+    folder: 'daily-visit-trend',
+    partitions: [dt],
+    body: [['list', { array: { struct: trendFields } }]],
+    ...listRows(trendFields),
+  },
+  {
+    name: 'weekly_visit_trend',
+    folder: 'weekly-visit-trend',
+    partitions: [{ name: 'week', projection: 'week' }],
+    body: [['list', { array: { struct: trendFields } }]],
+    ...listRows(trendFields),
+  },
+  {
+    name: 'monthly_visit_trend',
+    folder: 'monthly-visit-trend',
+    partitions: [{ name: 'month', projection: 'month' }],
+    body: [['list', { array: { struct: trendFields } }]],
+    ...listRows(trendFields),
+  },
+  {
+    name: 'daily_summary',
+    folder: 'daily-summary',
+    partitions: [dt],
+    body: [
+      [
+        'list',
+        {
+          array: {
+            struct: [
+              ['ref_date', 'string'],
+              ['visit_total', 'bigint'],
+              ['share_pv', 'bigint'],
+              ['share_uv', 'bigint'],
+            ],
+          },
+        },
+      ],
+    ],
+    ...listRows([
+      ['ref_date', 'string'],
+      ['visit_total', 'bigint'],
+      ['share_pv', 'bigint'],
+      ['share_uv', 'bigint'],
+    ]),
+  },
+  {
+    name: 'monthly_retain',
+    folder: 'monthly-retain',
+    partitions: [{ name: 'month', projection: 'month' }],
+    body: [
+      ['ref_date', 'string'],
+      ['visit_uv_new', keyValues],
+      ['visit_uv', keyValues],
+    ],
+    ...retentionRows,
+  },
+  {
+    name: 'daily_retain',
+    folder: 'daily-retain',
+    partitions: [dt],
+    body: [
+      ['ref_date', 'string'],
+      ['visit_uv_new', keyValues],
+      ['visit_uv', keyValues],
+    ],
+    ...retentionRows,
+  },
+  {
+    name: 'weekly_retain',
+    folder: 'weekly-retain',
+    partitions: [{ name: 'week', projection: 'week' }],
+    body: [
+      ['ref_date', 'string'],
+      ['visit_uv_new', keyValues],
+      ['visit_uv', keyValues],
+    ],
+    ...retentionRows,
+  },
+  {
+    name: 'visit_distribution',
+    folder: 'visit-distribution',
+    partitions: [dt],
+    body: [
+      ['ref_date', 'string'],
+      [
+        'list',
+        {
+          array: {
+            struct: [
+              ['index', 'string'],
+              ['item_list', keyValues],
+            ],
+          },
+        },
+      ],
+    ],
+    select: () => ({
+      columns: 'raw.ref_date AS ref_date, l."index" AS distribution, i.key AS key, i.value AS value',
+      from: 'CROSS JOIN UNNEST(raw.list) AS t(l) CROSS JOIN UNNEST(l.item_list) AS u(i)',
+    }),
+    columns: [
+      ['ref_date', 'varchar'],
+      ['distribution', 'varchar'],
+      ['key', 'integer'],
+      ['value', 'bigint'],
+    ],
+  },
+  {
+    name: 'visit_page',
+    folder: 'visit-page',
+    partitions: [dt],
+    body: [
+      ['ref_date', 'string'],
+      [
+        'list',
+        {
+          array: {
+            struct: [
+              ['page_path', 'string'],
+              ['page_visit_pv', 'bigint'],
+              ['page_visit_uv', 'bigint'],
+              ['page_staytime_pv', 'double'],
+              ['entrypage_pv', 'bigint'],
+              ['exitpage_pv', 'bigint'],
+              ['page_share_pv', 'bigint'],
+              ['page_share_uv', 'bigint'],
+            ],
+          },
+        },
+      ],
+    ],
+    select: () => ({
+      columns:
+        'raw.ref_date AS ref_date, l.page_path AS page_path, l.page_visit_pv AS page_visit_pv, l.page_visit_uv AS page_visit_uv, l.page_staytime_pv AS page_staytime_pv, l.entrypage_pv AS entrypage_pv, l.exitpage_pv AS exitpage_pv, l.page_share_pv AS page_share_pv, l.page_share_uv AS page_share_uv',
+      from: 'CROSS JOIN UNNEST(raw.list) AS t(l)',
+    }),
+    columns: [
+      ['ref_date', 'varchar'],
+      ['page_path', 'varchar'],
+      ['page_visit_pv', 'bigint'],
+      ['page_visit_uv', 'bigint'],
+      ['page_staytime_pv', 'double'],
+      ['entrypage_pv', 'bigint'],
+      ['exitpage_pv', 'bigint'],
+      ['page_share_pv', 'bigint'],
+      ['page_share_uv', 'bigint'],
+    ],
+  },
+  {
+    name: 'user_portrait',
+    folder: 'user-portrait',
+    partitions: [{ name: 'days', projection: { values: [1, 7, 30] } }, dt],
+    body: [
+      ['ref_date', 'string'],
+      ['visit_uv_new', { struct: portraitFields }],
+      ['visit_uv', { struct: portraitFields }],
+    ],
+    // One row per user group, dimension and value: long, so every dimension is one query.
+    select: (dialect) => {
+      const group = (users: string, dimension: string) =>
+        dialect === 'athena'
+          ? `CAST(ROW('${users}', '${dimension}', raw.${users}.${dimension}) AS ROW(users varchar, dimension varchar, items array(row(id integer, name varchar, value bigint))))`
+          : `{'users': '${users}', 'dimension': '${dimension}', 'items': raw.${users}.${dimension}}`;
+      const groups = ['visit_uv_new', 'visit_uv'].flatMap((users) => PORTRAIT_DIMENSIONS.map((d) => group(users, d)));
+      return {
+        columns:
+          'raw.ref_date AS ref_date, p.users AS users, p.dimension AS dimension, i.name AS name, i.value AS value',
+        from: `CROSS JOIN UNNEST(ARRAY[${groups.join(', ')}]) AS q(p) CROSS JOIN UNNEST(p.items) AS u(i)`,
+      };
+    },
+    columns: [
+      ['ref_date', 'varchar'],
+      ['users', 'varchar'],
+      ['dimension', 'varchar'],
+      ['name', 'varchar'],
+      ['value', 'bigint'],
+    ],
+  },
+];
+
+/** Hive/Glue type of a raw field (what the JSON SerDe reads). */
+export function hiveType(type: FieldType): string {
+  if (typeof type === 'string') return type;
+  if ('array' in type) return `array<${hiveType(type.array)}>`;
+  return `struct<${type.struct.map(([n, t]) => `${n}:${hiveType(t)}`).join(',')}>`;
+}
+
+/** DuckDB type of a raw field (what read_json is told to expect). */
+export function duckType(type: FieldType): string {
+  if (typeof type === 'string') return { string: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', int: 'INTEGER' }[type];
+  if ('array' in type) return `${duckType(type.array)}[]`;
+  return `STRUCT(${type.struct.map(([n, t]) => `"${n}" ${duckType(t)}`).join(', ')})`;
+}
+
+/** The partition columns of a table, in order: appid first. */
+export const partitionColumns = (table: SqlTable) => ['appid', ...table.partitions.map((p) => p.name)];
