@@ -1,0 +1,163 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
+import { backfillPlan, runBackfill } from '../../../lambda/pipeline/backfill.js';
+import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../../lambda/simulator/simulated-data.js';
+import { simulatedVisitPage, simulatedWeeklyVisitTrend } from '../../../lambda/simulator/simulated-datacube.js';
+import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { LocalSql } from '../../../lambda/sql/duckdb/local-sql.js';
+import { SQL_TABLES } from '../../../lambda/sql/tables.js';
+import { ARCHIVED_APIS } from '../../../lambda/wechat/datacube-apis.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { APP, clientFor, NOW, startSimulator } from '../../support/simulator.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+let sim: WechatSimulator;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let sql: LocalSql;
+let archive: string;
+beforeAll(async () => {
+  [sim, dir] = await Promise.all([startSimulator(), tempDir()]);
+  archive = join(dir.path, 'archive');
+  // Two months of every API, through the real client and the backfill use case.
+  const items = backfillPlan(ARCHIVED_APIS, APP.appid, '2026-09-01', '2026-10-31');
+  await runBackfill(
+    { source: clientFor(sim), archive: new LocalArchive(archive), toolVersion: 'test', concurrency: 8 },
+    items,
+  );
+  sql = await LocalSql.open(archive);
+}, 60_000);
+afterAll(async () => {
+  sql?.close();
+  await Promise.all([sim?.close(), dir?.remove()]);
+});
+
+describe('SQL over the local archive (DuckDB)', () => {
+  it('has every table, with the partition columns first', async () => {
+    const { rows } = await sql.query(
+      "SELECT table_name FROM information_schema.tables WHERE table_type = 'VIEW' AND table_name NOT LIKE '%_raw' ORDER BY 1",
+    );
+
+    expect(rows.map((r) => r.table_name)).toEqual(SQL_TABLES.map((t) => t.name).sort());
+  });
+
+  it('gives the daily figures WeChat sent, one row per app and day', async () => {
+    const { rows } = await sql.query(
+      "SELECT appid, dt, visit_uv, visit_uv_new, visit_depth FROM daily_visit_trend WHERE dt BETWEEN '2026-10-01' AND '2026-10-03' ORDER BY dt",
+    );
+
+    expect(rows).toEqual(
+      ['2026-10-01', '2026-10-02', '2026-10-03'].map((dt) => {
+        const day = simulatedDailyVisitTrend(APP.appid, dt);
+        return {
+          appid: APP.appid,
+          dt,
+          visit_uv: day.visit_uv,
+          visit_uv_new: day.visit_uv_new,
+          visit_depth: day.visit_depth,
+        };
+      }),
+    );
+  });
+
+  it('answers the 7-day average, retention by cohort, weekly visitors and top pages', async () => {
+    const average = await sql.query(
+      "SELECT round(avg(visit_uv)) AS avg_uv FROM daily_visit_trend WHERE dt BETWEEN '2026-10-25' AND '2026-10-31'",
+    );
+    const cohort = await sql.query(
+      "SELECT n.visit_uv_new AS retained, c.visit_uv_new AS cohort FROM monthly_retain c JOIN monthly_retain n ON n.appid = c.appid AND n.month = c.month AND n.key = 1 WHERE c.key = 0 AND c.month = '2026-09'",
+    );
+    const weeks = await sql.query('SELECT week, visit_uv FROM weekly_visit_trend ORDER BY week');
+    const pages = await sql.query(
+      "SELECT page_path, page_visit_pv FROM visit_page WHERE dt = '2026-10-31' ORDER BY page_visit_pv DESC LIMIT 3",
+    );
+
+    const days = Array.from({ length: 7 }, (_, i) => simulatedDailyVisitTrend(APP.appid, `2026-10-${25 + i}`).visit_uv);
+    expect(average.rows).toEqual([{ avg_uv: Math.round(days.reduce((a, b) => a + b, 0) / 7) }]);
+    const september = simulatedMonthlyRetain(APP.appid, '2026-09', NOW);
+    expect(cohort.rows).toEqual([
+      { retained: september.visit_uv_new[1]?.value, cohort: september.visit_uv_new[0]?.value },
+    ]);
+    expect(weeks.rows[0]).toEqual({
+      week: '2026-09-07',
+      visit_uv: simulatedWeeklyVisitTrend(APP.appid, '2026-09-07').list[0]?.visit_uv,
+    });
+    expect(weeks.rows).toHaveLength(7);
+    expect(pages.rows).toEqual(
+      simulatedVisitPage(APP.appid, '2026-10-31')
+        .list.slice(0, 3)
+        .map((p) => ({ page_path: p.page_path, page_visit_pv: p.page_visit_pv })),
+    );
+  });
+
+  it('flattens retention, distributions and portraits into long rows', async () => {
+    const retain = await sql.query("SELECT key FROM daily_retain WHERE dt = '2026-10-01' ORDER BY key");
+    const sources = await sql.query(
+      "SELECT count(*) AS n FROM visit_distribution WHERE dt = '2026-10-01' AND distribution = 'access_source_session_cnt'",
+    );
+    const portrait = await sql.query('SELECT DISTINCT dimension FROM user_portrait WHERE days = 30 ORDER BY 1');
+
+    expect(retain.rows.map((r) => r.key)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 14, 30]);
+    expect(sources.rows[0]?.n).toBeGreaterThan(5);
+    expect(portrait.rows.map((r) => r.dimension)).toEqual([
+      'ages',
+      'city',
+      'devices',
+      'genders',
+      'platforms',
+      'province',
+    ]);
+  });
+
+  it('works on an archive with nothing in it yet', async () => {
+    const empty = await LocalSql.open(join(dir.path, 'nothing-here'));
+
+    expect((await empty.query('SELECT count(*) AS n FROM visit_page')).rows).toEqual([{ n: 0 }]);
+    empty.close();
+  });
+});
+
+describe('wxa-report query', () => {
+  it('prints rows as JSON objects, or as a table', async () => {
+    const json = await runCliInProcess([
+      'query',
+      "SELECT dt, visit_uv FROM daily_visit_trend WHERE dt = '2026-10-01'",
+      '--archive',
+      archive,
+      '--json',
+    ]);
+    const text = await runCliInProcess([
+      'query',
+      "SELECT dt, visit_uv FROM daily_visit_trend WHERE dt = '2026-10-01'",
+      '--archive',
+      archive,
+    ]);
+
+    expect(JSON.parse(json.stdout)).toEqual([
+      { dt: '2026-10-01', visit_uv: simulatedDailyVisitTrend(APP.appid, '2026-10-01').visit_uv },
+    ]);
+    expect(text.stdout).toMatch(/^dt +visit_uv\n-+ +-+\n2026-10-01 +\d+\n\(1 row\)\n$/);
+  });
+
+  it('says what is wrong with a query, and refuses S3', async () => {
+    const bad = await runCliInProcess(['query', 'SELECT nope FROM visit_page', '--archive', archive]);
+    const s3 = await runCliInProcess(['query', 'SELECT 1', '--archive', 's3://bucket/wxa']);
+
+    expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/^wxa-report: the query failed: .*"nope"/) });
+    expect(s3).toMatchObject({ code: 1, stderr: expect.stringMatching(/over S3 use Athena/) });
+  });
+});
+
+describe('backfill over every API', () => {
+  it('plans days, whole weeks, whole months and the portrait windows of a range', () => {
+    const plan = backfillPlan(ARCHIVED_APIS, APP.appid, '2026-10-01', '2026-10-31');
+    const count = (cli: string) => plan.filter((i) => i.api.cli === cli).length;
+
+    expect([count('daily'), count('weekly-trend'), count('monthly'), count('user-portrait')]).toEqual([
+      31,
+      4,
+      1,
+      31 + 4 + 1,
+    ]);
+  });
+});
