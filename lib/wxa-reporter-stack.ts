@@ -33,5 +33,12 @@ export class WxaReporterStack extends Stack {
     new CfnOutput(this, 'LogGroup', { value: this.reporter.function.logGroup.logGroupName });
     new CfnOutput(this, 'AlarmTopic', { value: this.reporter.alarmTopic.topicArn });
     new CfnOutput(this, 'ParameterPrefix', { value: this.reporter.config.parameterPrefix });
+    if (this.reporter.analytics) {
+      new CfnOutput(this, 'AthenaWorkGroup', {
+        value: this.reporter.analytics.workGroup.ref,
+        description: 'SQL over the archive: pick this workgroup in the Athena console',
+      });
+      new CfnOutput(this, 'GlueDatabase', { value: this.reporter.analytics.databaseName });
+    }
   }
 }

@@ -22,6 +22,7 @@ import {
   type DeploymentConfigInput,
   parseDeploymentConfig,
 } from '../lambda/config/deployment-config.js';
+import { ArchiveAnalytics } from './archive-analytics.js';
 import { handlerCode } from './lambda-bundle.js';
 import { AcknowledgeExpectedWildcards } from './scoped-wildcards.js';
 
@@ -55,6 +56,12 @@ export interface WxaReporterProps {
   readonly memorySize?: number;
   /** Units of work (apps) processed at once: the SQS event source's maximum concurrency (2–1000). @default 10 */
   readonly concurrency?: number;
+  /**
+   * SQL over the archive in Athena: a Glue database with a table and a view per API, a workgroup with
+   * a results bucket and a scan limit, named queries. `false` to leave it out.
+   * @default { databaseName: 'wxa_reporter', bytesScannedCutoffPerQuery: 1 GB }
+   */
+  readonly analytics?: false | { readonly databaseName?: string; readonly bytesScannedCutoffPerQuery?: number };
 }
 
 const propsSchema = z.object({
@@ -84,6 +91,8 @@ export class WxaReporter extends Construct {
   readonly workQueue: sqs.Queue;
   /** Units that failed for good, each with app, job, period and reason (and any SQS gave up on). */
   readonly failureQueue: sqs.Queue;
+  /** Athena and Glue over the archive, unless `analytics: false`. */
+  readonly analytics?: ArchiveAnalytics;
   readonly alarmTopic: sns.Topic;
   readonly functionDeadLetterQueue: sqs.Queue;
   readonly schedulerDeadLetterQueue: sqs.Queue;
@@ -114,6 +123,15 @@ export class WxaReporter extends Construct {
     const prefix = this.config.archivePrefix;
 
     this.bucket = props.bucket ?? this.createBucket(props.encryption ?? 'S3_MANAGED');
+    if (props.analytics !== false) {
+      this.analytics = new ArchiveAnalytics(this, 'Analytics', {
+        bucket: this.bucket,
+        prefix,
+        databaseName: props.analytics?.databaseName,
+        bytesScannedCutoffPerQuery: props.analytics?.bytesScannedCutoffPerQuery,
+        accessLogsBucket: this.accessLogsBucket,
+      });
+    }
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -381,6 +399,8 @@ export class WxaReporter extends Construct {
     });
   }
 
+  private accessLogsBucket?: s3.Bucket;
+
   private createBucket(encryption: 'S3_MANAGED' | 'KMS'): s3.Bucket {
     const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -394,6 +414,7 @@ export class WxaReporter extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the access-log bucket of the archive; logging it into itself would loop.',
     });
+    this.accessLogsBucket = accessLogs;
     const key =
       encryption === 'KMS'
         ? new kms.Key(this, 'ArchiveKey', {

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
+import { partitionColumns, SQL_TABLES } from '../../lambda/sql/tables.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
 import { buildStack, CONFIG } from './stack-fixture.js';
 
@@ -81,7 +82,8 @@ describe('the archive bucket', () => {
       }),
     );
 
-    byo.resourceCountIs('AWS::S3::Bucket', 0);
+    // Only the Athena results bucket: the archive is theirs.
+    byo.resourceCountIs('AWS::S3::Bucket', 1);
     expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).toContain(':s3:::my-data-lake/wxa/raw/*');
     expect(JSON.stringify(byo.findResources('AWS::IAM::Policy'))).not.toContain(':s3:::my-data-lake/wxa/state/*');
   });
@@ -370,5 +372,90 @@ describe('configuration errors fail synth with the field named', () => {
     }));
 
     expect(() => buildStack({ config: { ...CONFIG, apps } })).toThrow(/move the apps into the registry/);
+  });
+});
+
+describe('SQL over the archive (Athena and Glue)', () => {
+  type GlueTable = { Properties: { TableInput: Record<string, unknown> } };
+  const tables = () => Object.values(template.findResources('AWS::Glue::Table')) as GlueTable[];
+  const tableNamed = (name: string) => tables().find((t) => t.Properties.TableInput.Name === name);
+
+  it('has a raw table and a view per API, in one database', () => {
+    const names = tables().map((t) => t.Properties.TableInput.Name as string);
+
+    expect(names.filter((n) => !n.endsWith('_raw')).sort()).toEqual(SQL_TABLES.map((t) => t.name).sort());
+    expect(names.filter((n) => n.endsWith('_raw'))).toHaveLength(SQL_TABLES.length);
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'wxa_reporter' } });
+  });
+
+  it('projects partitions from the layout: no crawler, no MSCK REPAIR', () => {
+    const raw = tableNamed('daily_visit_trend_raw')?.Properties.TableInput as {
+      Parameters: Record<string, string>;
+      PartitionKeys: { Name: string }[];
+      StorageDescriptor: { SerdeInfo: { SerializationLibrary: string } };
+    };
+    const weekly = tableNamed('weekly_retain_raw')?.Properties.TableInput as { Parameters: Record<string, string> };
+
+    expect(raw.PartitionKeys.map((k) => k.Name)).toEqual(['appid', 'dt']);
+    expect(raw.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.appid.type': 'injected',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+    });
+    expect(JSON.stringify(raw.Parameters['storage.location.template'])).toContain(
+      ['raw/daily-visit-trend/appid=', '{appid}/dt=', '{dt}'].join('$'),
+    );
+    expect(raw.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+    expect(weekly.Parameters).toMatchObject({
+      'projection.week.interval': '7',
+      'projection.week.range': '2020-01-06,NOW',
+    });
+    template.resourceCountIs('AWS::Glue::Crawler', 0);
+  });
+
+  it('stores each view as Athena does, with the columns wxa-report query has', () => {
+    for (const table of SQL_TABLES) {
+      const view = tableNamed(table.name)?.Properties.TableInput as { TableType: string; ViewOriginalText: string };
+      const encoded = /^\/\* Presto View: (.+) \*\/$/.exec(view.ViewOriginalText)?.[1] ?? '';
+      const presto = JSON.parse(Buffer.from(encoded, 'base64').toString()) as {
+        originalSql: string;
+        columns: { name: string }[];
+      };
+
+      expect(view.TableType).toBe('VIRTUAL_VIEW');
+      expect(presto.columns.map((c) => c.name)).toEqual([
+        ...partitionColumns(table),
+        ...table.columns.map(([name]) => name),
+      ]);
+      expect(presto.originalSql).toContain(`FROM "wxa_reporter"."${table.name}_raw" AS raw`);
+    }
+  });
+
+  it('caps and encrypts queries in its own workgroup, with the usual questions saved', () => {
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        BytesScannedCutoffPerQuery: 1_000_000_000,
+        ResultConfiguration: { EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
+      },
+    });
+    expect(
+      Object.values(template.findResources('AWS::Athena::NamedQuery')).map(
+        (q) => (q as { Properties: { Name: string } }).Properties.Name,
+      ),
+    ).toEqual([
+      'wxa-reporter: Daily visitors trend',
+      'wxa-reporter: Seven day average',
+      'wxa-reporter: Retention by cohort',
+      'wxa-reporter: Top pages',
+    ]);
+  });
+
+  it('can be left out', () => {
+    const bare = Template.fromStack(buildStack({ analytics: false }).stack);
+
+    bare.resourceCountIs('AWS::Glue::Table', 0);
+    bare.resourceCountIs('AWS::Athena::WorkGroup', 0);
   });
 });
