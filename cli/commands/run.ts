@@ -27,6 +27,7 @@ import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
 import { createDatacubeClient } from '../../lambda/wechat/create-datacube-client.js';
+import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
@@ -183,6 +184,7 @@ function runDependencies(
     logger,
     toolVersion: TOOL_VERSION,
     owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+    archiveApis: archivedApis(config.archive.apis),
   };
 }
 

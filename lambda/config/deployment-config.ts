@@ -8,6 +8,18 @@ import { LOCALES } from '../report/i18n.js';
  * It holds no secret: AppIDs, AppSecrets, SMTP URLs and webhook URLs live in SSM Parameter Store.
  */
 
+/** The APIs a deployment may archive on schedule besides its reports (their `fetch` names). */
+export const EXTRA_APIS = [
+  'daily-summary',
+  'weekly-trend',
+  'monthly-trend',
+  'daily-retain',
+  'weekly-retain',
+  'visit-distribution',
+  'visit-page',
+  'user-portrait',
+] as const;
+
 const EVENTBRIDGE_CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
 const FIELD = [
   /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?)$/, // minutes
@@ -157,6 +169,16 @@ const baseConfigSchema = z.object({
   }),
   /** @default no digest */
   digest: z.optional(digestConfigSchema),
+  /**
+   * The other datacube APIs archived on schedule, by `fetch` name: the daily ones every day, the
+   * weekly ones each Monday, the monthly ones with the monthly report. @default all eight
+   */
+  archive: z._default(
+    z.object({
+      apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${EXTRA_APIS.join(', ')}` })),
+    }),
+    { apis: [...EXTRA_APIS] },
+  ),
 });
 
 type BaseConfig = z.infer<typeof baseConfigSchema>;

@@ -14,6 +14,7 @@ import type { AppSecrets } from '../secrets/secret-source.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
 import { TOOL_VERSION } from '../shared/version.js';
 import { createDatacubeClient } from '../wechat/create-datacube-client.js';
+import { archivedApis } from '../wechat/datacube-apis.js';
 import { config, ledger, registry } from './deployment.js';
 import { logger } from './observability.js';
 
@@ -28,6 +29,7 @@ import { s3Client, ssmClient } from './worker-clients.js';
 const archive = new S3Archive(s3Client, process.env.WXA_ARCHIVE_BUCKET ?? '', config.archivePrefix.replace(/\/$/, ''));
 const secrets = new SsmSecretSource(ssmClient, config.parameterPrefix);
 const apiBase = config.apiBase ?? process.env.WECHAT_API_BASE;
+const archiveApis = archivedApis(config.archive.apis);
 
 let sender: Promise<EmailSender | undefined> | undefined;
 function emailSender(): Promise<EmailSender | undefined> {
@@ -87,6 +89,7 @@ function unitDependencies(owner: string): UnitDependencies {
     logger,
     toolVersion: TOOL_VERSION,
     owner,
+    archiveApis,
   };
 }
 

@@ -111,3 +111,33 @@ export async function runBackfill(
   );
   return { ...counts, failures };
 }
+
+/**
+ * What the scheduled jobs archive besides their report: after the daily report of day D, the day
+ * APIs for D and the 1-day portrait; when D is a Sunday (the daily job on Monday), also the week
+ * that ended with D and the 7-day portrait; after the monthly report of M, the month APIs and the
+ * 30-day portrait to M's last day.
+ */
+export function scheduledItems(
+  apis: readonly ArchivedApi[],
+  appid: string,
+  job: 'daily' | 'monthly',
+  period: string,
+): BackfillItem[] {
+  const item = (api: ArchivedApi, p: unknown): BackfillItem => ({ api, period: p, key: archiveKey(api, appid, p) });
+  if (job === 'monthly') {
+    return apis.flatMap((api) => {
+      if (api.kind === 'month') return [item(api, period)];
+      if (api.kind === 'portrait') return [item(api, { end: lastDayOfMonth(period), days: 30 })];
+      return [];
+    });
+  }
+  const sunday = weekday(period) === 0;
+  return apis.flatMap((api) => {
+    if (api.kind === 'day') return [item(api, period)];
+    if (api.kind === 'week') return sunday ? [item(api, addDays(period, -6))] : [];
+    if (api.kind === 'portrait')
+      return [item(api, { end: period, days: 1 }), ...(sunday ? [item(api, { end: period, days: 7 })] : [])];
+    return [];
+  });
+}

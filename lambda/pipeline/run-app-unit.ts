@@ -7,7 +7,9 @@ import type { DailyReport } from '../report/daily-report.js';
 import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
 import type { Logger } from '../shared/logger.js';
 import type { AppDaySummary, JobKind, JobRecord, JobStatus, Ledger } from '../state/ledger.js';
+import type { ArchivedApi } from '../wechat/datacube-apis.js';
 import { isTransient, WechatApiError } from '../wechat/errors.js';
+import { type DatacubeSource, runBackfill, scheduledItems } from './backfill.js';
 import type { DailyVisitSource } from './daily-history.js';
 import { DeliveryError, deliverToAll, UnconfirmedDeliveryError } from './deliver.js';
 import { ledgerGuard } from './delivery-guard.js';
@@ -21,7 +23,7 @@ export interface UnitDependencies {
   readonly ledger: Ledger;
   readonly archive: Archive;
   readonly secrets: SecretSource;
-  readonly wechat: (app: AppConfig, secrets: AppSecrets) => DailyVisitSource & MonthlyRetainSource;
+  readonly wechat: (app: AppConfig, secrets: AppSecrets) => DailyVisitSource & MonthlyRetainSource & DatacubeSource;
   /** Built only when a report is ready to go, so a run that sends nothing loads no renderer. */
   readonly channels: (app: AppConfig, secrets: AppSecrets) => Promise<ReportChannel[]>;
   readonly schedule: Pick<DeploymentConfig['schedule'], 'timeZone' | 'cutoffHour'>;
@@ -32,6 +34,8 @@ export interface UnitDependencies {
   readonly owner: string;
   /** @default DEFAULT_LEASE_MS */
   readonly leaseMs?: number;
+  /** The other APIs archived with each report (daily ones daily, weekly on Mondays, monthly monthly). @default none */
+  readonly archiveApis?: readonly ArchivedApi[];
 }
 
 const FINAL: ReadonlySet<JobStatus> = new Set(['sent', 'no-data', 'failed']);
@@ -121,7 +125,9 @@ export async function runAppUnit(
 
     if (result.status === 'sent') {
       const summary = 'date' in result.report ? daySummary(result.report, appName) : undefined;
-      return settle(result.deliveries, 'sent', summary);
+      const settled = await settle(result.deliveries, 'sent', summary);
+      const missed = await archiveExtras(deps, source, job, period);
+      return missed ? { ...settled, detail: `${settled.detail}; ${missed}` } : settled;
     }
     if (!pastCutoff) {
       await record('pending', result.reason);
@@ -143,6 +149,25 @@ export async function runAppUnit(
     const errcode = error instanceof WechatApiError ? { errcode: error.errcode } : {};
     return { ...outcome('failed', detail, retryable), ...errcode };
   }
+}
+
+/**
+ * The day's (week's, month's) other APIs, after the report went out. They never fail the report:
+ * what could not be archived is said in the outcome and logged, and `backfill --apis` fills it in.
+ */
+async function archiveExtras(
+  deps: UnitDependencies,
+  source: DatacubeSource,
+  job: JobKind,
+  period: string,
+): Promise<string | undefined> {
+  if (!deps.archiveApis?.length) return undefined;
+  const items = scheduledItems(deps.archiveApis, source.appid, job, period);
+  const result = await runBackfill({ source, archive: deps.archive, toolVersion: deps.toolVersion }, items);
+  for (const { item, error } of result.failures)
+    deps.logger.warn('could not archive', { api: item.api.cli, location: deps.archive.locate(item.key), error });
+  const missing = [...result.failures.map((f) => f.item.api.cli)];
+  return missing.length ? `not archived: ${[...new Set(missing)].join(', ')}` : undefined;
 }
 
 function daySummary(report: DailyReport, appName: string): AppDaySummary {

@@ -399,3 +399,8 @@ export function archivedApi(cli: string): ArchivedApi | undefined {
 export function archiveKey(api: Pick<ArchivedApi, 'folder' | 'kind'>, appid: string, period: unknown): string {
   return archiveKeys.raw(api.folder, appid, partitionOf(api.kind, period));
 }
+
+/** The APIs of a deployment's `archive.apis` (names already validated by the config schema). */
+export function archivedApis(names: readonly string[]): ArchivedApi[] {
+  return names.map((name) => archivedApi(name)).filter((api): api is ArchivedApi => api !== undefined);
+}

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -124,6 +124,58 @@ describe('wxa-report run', () => {
     const recipients = smtp.messages.map((m) => m.envelope.to[0]).sort();
     expect(recipients).toEqual(['boss@example.com', 'growth@example.com', 'ops@example.com']);
   }, 60_000);
+
+  it('archives the other APIs on schedule: the days daily, the week on Monday, the month monthly', async () => {
+    // Act: the daily job for Sunday 2026-11-22 (run on the Monday), then the monthly job.
+    const daily = await run(['daily', '--date', '2026-11-22']);
+    const monthly = await run(['monthly', '--month', '2026-10']);
+
+    // Assess
+    expect([daily.code, monthly.code]).toEqual([0, 0]);
+    const raw = join(dir.path, 'wxa-data', 'archive', 'raw');
+    const folders = async (app: string) =>
+      (
+        await Promise.all(
+          (
+            await readdir(raw)
+          ).map(async (folder) =>
+            (
+              await readdir(join(raw, folder, `appid=${app}`), { recursive: true })
+            )
+              .filter((f) => f.endsWith('response.json'))
+              .map((f) => `${folder}/${f}`),
+          ),
+        )
+      )
+        .flat()
+        .sort();
+    expect(await folders(SHOP.appid)).toEqual(
+      expect.arrayContaining([
+        'daily-summary/dt=2026-11-22/response.json',
+        'daily-retain/dt=2026-11-22/response.json',
+        'visit-distribution/dt=2026-11-22/response.json',
+        'visit-page/dt=2026-11-22/response.json',
+        'user-portrait/days=1/dt=2026-11-22/response.json',
+        'user-portrait/days=7/dt=2026-11-22/response.json',
+        'weekly-visit-trend/week=2026-11-16/response.json',
+        'weekly-retain/week=2026-11-16/response.json',
+        'monthly-visit-trend/month=2026-10/response.json',
+        'user-portrait/days=30/dt=2026-10-31/response.json',
+      ]),
+    );
+  });
+
+  it('archives only the APIs the config names', async () => {
+    const config = JSON.parse(await readFile(join(dir.path, 'wxa.config.json'), 'utf8'));
+    await writeFile(
+      join(dir.path, 'wxa.config.json'),
+      JSON.stringify({ ...config, archive: { apis: ['visit-page'] } }),
+    );
+
+    await run(['daily', '--date', '2026-11-21']);
+
+    expect(await readdir(join(dir.path, 'wxa-data', 'archive', 'raw'))).toEqual(['daily-visit-trend', 'visit-page']);
+  });
 
   it('refuses a broken config naming what is wrong, and an unknown job', async () => {
     await writeFile(join(dir.path, 'bad.json'), '{"apps": [}');
