@@ -5,13 +5,15 @@ import type { IsoDate } from '../calendar/beijing-calendar.js';
 import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { Logger } from '../shared/logger.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
-import { dailyVisitTrendEndpoint } from '../wechat/datacube-endpoints.js';
+import { type DatacubeEndpoint, dailyVisitTrendEndpoint } from '../wechat/datacube-endpoints.js';
 import { fetchAndArchive, readArchived } from './archived-datacube.js';
 
 /** What the daily pipeline needs of WeChat: one day's visit trend. */
 export interface DailyVisitSource {
   readonly appid: string;
   getDailyVisitTrend(date: IsoDate): Promise<DatacubeOutcome<DailyVisitTrend>>;
+  /** Any other API (the report's summary and pages); without it the report leaves them out. */
+  call?<Period, Value>(endpoint: DatacubeEndpoint<Period, Value>, period: Period): Promise<DatacubeOutcome<Value>>;
 }
 
 const HISTORY_CONCURRENCY = 4;

@@ -1,8 +1,16 @@
 import type { IsoDate } from '../calendar/beijing-calendar.js';
 import type { Delivery } from '../notify/report-channel.js';
-import { buildDailyReport, comparisonDates, type DailyReport, trendDates } from '../report/daily-report.js';
+import {
+  anomalyDates,
+  buildDailyReport,
+  comparisonDates,
+  type DailyReport,
+  trendDates,
+} from '../report/daily-report.js';
 import { silentLogger } from '../shared/logger.js';
+import type { DatacubeSource } from './backfill.js';
 import { type DailyVisitSource, fetchAndArchiveDay, loadDailyHistory } from './daily-history.js';
+import { loadDayExtras } from './day-extras.js';
 import { deliverToAll, type ReportRunDependencies } from './deliver.js';
 
 export type DailyReportDependencies = ReportRunDependencies<DailyVisitSource>;
@@ -45,15 +53,37 @@ export async function runDailyReport(
   logger.info('report day archived', { appid: source.appid, date: request.date, location: fetched.location });
 
   const { previousDay, previousWeek } = comparisonDates(request.date);
-  const { history, fetched: comparisonLocations } = await loadDailyHistory({
-    source,
-    archive,
-    dates: trendDates(request.date).filter((d) => d !== request.date),
-    fetchIfMissing: new Set([previousDay, previousWeek]),
-    toolVersion: deps.toolVersion,
-    logger,
+  // The trend window and the anomaly baseline come from the archive; only D-1 and D-7 are fetched.
+  const dates = [...new Set([...trendDates(request.date), ...anomalyDates(request.date)])].filter(
+    (d) => d !== request.date,
+  );
+  const [{ history, fetched: comparisonLocations }, extras] = await Promise.all([
+    loadDailyHistory({
+      source,
+      archive,
+      dates,
+      fetchIfMissing: new Set([previousDay, previousWeek]),
+      toolVersion: deps.toolVersion,
+      logger,
+    }),
+    source.call
+      ? loadDayExtras({
+          source: source as DatacubeSource,
+          archive,
+          date: request.date,
+          toolVersion: deps.toolVersion,
+          logger,
+        })
+      : undefined,
+  ]);
+  const report = buildDailyReport({
+    appid: source.appid,
+    appName: request.appName,
+    day: fetched.day,
+    history,
+    summary: extras?.summary,
+    pages: extras?.pages,
   });
-  const report = buildDailyReport({ appid: source.appid, appName: request.appName, day: fetched.day, history });
   const archived = [fetched.location, ...comparisonLocations];
   const deliveries = await deliverToAll(deps.channels, { kind: 'daily', report }, archived, logger, deps.guard);
   return { status: 'sent', report, archived, deliveries };

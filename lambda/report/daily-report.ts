@@ -1,6 +1,29 @@
 import { addDays, type IsoDate } from '../calendar/beijing-calendar.js';
 import { DAILY_METRICS, type DailyMetric, type DailyVisitTrend } from '../domain/daily-visit-trend.js';
+import { type Anomaly, detectAnomaly, MAX_WEEKS } from './anomaly.js';
 import { relativeChange } from './change.js';
+
+/** The day's shares and the Mini Program's total users (getDailySummary). */
+export interface DaySummary {
+  readonly visitTotal: number | null;
+  readonly sharePv: number | null;
+  readonly shareUv: number | null;
+}
+
+/** One page's visits on the report day and the day before (getVisitPage). */
+export interface PageVisits {
+  readonly path: string;
+  readonly visits: number;
+}
+
+export interface PageChange {
+  readonly path: string;
+  readonly visits: number;
+  readonly previousDay: number | null;
+  readonly dayOverDay: number | null;
+}
+
+export const TOP_PAGES = 5;
 
 /** One metric of the report day, with its comparisons. Changes are fractions, null when not computable. */
 export interface MetricComparison {
@@ -24,6 +47,12 @@ export interface DailyReport {
   readonly metrics: Readonly<Record<DailyMetric, MetricComparison>>;
   /** The 14 days ending on the report day, oldest first. */
   readonly trend: readonly TrendPoint[];
+  /** Each metric against the same weekday of the weeks before (from the archive). */
+  readonly anomalies: Readonly<Record<DailyMetric, Anomaly>>;
+  /** null when getDailySummary was not available. */
+  readonly summary: DaySummary | null;
+  /** The most visited pages, with the day before; empty when getVisitPage was not available. */
+  readonly topPages: readonly PageChange[];
 }
 
 export const TREND_DAYS = 14;
@@ -31,6 +60,11 @@ export const TREND_DAYS = 14;
 /** The days a daily report compares with: the day before and the same weekday a week before. */
 export function comparisonDates(date: IsoDate): { previousDay: IsoDate; previousWeek: IsoDate } {
   return { previousDay: addDays(date, -1), previousWeek: addDays(date, -7) };
+}
+
+/** The same weekday of the weeks before, newest first: the anomaly baseline. */
+export function anomalyDates(date: IsoDate): IsoDate[] {
+  return Array.from({ length: MAX_WEEKS }, (_, i) => addDays(date, -7 * (i + 1)));
 }
 
 /** The dates of the trend window, oldest first. */
@@ -47,6 +81,8 @@ export function buildDailyReport(input: {
   readonly appName?: string;
   readonly day: DailyVisitTrend;
   readonly history: ReadonlyMap<IsoDate, DailyVisitTrend>;
+  readonly summary?: DaySummary | null;
+  readonly pages?: { readonly day: readonly PageVisits[]; readonly previousDay?: readonly PageVisits[] };
 }): DailyReport {
   const { day, history } = input;
   const { previousDay, previousWeek } = comparisonDates(day.date);
@@ -71,10 +107,48 @@ export function buildDailyReport(input: {
     date,
     visitors: (date === day.date ? day.metrics.visit_uv : history.get(date)?.metrics.visit_uv) ?? null,
   }));
-  return { appid: input.appid, appName: input.appName || input.appid, date: day.date, metrics, trend };
+  const anomalies = Object.fromEntries(
+    DAILY_METRICS.map((metric) => [
+      metric,
+      detectAnomaly(
+        day.metrics[metric] ?? null,
+        anomalyDates(day.date).map((d) => history.get(d)?.metrics[metric] ?? null),
+      ),
+    ]),
+  ) as Record<DailyMetric, Anomaly>;
+  const before = new Map((input.pages?.previousDay ?? []).map((p) => [p.path, p.visits]));
+  const topPages = [...(input.pages?.day ?? [])]
+    .sort((a, b) => b.visits - a.visits)
+    .slice(0, TOP_PAGES)
+    .map((page) => ({
+      path: page.path,
+      visits: page.visits,
+      previousDay: before.get(page.path) ?? null,
+      dayOverDay: relativeChange(page.visits, before.get(page.path)),
+    }));
+  return {
+    appid: input.appid,
+    appName: input.appName || input.appid,
+    date: day.date,
+    metrics,
+    trend,
+    anomalies,
+    summary: input.summary ?? null,
+    topPages,
+  };
 }
 
-/** The `--json` shape: `{"appid","date","metrics":{"<api field>":{…}}}`. */
+/**
+ * The `--json` shape: `{"appid","date","metrics":{"<api field>":{…}},"anomalies":{"<api field>":{…}},
+ * "summary","topPages"}` (the last three added later; the first three never change).
+ */
 export function dailyReportJson(report: DailyReport): object {
-  return { appid: report.appid, date: report.date, metrics: report.metrics };
+  return {
+    appid: report.appid,
+    date: report.date,
+    metrics: report.metrics,
+    anomalies: report.anomalies,
+    summary: report.summary,
+    topPages: report.topPages,
+  };
 }

@@ -162,12 +162,16 @@ export const SIMULATED_PAGES = [
 export function simulatedVisitPage(appid: string, date: IsoDate) {
   const day = simulatedDailyVisitTrend(appid, date);
   const r = random(`pages:${appid}:${date}`);
+  // Each app's pages keep their weight from day to day, with a little daily noise.
   const pvs = spread(
-    `pagepv:${appid}:${date}`,
+    `pagepv:${appid}`,
     day.visit_pv,
     SIMULATED_PAGES.map((_, i) => i),
     1.1,
-  );
+  ).map(({ key, value }) => ({
+    key,
+    value: Math.round(value * between(r, 0.9, 1.1)),
+  }));
   const list = pvs
     .map(({ key, value }) => {
       const uv = Math.min(day.visit_uv, Math.round(value * between(r, 0.3, 0.6)));

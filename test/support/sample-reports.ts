@@ -6,6 +6,7 @@ import { buildDigestReport } from '../../lambda/report/digest-report.js';
 import { buildMonthlyReport } from '../../lambda/report/monthly-report.js';
 import type { ReportMessage } from '../../lambda/report/report-message.js';
 import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../lambda/simulator/simulated-data.js';
+import { simulatedDailySummary, simulatedVisitPage } from '../../lambda/simulator/simulated-datacube.js';
 import { APP, NOW } from './simulator.js';
 
 function day(date: string): DailyVisitTrend {
@@ -22,12 +23,30 @@ function month(m: string): MonthlyRetention {
   return { month: m, newUsers: pair(body.visit_uv_new), activeUsers: pair(body.visit_uv) };
 }
 
-/** A full daily report (14 days of history) from the simulator's deterministic data. */
+/**
+ * A full daily report from the simulator's deterministic data: eight weeks of history (the trend and
+ * the anomaly baseline), the day's summary and its top pages against the day before.
+ */
 export function sampleDaily(appName = '喵喵商城'): ReportMessage {
   const history = new Map(
-    Array.from({ length: 13 }, (_, i) => addDays('2026-11-22', -(i + 1))).map((d) => [d, day(d)]),
+    Array.from({ length: 56 }, (_, i) => addDays('2026-11-22', -(i + 1))).map((d) => [d, day(d)]),
   );
-  return { kind: 'daily', report: buildDailyReport({ appid: APP.appid, appName, day: day('2026-11-22'), history }) };
+  const summary = simulatedDailySummary(APP.appid, '2026-11-22').list[0];
+  const pages = (d: string) =>
+    simulatedVisitPage(APP.appid, d).list.map((p) => ({ path: p.page_path, visits: p.page_visit_pv }));
+  return {
+    kind: 'daily',
+    report: buildDailyReport({
+      appid: APP.appid,
+      appName,
+      day: day('2026-11-22'),
+      history,
+      summary: summary
+        ? { visitTotal: summary.visit_total, sharePv: summary.share_pv, shareUv: summary.share_uv }
+        : null,
+      pages: { day: pages('2026-11-22'), previousDay: pages('2026-11-21') },
+    }),
+  };
 }
 
 /** A full monthly report for 2026-10 (six months, every day of October). */

@@ -1,5 +1,6 @@
 import { addMonths, weekday } from '../../calendar/beijing-calendar.js';
 import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
+import { dailyExtrasMessages } from '../../report/daily-extras-i18n.js';
 import type { DailyReport } from '../../report/daily-report.js';
 import { digestMessages } from '../../report/digest-i18n.js';
 import type { DigestAppLine, DigestReport } from '../../report/digest-report.js';
@@ -15,6 +16,7 @@ import {
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MonthlyReport } from '../../report/monthly-report.js';
 import type { NoDataNotice, ReportMessage } from '../../report/report-message.js';
+import { anomalyLines } from '../anomaly-lines.js';
 import { dailyHeadline, digestHeadline, monthlyHeadline, noDataHeadline } from '../headlines.js';
 
 export interface ChatChange {
@@ -46,6 +48,11 @@ export interface ChatSummary {
   readonly headline: string;
   readonly sections: readonly ChatSection[];
   readonly footer: string;
+  /** A series for platforms that draw charts (Feishu/Lark cards); the others show the trend section. */
+  readonly chart?: {
+    readonly title: string;
+    readonly points: readonly { readonly label: string; readonly value: number | null }[];
+  };
 }
 
 const change = (label: string, value: number | null, na: string): ChatChange => ({
@@ -74,6 +81,7 @@ function dailySummary(report: DailyReport, locale: Locale): ChatSummary {
           };
         }),
       },
+      ...dailyExtraSections(report, locale),
       {
         title: t.trendTitle,
         optional: true,
@@ -85,7 +93,59 @@ function dailySummary(report: DailyReport, locale: Locale): ChatSummary {
       },
     ],
     footer: t.footer,
+    chart: {
+      title: t.trendTitle,
+      points: report.trend.map((p) => ({
+        label: `${t.shortDate(p.date)} ${t.weekdays[weekday(p.date)]}`,
+        value: p.visitors,
+      })),
+    },
   };
+}
+
+/** Unusual metrics, shares and total users, top pages. */
+function dailyExtraSections(report: DailyReport, locale: Locale): ChatSection[] {
+  const t = messages(locale);
+  const x = dailyExtrasMessages(locale);
+  const na = t.notAvailable;
+  const anomalies = anomalyLines(report, locale);
+  const sections: ChatSection[] = [
+    {
+      title: x.anomalyTitle,
+      optional: false,
+      lines: anomalies.lines.map((line) => ({
+        label: `${anomalies.unusual ? '⚠ ' : ''}${line}`,
+        value: '',
+        changes: [],
+      })),
+    },
+  ];
+  const summary = report.summary;
+  if (summary) {
+    const count = (v: number | null) => (v === null ? na : formatCount(v));
+    sections.push({
+      title: x.summaryTitle,
+      optional: false,
+      lines: [
+        { label: x.visitTotal, value: count(summary.visitTotal), changes: [] },
+        { label: x.sharePv, value: count(summary.sharePv), changes: [] },
+        { label: x.shareUv, value: count(summary.shareUv), changes: [] },
+      ],
+    });
+  }
+  if (report.topPages.length) {
+    sections.push({
+      title: x.topPagesTitle,
+      optional: true,
+      trimFrom: 'end',
+      lines: report.topPages.map((page) => ({
+        label: page.path,
+        value: formatCount(page.visits),
+        changes: [change(t.dayOverDay, page.dayOverDay, na)],
+      })),
+    });
+  }
+  return sections;
 }
 
 function monthlySummary(report: MonthlyReport, locale: Locale): ChatSummary {

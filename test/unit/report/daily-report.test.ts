@@ -79,7 +79,10 @@ describe('the daily report', () => {
     const json = JSON.parse(JSON.stringify(dailyReportJson(report)));
 
     expect(report.appName).toBe('wx1');
-    expect(Object.keys(json)).toEqual(['appid', 'date', 'metrics']);
+    // The first three keys never change; later ones are only ever added.
+    expect(Object.keys(json)).toEqual(['appid', 'date', 'metrics', 'anomalies', 'summary', 'topPages']);
+    expect(json.anomalies.visit_uv).toEqual({ status: 'insufficient-history', weeks: 1, usual: null, deviation: null });
+    expect([json.summary, json.topPages]).toEqual([null, []]);
     expect(json.metrics.visit_uv_new).toEqual({
       value: null,
       previousDay: null,

@@ -1,0 +1,54 @@
+import type { Locale } from './i18n.js';
+
+export interface DailyExtrasMessages {
+  readonly anomalyTitle: string;
+  anomaly(metric: string, percent: string, weeks: number, weekday: number, direction: 'high' | 'low'): string;
+  insufficient(weeks: number, weekday: number): string;
+  allUsual(weeks: number, weekday: number): string;
+  readonly summaryTitle: string;
+  readonly visitTotal: string;
+  readonly sharePv: string;
+  readonly shareUv: string;
+  readonly topPagesTitle: string;
+  readonly page: string;
+  readonly visits: string;
+}
+
+const ZH_WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
+const EN_WEEKDAYS = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];
+
+const zhCN: DailyExtrasMessages = {
+  anomalyTitle: '异常提示',
+  anomaly: (metric, percent, weeks, weekday, direction) =>
+    `${metric}比过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态${direction === 'low' ? '低' : '高'} ${percent}`,
+  insufficient: (weeks, weekday) =>
+    `历史数据不足，暂不判断异常：归档中只有 ${weeks} 个之前的${ZH_WEEKDAYS[weekday]}（至少需要 4 个，可用 backfill 补齐）`,
+  allUsual: (weeks, weekday) => `各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
+  summaryTitle: '分享与累计用户',
+  visitTotal: '累计用户数',
+  sharePv: '分享次数',
+  shareUv: '分享人数',
+  topPagesTitle: '热门页面',
+  page: '页面',
+  visits: '访问次数',
+};
+
+const en: DailyExtrasMessages = {
+  anomalyTitle: 'Unusual',
+  anomaly: (metric, percent, weeks, weekday, direction) =>
+    `${metric} ${percent} ${direction === 'low' ? 'below' : 'above'} the usual of the last ${weeks} ${EN_WEEKDAYS[weekday]}`,
+  insufficient: (weeks, weekday) =>
+    `Not enough history to judge: the archive has ${weeks} earlier ${EN_WEEKDAYS[weekday]} (4 needed; backfill fills it in)`,
+  allUsual: (weeks, weekday) => `Every metric is within the usual of the last ${weeks} ${EN_WEEKDAYS[weekday]}`,
+  summaryTitle: 'Shares and total users',
+  visitTotal: 'Total users',
+  sharePv: 'Shares',
+  shareUv: 'Sharers',
+  topPagesTitle: 'Top pages',
+  page: 'Page',
+  visits: 'Visits',
+};
+
+export function dailyExtrasMessages(locale: Locale): DailyExtrasMessages {
+  return locale === 'en' ? en : zhCN;
+}
