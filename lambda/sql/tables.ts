@@ -76,6 +76,17 @@ const retentionRows: Pick<SqlTable, 'select' | 'columns'> = {
   ],
 };
 
+const pageFields: Fields = [
+  ['page_path', 'string'],
+  ['page_visit_pv', 'bigint'],
+  ['page_visit_uv', 'bigint'],
+  ['page_staytime_pv', 'double'],
+  ['entrypage_pv', 'bigint'],
+  ['exitpage_pv', 'bigint'],
+  ['page_share_pv', 'bigint'],
+  ['page_share_uv', 'bigint'],
+];
+
 const portraitItem: FieldType = {
   array: {
     struct: [
@@ -204,40 +215,13 @@ export const SQL_TABLES: readonly SqlTable[] = [
     partitions: [dt],
     body: [
       ['ref_date', 'string'],
-      [
-        'list',
-        {
-          array: {
-            struct: [
-              ['page_path', 'string'],
-              ['page_visit_pv', 'bigint'],
-              ['page_visit_uv', 'bigint'],
-              ['page_staytime_pv', 'double'],
-              ['entrypage_pv', 'bigint'],
-              ['exitpage_pv', 'bigint'],
-              ['page_share_pv', 'bigint'],
-              ['page_share_uv', 'bigint'],
-            ],
-          },
-        },
-      ],
+      ['list', { array: { struct: pageFields } }],
     ],
     select: () => ({
-      columns:
-        'raw.ref_date AS ref_date, l.page_path AS page_path, l.page_visit_pv AS page_visit_pv, l.page_visit_uv AS page_visit_uv, l.page_staytime_pv AS page_staytime_pv, l.entrypage_pv AS entrypage_pv, l.exitpage_pv AS exitpage_pv, l.page_share_pv AS page_share_pv, l.page_share_uv AS page_share_uv',
+      columns: `raw.ref_date AS ref_date, ${pageFields.map(([name]) => `l.${name} AS ${name}`).join(', ')}`,
       from: 'CROSS JOIN UNNEST(raw.list) AS t(l)',
     }),
-    columns: [
-      ['ref_date', 'varchar'],
-      ['page_path', 'varchar'],
-      ['page_visit_pv', 'bigint'],
-      ['page_visit_uv', 'bigint'],
-      ['page_staytime_pv', 'double'],
-      ['entrypage_pv', 'bigint'],
-      ['exitpage_pv', 'bigint'],
-      ['page_share_pv', 'bigint'],
-      ['page_share_uv', 'bigint'],
-    ],
+    columns: [['ref_date', 'varchar'], ...listRows(pageFields).columns],
   },
   {
     name: 'user_portrait',
