@@ -44,6 +44,11 @@ const COMMANDS: readonly { name: string; description: string; load: CommandFacto
     load: async (io, setExit) => (await import('./commands/run.js')).runCommand(io, setExit),
   },
   {
+    name: 'authorizers',
+    description: 'every Mini Program that authorized the third-party platform: appid, name, data permission',
+    load: async (io, setExit) => (await import('./commands/authorizers.js')).authorizersCommand(io, setExit),
+  },
+  {
     name: 'query',
     description: 'SQL over the local archive (DuckDB), with the same tables and columns as Athena',
     load: async (io, setExit) => (await import('./commands/query.js')).queryCommand(io, setExit),

@@ -20,7 +20,7 @@ export function stderrLogger(stderr: { write(s: string): unknown }, scrubber: Se
 export function envScrubber(env: Readonly<Record<string, string | undefined>>): SecretScrubber {
   const scrubber = new SecretScrubber();
   for (const [name, value] of Object.entries(env)) {
-    if (/SECRET|PASSWORD|TOKEN|^SMTP_URL$|WEBHOOK/.test(name)) scrubber.add(value);
+    if (/SECRET|PASSWORD|TOKEN|TICKET|^SMTP_URL$|WEBHOOK/.test(name)) scrubber.add(value);
   }
   return scrubber;
 }

@@ -1,5 +1,5 @@
 /** Query parameters that carry secrets in WeChat, DingTalk and WeCom URLs. */
-const SECRET_PARAMS = /([?&](?:access_token|secret|appsecret|key|sign|token)=)[^&#\s"']*/gi;
+const SECRET_PARAMS = /([?&](?:component_access_token|access_token|secret|appsecret|key|sign|token)=)[^&#\s"']*/gi;
 
 /** Masks secret query parameters so a URL can be logged or put in an error. */
 export function redactUrl(url: string): string {

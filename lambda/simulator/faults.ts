@@ -11,7 +11,11 @@ export type SimulatorEndpoint =
   | 'getWeeklyRetain'
   | 'getVisitDistribution'
   | 'getVisitPage'
-  | 'getUserPortrait';
+  | 'getUserPortrait'
+  | 'api_component_token'
+  | 'api_authorizer_token'
+  | 'api_get_authorizer_list'
+  | 'api_get_authorizer_info';
 
 /** What a fault does instead of (or before) the normal answer. */
 export type FaultAction =

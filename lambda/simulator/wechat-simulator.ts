@@ -12,6 +12,7 @@ import {
 } from '../calendar/beijing-calendar.js';
 import { DATACUBE_APIS } from '../wechat/datacube-apis.js';
 import { type FaultAction, FaultPlan, type FaultRule, type SimulatorEndpoint } from './faults.js';
+import { demoComponent, encryptedPush, type SimulatedComponent } from './simulated-component.js';
 import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend, simulatedMonthlyRetain } from './simulated-data.js';
 import { SIMULATED_DATACUBE } from './simulated-datacube.js';
 
@@ -28,6 +29,10 @@ export interface WechatSimulatorOptions {
   readonly latencyMs?: number;
   /** Token lifetime in seconds. @default 7200, as WeChat */
   readonly tokenLifetimeSeconds?: number;
+  /** A third-party platform and the Mini Programs that authorized it. @default the demo platform */
+  readonly component?: SimulatedComponent;
+  /** Hand out a new authorizer_refresh_token with every authorizer token. @default false */
+  readonly rotateRefreshTokens?: boolean;
 }
 
 export interface ReceivedRequest {
@@ -62,6 +67,11 @@ export class WechatSimulator {
   private readonly legacyTokens = new Map<string, string>();
   private readonly counts = new Map<SimulatorEndpoint, number>();
   private readonly received: ReceivedRequest[] = [];
+  readonly component: SimulatedComponent;
+  private readonly rotateRefreshTokens: boolean;
+  private readonly componentTokens = new Map<string, number>();
+  /** The permission sets behind an authorizer token (absent for a Mini Program's own token). */
+  private readonly tokenScopes = new Map<string, readonly number[]>();
   private readonly server: Server;
   private address: AddressInfo | undefined;
 
@@ -70,6 +80,8 @@ export class WechatSimulator {
     this.clock = options.clock ?? systemClock;
     this.latencyMs = options.latencyMs ?? 0;
     this.lifetimeMs = (options.tokenLifetimeSeconds ?? 7200) * 1000;
+    this.component = options.component ?? demoComponent();
+    this.rotateRefreshTokens = options.rotateRefreshTokens ?? false;
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500).end(String(error));
@@ -216,9 +228,18 @@ export class WechatSimulator {
         return this.stableToken(json);
       case 'token':
         return this.legacyToken(url.searchParams);
+      case 'api_component_token':
+        return this.componentToken(json);
+      case 'api_authorizer_token':
+      case 'api_get_authorizer_list':
+      case 'api_get_authorizer_info':
+        return this.componentCall(endpoint, url, json);
       default: {
         const tokenError = this.checkToken(url.searchParams.get('access_token'));
         if (tokenError) return tokenError;
+        const scope = this.tokenScopes.get(url.searchParams.get('access_token') ?? '');
+        if (scope && !scope.some((id) => id === 18 || id === 21))
+          return { errcode: 61007, errmsg: 'api is unauthorized to component' };
         if (!rawBody) return { errcode: 44002, errmsg: 'empty post data' };
         if (json === undefined || typeof json !== 'object' || json === null) {
           return { errcode: 47001, errmsg: 'data format error' };
@@ -241,6 +262,67 @@ export class WechatSimulator {
     if (!simulated) return { errcode: 404, errmsg: 'not found' };
     if (end >= today || !simulated.accepts(begin, end, today)) return { errcode: 61501, errmsg: 'date range error' };
     return simulated.answer(appid, begin, end, addDays(today, -1));
+  }
+
+  private componentToken(json: unknown): object {
+    const body = (json ?? {}) as Record<string, unknown>;
+    const c = this.component;
+    if (body.component_appid !== c.appid) return { errcode: 61003, errmsg: 'component is not authorized' };
+    if (body.component_appsecret !== c.secret) return { errcode: 40125, errmsg: 'invalid appsecret' };
+    if (body.component_verify_ticket !== c.verifyTicket)
+      return { errcode: 61006, errmsg: 'component ticket is invalid' };
+    const token = randomBytes(60).toString('base64url');
+    this.componentTokens.set(token, this.clock().getTime() + this.lifetimeMs);
+    return { component_access_token: token, expires_in: this.lifetimeMs / 1000 };
+  }
+
+  private componentCall(endpoint: SimulatorEndpoint, url: URL, json: unknown): object {
+    const token = url.searchParams.get('component_access_token');
+    const expiresAt = token ? this.componentTokens.get(token) : undefined;
+    if (!token) return { errcode: 41001, errmsg: 'access_token missing' };
+    if (expiresAt === undefined)
+      return { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' };
+    if (expiresAt <= this.clock().getTime()) return { errcode: 42001, errmsg: 'access_token expired' };
+    const body = (json ?? {}) as Record<string, unknown>;
+    if (body.component_appid !== this.component.appid) return { errcode: 61003, errmsg: 'component is not authorized' };
+    if (endpoint === 'api_get_authorizer_list') {
+      const offset = Number(body.offset ?? 0);
+      const count = Number(body.count ?? 0);
+      if (!Number.isInteger(offset) || !Number.isInteger(count) || count < 1 || count > 500)
+        return { errcode: 40097, errmsg: 'invalid args' };
+      return {
+        total_count: this.component.authorizers.length,
+        list: this.component.authorizers
+          .slice(offset, offset + count)
+          .map((a) => ({ authorizer_appid: a.appid, refresh_token: a.refreshToken, auth_time: a.authTime })),
+      };
+    }
+    const authorizer = this.component.authorizers.find((a) => a.appid === body.authorizer_appid);
+    if (!authorizer) return { errcode: 61003, errmsg: 'component is not authorized by this account' };
+    if (endpoint === 'api_get_authorizer_info') {
+      return {
+        authorizer_info: { nick_name: authorizer.name, MiniProgramInfo: { network: {}, categories: [] } },
+        authorization_info: {
+          authorizer_appid: authorizer.appid,
+          func_info: authorizer.permissionSets.map((id) => ({ funcscope_category: { id } })),
+        },
+      };
+    }
+    if (body.authorizer_refresh_token !== authorizer.refreshToken)
+      return { errcode: 61023, errmsg: 'refresh_token is invalid' };
+    if (this.rotateRefreshTokens) authorizer.refreshToken = `refreshtoken@@@${randomBytes(8).toString('hex')}`;
+    const issued = this.issue(authorizer.appid);
+    this.tokenScopes.set(issued, authorizer.permissionSets);
+    return {
+      authorizer_access_token: issued,
+      expires_in: this.lifetimeMs / 1000,
+      authorizer_refresh_token: authorizer.refreshToken,
+    };
+  }
+
+  /** A push to the platform's authorization event URL, as WeChat would send it. */
+  componentPush(infoType: string, fields: Readonly<Record<string, string>> = {}) {
+    return encryptedPush(this.component, infoType, fields, this.clock());
   }
 
   private stableToken(json: unknown): object {
@@ -355,6 +437,10 @@ const ENDPOINTS: Record<string, { name: SimulatorEndpoint; method: 'GET' | 'POST
   '/cgi-bin/token': { name: 'token', method: 'GET' },
   '/datacube/getweanalysisappiddailyvisittrend': { name: 'getDailyVisitTrend', method: 'POST' },
   '/datacube/getweanalysisappidmonthlyretaininfo': { name: 'getMonthlyRetain', method: 'POST' },
+  '/cgi-bin/component/api_component_token': { name: 'api_component_token', method: 'POST' },
+  '/cgi-bin/component/api_authorizer_token': { name: 'api_authorizer_token', method: 'POST' },
+  '/cgi-bin/component/api_get_authorizer_list': { name: 'api_get_authorizer_list', method: 'POST' },
+  '/cgi-bin/component/api_get_authorizer_info': { name: 'api_get_authorizer_info', method: 'POST' },
   ...Object.fromEntries(
     DATACUBE_APIS.map((api) => [api.path, { name: api.name as SimulatorEndpoint, method: 'POST' as const }]),
   ),

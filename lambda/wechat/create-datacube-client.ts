@@ -10,6 +10,7 @@ import {
   stableTokenSource,
   type TokenFunction,
 } from './access-token.js';
+import { authorizerTokenSource, type ComponentApi } from './component/component-api.js';
 import { DatacubeClient, DEFAULT_API_BASE } from './datacube-client.js';
 
 /**
@@ -17,7 +18,18 @@ import { DatacubeClient, DEFAULT_API_BASE } from './datacube-client.js';
  * the same Mini Program holds; `legacy` does, use it only where stable_token is blocked; `service`
  * asks your own token server (a URL or a function) and never talks to WeChat's token endpoints.
  */
-export type TokenMode = 'stable' | 'legacy' | { readonly service: string | TokenFunction };
+export type TokenMode =
+  | 'stable'
+  | 'legacy'
+  | { readonly service: string | TokenFunction }
+  /** A third-party platform calling for a Mini Program that authorized it (authorizer_access_token). */
+  | {
+      readonly authorizer: {
+        readonly api: ComponentApi;
+        readonly refreshToken: () => Promise<string>;
+        readonly onRotated?: (refreshToken: string) => Promise<void>;
+      };
+    };
 
 export interface DatacubeClientConfig {
   readonly appid: string;
@@ -41,7 +53,10 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
   scrubber.add(config.secret);
   const mode = config.tokenMode ?? 'stable';
   let tokenSource: AccessTokenSource;
-  if (typeof mode === 'object') {
+  if (typeof mode === 'object' && 'authorizer' in mode) {
+    const { api, refreshToken, onRotated } = mode.authorizer;
+    tokenSource = authorizerTokenSource(api, config.appid, refreshToken, onRotated);
+  } else if (typeof mode === 'object') {
     tokenSource = externalTokenSource(config.appid, mode.service, { retry: config.retry });
   } else {
     if (!config.secret) throw new Error(`no AppSecret for ${config.appid}: set one, or use a token service`);

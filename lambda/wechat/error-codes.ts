@@ -113,6 +113,31 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
     meaning: 'not supported for mini games',
     fix: 'this AppID is a mini game; the Mini Program datacube APIs do not serve mini games',
   },
+  61003: {
+    handling: 'fatal',
+    meaning: 'the Mini Program has not authorized this third-party platform',
+    fix: 'the Mini Program must authorize the platform again (its authorization page); until then it is listed but not called',
+  },
+  61004: {
+    handling: 'fatal',
+    meaning: "this machine's IP is not on the third-party platform's whitelist",
+    fix: "add the egress IP to the platform's whitelist (开放平台 → 第三方平台 → 开发资料), or use the fixed-IP option of the deployment",
+  },
+  61005: {
+    handling: 'fatal',
+    meaning: 'component_verify_ticket expired',
+    fix: 'WeChat pushes a new ticket every 10 minutes to the authorization event URL: check that the push endpoint receives and stores it',
+  },
+  61006: {
+    handling: 'fatal',
+    meaning: 'component_verify_ticket invalid',
+    fix: 'use the latest ticket WeChat pushed (WECHAT_COMPONENT_VERIFY_TICKET, or the stored one); a ticket of another platform does not work',
+  },
+  61023: {
+    handling: 'fatal',
+    meaning: 'authorizer_refresh_token invalid',
+    fix: 'the Mini Program re-authorized (which issues a new refresh token): take it from api_get_authorizer_list or the authorization event',
+  },
   61503: {
     handling: 'not-yet-available',
     meaning: 'data not ready yet',

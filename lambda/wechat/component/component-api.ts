@@ -1,0 +1,242 @@
+import * as z from 'zod/mini';
+import type { Clock } from '../../calendar/beijing-calendar.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
+import type { AccessTokenCache, AccessTokenSource } from '../access-token.js';
+import { isTransient, WechatApiError, WechatResponseError } from '../errors.js';
+import { exchange } from '../http-exchange.js';
+import { describeZodError, errorEnvelopeSchema } from '../schemas.js';
+
+/** A third-party platform's credentials (开放平台 → 第三方平台). Secrets: never logged. */
+export interface ComponentCredentials {
+  readonly componentAppid: string;
+  readonly componentSecret: string;
+  /** The latest component_verify_ticket WeChat pushed (every 10 minutes). */
+  readonly verifyTicket: () => Promise<string>;
+}
+
+export interface ComponentOptions {
+  readonly apiBase: string;
+  /** Shared by every client in the process: the component token's daily issue count is limited. */
+  readonly cache: AccessTokenCache;
+  readonly retry?: RetryPolicy;
+  readonly clock?: Clock;
+}
+
+/** A Mini Program that authorized the platform, as api_get_authorizer_list lists it. */
+export interface Authorizer {
+  readonly appid: string;
+  readonly refreshToken: string;
+  readonly authTime: number;
+}
+
+/** What api_get_authorizer_info says of one: its name, and whether the data-analysis sets were granted. */
+export interface AuthorizerInfo {
+  readonly appid: string;
+  readonly name: string;
+  /** Permission set 18 or 21 (data analysis) was granted: the datacube APIs may be called. */
+  readonly dataPermission: boolean;
+  readonly permissionSets: readonly number[];
+}
+
+/** The permission sets that open the datacube APIs to a platform (数据分析). */
+export const DATA_PERMISSION_SETS = [18, 21] as const;
+/** api_get_authorizer_list answers at most this many a page. */
+export const AUTHORIZER_PAGE = 500;
+
+const schemas = {
+  componentToken: z.object({ component_access_token: z.string().check(z.minLength(1)), expires_in: z.int() }),
+  authorizerToken: z.object({
+    authorizer_access_token: z.string().check(z.minLength(1)),
+    expires_in: z.int(),
+    authorizer_refresh_token: z.optional(z.string()),
+  }),
+  authorizerList: z.object({
+    total_count: z.int(),
+    list: z.array(
+      z.object({ authorizer_appid: z.string(), refresh_token: z.string(), auth_time: z.optional(z.int()) }),
+    ),
+  }),
+  authorizerInfo: z.looseObject({
+    authorizer_info: z.looseObject({ nick_name: z.optional(z.string()) }),
+    authorization_info: z.looseObject({
+      authorizer_appid: z.optional(z.string()),
+      func_info: z.optional(z.array(z.looseObject({ funcscope_category: z.object({ id: z.int() }) }))),
+    }),
+  }),
+};
+
+/** One JSON call: transient failures retried, a non-zero errcode thrown, the answer checked. */
+async function callJson<S extends z.ZodMiniType>(
+  api: string,
+  url: string,
+  body: unknown,
+  schema: S,
+  retry: RetryPolicy,
+): Promise<z.infer<S>> {
+  return withRetries(
+    async () => {
+      const answer = await exchange(api, { method: 'POST', url, json: body, timeoutMs: retry.requestTimeoutMs });
+      let json: unknown;
+      try {
+        json = JSON.parse(answer.body.toString('utf8'));
+      } catch (cause) {
+        throw new WechatResponseError(api, 'the answer is not valid JSON', { cause });
+      }
+      const envelope = errorEnvelopeSchema.safeParse(json);
+      if (envelope.success && envelope.data.errcode !== 0)
+        throw new WechatApiError(api, envelope.data.errcode, envelope.data.errmsg ?? '');
+      const parsed = schema.safeParse(json);
+      if (!parsed.success) throw new WechatResponseError(api, `unexpected answer: ${describeZodError(parsed.error)}`);
+      return parsed.data;
+    },
+    retry,
+    isTransient,
+  );
+}
+
+/**
+ * The third-party platform's side of WeChat: its component_access_token (cached and shared, since
+ * WeChat limits how many are issued a day), authorizer tokens, and the list of Mini Programs that
+ * authorized it. A component token WeChat rejects is dropped and fetched once more.
+ */
+export class ComponentApi {
+  readonly tokenSource: AccessTokenSource;
+  private readonly retry: RetryPolicy;
+
+  constructor(
+    private readonly credentials: ComponentCredentials,
+    private readonly options: ComponentOptions,
+  ) {
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    const base = options.apiBase.replace(/\/+$/, '');
+    this.tokenSource = {
+      appid: credentials.componentAppid,
+      cacheKey: `${base}#component#${credentials.componentAppid}`,
+      issue: async () => {
+        const answer = await callJson(
+          'api_component_token',
+          `${base}/cgi-bin/component/api_component_token`,
+          {
+            component_appid: credentials.componentAppid,
+            component_appsecret: credentials.componentSecret,
+            component_verify_ticket: await credentials.verifyTicket(),
+          },
+          schemas.componentToken,
+          this.retry,
+        );
+        return { accessToken: answer.component_access_token, expiresInSeconds: answer.expires_in };
+      },
+    };
+  }
+
+  get componentAppid(): string {
+    return this.credentials.componentAppid;
+  }
+
+  /** An authorizer's access token; a rotated refresh token comes back with it. */
+  async authorizerToken(
+    authorizerAppid: string,
+    refreshToken: string,
+  ): Promise<{ accessToken: string; expiresInSeconds: number; refreshToken: string }> {
+    const answer = await this.withComponentToken(
+      'api_authorizer_token',
+      '/cgi-bin/component/api_authorizer_token',
+      {
+        component_appid: this.credentials.componentAppid,
+        authorizer_appid: authorizerAppid,
+        authorizer_refresh_token: refreshToken,
+      },
+      schemas.authorizerToken,
+    );
+    return {
+      accessToken: answer.authorizer_access_token,
+      expiresInSeconds: answer.expires_in,
+      refreshToken: answer.authorizer_refresh_token || refreshToken,
+    };
+  }
+
+  /** One page of the Mini Programs that authorized the platform. */
+  async authorizerPage(offset: number, count = AUTHORIZER_PAGE): Promise<{ total: number; authorizers: Authorizer[] }> {
+    const answer = await this.withComponentToken(
+      'api_get_authorizer_list',
+      '/cgi-bin/component/api_get_authorizer_list',
+      { component_appid: this.credentials.componentAppid, offset, count: Math.min(count, AUTHORIZER_PAGE) },
+      schemas.authorizerList,
+    );
+    return {
+      total: answer.total_count,
+      authorizers: answer.list.map((a) => ({
+        appid: a.authorizer_appid,
+        refreshToken: a.refresh_token,
+        authTime: a.auth_time ?? 0,
+      })),
+    };
+  }
+
+  /** Every authorizer, page by page. */
+  async *authorizers(pageSize = AUTHORIZER_PAGE): AsyncIterable<Authorizer> {
+    for (let offset = 0; ; ) {
+      const page = await this.authorizerPage(offset, pageSize);
+      yield* page.authorizers;
+      offset += page.authorizers.length;
+      if (page.authorizers.length === 0 || offset >= page.total) return;
+    }
+  }
+
+  async authorizerInfo(authorizerAppid: string): Promise<AuthorizerInfo> {
+    const answer = await this.withComponentToken(
+      'api_get_authorizer_info',
+      '/cgi-bin/component/api_get_authorizer_info',
+      { component_appid: this.credentials.componentAppid, authorizer_appid: authorizerAppid },
+      schemas.authorizerInfo,
+    );
+    const sets = (answer.authorization_info.func_info ?? []).map((f) => f.funcscope_category.id);
+    return {
+      appid: authorizerAppid,
+      name: answer.authorizer_info.nick_name ?? authorizerAppid,
+      dataPermission: sets.some((id) => (DATA_PERMISSION_SETS as readonly number[]).includes(id)),
+      permissionSets: sets,
+    };
+  }
+
+  private async withComponentToken<S extends z.ZodMiniType>(api: string, path: string, body: unknown, schema: S) {
+    const base = this.options.apiBase.replace(/\/+$/, '');
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.options.cache.get(this.tokenSource);
+      try {
+        return await callJson(
+          api,
+          `${base}${path}?component_access_token=${encodeURIComponent(token)}`,
+          body,
+          schema,
+          this.retry,
+        );
+      } catch (error) {
+        if (attempt > 0 || !(error instanceof WechatApiError && error.handling === 'refresh-token')) throw error;
+        this.options.cache.invalidate(this.tokenSource, token);
+      }
+    }
+  }
+}
+
+/**
+ * An authorizer's tokens as an AccessTokenSource, so the datacube client uses them like any other.
+ * A rotated refresh token is handed to `onRotated` to be stored.
+ */
+export function authorizerTokenSource(
+  api: ComponentApi,
+  authorizerAppid: string,
+  refreshToken: () => Promise<string>,
+  onRotated?: (refreshToken: string) => Promise<void>,
+): AccessTokenSource {
+  return {
+    appid: authorizerAppid,
+    cacheKey: `component:${api.componentAppid}#${authorizerAppid}`,
+    issue: async () => {
+      const current = await refreshToken();
+      const issued = await api.authorizerToken(authorizerAppid, current);
+      if (issued.refreshToken !== current) await onRotated?.(issued.refreshToken);
+      return { accessToken: issued.accessToken, expiresInSeconds: issued.expiresInSeconds };
+    },
+  };
+}
