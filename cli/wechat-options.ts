@@ -38,7 +38,7 @@ export function componentFromEnv(io: CliIo, apiBase: string | undefined): Compon
   return new ComponentApi(
     {
       componentAppid: io.env.WECHAT_COMPONENT_APPID as string,
-      componentSecret: io.env.WECHAT_COMPONENT_APPSECRET as string,
+      componentSecret: async () => io.env.WECHAT_COMPONENT_APPSECRET as string,
       verifyTicket: async () => ticket,
     },
     { apiBase: (apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, ''), cache: componentTokenCache, clock: io.clock },
@@ -48,19 +48,16 @@ export function componentFromEnv(io: CliIo, apiBase: string | undefined): Compon
 // One per process: the component token is shared by every call of this invocation.
 const componentTokenCache = new AccessTokenCache();
 
-/** An authorizer's refresh token: WECHAT_AUTHORIZER_REFRESH_TOKEN, or found in api_get_authorizer_list. */
-function refreshTokenOf(api: ComponentApi, authorizerAppid: string, io: CliIo): () => Promise<string> {
-  let found: Promise<string> | undefined;
-  return () => {
-    found ??= (async () => {
-      if (io.env.WECHAT_AUTHORIZER_REFRESH_TOKEN) return io.env.WECHAT_AUTHORIZER_REFRESH_TOKEN;
-      for await (const authorizer of api.authorizers())
-        if (authorizer.appid === authorizerAppid) return authorizer.refreshToken;
-      throw new CliError(
-        `${authorizerAppid} has not authorized this third-party platform (not in api_get_authorizer_list)`,
-      );
-    })();
-    return found;
+/** An authorizer's refresh token: WECHAT_AUTHORIZER_REFRESH_TOKEN (one app), or found in api_get_authorizer_list. */
+export function authorizerRefreshToken(
+  api: ComponentApi,
+  authorizerAppid: string,
+  io: CliIo,
+  options: { fromEnv: boolean } = { fromEnv: true },
+): () => Promise<string> {
+  return async () => {
+    const fromEnv = options.fromEnv ? io.env.WECHAT_AUTHORIZER_REFRESH_TOKEN : undefined;
+    return fromEnv || api.refreshTokenOf(authorizerAppid);
   };
 }
 
@@ -75,7 +72,7 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
     const api = componentFromEnv(io, apiBase);
     return createDatacubeClient({
       appid: options.authorizerAppid,
-      tokenMode: { authorizer: { api, refreshToken: refreshTokenOf(api, options.authorizerAppid, io) } },
+      tokenMode: { authorizer: { api, refreshToken: authorizerRefreshToken(api, options.authorizerAppid, io) } },
       apiBase,
       clock: io.clock,
       logger,

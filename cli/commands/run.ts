@@ -26,11 +26,13 @@ import type { AppSecrets } from '../../lambda/secrets/secret-source.js';
 import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
-import { createDatacubeClient } from '../../lambda/wechat/create-datacube-client.js';
+import type { ComponentApi } from '../../lambda/wechat/component/component-api.js';
+import { createDatacubeClient, type TokenMode } from '../../lambda/wechat/create-datacube-client.js';
 import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
+import { authorizerRefreshToken, componentFromEnv } from '../wechat-options.js';
 
 interface RunOptions {
   config: string;
@@ -161,6 +163,17 @@ function runDependencies(
     });
   };
   const digest = config.digest;
+  // Apps reached through the third-party platform share its component token and authorizer list.
+  let component: ComponentApi | undefined;
+  const tokenModeOf = (app: AppConfig, appid: string): TokenMode => {
+    if (app.tokenService) return { service: app.tokenService };
+    if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
+    component ??= componentFromEnv(io, apiBase);
+    // Many apps: each one's refresh token from the platform's list, never the one-app env variable.
+    return {
+      authorizer: { api: component, refreshToken: authorizerRefreshToken(component, appid, io, { fromEnv: false }) },
+    };
+  };
   return {
     registry: StaticAppRegistry.fromRaw(parsed.apps, { hasEmail: config.email !== undefined }),
     ledger: new FileLedger(stateDirFor(options, archiveLocation, io.cwd)),
@@ -171,7 +184,7 @@ function runDependencies(
       return createDatacubeClient({
         appid: appSecrets.appid,
         secret: appSecrets.secret,
-        tokenMode: app.tokenService ? { service: app.tokenService } : (app.tokenMode ?? 'stable'),
+        tokenMode: tokenModeOf(app, appSecrets.appid),
         apiBase,
         clock: io.clock,
         logger,

@@ -94,8 +94,13 @@ export const appConfigSchema = z.object({
       }),
     ),
   ),
-  /** How tokens are fetched with the AppSecret: `stable` never invalidates others' tokens. @default stable */
-  tokenMode: z.optional(z.enum(['stable', 'legacy'], { error: 'must be "stable" or "legacy"' })),
+  /**
+   * How tokens are fetched: with the AppSecret (`stable` never invalidates others' tokens; `legacy`),
+   * or `component`: as the third-party platform the Mini Program authorized (no AppSecret). @default stable
+   */
+  tokenMode: z.optional(
+    z.enum(['stable', 'legacy', 'component'], { error: 'must be "stable", "legacy" or "component"' }),
+  ),
 });
 
 export const emailConfigSchema = z.discriminatedUnion('transport', [
@@ -169,6 +174,16 @@ const baseConfigSchema = z.object({
   }),
   /** @default no digest */
   digest: z.optional(digestConfigSchema),
+  /**
+   * The third-party platform (服务商) for apps with `tokenMode: "component"`: its AppID; its secret
+   * and latest component_verify_ticket are in SSM (`<prefix>component/secret`, `/verify-ticket`).
+   * @default none
+   */
+  component: z.optional(
+    z.object({
+      appid: z.string().check(z.regex(/^wx[0-9a-z]{16}$/i, 'is not an AppID (wx followed by 16 letters or digits)')),
+    }),
+  ),
   /**
    * The other datacube APIs archived on schedule, by `fetch` name: the daily ones every day, the
    * weekly ones each Monday, the monthly ones with the monthly report. @default all eight
@@ -279,3 +294,7 @@ export function parseRunConfigPerApp(
   const config = parseDeploymentConfig({ ...object, apps: [] }, where);
   return { config, apps: apps as unknown[] };
 }
+
+/** Whether an app's tokens need its AppSecret (not with a token service or through a third-party platform). */
+export const needsAppSecret = (app: Pick<AppConfig, 'tokenService' | 'tokenMode'>) =>
+  !app.tokenService && app.tokenMode !== 'component';

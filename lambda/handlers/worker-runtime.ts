@@ -13,8 +13,12 @@ export { workUnitSchema } from '../pipeline/work-unit.js';
 import type { AppSecrets } from '../secrets/secret-source.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
 import { TOOL_VERSION } from '../shared/version.js';
+import { AccessTokenCache } from '../wechat/access-token.js';
+import { ComponentApi } from '../wechat/component/component-api.js';
+import type { TokenMode } from '../wechat/create-datacube-client.js';
 import { createDatacubeClient } from '../wechat/create-datacube-client.js';
 import { archivedApis } from '../wechat/datacube-apis.js';
+import { DEFAULT_API_BASE } from '../wechat/datacube-client.js';
 import { config, ledger, registry } from './deployment.js';
 import { logger } from './observability.js';
 
@@ -30,6 +34,30 @@ const archive = new S3Archive(s3Client, process.env.WXA_ARCHIVE_BUCKET ?? '', co
 const secrets = new SsmSecretSource(ssmClient, config.parameterPrefix);
 const apiBase = config.apiBase ?? process.env.WECHAT_API_BASE;
 const archiveApis = archivedApis(config.archive.apis);
+
+// Apps reached through the third-party platform share its component token and authorizer list for
+// the life of the container; its secret and latest ticket are read from SSM (at most every 5 minutes).
+const component = config.component
+  ? new ComponentApi(
+      {
+        componentAppid: config.component.appid,
+        componentSecret: async () => (await secrets.component()).componentSecret,
+        verifyTicket: async () => (await secrets.component()).verifyTicket,
+      },
+      { apiBase: (apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, ''), cache: new AccessTokenCache() },
+    )
+  : undefined;
+
+function tokenModeOf(app: AppConfig): TokenMode {
+  if (app.tokenService) return { service: app.tokenService };
+  if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
+  if (!component)
+    throw new Error(
+      `${app.name} has tokenMode "component" but the deployment has no component.appid (the third-party platform)`,
+    );
+  const api = component;
+  return { authorizer: { api, refreshToken: () => api.refreshTokenOf(app.appid ?? '') } };
+}
 
 let sender: Promise<EmailSender | undefined> | undefined;
 function emailSender(): Promise<EmailSender | undefined> {
@@ -74,7 +102,7 @@ function unitDependencies(owner: string): UnitDependencies {
         appid: appSecrets.appid,
         secret: appSecrets.secret,
         // Behind an IP whitelist, tokens come from the user's own token service.
-        tokenMode: app.tokenService ? { service: app.tokenService } : (app.tokenMode ?? 'stable'),
+        tokenMode: tokenModeOf(app),
         apiBase,
         logger,
       }),

@@ -1,6 +1,6 @@
 import type { Archive } from '../archive/archive.js';
 import { type Clock, hourIn } from '../calendar/beijing-calendar.js';
-import type { AppConfig, DeploymentConfig } from '../config/deployment-config.js';
+import { type AppConfig, type DeploymentConfig, needsAppSecret } from '../config/deployment-config.js';
 import type { Delivery, ReportChannel } from '../notify/report-channel.js';
 import type { AppRegistry } from '../registry/app-registry.js';
 import type { DailyReport } from '../report/daily-report.js';
@@ -106,7 +106,7 @@ export async function runAppUnit(
   const pastCutoff = hourIn(deps.clock(), deps.schedule.timeZone) >= deps.schedule.cutoffHour;
   const appName = app.displayName ?? app.name;
   try {
-    const secrets = await deps.secrets.app(app.name, { needsSecret: !app.tokenService, appid: app.appid });
+    const secrets = await deps.secrets.app(app.name, { needsSecret: needsAppSecret(app), appid: app.appid });
     const source = deps.wechat(app, secrets);
     const channels = await deps.channels(app, secrets);
     const guard = ledgerGuard(deps.ledger, { job, period, app: unit.app }, deps);

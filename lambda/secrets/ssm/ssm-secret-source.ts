@@ -61,6 +61,28 @@ export class SsmSecretSource implements SecretSource {
     return webhooksIn(values);
   }
 
+  /**
+   * The third-party platform's secrets: `<prefix>component/secret` and `/verify-ticket` (the latest
+   * ticket WeChat pushed, written by the platform's server). Read at most every 5 minutes.
+   */
+  async component(): Promise<{ componentSecret: string; verifyTicket: string }> {
+    const path = `${this.prefix}component`;
+    const values = ((await this.provider.getMultiple(path, {
+      recursive: true,
+      decrypt: true,
+      maxAge: CACHE_SECONDS,
+    })) ?? {}) as Record<string, string>;
+    const required = (key: string) => {
+      const value = values[key];
+      if (!value)
+        throw new MissingSecretError(
+          `SSM parameter ${path}/${key} is missing: apps with tokenMode "component" need the platform's secret and latest verify-ticket there`,
+        );
+      return value;
+    };
+    return { componentSecret: required('secret'), verifyTicket: required('verify-ticket') };
+  }
+
   async smtpUrl(): Promise<string> {
     const name = parameterNames.smtpUrl(this.prefix);
     const value = await this.provider.get(name, { decrypt: true, maxAge: CACHE_SECONDS }).catch((error: unknown) => {

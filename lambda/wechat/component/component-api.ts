@@ -9,7 +9,8 @@ import { describeZodError, errorEnvelopeSchema } from '../schemas.js';
 /** A third-party platform's credentials (开放平台 → 第三方平台). Secrets: never logged. */
 export interface ComponentCredentials {
   readonly componentAppid: string;
-  readonly componentSecret: string;
+  /** Read when a component token is needed (from the environment, or SSM in the deployment). */
+  readonly componentSecret: () => Promise<string>;
   /** The latest component_verify_ticket WeChat pushed (every 10 minutes). */
   readonly verifyTicket: () => Promise<string>;
 }
@@ -118,7 +119,7 @@ export class ComponentApi {
           `${base}/cgi-bin/component/api_component_token`,
           {
             component_appid: credentials.componentAppid,
-            component_appsecret: credentials.componentSecret,
+            component_appsecret: await credentials.componentSecret(),
             component_verify_ticket: await credentials.verifyTicket(),
           },
           schemas.componentToken,
@@ -181,6 +182,29 @@ export class ComponentApi {
       offset += page.authorizers.length;
       if (page.authorizers.length === 0 || offset >= page.total) return;
     }
+  }
+
+  private listed: Promise<Map<string, string>> | undefined;
+
+  /**
+   * An authorizer's current refresh token from the authorizer list, read once and kept (one list for
+   * a whole run of many apps); read again once when an app is not on it.
+   */
+  async refreshTokenOf(authorizerAppid: string): Promise<string> {
+    const list = async () => {
+      const tokens = new Map<string, string>();
+      for await (const a of this.authorizers()) tokens.set(a.appid, a.refreshToken);
+      return tokens;
+    };
+    this.listed ??= list();
+    let token = (await this.listed).get(authorizerAppid);
+    if (token === undefined) {
+      this.listed = list();
+      token = (await this.listed).get(authorizerAppid);
+    }
+    if (token === undefined)
+      throw new WechatApiError('api_get_authorizer_list', 61003, `${authorizerAppid} has not authorized this platform`);
+    return token;
   }
 
   async authorizerInfo(authorizerAppid: string): Promise<AuthorizerInfo> {

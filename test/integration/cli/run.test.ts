@@ -182,6 +182,50 @@ describe('wxa-report run', () => {
     ]);
   });
 
+  it('reports on apps reached through the third-party platform, with no AppSecret', async () => {
+    // Prepare: two apps that authorized the simulator's demo platform, one without the data permission.
+    const platform = sim.component;
+    const [, coffee, fruit] = platform.authorizers as unknown as [
+      { appid: string },
+      { appid: string },
+      { appid: string },
+    ];
+    await writeFile(
+      join(dir.path, 'agency.json'),
+      JSON.stringify({
+        apps: [
+          { name: 'coffee', appid: coffee.appid, tokenMode: 'component', recipients: ['growth@example.com'] },
+          { name: 'fruit', appid: fruit.appid, tokenMode: 'component', recipients: ['fruit@example.com'] },
+        ],
+        email: { transport: 'smtp', from: 'r@example.com' },
+        archive: { apis: [] },
+      }),
+    );
+
+    // Act
+    const { code, stdout, stderr } = await runCliInProcess(['run', 'daily', '--config', 'agency.json', '--json'], {
+      env: {
+        WECHAT_API_BASE: sim.url,
+        WECHAT_COMPONENT_APPID: platform.appid,
+        WECHAT_COMPONENT_APPSECRET: platform.secret,
+        WECHAT_COMPONENT_VERIFY_TICKET: platform.verifyTicket,
+      },
+      cwd: dir.path,
+      clock: () => new Date(),
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    const outcomes = JSON.parse(stdout).outcomes as { app: string; status: string; detail: string }[];
+    expect(outcomes.find((o) => o.app === 'coffee')?.status).toBe('sent');
+    expect(outcomes.find((o) => o.app === 'fruit')).toMatchObject({
+      status: 'failed',
+      detail: expect.stringMatching(/61007.*set \(18 or 21\)/),
+    });
+    expect(stderr).toMatch(/^wxa-report: fruit daily .* failed: .*61007/m);
+    for (const secret of [platform.secret, platform.verifyTicket]) expect(stdout + stderr).not.toContain(secret);
+  });
+
   it('refuses a broken config naming what is wrong, and an unknown job', async () => {
     await writeFile(join(dir.path, 'bad.json'), '{"apps": [}');
     await writeFile(

@@ -19,7 +19,7 @@ beforeEach(() => sim.reset());
 
 const api = (ticket = platform.verifyTicket) =>
   new ComponentApi(
-    { componentAppid: platform.appid, componentSecret: platform.secret, verifyTicket: async () => ticket },
+    { componentAppid: platform.appid, componentSecret: async () => platform.secret, verifyTicket: async () => ticket },
     { apiBase: sim.url, cache: new AccessTokenCache(fixedClock), retry: FAST_RETRY },
   );
 const [first, second, third] = platform.authorizers as [
