@@ -101,6 +101,8 @@ export const appConfigSchema = z.object({
   tokenMode: z.optional(
     z.enum(['stable', 'legacy', 'component'], { error: 'must be "stable", "legacy" or "component"' }),
   ),
+  /** Listed but not run, with why (e.g. a Mini Program that did not grant the data permission). @default none */
+  disabled: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const emailConfigSchema = z.discriminatedUnion('transport', [

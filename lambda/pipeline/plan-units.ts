@@ -112,6 +112,8 @@ async function planPeriod(
     if ('problem' in entry) {
       invalid.push({ name: entry.name, job, period, problem: entry.problem });
       await recordInvalid(deps, job, period, entry);
+    } else if (entry.app.disabled) {
+      alreadyDone.push({ app: entry.name, job, period, status: `disabled: ${entry.app.disabled}` });
     } else if (status === 'sent' || status === 'no-data') {
       alreadyDone.push({ app: entry.name, job, period, status });
     } else {

@@ -99,6 +99,7 @@ export async function runAppUnit(
     return outcome('failed', detail, false);
   }
   const app = entry.app;
+  if (app.disabled) return outcome('skipped', `disabled: ${app.disabled}`);
   const existing = await deps.ledger.getJob(job, period, unit.app);
   if (existing?.status === 'sent' || existing?.status === 'no-data')
     return outcome('skipped', `already ${existing.status}`);

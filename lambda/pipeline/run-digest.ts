@@ -32,6 +32,8 @@ export async function digestEntries(
   const entries: DigestEntry[] = [];
   let settled = true;
   for await (const entry of registry.list()) {
+    // Disabled apps are not reported on (a Mini Program without the data permission): not in the digest either.
+    if ('app' in entry && entry.app.disabled) continue;
     const record = records.get(entry.name);
     if (!isFinal(record)) settled = false;
     if (record)

@@ -45,7 +45,7 @@ export async function runJobInProcess(
         job: done.job,
         period: done.period,
         status: 'skipped',
-        detail: `already ${done.status}`,
+        detail: done.status.startsWith('disabled') ? done.status : `already ${done.status}`,
       }),
     );
   const limit = pLimit(concurrency);
