@@ -5,9 +5,11 @@ import { WEBHOOK_KINDS } from '../../lambda/notify/webhook/webhook-platform.js';
 import { parseRegistryEntry, type RegistryEntry } from '../../lambda/registry/app-registry.js';
 import { DynamoDbAppRegistry } from '../../lambda/registry/dynamodb/dynamodb-app-registry.js';
 import { ParameterWriter, parameterNames } from '../../lambda/secrets/ssm/parameter-writer.js';
+import { silentLogger } from '../../lambda/shared/logger.js';
 import { documentClientFor, regionOf } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { webhookPairs } from '../report-options.js';
+import { componentFromEnv } from '../wechat-options.js';
 
 interface TableOptions {
   table?: string;
@@ -195,6 +197,44 @@ export function appsCommand(io: CliIo, setExit: (code: number) => void): Command
         throw new CliError(`no app "${name}" in the registry (see "wxa-report apps list")`);
       io.stdout.write(
         `Removed "${name}"${removed ? '' : ' (it was not in the registry)'}; deleted ${deleted} parameter(s)\n`,
+      );
+      setExit(EXIT_OK);
+    }),
+  );
+  apps.addCommand(
+    table(
+      new Command('discover')
+        .description(
+          'add the Mini Programs that authorized your third-party platform; disable those without the data permission',
+        )
+        .option('--recipients <a,b>', 'who gets the reports of newly found apps (default: nobody until you set it)')
+        .option('--language <zh-CN|en>', "their reports' language")
+        .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+        .addHelpText(
+          'after',
+          '\nCredentials from WECHAT_COMPONENT_APPID, WECHAT_COMPONENT_APPSECRET and WECHAT_COMPONENT_VERIFY_TICKET.',
+        ),
+    ).action(async (options: TableOptions & { recipients?: string; language?: string; apiBase?: string }) => {
+      const { discoverAuthorizers } = await import('../../lambda/pipeline/discover-authorizers.js');
+      const recipients = (options.recipients ?? '')
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      if (options.language && options.language !== 'zh-CN' && options.language !== 'en')
+        throw new CliError(`--language must be zh-CN or en, not "${options.language}"`);
+      const result = await discoverAuthorizers({
+        directory: componentFromEnv(io, options.apiBase ?? io.env.WECHAT_API_BASE),
+        registry: registryFrom(options, io),
+        defaults: { recipients, webhooks: [], language: options.language as 'zh-CN' | 'en' | undefined },
+        logger: silentLogger,
+      });
+      io.stdout.write(
+        `${[
+          ...result.added.map((name) => `added     ${name}`),
+          ...result.enabled.map((name) => `enabled   ${name}`),
+          ...result.disabled.map(({ name, reason }) => `disabled  ${name}: ${reason}`),
+          `${result.added.length} added, ${result.enabled.length} enabled, ${result.disabled.length} disabled, ${result.unchanged} unchanged`,
+        ].join('\n')}\n`,
       );
       setExit(EXIT_OK);
     }),

@@ -2,6 +2,8 @@ import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
 import { SsmSecretSource } from '../../../lambda/secrets/ssm/ssm-secret-source.js';
+import { demoComponent } from '../../../lambda/simulator/simulated-component.js';
+import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -145,6 +147,38 @@ describe('wxa-report apps', () => {
       code: 1,
       stderr: 'wxa-report: no app "shop" in the registry (see "wxa-report apps list")\n',
     });
+  });
+
+  it('discovers the Mini Programs that authorized the platform', async () => {
+    const sim = await WechatSimulator.start({ component: demoComponent(3) });
+    try {
+      const component = sim.component;
+      const env = {
+        AWS_REGION: 'us-east-1',
+        WXA_APPS_TABLE: (await createTables(dynamo.raw)).apps,
+        WECHAT_API_BASE: sim.url,
+        WECHAT_COMPONENT_APPID: component.appid,
+        WECHAT_COMPONENT_APPSECRET: component.secret,
+        WECHAT_COMPONENT_VERIFY_TICKET: component.verifyTicket,
+      };
+
+      const first = await runCliInProcess(['apps', 'discover', '--recipients', 'agency@example.com'], { env });
+      const list = await runCliInProcess(['apps', 'list', '--json'], { env });
+
+      expect(first.code).toBe(0);
+      expect(first.stdout).toMatch(/^3 added, 0 enabled, 1 disabled, 0 unchanged$/m);
+      expect(first.stdout).toMatch(/disabled .*data-analysis permission \(set 18 or 21\)/);
+      const apps = JSON.parse(list.stdout) as { tokenMode: string; recipients: string[]; disabled?: string }[];
+      expect(apps.map((a) => [a.tokenMode, a.recipients[0], Boolean(a.disabled)])).toEqual(
+        expect.arrayContaining([
+          ['component', 'agency@example.com', false],
+          ['component', 'agency@example.com', true],
+        ]),
+      );
+      expect(first.stdout + list.stdout).not.toContain(component.secret);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('says where the registry is when no table is given', async () => {
