@@ -33,6 +33,13 @@ export class WxaReporterStack extends Stack {
     new CfnOutput(this, 'LogGroup', { value: this.reporter.function.logGroup.logGroupName });
     new CfnOutput(this, 'AlarmTopic', { value: this.reporter.alarmTopic.topicArn });
     new CfnOutput(this, 'ParameterPrefix', { value: this.reporter.config.parameterPrefix });
+    if (this.reporter.egressIp) {
+      new CfnOutput(this, 'EgressIp', {
+        value: this.reporter.egressIp.ref,
+        description:
+          "every WeChat call leaves from this address: add it to the Mini Programs' or the platform's IP whitelist",
+      });
+    }
     if (this.reporter.analytics) {
       new CfnOutput(this, 'AthenaWorkGroup', {
         value: this.reporter.analytics.workGroup.ref,

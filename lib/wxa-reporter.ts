@@ -2,6 +2,7 @@ import { Aspects, Duration, RemovalPolicy, Stack, TimeZone, Validations } from '
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -62,6 +63,13 @@ export interface WxaReporterProps {
    * @default { databaseName: 'wxa_reporter', bytesScannedCutoffPerQuery: 1 GB }
    */
   readonly analytics?: false | { readonly databaseName?: string; readonly bytesScannedCutoffPerQuery?: number };
+  /**
+   * A fixed egress IP for Mini Programs and platforms whose IP whitelist rejects Lambda's changing
+   * addresses (errcode 40164, 61004): the worker runs in a VPC whose only way out is a NAT gateway
+   * with an Elastic IP (the `EgressIp` output, to whitelist). Costs ≈ $36 a month (see the README).
+   * @default false
+   */
+  readonly fixedEgressIp?: boolean;
 }
 
 const propsSchema = z.object({
@@ -91,6 +99,8 @@ export class WxaReporter extends Construct {
   readonly workQueue: sqs.Queue;
   /** Units that failed for good, each with app, job, period and reason (and any SQS gave up on). */
   readonly failureQueue: sqs.Queue;
+  /** The Elastic IP every WeChat call leaves from, with `fixedEgressIp`. */
+  readonly egressIp?: ec2.CfnEIP;
   /** Athena and Glue over the archive, unless `analytics: false`. */
   readonly analytics?: ArchiveAnalytics;
   readonly alarmTopic: sns.Topic;
@@ -212,6 +222,7 @@ export class WxaReporter extends Construct {
       'wxa-reporter worker: read its SSM parameters, write its archive, send its reports',
       logGroup,
     );
+    const network = props.fixedEgressIp ? this.egressNetwork(role) : undefined;
     this.function = this.reporterFunction('Function', {
       entry: 'worker-handler.ts',
       role,
@@ -220,7 +231,12 @@ export class WxaReporter extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: workerTimeout,
       description: 'wxa-reporter: one app report (fetch, archive, notify once per channel) per queued unit',
+      vpc: network?.vpc,
+      vpcSubnets: network?.vpcSubnets,
+      securityGroups: network?.securityGroups,
     });
+    // Lambda checks the network-interface permissions when it creates the function.
+    if (network) this.function.node.addDependency(network.permissions);
     this.function.addEventSource(
       new eventSources.SqsEventSource(this.workQueue, {
         // One unit per invocation: a slow or stuck app never holds up another's message.
@@ -344,6 +360,83 @@ export class WxaReporter extends Construct {
     );
   }
 
+  /**
+   * A VPC whose private subnets leave through one NAT gateway with an Elastic IP, and gateway
+   * endpoints for S3 and DynamoDB (free, and they keep that traffic off the NAT's per-GB charge).
+   */
+  private egressNetwork(role: iam.Role): {
+    vpc: ec2.IVpc;
+    vpcSubnets: ec2.SubnetSelection;
+    securityGroups: ec2.ISecurityGroup[];
+    permissions: iam.Policy;
+  } {
+    const eip = new ec2.CfnEIP(this, 'EgressIp', {
+      domain: 'vpc',
+      tags: [{ key: 'Name', value: 'wxa-reporter egress' }],
+    });
+    (this as { egressIp?: ec2.CfnEIP }).egressIp = eip;
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      natGatewayProvider: ec2.NatProvider.gateway({ eipAllocationIds: [eip.attrAllocationId] }),
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'worker', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+      ],
+      gatewayEndpoints: {
+        S3: { service: ec2.GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+      flowLogs: {
+        rejected: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(
+            new logs.LogGroup(this, 'FlowLogs', {
+              retention: logs.RetentionDays.ONE_MONTH,
+              removalPolicy: RemovalPolicy.DESTROY,
+            }),
+          ),
+          trafficType: ec2.FlowLogTrafficType.REJECT,
+        },
+      },
+    });
+    const securityGroup = new ec2.SecurityGroup(this, 'WorkerSecurityGroup', {
+      vpc,
+      description: 'wxa-reporter worker: outbound HTTPS only',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'WeChat, AWS APIs, webhooks');
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(465), 'SMTP over TLS');
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(587), 'SMTP with STARTTLS');
+    // What Lambda needs to put its network interfaces in the VPC, in a policy of its own (not the
+    // managed one) so that only this wildcard is acknowledged: a wildcard elsewhere still fails synth.
+    const interfaces = new iam.Policy(this, 'VpcNetworkInterfaces', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    Validations.of(interfaces).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        "Lambda's network interfaces in the VPC: EC2 does not scope DescribeNetworkInterfaces to a resource, and the interfaces' ids are Lambda's.",
+    });
+    return {
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+      permissions: interfaces,
+    };
+  }
+
   /** Both functions read the registry, read and write the ledger, and queue units and failure records. */
   private grantStores(role: iam.Role): void {
     this.appsTable.grantReadData(role);
@@ -374,6 +467,9 @@ export class WxaReporter extends Construct {
       timeout: Duration;
       description: string;
       invokedAsync?: boolean;
+      vpc?: ec2.IVpc;
+      vpcSubnets?: ec2.SubnetSelection;
+      securityGroups?: ec2.ISecurityGroup[];
     },
   ): lambda.Function {
     return new lambda.Function(this, id, {
@@ -388,6 +484,9 @@ export class WxaReporter extends Construct {
       loggingFormat: lambda.LoggingFormat.JSON,
       description: options.description,
       environment: options.environment,
+      vpc: options.vpc,
+      vpcSubnets: options.vpcSubnets,
+      securityGroups: options.securityGroups,
       // Async invocations (the Scheduler's, of the dispatcher): retried twice, then kept in a DLQ and alarmed.
       ...(options.invokedAsync
         ? {

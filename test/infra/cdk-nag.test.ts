@@ -25,6 +25,7 @@ describe('cdk-nag AwsSolutions', () => {
         config: { ...CONFIG, email: { transport: 'ses', from: 'r@example.com', identity: 'example.com' } },
       },
     ],
+    ['a fixed egress IP', { fixedEgressIp: true }],
   ] as const)('finds no unacknowledged error or warning (%s)', (_name, overrides) => {
     const { app, stack } = buildStack(overrides as never);
 

@@ -459,3 +459,31 @@ describe('SQL over the archive (Athena and Glue)', () => {
     bare.resourceCountIs('AWS::Athena::WorkGroup', 0);
   });
 });
+
+describe('a fixed egress IP', () => {
+  it('puts the worker in a VPC whose only way out is a NAT gateway with an Elastic IP, and outputs it', () => {
+    const fixed = Template.fromStack(buildStack({ fixedEgressIp: true }).stack);
+    const eips = Object.keys(fixed.findResources('AWS::EC2::EIP'));
+
+    expect(eips).toHaveLength(1);
+    fixed.resourceCountIs('AWS::EC2::NatGateway', 1);
+    fixed.hasResourceProperties('AWS::EC2::NatGateway', { AllocationId: { 'Fn::GetAtt': [eips[0], 'AllocationId'] } });
+    fixed.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('one app report'),
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
+    });
+    fixed.hasOutput('EgressIp', { Value: { Ref: eips[0] } });
+    fixed.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
+    fixed.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
+    // Lambda checks the network-interface permissions when it creates the function.
+    const worker = Object.values(fixed.findResources('AWS::Lambda::Function')).find((f) =>
+      JSON.stringify(f).includes('one app report'),
+    ) as { DependsOn?: string[] };
+    expect(worker.DependsOn?.some((d) => d.startsWith('ReporterVpcNetworkInterfaces'))).toBe(true);
+  });
+
+  it('is off by default', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::EC2::EIP', 0);
+  });
+});

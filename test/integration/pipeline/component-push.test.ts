@@ -70,7 +70,11 @@ describe('a push to the authorization event URL', () => {
       'a tampered body',
       (p: { query: Record<string, string>; body: string }) => ({
         ...p,
-        body: p.body.replace(/<Encrypt><!\[CDATA\[(.)/, '<Encrypt><![CDATA[A'),
+        // A different first character, whatever it was.
+        body: p.body.replace(
+          /<Encrypt><!\[CDATA\[(.)/,
+          (_m, c: string) => `<Encrypt><![CDATA[${c === 'A' ? 'B' : 'A'}`,
+        ),
       }),
       401,
     ],
