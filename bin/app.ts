@@ -15,6 +15,7 @@ new WxaReporterStack(app, (app.node.tryGetContext('stackName') as string | undef
   config,
   alarmEmail: alarmEmail || undefined,
   encryption: app.node.tryGetContext('archiveEncryption') === 'KMS' ? 'KMS' : 'S3_MANAGED',
+  fixedEgressIp: app.node.tryGetContext('fixedEgressIp') === true || app.node.tryGetContext('fixedEgressIp') === 'true',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 
