@@ -2,7 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import { addDays, type IsoDate } from '../calendar/beijing-calendar.js';
 import type { DaySummary, PageVisits } from '../report/daily-report.js';
 import type { Logger } from '../shared/logger.js';
-import { archiveKeyOf, dailySummaryApi, visitPageApi } from '../wechat/datacube-apis.js';
+import { archiveKey, dailySummaryApi, visitPageApi } from '../wechat/datacube-apis.js';
 import type { DatacubeEndpoint } from '../wechat/datacube-endpoints.js';
 import { fetchAndArchive, readArchived } from './archived-datacube.js';
 import type { DatacubeSource } from './backfill.js';
@@ -11,12 +11,12 @@ import type { DatacubeSource } from './backfill.js';
 async function archivedOrFetched<Value>(
   source: DatacubeSource,
   archive: Archive,
-  endpoint: DatacubeEndpoint<IsoDate, Value> & { readonly kind: 'day' },
+  endpoint: DatacubeEndpoint<IsoDate, Value> & { readonly kind: 'day'; readonly folder: string },
   date: IsoDate,
   toolVersion: string,
   logger: Logger,
 ): Promise<Value | undefined> {
-  const key = archiveKeyOf(endpoint as never, source.appid, date);
+  const key = archiveKey(endpoint, source.appid, date);
   const archived = await readArchived(archive, key, endpoint, date, logger);
   if (archived) return archived;
   try {
