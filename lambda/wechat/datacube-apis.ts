@@ -17,7 +17,7 @@ import {
   singleDayRequest,
 } from './datacube-endpoints.js';
 import { InvalidRequestError, WechatResponseError } from './errors.js';
-import { describeZodError } from './schemas.js';
+import { count, describeZodError, measure, visitTrendMetrics } from './schemas.js';
 
 /**
  * The rest of the datacube's analysis APIs, archived as WeChat sends them. Each is one entry of
@@ -41,19 +41,9 @@ export type PeriodOf<K extends PeriodKind> = K extends 'month'
     ? PortraitWindow
     : IsoDate;
 
-const count = z.int().check(z.nonnegative());
-const measure = z.number().check(z.nonnegative());
 const retention = z.array(z.object({ key: z.int().check(z.nonnegative()), value: count }));
-const trendItem = z.looseObject({
-  ref_date: z.string(),
-  session_cnt: z.optional(count),
-  visit_pv: z.optional(count),
-  visit_uv: z.optional(count),
-  visit_uv_new: z.optional(count),
-  stay_time_uv: z.optional(measure),
-  stay_time_session: z.optional(measure),
-  visit_depth: z.optional(measure),
-});
+// ref_date is checked against the period asked ("20261116-20261122", "202610") after parsing.
+const trendItem = z.looseObject({ ref_date: z.string(), ...visitTrendMetrics });
 const portraitItem = z.looseObject({
   id: z.optional(z.int()),
   name: z.string(),

@@ -18,13 +18,13 @@ export const errorEnvelopeSchema = z.object({
   errmsg: z.optional(z.string()),
 });
 
-const count = z.int().check(z.nonnegative());
-// zod 4 numbers are finite: Infinity and NaN are refused.
-const measure = z.number().check(z.nonnegative());
+/** A count of users or visits. */
+export const count = z.int().check(z.nonnegative());
+/** A duration or ratio; zod 4 numbers are finite: Infinity and NaN are refused. */
+export const measure = z.number().check(z.nonnegative());
 
-/** One day of getDailyVisitTrend. Every metric is optional: WeChat omits what it has not computed. */
-export const dailyVisitTrendItemSchema = z.looseObject({
-  ref_date: z.string().check(z.regex(/^\d{8}$/, 'expected yyyymmdd')),
+/** The metrics of the visit trend (daily, weekly, monthly). Every one is optional: WeChat omits what it has not computed. */
+export const visitTrendMetrics = {
   session_cnt: z.optional(count),
   visit_pv: z.optional(count),
   visit_uv: z.optional(count),
@@ -32,6 +32,12 @@ export const dailyVisitTrendItemSchema = z.looseObject({
   stay_time_uv: z.optional(measure),
   stay_time_session: z.optional(measure),
   visit_depth: z.optional(measure),
+};
+
+/** One day of getDailyVisitTrend. */
+export const dailyVisitTrendItemSchema = z.looseObject({
+  ref_date: z.string().check(z.regex(/^\d{8}$/, 'expected yyyymmdd')),
+  ...visitTrendMetrics,
 });
 
 export const dailyVisitTrendResponseSchema = z.looseObject({
