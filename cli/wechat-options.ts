@@ -49,16 +49,8 @@ export function componentFromEnv(io: CliIo, apiBase: string | undefined): Compon
 const componentTokenCache = new AccessTokenCache();
 
 /** An authorizer's refresh token: WECHAT_AUTHORIZER_REFRESH_TOKEN (one app), or found in api_get_authorizer_list. */
-export function authorizerRefreshToken(
-  api: ComponentApi,
-  authorizerAppid: string,
-  io: CliIo,
-  options: { fromEnv: boolean } = { fromEnv: true },
-): () => Promise<string> {
-  return async () => {
-    const fromEnv = options.fromEnv ? io.env.WECHAT_AUTHORIZER_REFRESH_TOKEN : undefined;
-    return fromEnv || api.refreshTokenOf(authorizerAppid);
-  };
+function authorizerRefreshToken(api: ComponentApi, authorizerAppid: string, io: CliIo): () => Promise<string> {
+  return async () => io.env.WECHAT_AUTHORIZER_REFRESH_TOKEN || api.refreshTokenOf(authorizerAppid);
 }
 
 /** Credentials come from WECHAT_APPID / WECHAT_APPSECRET so they never sit in shell history. */

@@ -27,12 +27,12 @@ import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
 import type { ComponentApi } from '../../lambda/wechat/component/component-api.js';
-import { createDatacubeClient, type TokenMode } from '../../lambda/wechat/create-datacube-client.js';
+import { createDatacubeClient, tokenModeFor } from '../../lambda/wechat/create-datacube-client.js';
 import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
-import { authorizerRefreshToken, componentFromEnv } from '../wechat-options.js';
+import { componentFromEnv } from '../wechat-options.js';
 
 interface RunOptions {
   config: string;
@@ -163,16 +163,11 @@ function runDependencies(
     });
   };
   const digest = config.digest;
-  // Apps reached through the third-party platform share its component token and authorizer list.
   let component: ComponentApi | undefined;
-  const tokenModeOf = (app: AppConfig, appid: string): TokenMode => {
-    if (app.tokenService) return { service: app.tokenService };
-    if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
+  // Apps reached through the platform share its component token and authorizer list for the run.
+  const platform = () => {
     component ??= componentFromEnv(io, apiBase);
-    // Many apps: each one's refresh token from the platform's list, never the one-app env variable.
-    return {
-      authorizer: { api: component, refreshToken: authorizerRefreshToken(component, appid, io, { fromEnv: false }) },
-    };
+    return component;
   };
   return {
     registry: StaticAppRegistry.fromRaw(parsed.apps, { hasEmail: config.email !== undefined }),
@@ -184,7 +179,7 @@ function runDependencies(
       return createDatacubeClient({
         appid: appSecrets.appid,
         secret: appSecrets.secret,
-        tokenMode: tokenModeOf(app, appSecrets.appid),
+        tokenMode: tokenModeFor(app, appSecrets.appid, platform),
         apiBase,
         clock: io.clock,
         logger,

@@ -15,8 +15,7 @@ import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
 import { TOOL_VERSION } from '../shared/version.js';
 import { AccessTokenCache } from '../wechat/access-token.js';
 import { ComponentApi } from '../wechat/component/component-api.js';
-import type { TokenMode } from '../wechat/create-datacube-client.js';
-import { createDatacubeClient } from '../wechat/create-datacube-client.js';
+import { createDatacubeClient, tokenModeFor } from '../wechat/create-datacube-client.js';
 import { archivedApis } from '../wechat/datacube-apis.js';
 import { DEFAULT_API_BASE } from '../wechat/datacube-client.js';
 import { config, ledger, registry } from './deployment.js';
@@ -47,17 +46,6 @@ const component = config.component
       { apiBase: (apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, ''), cache: new AccessTokenCache() },
     )
   : undefined;
-
-function tokenModeOf(app: AppConfig): TokenMode {
-  if (app.tokenService) return { service: app.tokenService };
-  if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
-  if (!component)
-    throw new Error(
-      `${app.name} has tokenMode "component" but the deployment has no component.appid (the third-party platform)`,
-    );
-  const api = component;
-  return { authorizer: { api, refreshToken: () => api.refreshTokenOf(app.appid ?? '') } };
-}
 
 let sender: Promise<EmailSender | undefined> | undefined;
 function emailSender(): Promise<EmailSender | undefined> {
@@ -102,7 +90,7 @@ function unitDependencies(owner: string): UnitDependencies {
         appid: appSecrets.appid,
         secret: appSecrets.secret,
         // Behind an IP whitelist, tokens come from the user's own token service.
-        tokenMode: tokenModeOf(app),
+        tokenMode: tokenModeFor(app, appSecrets.appid, () => component),
         apiBase,
         logger,
       }),

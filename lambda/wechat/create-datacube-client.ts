@@ -31,6 +31,30 @@ export type TokenMode =
       };
     };
 
+/**
+ * How a registered app gets its tokens: its token service, the third-party platform it authorized
+ * (each app's refresh token from the platform's authorizer list), or its AppSecret. `platform` is
+ * asked for only when an app needs it, so a run without such apps never reads the platform's secrets.
+ */
+export function tokenModeFor(
+  app: {
+    readonly tokenService?: string;
+    readonly tokenMode?: 'stable' | 'legacy' | 'component';
+    readonly name: string;
+  },
+  appid: string,
+  platform: () => ComponentApi | undefined,
+): TokenMode {
+  if (app.tokenService) return { service: app.tokenService };
+  if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
+  const api = platform();
+  if (!api)
+    throw new Error(
+      `${app.name} has tokenMode "component" but no third-party platform is configured (component.appid in the deployment config)`,
+    );
+  return { authorizer: { api, refreshToken: () => api.refreshTokenOf(appid) } };
+}
+
 export interface DatacubeClientConfig {
   readonly appid: string;
   /** Not needed with a token service. */
