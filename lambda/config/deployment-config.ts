@@ -251,7 +251,6 @@ export const runConfigSchema = z
 export type DeploymentConfig = z.infer<typeof deploymentConfigSchema>;
 export type DeploymentConfigInput = z.input<typeof deploymentConfigSchema>;
 export type AppConfig = DeploymentConfig['apps'][number];
-export type DigestConfig = NonNullable<DeploymentConfig['digest']>;
 
 export class DeploymentConfigError extends Error {
   override name = 'DeploymentConfigError';

@@ -41,6 +41,3 @@ export interface UnitOutcome {
   /** The WeChat errcode behind a failure, for metrics. */
   readonly errcode?: number;
 }
-
-export const describeUnit = (unit: WorkUnit) =>
-  unit.job === 'digest' ? `digest ${unit.period}` : `${unit.app} ${unit.job} ${unit.period}`;

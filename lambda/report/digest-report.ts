@@ -97,8 +97,3 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
     appCount: entries.length,
   };
 }
-
-/** The digest's JSON (generic webhook `data`, `run --json`). */
-export function digestReportJson(report: DigestReport): object {
-  return report;
-}

@@ -333,10 +333,6 @@ export const DATACUBE_APIS = [
 
 export type AnyDatacubeApi = (typeof DATACUBE_APIS)[number];
 
-export function datacubeApi(cli: string): AnyDatacubeApi | undefined {
-  return DATACUBE_APIS.find((a) => a.cli === cli);
-}
-
 /** The archive partition of a period: `dt=…`, `week=…` (its Monday), `month=…`, `days=N/dt=…`. */
 export function partitionOf(kind: PeriodKind, period: unknown): string {
   if (kind === 'day') return `dt=${period as IsoDate}`;
