@@ -342,11 +342,6 @@ export function partitionOf(kind: PeriodKind, period: unknown): string {
   return `days=${window.days}/dt=${window.end}`;
 }
 
-/** Where an answer of this API for this app and period is archived. */
-export function archiveKeyOf(api: AnyDatacubeApi, appid: string, period: unknown): string {
-  return archiveKey(api, appid, period);
-}
-
 /** An API as the archive sees it: what to call, for which kind of period, and where it goes. */
 export interface ArchivedApi {
   readonly cli: string;

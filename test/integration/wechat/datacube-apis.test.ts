@@ -3,7 +3,7 @@ import { archiveKeys } from '../../../lambda/archive/archive.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import {
   type AnyDatacubeApi,
-  archiveKeyOf,
+  archiveKey,
   DATACUBE_APIS,
   dailyRetainApi,
   lastCompleteWeek,
@@ -147,7 +147,7 @@ describe('answers that are not what was asked', () => {
 
 describe('archive keys and the fetch command', () => {
   it('partitions every API by app and period, as Athena projects them', () => {
-    expect(DATACUBE_APIS.map((api) => archiveKeyOf(api, APP.appid, PERIODS[api.kind]))).toEqual([
+    expect(DATACUBE_APIS.map((api) => archiveKey(api, APP.appid, PERIODS[api.kind]))).toEqual([
       `raw/daily-summary/appid=${APP.appid}/dt=2026-11-22/response.json`,
       `raw/weekly-visit-trend/appid=${APP.appid}/week=2026-11-16/response.json`,
       `raw/monthly-visit-trend/appid=${APP.appid}/month=2026-10/response.json`,
