@@ -40,6 +40,12 @@ export class WxaReporterStack extends Stack {
           "every WeChat call leaves from this address: add it to the Mini Programs' or the platform's IP whitelist",
       });
     }
+    if (this.reporter.platform) {
+      new CfnOutput(this, 'ComponentEventUrl', {
+        value: this.reporter.platform.url.url,
+        description: "the platform's authorization event URL (授权事件接收URL): set it on the open platform's page",
+      });
+    }
     if (this.reporter.analytics) {
       new CfnOutput(this, 'AthenaWorkGroup', {
         value: this.reporter.analytics.workGroup.ref,

@@ -101,6 +101,17 @@ export class WxaReporter extends Construct {
   readonly failureQueue: sqs.Queue;
   /** The Elastic IP every WeChat call leaves from, with `fixedEgressIp`. */
   readonly egressIp?: ec2.CfnEIP;
+  /**
+   * With `component` in the config: the function behind the platform's authorization event URL
+   * (tickets, authorization events) that also runs the daily discovery, its URL, and the table of
+   * the platform's shared tokens.
+   */
+  readonly platform?: {
+    readonly function: lambda.Function;
+    readonly url: lambda.FunctionUrl;
+    readonly table: dynamodb.Table;
+    readonly discoverySchedule: scheduler.Schedule;
+  };
   /** Athena and Glue over the archive, unless `analytics: false`. */
   readonly analytics?: ArchiveAnalytics;
   readonly alarmTopic: sns.Topic;
@@ -222,12 +233,35 @@ export class WxaReporter extends Construct {
       'wxa-reporter worker: read its SSM parameters, write its archive, send its reports',
       logGroup,
     );
-    const network = props.fixedEgressIp ? this.egressNetwork(role) : undefined;
+    const platformRole = this.config.component
+      ? this.functionRole(
+          'PlatformRole',
+          'wxa-reporter platform: take WeChat pushes, store the ticket, keep the registry in step',
+          logGroup,
+        )
+      : undefined;
+    const network = props.fixedEgressIp
+      ? this.egressNetwork([role, ...(platformRole ? [platformRole] : [])])
+      : undefined;
+    const platformTable = platformRole
+      ? new dynamodb.Table(this, 'PlatformState', {
+          partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+          encryption: dynamodb.TableEncryption.AWS_MANAGED,
+          timeToLiveAttribute: 'ttl',
+          // Tokens expire within hours and refresh tokens are on WeChat's authorizer list: nothing to keep.
+          removalPolicy: RemovalPolicy.DESTROY,
+        })
+      : undefined;
+    const workerEnvironment = platformTable
+      ? { ...environment, WXA_PLATFORM_TABLE: platformTable.tableName }
+      : environment;
     this.function = this.reporterFunction('Function', {
       entry: 'worker-handler.ts',
       role,
       logGroup,
-      environment,
+      environment: workerEnvironment,
       memorySize: props.memorySize ?? 512,
       timeout: workerTimeout,
       description: 'wxa-reporter: one app report (fetch, archive, notify once per channel) per queued unit',
@@ -253,6 +287,7 @@ export class WxaReporter extends Construct {
 
     this.grantArchive(role, prefix);
     this.grantParameters(role, stack, props.parameterKey);
+    platformTable?.grantReadWriteData(role);
     if (this.config.email?.transport === 'ses') {
       role.addToPolicy(
         new iam.PolicyStatement({
@@ -290,6 +325,59 @@ export class WxaReporter extends Construct {
       retry: schedule('Retry', this.config.schedule.retry, 'retry'),
     };
 
+    if (platformRole && platformTable) {
+      const platformFunction = this.reporterFunction('Platform', {
+        entry: 'platform-handler.ts',
+        role: platformRole,
+        logGroup,
+        environment: workerEnvironment,
+        memorySize: 256,
+        timeout: Duration.minutes(5),
+        description:
+          "wxa-reporter: the platform's authorization event URL (tickets, authorization events) and its daily discovery",
+        vpc: network?.vpc,
+        vpcSubnets: network?.vpcSubnets,
+        securityGroups: network?.securityGroups,
+      });
+      if (network) platformFunction.node.addDependency(network.permissions);
+      // WeChat calls it without AWS credentials: every push is authenticated by its msg_signature
+      // and AES decryption with the platform's keys, and replays are refused.
+      const url = platformFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+      this.appsTable.grantReadWriteData(platformRole);
+      this.ledgerTable.grantReadData(platformRole);
+      platformTable.grantReadWriteData(platformRole);
+      this.grantParameters(platformRole, stack, props.parameterKey);
+      const ticketParameter = stack.formatArn({
+        service: 'ssm',
+        resource: 'parameter',
+        resourceName: `${this.config.parameterPrefix.slice(1)}component/verify-ticket`,
+      });
+      platformRole.addToPolicy(
+        new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [ticketParameter] }),
+      );
+      platformRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [
+            props.parameterKey?.keyArn ?? stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' }),
+          ],
+          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+        }),
+      );
+      const discoverySchedule = new scheduler.Schedule(this, 'DiscoverSchedule', {
+        description: `wxa-reporter discovery of the platform's authorizers (${this.config.schedule.discover} ${this.config.schedule.timeZone})`,
+        schedule: scheduler.ScheduleExpression.expression(this.config.schedule.discover, zone),
+        target: new targets.LambdaInvoke(platformFunction, {
+          role: schedulerRole,
+          input: scheduler.ScheduleTargetInput.fromObject({ job: 'discover' }),
+          deadLetterQueue: this.schedulerDeadLetterQueue,
+          retryAttempts: 3,
+          maxEventAge: Duration.hours(1),
+        }),
+      });
+      this.platform = { function: platformFunction, url, table: platformTable, discoverySchedule };
+    }
+
     this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'wxa-reporter alarms', enforceSSL: true });
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     Validations.of(this.alarmTopic).acknowledge({
@@ -302,6 +390,13 @@ export class WxaReporter extends Construct {
       this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       'the worker function itself failed (crash or timeout)',
     );
+    if (this.platform) {
+      this.alarm(
+        'PlatformErrors',
+        this.platform.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        'the platform function failed: a push was not taken or the discovery did not run',
+      );
+    }
     this.alarm(
       'DispatcherErrors',
       this.dispatcher.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
@@ -326,6 +421,9 @@ export class WxaReporter extends Construct {
     const functionLogicalId = stack.resolve(
       (this.dispatcher.node.defaultChild as lambda.CfnFunction).logicalId,
     ) as string;
+    const platformLogicalId = this.platform
+      ? (stack.resolve((this.platform.function.node.defaultChild as lambda.CfnFunction).logicalId) as string)
+      : undefined;
     const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
     Aspects.of(this).add(
       new AcknowledgeExpectedWildcards([
@@ -351,6 +449,16 @@ export class WxaReporter extends Construct {
           pattern: new RegExp(`^<${functionLogicalId}\\.Arn>:\\*$`),
           reason: 'The Scheduler may invoke the dispatcher and its versions; CDK grants the function ARN with ":*".',
         },
+        ...(platformLogicalId
+          ? [
+              {
+                kind: 'Resource' as const,
+                pattern: new RegExp(`^<${platformLogicalId}\\.Arn>:\\*$`),
+                reason:
+                  'The Scheduler may invoke the platform function (the daily discovery) and its versions; CDK grants the function ARN with ":*".',
+              },
+            ]
+          : []),
         {
           kind: 'Action',
           pattern: /^kms:(GenerateDataKey|ReEncrypt)\*$/,
@@ -364,7 +472,7 @@ export class WxaReporter extends Construct {
    * A VPC whose private subnets leave through one NAT gateway with an Elastic IP, and gateway
    * endpoints for S3 and DynamoDB (free, and they keep that traffic off the NAT's per-GB charge).
    */
-  private egressNetwork(role: iam.Role): {
+  private egressNetwork(roles: iam.Role[]): {
     vpc: ec2.IVpc;
     vpcSubnets: ec2.SubnetSelection;
     securityGroups: ec2.ISecurityGroup[];
@@ -410,7 +518,7 @@ export class WxaReporter extends Construct {
     // What Lambda needs to put its network interfaces in the VPC, in a policy of its own (not the
     // managed one) so that only this wildcard is acknowledged: a wildcard elsewhere still fails synth.
     const interfaces = new iam.Policy(this, 'VpcNetworkInterfaces', {
-      roles: [role],
+      roles,
       statements: [
         new iam.PolicyStatement({
           actions: [

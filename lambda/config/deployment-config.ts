@@ -131,6 +131,8 @@ export const scheduleConfigSchema = z.object({
   monthly: z._default(cron, 'cron(30 10 2 * ? *)'),
   /** Re-tries of runs that found no data yet. @default cron(0 11-18 * * ? *): hourly until 18:00 */
   retry: z._default(cron, 'cron(0 11-18 * * ? *)'),
+  /** The third-party platform's discovery of its authorizers, before the daily job. @default cron(30 9 * * ? *) */
+  discover: z._default(cron, 'cron(30 9 * * ? *)'),
   /** From this hour on, a run that still finds no data sends a "no data" notice instead of waiting. @default 18 */
   cutoffHour: z._default(z.int().check(z.gte(0), z.lte(23)), 18),
 });
@@ -172,6 +174,7 @@ const baseConfigSchema = z.object({
     daily: 'cron(0 10 * * ? *)',
     monthly: 'cron(30 10 2 * ? *)',
     retry: 'cron(0 11-18 * * ? *)',
+    discover: 'cron(30 9 * * ? *)',
     cutoffHour: 18,
   }),
   /** @default no digest */
@@ -184,6 +187,20 @@ const baseConfigSchema = z.object({
   component: z.optional(
     z.object({
       appid: z.string().check(z.regex(/^wx[0-9a-z]{16}$/i, 'is not an AppID (wx followed by 16 letters or digits)')),
+      /**
+       * Who gets the reports of the Mini Programs the platform discovers on its own (authorization
+       * events and the daily discovery); chat webhook URLs in SSM under `<prefix>component/webhooks/<kind>/`.
+       * @default none: discovered apps are listed, invalid, until someone gives them an audience
+       */
+      defaults: z.optional(
+        z.object({ recipients: emails, webhooks: webhookKinds, language: z.optional(z.enum(LOCALES)) }),
+      ),
+      /**
+       * For agencies that already run a platform server: its component token service
+       * (`GET <url>?appid=<component appid>` → `{"access_token", "expires_in"?}`, as for an app's token service);
+       * no component secret or ticket is then read. @default tokens from api_component_token
+       */
+      tokenService: z.optional(z.url({ error: 'must be a URL' })),
     }),
   ),
   /**
@@ -234,6 +251,12 @@ function checkConfig(config: BaseConfig, ctx: Issues, requireAppid: boolean): vo
   if (config.digest) {
     checkAppChannels(config.digest, config.email !== undefined, (path, message) =>
       ctx.addIssue({ code: 'custom', path: ['digest', ...path], message }),
+    );
+  }
+  const defaults = config.component?.defaults;
+  if (defaults) {
+    checkAppChannels(defaults, config.email !== undefined, (path, message) =>
+      ctx.addIssue({ code: 'custom', path: ['component', 'defaults', ...path], message }),
     );
   }
 }

@@ -1,6 +1,6 @@
 import { parseDeploymentConfig } from '../config/deployment-config.js';
 import { SqsFailureSink, SqsWorkQueue } from '../queue/sqs/sqs-work-queue.js';
-import { LayeredAppRegistry, StaticAppRegistry } from '../registry/app-registry.js';
+import { StaticAppRegistry, WritableLayeredAppRegistry } from '../registry/app-registry.js';
 import { DynamoDbAppRegistry } from '../registry/dynamodb/dynamodb-app-registry.js';
 import { DynamoDbLedger } from '../state/dynamodb/dynamodb-ledger.js';
 import { documents, sqs } from './aws-clients.js';
@@ -16,8 +16,8 @@ const env = (name: string) => {
   return value;
 };
 
-/** The registry table first, then the apps of cdk.json it does not have. */
-export const registry = new LayeredAppRegistry(
+/** The registry table first, then the apps of cdk.json it does not have; only the platform function may write. */
+export const registry = new WritableLayeredAppRegistry(
   new DynamoDbAppRegistry(documents, env('WXA_APPS_TABLE'), { hasEmail: config.email !== undefined }),
   new StaticAppRegistry(config.apps),
 );

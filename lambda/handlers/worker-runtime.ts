@@ -13,13 +13,11 @@ export { workUnitSchema } from '../pipeline/work-unit.js';
 import type { AppSecrets } from '../secrets/secret-source.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
 import { TOOL_VERSION } from '../shared/version.js';
-import { AccessTokenCache } from '../wechat/access-token.js';
-import { ComponentApi } from '../wechat/component/component-api.js';
 import { createDatacubeClient, tokenModeFor } from '../wechat/create-datacube-client.js';
 import { archivedApis } from '../wechat/datacube-apis.js';
-import { DEFAULT_API_BASE } from '../wechat/datacube-client.js';
 import { config, ledger, registry } from './deployment.js';
 import { logger } from './observability.js';
+import { apiBase, platformOf } from './platform.js';
 
 export { config, failures, workQueue } from './deployment.js';
 
@@ -31,21 +29,12 @@ import { s3Client, ssmClient } from './worker-clients.js';
 
 const archive = new S3Archive(s3Client, process.env.WXA_ARCHIVE_BUCKET ?? '', config.archivePrefix.replace(/\/$/, ''));
 const secrets = new SsmSecretSource(ssmClient, config.parameterPrefix);
-const apiBase = config.apiBase ?? process.env.WECHAT_API_BASE;
 const archiveApis = archivedApis(config.archive.apis);
 
-// Apps reached through the third-party platform share its component token and authorizer list for
-// the life of the container; its secret and latest ticket are read from SSM (at most every 5 minutes).
-const component = config.component
-  ? new ComponentApi(
-      {
-        componentAppid: config.component.appid,
-        componentSecret: async () => (await secrets.component()).componentSecret,
-        verifyTicket: async () => (await secrets.component()).verifyTicket,
-      },
-      { apiBase: (apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, ''), cache: new AccessTokenCache() },
-    )
-  : undefined;
+// Apps reached through the third-party platform share its component token, authorizer tokens and
+// refresh tokens with every container (the platform table); its secret and latest ticket are read
+// from SSM (at most every 5 minutes).
+const platform = platformOf(secrets);
 
 let sender: Promise<EmailSender | undefined> | undefined;
 function emailSender(): Promise<EmailSender | undefined> {
@@ -86,19 +75,26 @@ function unitDependencies(owner: string): UnitDependencies {
     archive,
     secrets,
     wechat: (app: AppConfig, appSecrets: AppSecrets) =>
-      createDatacubeClient({
-        appid: appSecrets.appid,
-        secret: appSecrets.secret,
-        // Behind an IP whitelist, tokens come from the user's own token service.
-        tokenMode: tokenModeFor(app, appSecrets.appid, () => component),
-        apiBase,
-        logger,
-      }),
-    channels: (app, appSecrets) =>
+      createDatacubeClient(
+        {
+          appid: appSecrets.appid,
+          secret: appSecrets.secret,
+          // Behind an IP whitelist, tokens come from the user's own token service.
+          tokenMode: tokenModeFor(app, appSecrets.appid, () => platform?.api),
+          apiBase,
+          logger,
+        },
+        app.tokenMode === 'component' && !app.tokenService ? platform?.tokens : undefined,
+      ),
+    channels: async (app, appSecrets) =>
       channelsOf(
         app,
-        appSecrets.webhooks,
-        (kind) => `${config.parameterPrefix}apps/${app.name}/webhooks/${kind}/url in SSM`,
+        // Apps the platform discovered use its chats unless someone gave them their own.
+        app.tokenMode === 'component'
+          ? { ...(await secrets.componentWebhooks()), ...appSecrets.webhooks }
+          : appSecrets.webhooks,
+        (kind) =>
+          `${config.parameterPrefix}apps/${app.name}/webhooks/${kind}/url${app.tokenMode === 'component' ? ` or ${config.parameterPrefix}component/webhooks/${kind}/url` : ''} in SSM`,
       ),
     schedule: config.schedule,
     clock: () => new Date(),

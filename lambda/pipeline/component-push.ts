@@ -14,6 +14,8 @@ export interface TicketStore {
 /** Remembers pushes already taken, so a replayed one is refused: false when `key` was seen. */
 export interface ReplayGuard {
   firstTime(key: string, forgetAfter: Date): Promise<boolean>;
+  /** Lets a push that could not be taken be taken when WeChat sends it again. */
+  forget(key: string): Promise<void>;
 }
 
 export type AuthorizationEvent = {
@@ -26,6 +28,11 @@ export interface PushResult {
   readonly status: number;
   readonly body: string;
   readonly event?: AuthorizationEvent | { readonly kind: 'ticket' };
+}
+
+/** An authorization event that passed every check but could not be applied; WeChat should send it again. */
+export class PushNotTakenError extends Error {
+  override name = 'PushNotTakenError';
 }
 
 /** Pushes older or newer than this are refused: a replay cannot be far from its timestamp. */
@@ -49,6 +56,11 @@ export async function receiveComponentPush(
     readonly tickets: TicketStore;
     readonly replays: ReplayGuard;
     readonly clock: Clock;
+    /**
+     * Applies an authorization event (the registry); when it fails the push is answered 503 and
+     * forgotten, so WeChat's own retry of it is taken. @default the event is only handed back
+     */
+    readonly onAuthorization?: (event: AuthorizationEvent) => Promise<void>;
   },
   request: { readonly query: Readonly<Record<string, string | undefined>>; readonly body: string },
 ): Promise<PushResult> {
@@ -72,12 +84,8 @@ export async function receiveComponentPush(
     if (error instanceof MessageCryptoError) return refuse(400, 'does not decrypt for this platform');
     throw error;
   }
-  if (
-    !(await deps.replays.firstTime(
-      `${timestamp}:${nonce}:${signature}`,
-      new Date((sent + 2 * MAX_SKEW_SECONDS) * 1000),
-    ))
-  )
+  const replayKey = `${timestamp}:${nonce}:${signature}`;
+  if (!(await deps.replays.firstTime(replayKey, new Date((sent + 2 * MAX_SKEW_SECONDS) * 1000))))
     return refuse(401, 'replayed');
   const infoType = field(message, 'InfoType');
   if (infoType === 'component_verify_ticket') {
@@ -89,7 +97,14 @@ export async function receiveComponentPush(
   if (infoType === 'authorized' || infoType === 'updateauthorized' || infoType === 'unauthorized') {
     const authorizerAppid = field(message, 'AuthorizerAppid');
     if (!authorizerAppid) return refuse(400, 'no AuthorizerAppid');
-    return { status: 200, body: 'success', event: { kind: infoType, authorizerAppid } };
+    const event = { kind: infoType, authorizerAppid } as const;
+    try {
+      await deps.onAuthorization?.(event);
+    } catch (error) {
+      await deps.replays.forget(replayKey);
+      throw new PushNotTakenError(`the ${infoType} event of ${authorizerAppid} could not be applied`, { cause: error });
+    }
+    return { status: 200, body: 'success', event };
   }
   // Other notices are acknowledged, as WeChat expects, and otherwise ignored.
   return { status: 200, body: 'success' };

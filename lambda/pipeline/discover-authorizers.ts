@@ -69,6 +69,37 @@ export async function discoverAuthorizers(deps: {
   return result;
 }
 
+/**
+ * One authorization event pushed by WeChat, applied with the discovery's rules: `authorized` and
+ * `updateauthorized` add or update the app from what it granted now; `unauthorized` disables it.
+ * Returns what changed, for the log.
+ */
+export async function applyAuthorizationEvent(
+  deps: {
+    readonly directory: Pick<AuthorizerDirectory, 'authorizerInfo'>;
+    readonly registry: WritableAppRegistry;
+    readonly defaults: Pick<AppConfig, 'recipients' | 'webhooks' | 'language'>;
+    readonly logger: Logger;
+  },
+  event: { readonly kind: 'authorized' | 'updateauthorized' | 'unauthorized'; readonly authorizerAppid: string },
+): Promise<{ readonly name?: string; readonly change: 'added' | 'enabled' | 'updated' | 'disabled' | 'unchanged' }> {
+  let existing: AppConfig | undefined;
+  for await (const entry of deps.registry.list())
+    if ('app' in entry && entry.app.appid === event.authorizerAppid) existing = entry.app;
+  if (event.kind === 'unauthorized') {
+    if (!existing || existing.tokenMode !== 'component' || existing.disabled === NOT_AUTHORIZED)
+      return { name: existing?.name, change: 'unchanged' };
+    await deps.registry.put({ ...existing, disabled: NOT_AUTHORIZED });
+    deps.logger.info('authorization withdrawn: app disabled', { app: existing.name });
+    return { name: existing.name, change: 'disabled' };
+  }
+  const info = await deps.directory.authorizerInfo(event.authorizerAppid);
+  const { next, change } = reconcile(existing, info, deps.defaults);
+  if (change !== 'unchanged') await deps.registry.put(next);
+  deps.logger.info('authorization event applied', { app: next.name, event: event.kind, change });
+  return { name: next.name, change: change === 'updated' && next.disabled ? 'disabled' : change };
+}
+
 /** The registry entry an authorizer should have, and how it differs from the one there is. */
 function reconcile(
   existing: AppConfig | undefined,

@@ -96,3 +96,21 @@ export class LayeredAppRegistry implements AppRegistry {
     return (await this.primary.get(name)) ?? this.seed.get(name);
   }
 }
+
+/** The same layers, written to the registry table (a seed in cdk.json is read-only). */
+export class WritableLayeredAppRegistry extends LayeredAppRegistry implements WritableAppRegistry {
+  constructor(
+    private readonly table: WritableAppRegistry,
+    seed: AppRegistry,
+  ) {
+    super(table, seed);
+  }
+
+  put(app: AppConfig): Promise<void> {
+    return this.table.put(app);
+  }
+
+  remove(name: string): Promise<boolean> {
+    return this.table.remove(name);
+  }
+}

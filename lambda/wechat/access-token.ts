@@ -23,9 +23,20 @@ export const EARLY_EXPIRY_SECONDS = 300;
 /** Tokens of unknown lifetime (external services) are re-asked for after this long. */
 const UNKNOWN_LIFETIME_SECONDS = 600;
 
-interface CachedToken {
+export interface CachedToken {
   readonly value: string;
+  /** Epoch milliseconds after which the token is no longer used. */
   readonly expiresAt: number;
+}
+
+/**
+ * Tokens kept where every container of the deployment sees them (a table), for sources whose daily
+ * issue count is limited (a platform's component token, its authorizers' tokens): a cold container
+ * takes the token another one fetched instead of asking WeChat for one more.
+ */
+export interface SharedTokenStore {
+  get(key: string): Promise<CachedToken | undefined>;
+  put(key: string, token: CachedToken): Promise<void>;
 }
 
 /**
@@ -35,19 +46,24 @@ interface CachedToken {
 export class AccessTokenCache {
   private readonly tokens = new Map<string, CachedToken>();
   private readonly inflight = new Map<string, Promise<string>>();
+  /** The last token WeChat rejected, per key: the shared store may still hold it. */
+  private readonly rejected = new Map<string, string>();
 
-  constructor(private readonly clock: Clock = () => new Date()) {}
+  constructor(
+    private readonly clock: Clock = () => new Date(),
+    private readonly shared?: SharedTokenStore,
+  ) {}
 
   /** A valid token, from the cache or freshly issued. */
   async get(source: AccessTokenSource, options: { forceRefresh?: boolean } = {}): Promise<string> {
     const cached = this.tokens.get(source.cacheKey);
     if (!options.forceRefresh && cached && cached.expiresAt > this.clock().getTime()) return cached.value;
-    const pending = this.inflight.get(source.appid);
+    const pending = this.inflight.get(source.cacheKey);
     if (pending) return pending;
     const fetching = this.issue(source, options.forceRefresh ?? false).finally(() =>
-      this.inflight.delete(source.appid),
+      this.inflight.delete(source.cacheKey),
     );
-    this.inflight.set(source.appid, fetching);
+    this.inflight.set(source.cacheKey, fetching);
     return fetching;
   }
 
@@ -56,14 +72,24 @@ export class AccessTokenCache {
    * have replaced it, and that newer token must not be thrown away (compare-and-swap).
    */
   invalidate(source: AccessTokenSource, rejected: string): void {
+    this.rejected.set(source.cacheKey, rejected);
     if (this.tokens.get(source.cacheKey)?.value === rejected) this.tokens.delete(source.cacheKey);
   }
 
   private async issue(source: AccessTokenSource, forceRefresh: boolean): Promise<string> {
+    if (!forceRefresh && this.shared) {
+      const stored = await this.shared.get(source.cacheKey);
+      if (stored && stored.expiresAt > this.clock().getTime() && stored.value !== this.rejected.get(source.cacheKey)) {
+        this.tokens.set(source.cacheKey, stored);
+        return stored.value;
+      }
+    }
     const issued = await source.issue({ forceRefresh });
     const lifetime = issued.expiresInSeconds ?? UNKNOWN_LIFETIME_SECONDS + EARLY_EXPIRY_SECONDS;
     const usable = Math.max(0, lifetime - EARLY_EXPIRY_SECONDS);
-    this.tokens.set(source.cacheKey, { value: issued.accessToken, expiresAt: this.clock().getTime() + usable * 1000 });
+    const token = { value: issued.accessToken, expiresAt: this.clock().getTime() + usable * 1000 };
+    this.tokens.set(source.cacheKey, token);
+    await this.shared?.put(source.cacheKey, token);
     return issued.accessToken;
   }
 }

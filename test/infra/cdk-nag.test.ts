@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG } from './stack-fixture.js';
+import { buildStack, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
 
 const nag = (app: App, stack: WxaReporterStack) => {
   app.synth(); // runs the aspects that acknowledge the intended wildcards
@@ -26,6 +26,7 @@ describe('cdk-nag AwsSolutions', () => {
       },
     ],
     ['a fixed egress IP', { fixedEgressIp: true }],
+    ['a third-party platform behind a fixed egress IP', { fixedEgressIp: true, config: PLATFORM_CONFIG }],
   ] as const)('finds no unacknowledged error or warning (%s)', (_name, overrides) => {
     const { app, stack } = buildStack(overrides as never);
 
@@ -52,7 +53,8 @@ describe('cfn-lint', () => {
     const app = new App({ outdir });
     const stack = new WxaReporterStack(app, 'WxaReporterLint', {
       env: { account: '123456789012', region: 'ap-east-1' },
-      config: CONFIG,
+      // The platform's function, URL, table and schedule are linted too.
+      config: PLATFORM_CONFIG,
       alarmEmail: 'oncall@example.com',
     });
     app.synth();

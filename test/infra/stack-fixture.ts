@@ -10,6 +10,12 @@ export const CONFIG: DeploymentConfigInput = {
   email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
 };
 
+/** The same, for an agency with a third-party platform whose discovered apps report to its ops team. */
+export const PLATFORM_CONFIG: DeploymentConfigInput = {
+  ...CONFIG,
+  component: { appid: 'wxc0mp0nent0000001', defaults: { recipients: ['agency-ops@example.com'] } },
+};
+
 /** A stack in a fixed account and region, as `cdk synth` would build it. */
 export function buildStack(overrides: Partial<WxaReporterStackProps> = {}): { app: App; stack: WxaReporterStack } {
   const app = new App();

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { partitionColumns, SQL_TABLES } from '../../lambda/sql/tables.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG } from './stack-fixture.js';
+import { buildStack, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
 
 let template: Template;
 beforeAll(() => {
@@ -485,5 +485,53 @@ describe('a fixed egress IP', () => {
   it('is off by default', () => {
     template.resourceCountIs('AWS::EC2::VPC', 0);
     template.resourceCountIs('AWS::EC2::EIP', 0);
+  });
+});
+
+describe('a third-party platform', () => {
+  let platform: Template;
+  beforeAll(() => {
+    platform = Template.fromStack(buildStack({ config: PLATFORM_CONFIG }).stack);
+  });
+
+  it("gets a function behind a public Function URL for WeChat's pushes, and outputs the URL", () => {
+    const functions = platform.findResources('AWS::Lambda::Function', {
+      Properties: { Description: Match.stringLikeRegexp('authorization event URL') },
+    });
+    const [id] = Object.keys(functions);
+
+    expect(Object.keys(functions)).toHaveLength(1);
+    platform.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': [id, 'Arn'] },
+    });
+    platform.hasOutput('ComponentEventUrl', {
+      Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('PlatformFunctionUrl'), 'FunctionUrl'] },
+    });
+  });
+
+  it('runs the discovery daily before the reports, in Beijing time', () => {
+    platform.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(30 9 * * ? *)',
+      ScheduleExpressionTimezone: 'Asia/Shanghai',
+      Target: { Input: JSON.stringify({ job: 'discover' }) },
+    });
+  });
+
+  it('shares tokens through a table with TTL, and lets only the platform function write the ticket', () => {
+    platform.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+    });
+    const putters = Object.entries(platform.findResources('AWS::IAM::Policy')).filter(([, p]) =>
+      JSON.stringify(p).includes('ssm:PutParameter'),
+    );
+    expect(putters.map(([id]) => id)).toEqual([expect.stringMatching(/^ReporterPlatformRole/)]);
+    expect(JSON.stringify(putters[0]?.[1])).toContain('component/verify-ticket');
+  });
+
+  it('is absent without a component in the config', () => {
+    template.resourceCountIs('AWS::Lambda::Url', 0);
+    expect(Object.keys(template.findOutputs('ComponentEventUrl'))).toEqual([]);
   });
 });

@@ -38,3 +38,18 @@ export async function createTables(raw: DynamoDBClient): Promise<{ apps: string;
   );
   return { apps, ledger };
 }
+
+/** The third-party platform's table (tokens, refresh tokens, pushes taken), as the construct makes it. */
+export async function createPlatformTable(raw: DynamoDBClient): Promise<string> {
+  counter += 1;
+  const name = `wxa-platform-${process.pid}-${counter}`;
+  await raw.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+    }),
+  );
+  return name;
+}

@@ -21,6 +21,9 @@ export const parameterNames = {
   smtpUrl: (prefix: string) => `${prefix}smtp/url`,
   digestWebhookUrl: (prefix: string, kind: WebhookKind) => `${prefix}digest/webhooks/${kind}/url`,
   digestWebhookSecret: (prefix: string, kind: WebhookKind) => `${prefix}digest/webhooks/${kind}/secret`,
+  /** The third-party platform's: its AppSecret, message token, EncodingAESKey and latest verify ticket. */
+  component: (prefix: string, key: 'secret' | 'message-token' | 'encoding-aes-key' | 'verify-ticket') =>
+    `${prefix}component/${key}`,
 };
 
 /** Writes an app's parameters: the AppID as a String, everything secret as a SecureString. */
@@ -62,6 +65,11 @@ export class ParameterWriter {
     const written = [await this.put(parameterNames.digestWebhookUrl(this.prefix, kind), url, true)];
     if (secret) written.push(await this.put(parameterNames.digestWebhookSecret(this.prefix, kind), secret, true));
     return written;
+  }
+
+  /** The latest component_verify_ticket WeChat pushed (every 10 minutes; each is valid for 12 hours). */
+  putVerifyTicket(ticket: string): Promise<string> {
+    return this.put(parameterNames.component(this.prefix, 'verify-ticket'), ticket, true);
   }
 
   putSmtpUrl(url: string): Promise<string> {

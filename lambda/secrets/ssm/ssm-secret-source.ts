@@ -83,6 +83,38 @@ export class SsmSecretSource implements SecretSource {
     return { componentSecret: required('secret'), verifyTicket: required('verify-ticket') };
   }
 
+  /**
+   * What the authorization event URL needs to check and decrypt WeChat's pushes:
+   * `<prefix>component/message-token` and `/encoding-aes-key`, as set on the platform's page.
+   */
+  async componentMessageKeys(): Promise<{ token: string; encodingAesKey: string }> {
+    const path = `${this.prefix}component`;
+    const values = ((await this.provider.getMultiple(path, {
+      recursive: true,
+      decrypt: true,
+      maxAge: CACHE_SECONDS,
+    })) ?? {}) as Record<string, string>;
+    const required = (key: string) => {
+      const value = values[key];
+      if (!value)
+        throw new MissingSecretError(
+          `SSM parameter ${path}/${key} is missing: store the message token and EncodingAESKey of the platform's authorization event URL there (SecureString)`,
+        );
+      return value;
+    };
+    return { token: required('message-token'), encodingAesKey: required('encoding-aes-key') };
+  }
+
+  /** The chat webhooks of apps the platform discovered: `<prefix>component/webhooks/<kind>/url` and `…/secret`. */
+  async componentWebhooks(): Promise<AppSecrets['webhooks']> {
+    const values = ((await this.provider.getMultiple(`${this.prefix}component`, {
+      recursive: true,
+      decrypt: true,
+      maxAge: CACHE_SECONDS,
+    })) ?? {}) as Record<string, string>;
+    return webhooksIn(values);
+  }
+
   async smtpUrl(): Promise<string> {
     const name = parameterNames.smtpUrl(this.prefix);
     const value = await this.provider.get(name, { decrypt: true, maxAge: CACHE_SECONDS }).catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import type { Clock } from '../../calendar/beijing-calendar.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
-import type { AccessTokenCache, AccessTokenSource } from '../access-token.js';
+import { type AccessTokenCache, type AccessTokenSource, externalTokenSource } from '../access-token.js';
 import { isTransient, WechatApiError, WechatResponseError } from '../errors.js';
 import { exchange } from '../http-exchange.js';
 import { describeZodError, errorEnvelopeSchema } from '../schemas.js';
@@ -15,10 +15,23 @@ export interface ComponentCredentials {
   readonly verifyTicket: () => Promise<string>;
 }
 
+/** Where an authorizer's refresh token is kept once WeChat rotates it (the authorizer list is the fallback). */
+export interface RefreshTokenStore {
+  get(authorizerAppid: string): Promise<string | undefined>;
+  put(authorizerAppid: string, refreshToken: string): Promise<void>;
+}
+
 export interface ComponentOptions {
   readonly apiBase: string;
-  /** Shared by every client in the process: the component token's daily issue count is limited. */
+  /** Shared by every client in the process (and, given a shared store, every container): the component token's daily issue count is limited. */
   readonly cache: AccessTokenCache;
+  /** @default the refresh tokens of api_get_authorizer_list only */
+  readonly refreshTokens?: RefreshTokenStore;
+  /**
+   * The agency's own platform server, which hands out the component token (no secret or ticket is
+   * then read here). @default api_component_token with the secret and the latest ticket
+   */
+  readonly tokenService?: string;
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
 }
@@ -110,6 +123,11 @@ export class ComponentApi {
   ) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     const base = options.apiBase.replace(/\/+$/, '');
+    if (options.tokenService) {
+      const service = externalTokenSource(credentials.componentAppid, options.tokenService, { retry: this.retry });
+      this.tokenSource = { ...service, cacheKey: `${options.tokenService}#component#${credentials.componentAppid}` };
+      return;
+    }
     this.tokenSource = {
       appid: credentials.componentAppid,
       cacheKey: `${base}#component#${credentials.componentAppid}`,
@@ -191,6 +209,8 @@ export class ComponentApi {
    * a whole run of many apps); read again once when an app is not on it.
    */
   async refreshTokenOf(authorizerAppid: string): Promise<string> {
+    const stored = await this.options.refreshTokens?.get(authorizerAppid);
+    if (stored) return stored;
     const list = async () => {
       const tokens = new Map<string, string>();
       for await (const a of this.authorizers()) tokens.set(a.appid, a.refreshToken);
@@ -205,6 +225,12 @@ export class ComponentApi {
     if (token === undefined)
       throw new WechatApiError('api_get_authorizer_list', 61003, `${authorizerAppid} has not authorized this platform`);
     return token;
+  }
+
+  /** Keeps a refresh token WeChat rotated, so the next token is asked for with it. */
+  async rememberRefreshToken(authorizerAppid: string, refreshToken: string): Promise<void> {
+    await this.options.refreshTokens?.put(authorizerAppid, refreshToken);
+    this.listed?.then((tokens) => tokens.set(authorizerAppid, refreshToken)).catch(() => undefined);
   }
 
   async authorizerInfo(authorizerAppid: string): Promise<AuthorizerInfo> {
@@ -259,7 +285,10 @@ export function authorizerTokenSource(
     issue: async () => {
       const current = await refreshToken();
       const issued = await api.authorizerToken(authorizerAppid, current);
-      if (issued.refreshToken !== current) await onRotated?.(issued.refreshToken);
+      if (issued.refreshToken !== current) {
+        await api.rememberRefreshToken(authorizerAppid, issued.refreshToken);
+        await onRotated?.(issued.refreshToken);
+      }
       return { accessToken: issued.accessToken, expiresInSeconds: issued.expiresInSeconds };
     },
   };

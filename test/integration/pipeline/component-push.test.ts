@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReplayGuard, receiveComponentPush } from '../../../lambda/pipeline/component-push.js';
+import { PushNotTakenError, type ReplayGuard, receiveComponentPush } from '../../../lambda/pipeline/component-push.js';
 import { demoComponent } from '../../../lambda/simulator/simulated-component.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { fixedClock, NOW } from '../../support/simulator.js';
@@ -20,6 +20,7 @@ function deps(clock = fixedClock) {
       seen.add(key);
       return true;
     },
+    forget: async (key) => void seen.delete(key),
   };
   return {
     tickets,
@@ -115,5 +116,28 @@ describe('a push to the authorization event URL', () => {
     const result = await receiveComponentPush({ ...d, component: { ...platform, appid: 'wxsomeoneelse00001' } }, push);
 
     expect(result).toEqual({ status: 400, body: 'does not decrypt for this platform' });
+  });
+
+  it("forgets an authorization event it could not apply, so WeChat's retry of it is taken", async () => {
+    // Prepare: the registry is down for the first delivery of the push.
+    const { deps: d } = deps();
+    const applied: string[] = [];
+    let registryUp = false;
+    const onAuthorization = async (event: { authorizerAppid: string }) => {
+      if (!registryUp) throw new Error('registry unreachable');
+      applied.push(event.authorizerAppid);
+    };
+    const push = sim.componentPush('authorized', { AuthorizerAppid: 'wx0b8e2f6c1a3d5e97' });
+
+    // Act
+    const first = receiveComponentPush({ ...d, onAuthorization }, push);
+    await expect(first).rejects.toBeInstanceOf(PushNotTakenError);
+    registryUp = true;
+    const retried = await receiveComponentPush({ ...d, onAuthorization }, push);
+    const replayed = await receiveComponentPush({ ...d, onAuthorization }, push);
+
+    // Assess
+    expect([retried.status, replayed.status]).toEqual([200, 401]);
+    expect(applied).toEqual(['wx0b8e2f6c1a3d5e97']);
   });
 });

@@ -17,6 +17,7 @@ describe('the deployment config', () => {
       daily: 'cron(0 10 * * ? *)',
       monthly: 'cron(30 10 2 * ? *)',
       retry: 'cron(0 11-18 * * ? *)',
+      discover: 'cron(30 9 * * ? *)',
       cutoffHour: 18,
     });
     expect(config.apps[0]).toEqual({ name: 'shop', recipients: ['ops@example.com'], webhooks: [] });
@@ -49,6 +50,11 @@ describe('the deployment config', () => {
       { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], tokenService: 'http://tokens.example.com/t' }] },
       /apps\.0\.tokenService must be an https:\/\/ URL/,
     ],
+    [
+      { ...valid, component: { appid: 'wxc0mp0nent0000001', defaults: { recipients: [] } } },
+      /component\.defaults has neither recipients nor webhooks/,
+    ],
+    [{ ...valid, component: { appid: 'wx123' } }, /component\.appid is not an AppID/],
   ])('names the field that is wrong (%#)', (input, message) => {
     expect(() => parseDeploymentConfig(input)).toThrow(message);
   });
