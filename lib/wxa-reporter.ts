@@ -233,26 +233,9 @@ export class WxaReporter extends Construct {
       'wxa-reporter worker: read its SSM parameters, write its archive, send its reports',
       logGroup,
     );
-    const platformRole = this.config.component
-      ? this.functionRole(
-          'PlatformRole',
-          'wxa-reporter platform: take WeChat pushes, store the ticket, keep the registry in step',
-          logGroup,
-        )
-      : undefined;
+    const { role: platformRole, table: platformTable } = this.platformState(logGroup);
     const network = props.fixedEgressIp
-      ? this.egressNetwork([role, ...(platformRole ? [platformRole] : [])])
-      : undefined;
-    const platformTable = platformRole
-      ? new dynamodb.Table(this, 'PlatformState', {
-          partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-          billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-          pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-          encryption: dynamodb.TableEncryption.AWS_MANAGED,
-          timeToLiveAttribute: 'ttl',
-          // Tokens expire within hours and refresh tokens are on WeChat's authorizer list: nothing to keep.
-          removalPolicy: RemovalPolicy.DESTROY,
-        })
+      ? this.egressNetwork([role, platformRole].filter((r) => r !== undefined))
       : undefined;
     const workerEnvironment = platformTable
       ? { ...environment, WXA_PLATFORM_TABLE: platformTable.tableName }
@@ -326,56 +309,16 @@ export class WxaReporter extends Construct {
     };
 
     if (platformRole && platformTable) {
-      const platformFunction = this.reporterFunction('Platform', {
-        entry: 'platform-handler.ts',
+      this.platform = this.platformFunction({
         role: platformRole,
+        table: platformTable,
         logGroup,
         environment: workerEnvironment,
-        memorySize: 256,
-        timeout: Duration.minutes(5),
-        description:
-          "wxa-reporter: the platform's authorization event URL (tickets, authorization events) and its daily discovery",
-        vpc: network?.vpc,
-        vpcSubnets: network?.vpcSubnets,
-        securityGroups: network?.securityGroups,
+        network,
+        zone,
+        schedulerRole,
+        parameterKey: props.parameterKey,
       });
-      if (network) platformFunction.node.addDependency(network.permissions);
-      // WeChat calls it without AWS credentials: every push is authenticated by its msg_signature
-      // and AES decryption with the platform's keys, and replays are refused.
-      const url = platformFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-      this.appsTable.grantReadWriteData(platformRole);
-      this.ledgerTable.grantReadData(platformRole);
-      platformTable.grantReadWriteData(platformRole);
-      this.grantParameters(platformRole, stack, props.parameterKey);
-      const ticketParameter = stack.formatArn({
-        service: 'ssm',
-        resource: 'parameter',
-        resourceName: `${this.config.parameterPrefix.slice(1)}component/verify-ticket`,
-      });
-      platformRole.addToPolicy(
-        new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [ticketParameter] }),
-      );
-      platformRole.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [
-            props.parameterKey?.keyArn ?? stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' }),
-          ],
-          conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
-        }),
-      );
-      const discoverySchedule = new scheduler.Schedule(this, 'DiscoverSchedule', {
-        description: `wxa-reporter discovery of the platform's authorizers (${this.config.schedule.discover} ${this.config.schedule.timeZone})`,
-        schedule: scheduler.ScheduleExpression.expression(this.config.schedule.discover, zone),
-        target: new targets.LambdaInvoke(platformFunction, {
-          role: schedulerRole,
-          input: scheduler.ScheduleTargetInput.fromObject({ job: 'discover' }),
-          deadLetterQueue: this.schedulerDeadLetterQueue,
-          retryAttempts: 3,
-          maxEventAge: Duration.hours(1),
-        }),
-      });
-      this.platform = { function: platformFunction, url, table: platformTable, discoverySchedule };
     }
 
     this.alarmTopic = new sns.Topic(this, 'Alarms', { displayName: 'wxa-reporter alarms', enforceSSL: true });
@@ -466,6 +409,95 @@ export class WxaReporter extends Construct {
         },
       ]),
     );
+  }
+
+  /** The platform function's role and the table of the platform's shared tokens, with `component` configured. */
+  private platformState(logGroup: logs.LogGroup): { role?: iam.Role; table?: dynamodb.Table } {
+    if (!this.config.component) return {};
+    const role = this.functionRole(
+      'PlatformRole',
+      'wxa-reporter platform: take WeChat pushes, store the ticket, keep the registry in step',
+      logGroup,
+    );
+    const table = new dynamodb.Table(this, 'PlatformState', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'ttl',
+      // Tokens expire within hours and refresh tokens are on WeChat's authorizer list: nothing to keep.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return { role, table };
+  }
+
+  /**
+   * The function behind the platform's authorization event URL (a Function URL WeChat pushes to),
+   * which also runs the daily discovery: it alone writes the ticket and the registry.
+   */
+  private platformFunction(options: {
+    role: iam.Role;
+    table: dynamodb.Table;
+    logGroup: logs.LogGroup;
+    environment: Record<string, string>;
+    network?: {
+      vpc: ec2.IVpc;
+      vpcSubnets: ec2.SubnetSelection;
+      securityGroups: ec2.ISecurityGroup[];
+      permissions: iam.Policy;
+    };
+    zone: TimeZone;
+    schedulerRole: iam.Role;
+    parameterKey?: kms.IKey;
+  }): NonNullable<WxaReporter['platform']> {
+    const { role: platformRole, table: platformTable, logGroup, network, zone, schedulerRole, parameterKey } = options;
+    const stack = Stack.of(this);
+    const platformFunction = this.reporterFunction('Platform', {
+      entry: 'platform-handler.ts',
+      role: platformRole,
+      logGroup,
+      environment: options.environment,
+      memorySize: 256,
+      timeout: Duration.minutes(5),
+      description:
+        "wxa-reporter: the platform's authorization event URL (tickets, authorization events) and its daily discovery",
+      vpc: network?.vpc,
+      vpcSubnets: network?.vpcSubnets,
+      securityGroups: network?.securityGroups,
+    });
+    if (network) platformFunction.node.addDependency(network.permissions);
+    // WeChat calls it without AWS credentials: every push is authenticated by its msg_signature
+    // and AES decryption with the platform's keys, and replays are refused.
+    const url = platformFunction.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    this.appsTable.grantReadWriteData(platformRole);
+    this.ledgerTable.grantReadData(platformRole);
+    platformTable.grantReadWriteData(platformRole);
+    this.grantParameters(platformRole, stack, parameterKey);
+    const ticketParameter = stack.formatArn({
+      service: 'ssm',
+      resource: 'parameter',
+      resourceName: `${this.config.parameterPrefix.slice(1)}component/verify-ticket`,
+    });
+    platformRole.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [ticketParameter] }));
+    platformRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+        resources: [parameterKey?.keyArn ?? stack.formatArn({ service: 'kms', resource: 'key', resourceName: '*' })],
+        conditions: { StringEquals: { 'kms:ViaService': `ssm.${stack.region}.amazonaws.com` } },
+      }),
+    );
+    const discoverySchedule = new scheduler.Schedule(this, 'DiscoverSchedule', {
+      description: `wxa-reporter discovery of the platform's authorizers (${this.config.schedule.discover} ${this.config.schedule.timeZone})`,
+      schedule: scheduler.ScheduleExpression.expression(this.config.schedule.discover, zone),
+      target: new targets.LambdaInvoke(platformFunction, {
+        role: schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject({ job: 'discover' }),
+        deadLetterQueue: this.schedulerDeadLetterQueue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+    return { function: platformFunction, url, table: platformTable, discoverySchedule };
   }
 
   /**

@@ -87,7 +87,7 @@ export async function applyAuthorizationEvent(
   for await (const entry of deps.registry.list())
     if ('app' in entry && entry.app.appid === event.authorizerAppid) existing = entry.app;
   if (event.kind === 'unauthorized') {
-    if (!existing || existing.tokenMode !== 'component' || existing.disabled === NOT_AUTHORIZED)
+    if (existing?.tokenMode !== 'component' || existing.disabled === NOT_AUTHORIZED)
       return { name: existing?.name, change: 'unchanged' };
     await deps.registry.put({ ...existing, disabled: NOT_AUTHORIZED });
     deps.logger.info('authorization withdrawn: app disabled', { app: existing.name });
