@@ -140,10 +140,11 @@ export async function runAppUnit(
   } catch (error) {
     const detail = (error as Error).message;
     deps.logger.error('report failed', { app: unit.app, job, period, error: detail });
-    // A channel that failed, or WeChat busy: retried (the engine backs off, then the retry schedule
-    // takes over until the cut-off). Bad credentials, a refused permission, an interrupted send:
-    // a person must act, so the failure is final and alarmed.
-    const retryable = !pastCutoff && isRetryable(error);
+    // A channel that failed, or WeChat busy: retried (the engine backs off within minutes, then the
+    // retry schedule takes over until the cut-off), even after the cut-off: that is about waiting for
+    // data, not about a 503. Bad credentials, a refused permission, an interrupted send: a person
+    // must act, so the failure is final and alarmed.
+    const retryable = isRetryable(error);
     await record(retryable ? 'pending' : 'failed', detail).catch((ledgerError: unknown) =>
       deps.logger.warn('could not record the failure', { app: unit.app, error: (ledgerError as Error).message }),
     );

@@ -1,14 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
@@ -18,7 +12,7 @@ import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js
 import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { DynamoDbLedger } from '../../../lambda/state/dynamodb/dynamodb-ledger.js';
-import { WxaReporterStack } from '../../../lib/wxa-reporter-stack.js';
+import { type BundledStack, invokeBundle, synthBundles } from '../../support/bundled-stack.js';
 import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { createBucket, s3ClientFor } from '../../support/s3.js';
@@ -35,9 +29,7 @@ import { startWebhookReceivers, type WebhookReceivers } from '../../support/webh
  * as an SQS event, once more for a redelivery, and reads the partial batch response.
  */
 const [SHOP, COFFEE] = DEMO_APPS as [SimulatedApp, SimulatedApp];
-let outdir: string;
-const bundles: Record<'dispatcher' | 'worker', string> = { dispatcher: '', worker: '' };
-let functionEnv: Record<string, string>;
+let stack: BundledStack;
 let moto: MotoServer;
 let s3: S3Client;
 let ssm: SSMClient;
@@ -51,35 +43,13 @@ let smtp: SmtpReceiver;
 let hooks: WebhookReceivers;
 
 beforeAll(async () => {
-  outdir = await mkdtemp(join(tmpdir(), 'wxa-bundle-'));
-  const app = new App({ outdir });
-  const stack = new WxaReporterStack(app, 'WxaReporterBundle', {
-    env: { account: '123456789012', region: 'us-east-1' },
-    config: {
-      // A seed in cdk.json (its AppID in SSM); the other app is added to the registry later.
-      apps: [{ name: 'shop', displayName: '喵喵商城', recipients: ['ops@example.com'], webhooks: ['json'] }],
-      email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
-      digest: { recipients: ['boss@example.com'] },
-      parameterPrefix: '/wxa-e2e/',
-    },
+  stack = await synthBundles('WxaReporterBundle', {
+    // A seed in cdk.json (its AppID in SSM); the other app is added to the registry later.
+    apps: [{ name: 'shop', displayName: '喵喵商城', recipients: ['ops@example.com'], webhooks: ['json'] }],
+    email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
+    digest: { recipients: ['boss@example.com'] },
+    parameterPrefix: '/wxa-e2e/',
   });
-  const assembly = app.synth();
-  const template = assembly.getStackArtifact(stack.artifactId).template as {
-    Resources: Record<
-      string,
-      { Type: string; Properties: { Code?: { S3Key?: string }; Environment?: { Variables: Record<string, unknown> } } }
-    >;
-  };
-  const functions = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-  for (const [id, fn] of functions) {
-    // The template names the uploaded zip by its hash; the staged folder beside it is what gets zipped.
-    const path = join(outdir, `asset.${fn.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`, 'index.mjs');
-    if (id.startsWith('ReporterDispatcher')) bundles.dispatcher = path;
-    if (id.startsWith('ReporterFunction')) bundles.worker = path;
-    functionEnv = Object.fromEntries(
-      Object.entries(fn.Properties.Environment?.Variables ?? {}).filter(([, v]) => typeof v === 'string'),
-    ) as Record<string, string>;
-  }
 
   [moto, sim, smtp, hooks] = await Promise.all([
     startMoto(),
@@ -123,19 +93,14 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const client of [s3, ssm, sqs, dynamo?.raw]) client?.destroy();
   await Promise.all([moto?.stop(), sim?.close(), smtp?.close(), hooks?.close()]);
-  await rm(outdir, { recursive: true, force: true });
+  await stack?.remove();
 });
 
-async function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise<{ result: T; stdout: string }> {
-  const script = `
-    const { handler } = await import(${JSON.stringify(`file://${bundles[which]}`)});
-    const context = { awsRequestId: 'test', functionName: 'wxa-test', getRemainingTimeInMillis: () => 180000 };
-    const result = await handler(JSON.parse(process.env.TEST_EVENT), context);
-    process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-    env: {
-      PATH: process.env.PATH,
-      ...functionEnv,
+function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise<{ result: T; stdout: string }> {
+  return invokeBundle<T>(
+    stack.bundles[which],
+    {
+      ...stack.env,
       WXA_ARCHIVE_BUCKET: bucket,
       WXA_APPS_TABLE: tables.apps,
       WXA_LEDGER_TABLE: tables.ledger,
@@ -149,11 +114,9 @@ async function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise
       WECHAT_API_BASE: sim.url,
       // Far from Beijing on purpose: "yesterday" must still be Beijing's.
       TZ: 'America/Los_Angeles',
-      TEST_EVENT: JSON.stringify(event),
     },
-  });
-  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  return { result: JSON.parse(line?.slice('RESULT '.length) ?? 'null') as T, stdout };
+    event,
+  );
 }
 
 type BatchResponse = { batchItemFailures: { itemIdentifier: string }[] };
@@ -163,9 +126,9 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
   const date = beijingYesterday(new Date());
 
   it('are the esbuild output of cdk synth, one ESM file each', () => {
-    expect(existsSync(bundles.dispatcher)).toBe(true);
-    expect(existsSync(bundles.worker)).toBe(true);
-    expect(bundles.dispatcher).not.toBe(bundles.worker);
+    expect(existsSync(stack.bundles.dispatcher ?? '')).toBe(true);
+    expect(existsSync(stack.bundles.worker ?? '')).toBe(true);
+    expect(stack.bundles.dispatcher).not.toBe(stack.bundles.worker);
   });
 
   it('fan a daily job out to one message per app, run each once (a redelivery sends nothing), then the digest', async () => {

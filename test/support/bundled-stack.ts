@@ -1,0 +1,84 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import type { DeploymentConfigInput } from '../../lambda/config/deployment-config.js';
+import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
+
+export type FunctionRole = 'dispatcher' | 'worker' | 'platform';
+
+/** The stack's Lambdas as `cdk synth` bundles them: the staged `index.mjs` of each, and their plain environment. */
+export interface BundledStack {
+  readonly bundles: Partial<Record<FunctionRole, string>>;
+  /** The environment variables the template sets as plain strings (table names and URLs are the test's). */
+  readonly env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+const ROLE_OF: readonly [RegExp, FunctionRole][] = [
+  [/^ReporterDispatcher/, 'dispatcher'],
+  [/^ReporterFunction/, 'worker'],
+  [/^ReporterPlatform/, 'platform'],
+];
+
+export async function synthBundles(id: string, config: DeploymentConfigInput): Promise<BundledStack> {
+  const outdir = await mkdtemp(join(tmpdir(), 'wxa-bundle-'));
+  const app = new App({ outdir });
+  const stack = new WxaReporterStack(app, id, { env: { account: '123456789012', region: 'us-east-1' }, config });
+  const template = app.synth().getStackArtifact(stack.artifactId).template as {
+    Resources: Record<
+      string,
+      { Type: string; Properties: { Code?: { S3Key?: string }; Environment?: { Variables: Record<string, unknown> } } }
+    >;
+  };
+  const bundles: Partial<Record<FunctionRole, string>> = {};
+  let env: Record<string, string> = {};
+  for (const [logicalId, fn] of Object.entries(template.Resources)) {
+    if (fn.Type !== 'AWS::Lambda::Function') continue;
+    const role = ROLE_OF.find(([pattern]) => pattern.test(logicalId))?.[1];
+    // The template names the uploaded zip by its hash; the staged folder beside it is what gets zipped.
+    if (role) bundles[role] = join(outdir, `asset.${fn.Properties.Code?.S3Key?.replace(/\.zip$/, '')}`, 'index.mjs');
+    env = Object.fromEntries(
+      Object.entries(fn.Properties.Environment?.Variables ?? {}).filter(([, v]) => typeof v === 'string'),
+    ) as Record<string, string>;
+  }
+  return { bundles, env, remove: () => rm(outdir, { recursive: true, force: true }) };
+}
+
+/**
+ * One invocation of a bundled handler in its own Node process, as a cold Lambda would run it, with
+ * the given environment; its result, and what it logged.
+ */
+export async function invokeBundle<T>(
+  bundle: string | undefined,
+  env: Record<string, string>,
+  event: object,
+): Promise<{ result: T; stdout: string }> {
+  if (!bundle) throw new Error('no such function in the synthesized stack');
+  const script = `
+    const { handler } = await import(${JSON.stringify(`file://${bundle}`)});
+    const context = { awsRequestId: 'test', functionName: 'wxa-test', getRemainingTimeInMillis: () => 180000 };
+    const result = await handler(JSON.parse(process.env.TEST_EVENT), context);
+    process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...env, TEST_EVENT: JSON.stringify(event) },
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  return { result: JSON.parse(line?.slice('RESULT '.length) ?? 'null') as T, stdout };
+}
+
+/** What Lambda's Function URL hands the function for an HTTP request (payload format 2.0). */
+export function functionUrlEvent(request: { query: Record<string, string>; body: string; method?: string }): object {
+  return {
+    version: '2.0',
+    rawPath: '/',
+    rawQueryString: new URLSearchParams(request.query).toString(),
+    queryStringParameters: request.query,
+    headers: { 'content-type': 'text/xml' },
+    requestContext: { http: { method: request.method ?? 'POST', path: '/' } },
+    body: request.body,
+    isBase64Encoded: false,
+  };
+}
