@@ -82,3 +82,35 @@ export function functionUrlEvent(request: { query: Record<string, string>; body:
     isBase64Encoded: false,
   };
 }
+
+/**
+ * The environment the construct gives the functions, pointed at the test's resources: moto for
+ * AWS, the simulator for WeChat, and a time zone far from Beijing ("yesterday" must still be Beijing's).
+ */
+export function functionEnvironment(
+  stack: BundledStack,
+  resources: {
+    readonly motoEndpoint: string;
+    readonly wechat: string;
+    readonly bucket: string;
+    readonly tables: { readonly apps: string; readonly ledger: string; readonly platform?: string };
+    readonly queues: { readonly work: string; readonly failed: string };
+  },
+): Record<string, string> {
+  return {
+    ...stack.env,
+    WXA_ARCHIVE_BUCKET: resources.bucket,
+    WXA_APPS_TABLE: resources.tables.apps,
+    WXA_LEDGER_TABLE: resources.tables.ledger,
+    ...(resources.tables.platform ? { WXA_PLATFORM_TABLE: resources.tables.platform } : {}),
+    WXA_QUEUE_URL: resources.queues.work,
+    WXA_FAILURE_QUEUE_URL: resources.queues.failed,
+    AWS_ENDPOINT_URL: resources.motoEndpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_LAMBDA_FUNCTION_NAME: 'wxa-reporter-test',
+    WECHAT_API_BASE: resources.wechat,
+    TZ: 'America/Los_Angeles',
+  };
+}

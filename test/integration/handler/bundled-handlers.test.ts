@@ -12,13 +12,13 @@ import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js
 import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { DynamoDbLedger } from '../../../lambda/state/dynamodb/dynamodb-ledger.js';
-import { type BundledStack, invokeBundle, synthBundles } from '../../support/bundled-stack.js';
-import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
+import { type BundledStack, functionEnvironment, invokeBundle, synthBundles } from '../../support/bundled-stack.js';
+import { createTables, type dynamoClientsFor } from '../../support/dynamodb.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
-import { createBucket, s3ClientFor } from '../../support/s3.js';
+import { motoClients } from '../../support/moto-clients.js';
+import { createBucket } from '../../support/s3.js';
 import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
-import { createQueues, receiveAll, sqsClientFor, sqsEventOf } from '../../support/sqs.js';
-import { ssmClientFor } from '../../support/ssm.js';
+import { createQueues, receiveAll, sqsEventOf } from '../../support/sqs.js';
 import { startWebhookReceivers, type WebhookReceivers } from '../../support/webhook-receivers.js';
 
 /**
@@ -57,10 +57,7 @@ beforeAll(async () => {
     startSmtpReceiver(),
     startWebhookReceivers(),
   ]);
-  s3 = s3ClientFor(moto.endpoint);
-  ssm = ssmClientFor(moto.endpoint);
-  sqs = sqsClientFor(moto.endpoint);
-  dynamo = dynamoClientsFor(moto.endpoint);
+  ({ s3, ssm, sqs, dynamo } = motoClients(moto.endpoint));
   bucket = await createBucket(s3);
   tables = await createTables(dynamo.raw);
   queues = await createQueues(sqs);
@@ -99,22 +96,7 @@ afterAll(async () => {
 function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise<{ result: T; stdout: string }> {
   return invokeBundle<T>(
     stack.bundles[which],
-    {
-      ...stack.env,
-      WXA_ARCHIVE_BUCKET: bucket,
-      WXA_APPS_TABLE: tables.apps,
-      WXA_LEDGER_TABLE: tables.ledger,
-      WXA_QUEUE_URL: queues.work,
-      WXA_FAILURE_QUEUE_URL: queues.failed,
-      AWS_ENDPOINT_URL: moto.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-      AWS_LAMBDA_FUNCTION_NAME: 'wxa-reporter-test',
-      WECHAT_API_BASE: sim.url,
-      // Far from Beijing on purpose: "yesterday" must still be Beijing's.
-      TZ: 'America/Los_Angeles',
-    },
+    functionEnvironment(stack, { motoEndpoint: moto.endpoint, wechat: sim.url, bucket, tables, queues }),
     event,
   );
 }
