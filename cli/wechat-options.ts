@@ -11,6 +11,7 @@ export interface WechatOptions {
   tokenMode?: string;
   tokenService?: string;
   authorizerAppid?: string;
+  relayUrl?: string;
 }
 
 /** The options every command that talks to WeChat shares. */
@@ -22,6 +23,10 @@ export function addWechatOptions(command: Command): Command {
     .option(
       '--authorizer-appid <wx…>',
       'call as a third-party platform for this Mini Program (env WECHAT_COMPONENT_APPID, _APPSECRET, _VERIFY_TICKET)',
+    )
+    .option(
+      '--relay-url <url>',
+      "call through the project's CloudBase relay (cloud call) at this HTTP access URL (env WECHAT_APPID, WXA_RELAY_SECRET)",
     );
 }
 
@@ -73,6 +78,22 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
   const appid = io.env.WECHAT_APPID;
   const secret = io.env.WECHAT_APPSECRET;
   if (!appid) throw new CliError('WECHAT_APPID is not set: export the Mini Program AppID (wx…) first');
+  if (options.relayUrl) {
+    if (!/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(options.relayUrl))
+      throw new CliError(`--relay-url "${options.relayUrl}" must be an https:// URL (plain http only to this machine)`);
+    const relaySecret = io.env.WXA_RELAY_SECRET;
+    if (!relaySecret)
+      throw new CliError(
+        'WXA_RELAY_SECRET is not set: export the secret the relay function shares (its WXA_RELAY_SECRET)',
+      );
+    return createDatacubeClient({
+      appid,
+      secret: relaySecret,
+      tokenMode: { cloudRelay: options.relayUrl },
+      clock: io.clock,
+      logger,
+    });
+  }
   let tokenMode: TokenMode = 'stable';
   if (options.tokenService) tokenMode = { service: options.tokenService };
   else if (options.tokenMode === 'legacy' || options.tokenMode === 'stable') tokenMode = options.tokenMode;

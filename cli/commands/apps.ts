@@ -1,6 +1,6 @@
 import { DeleteParametersCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Command } from 'commander';
-import type { AppConfig } from '../../lambda/config/deployment-config.js';
+import { type AppConfig, needsAppSecret } from '../../lambda/config/deployment-config.js';
 import { WEBHOOK_KINDS } from '../../lambda/notify/webhook/webhook-platform.js';
 import { parseRegistryEntry, type RegistryEntry } from '../../lambda/registry/app-registry.js';
 import { DynamoDbAppRegistry } from '../../lambda/registry/dynamodb/dynamodb-app-registry.js';
@@ -24,6 +24,7 @@ interface AddOptions extends TableOptions {
   language?: string;
   tokenMode?: string;
   tokenService?: string;
+  relayUrl?: string;
   prefix: string;
   kmsKeyId?: string;
 }
@@ -73,6 +74,7 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
       language: options.language,
       tokenMode: options.tokenMode,
       tokenService: options.tokenService,
+      relayUrl: options.relayUrl,
     },
     name,
     { hasEmail: true },
@@ -80,7 +82,13 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
   if ('problem' in entry) throw new CliError(`${name}: ${entry.problem}`);
   const app: AppConfig = entry.app;
   let secret: string | undefined;
-  if (!app.tokenService) {
+  if (app.tokenMode === 'cloud-relay') {
+    secret = io.env.WXA_RELAY_SECRET;
+    if (!secret || secret.length < 32)
+      throw new CliError(
+        "the relay's shared secret is needed: set WXA_RELAY_SECRET (at least 32 characters, e.g. openssl rand -hex 32), the same as the function's",
+      );
+  } else if (needsAppSecret(app)) {
     secret = io.env.WECHAT_APPSECRET;
     if (!secret && io.prompt) secret = (await io.prompt('AppSecret', { secret: true })).trim();
     if (!secret)
@@ -138,8 +146,15 @@ export function appsCommand(io: CliIo, setExit: (code: number) => void): Command
         .option('--webhook <kind=url>', `a chat webhook; kind: ${WEBHOOK_KINDS.join(', ')} (repeatable)`, collect, [])
         .option('--webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
         .option('--language <zh-CN|en>', "the reports' language (default: the deployment's)")
-        .option('--token-mode <stable|legacy>', 'how tokens are fetched with the AppSecret (default stable)')
+        .option(
+          '--token-mode <mode>',
+          'stable (default) or legacy: tokens with the AppSecret; component: through your third-party platform; cloud-relay: through the CloudBase relay',
+        )
         .option('--token-service <url>', 'your token service instead of an AppSecret (IP whitelist)')
+        .option(
+          '--relay-url <url>',
+          "with --token-mode cloud-relay: the relay function's HTTP access URL (secret: WXA_RELAY_SECRET)",
+        )
         .option('--prefix <path>', 'the parameter prefix of the deployment', '/wxa-reporter/')
         .option('--kms-key-id <key>', 'KMS key for the SecureStrings (default: aws/ssm)')
         .addHelpText(

@@ -9,6 +9,11 @@ export interface Provenance {
   /** ISO 8601 instant the answer arrived. */
   readonly fetchedAt: string;
   readonly toolVersion: string;
+  /**
+   * The shape of the bytes: `https` (WeChat's snake_case answer) or `cloud-call` (camelCase with
+   * `errMsg`, through the CloudBase relay). Absent in files archived before it was recorded: `https`.
+   */
+  readonly shape?: 'https' | 'cloud-call';
 }
 
 /**

@@ -99,7 +99,20 @@ export const appConfigSchema = z.object({
    * or `component`: as the third-party platform the Mini Program authorized (no AppSecret). @default stable
    */
   tokenMode: z.optional(
-    z.enum(['stable', 'legacy', 'component'], { error: 'must be "stable", "legacy" or "component"' }),
+    z.enum(['stable', 'legacy', 'component', 'cloud-relay'], {
+      error: 'must be "stable", "legacy", "component" or "cloud-relay"',
+    }),
+  ),
+  /**
+   * With `tokenMode: "cloud-relay"`: the HTTP access URL of the project's CloudBase relay function,
+   * which calls the datacube by cloud call; the app's `secret` is then the relay's shared secret.
+   */
+  relayUrl: z.optional(
+    z.url({ error: 'must be an https:// URL' }).check(
+      z.refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
+        error: 'must be an https:// URL (plain http only to this machine)',
+      }),
+    ),
   ),
   /** Listed but not run, with why (e.g. a Mini Program that did not grant the data permission). @default none */
   disabled: z.optional(z.string().check(z.minLength(1))),
@@ -219,10 +232,12 @@ type BaseConfig = z.infer<typeof baseConfigSchema>;
 
 /** The rules one app must follow within a configuration (shared with the registry's entries). */
 export function checkAppChannels(
-  app: Pick<AppConfig, 'recipients' | 'webhooks'>,
+  app: Pick<AppConfig, 'recipients' | 'webhooks'> & Partial<Pick<AppConfig, 'tokenMode' | 'relayUrl'>>,
   hasEmail: boolean,
   report: (path: (string | number)[], message: string) => void,
 ): void {
+  if (app.tokenMode === 'cloud-relay' && !app.relayUrl)
+    report(['relayUrl'], 'is required with tokenMode "cloud-relay" (the relay function\'s HTTP access URL)');
   if (app.recipients.length > 0 && !hasEmail) report(['recipients'], 'recipients need an email transport (set email)');
   if (app.recipients.length === 0 && app.webhooks.length === 0)
     report([], 'has neither recipients nor webhooks: its reports would go nowhere');

@@ -12,5 +12,6 @@ export function provenanceOf(
     request: { ...outcome.request },
     fetchedAt: outcome.fetchedAt.toISOString(),
     toolVersion,
+    shape: outcome.shape,
   };
 }

@@ -22,6 +22,8 @@ export type TokenMode =
   | 'stable'
   | 'legacy'
   | { readonly service: string | TokenFunction }
+  /** Through the project's CloudBase relay (cloud call): no token here; `secret` is the relay's shared secret. */
+  | { readonly cloudRelay: string }
   /** A third-party platform calling for a Mini Program that authorized it (authorizer_access_token). */
   | {
       readonly authorizer: {
@@ -39,13 +41,18 @@ export type TokenMode =
 export function tokenModeFor(
   app: {
     readonly tokenService?: string;
-    readonly tokenMode?: 'stable' | 'legacy' | 'component';
+    readonly tokenMode?: 'stable' | 'legacy' | 'component' | 'cloud-relay';
+    readonly relayUrl?: string;
     readonly name: string;
   },
   appid: string,
   platform: () => ComponentApi | undefined,
 ): TokenMode {
   if (app.tokenService) return { service: app.tokenService };
+  if (app.tokenMode === 'cloud-relay') {
+    if (!app.relayUrl) throw new Error(`${app.name} has tokenMode "cloud-relay" but no relayUrl`);
+    return { cloudRelay: app.relayUrl };
+  }
   if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
   const api = platform();
   if (!api)
@@ -77,6 +84,27 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
   scrubber.add(config.secret);
   const mode = config.tokenMode ?? 'stable';
   let tokenSource: AccessTokenSource;
+  if (typeof mode === 'object' && 'cloudRelay' in mode) {
+    if (!config.secret)
+      throw new Error(
+        `no relay secret for ${config.appid}: the cloud relay needs the secret it shares with the function`,
+      );
+    return new DatacubeClient({
+      // The relay's function holds the Mini Program's identity: no token is ever asked for here.
+      tokenSource: {
+        appid: config.appid,
+        cacheKey: `relay#${config.appid}`,
+        issue: () => Promise.reject(new Error('the cloud relay needs no access token')),
+      },
+      tokenCache,
+      apiBase,
+      retry: config.retry,
+      clock: config.clock,
+      logger: config.logger,
+      scrubber,
+      relay: { url: mode.cloudRelay, secret: config.secret },
+    });
+  }
   if (typeof mode === 'object' && 'authorizer' in mode) {
     const { api, refreshToken, onRotated } = mode.authorizer;
     tokenSource = authorizerTokenSource(api, config.appid, refreshToken, onRotated);

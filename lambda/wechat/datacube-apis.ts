@@ -15,9 +15,10 @@ import {
   monthlyRetainEndpoint,
   naturalMonthRequest,
   singleDayRequest,
+  validateSchema,
 } from './datacube-endpoints.js';
 import { InvalidRequestError, WechatResponseError } from './errors.js';
-import { count, describeZodError, measure, visitTrendMetrics } from './schemas.js';
+import { count, measure, visitTrendMetrics } from './schemas.js';
 
 /**
  * The rest of the datacube's analysis APIs, archived as WeChat sends them. Each is one entry of
@@ -148,16 +149,6 @@ export function portraitRequest(api: string, window: PortraitWindow, now: Date):
   return { begin_date: toCompactDate(addDays(window.end, 1 - window.days)), end_date };
 }
 
-function validated<S extends z.ZodMiniType>(api: string, schema: S, json: unknown): z.infer<S> {
-  const result = schema.safeParse(json);
-  if (!result.success)
-    throw new WechatResponseError(
-      api,
-      `the answer does not have the documented shape: ${describeZodError(result.error)}`,
-    );
-  return result.data;
-}
-
 /** The `ref_date` an answer must carry for the period asked. */
 function expectedRefDates(kind: PeriodKind, period: unknown): string[] {
   if (kind === 'day') return [toCompactDate(period as IsoDate)];
@@ -218,7 +209,7 @@ function api<K extends PeriodKind, S extends z.ZodMiniType>(spec: {
     table: spec.table,
     request,
     parse(json, period) {
-      const body = validated(spec.name, spec.schema, json);
+      const body = validateSchema(spec.name, spec.schema, json);
       if (spec.empty(body)) return undefined;
       const refDate = spec.refDate(body);
       if (refDate !== undefined) checkRefDate(spec.name, spec.kind, period, refDate);

@@ -5,6 +5,8 @@ import { type Logger, silentLogger } from '../shared/logger.js';
 import { redactUrl, SecretScrubber } from '../shared/redact.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
 import type { AccessTokenCache, AccessTokenSource } from './access-token.js';
+import { type AnswerShape, answerShape, asHttpsShape } from './answer-shape.js';
+import { type CloudRelay, callRelay } from './cloud-relay.js';
 import {
   type DatacubeEndpoint,
   type DatacubeRequest,
@@ -27,6 +29,8 @@ export type DatacubeOutcome<Value> =
       readonly raw: Buffer;
       readonly value: Value;
       readonly fetchedAt: Date;
+      /** The shape the raw bytes are in: WeChat's HTTPS answer, or a cloud call's (through a relay). */
+      readonly shape: AnswerShape;
     }
   | {
       readonly status: 'not-yet-available';
@@ -47,6 +51,11 @@ export interface DatacubeClientOptions {
   readonly logger?: Logger;
   /** Secrets to scrub from anything this client logs or throws (the AppSecret, typically). */
   readonly scrubber?: SecretScrubber;
+  /**
+   * Call through the project's CloudBase relay (cloud call) instead of WeChat's HTTPS API: no access
+   * token here, the relay's function holds the Mini Program's identity. @default HTTPS with tokens
+   */
+  readonly relay?: CloudRelay;
 }
 
 /** How many times a rejected token is replaced before giving up (normal refresh, then forced). */
@@ -86,6 +95,20 @@ export class DatacubeClient {
   ): Promise<DatacubeOutcome<Value>> {
     const request = endpoint.request(period, this.clock());
     try {
+      const { relay } = this.options;
+      if (relay) {
+        return await withRetries(
+          async () =>
+            this.interpret(
+              endpoint,
+              period,
+              request,
+              await callRelay(relay, endpoint.name, request, this.retry, this.clock()),
+            ),
+          this.retry,
+          isTransient,
+        );
+      }
       return await this.callWithTokenRenewal(endpoint, period, request);
     } catch (error) {
       throw this.scrubbed(error);
@@ -149,15 +172,27 @@ export class DatacubeClient {
       json: request,
       timeoutMs: this.retry.requestTimeoutMs,
     });
+    return this.interpret(endpoint, period, request, answer.body);
+  }
+
+  /** One answer, in either shape: an errcode thrown (or "not yet"), the data checked, the bytes kept. */
+  private interpret<Period, Value>(
+    endpoint: DatacubeEndpoint<Period, Value>,
+    period: Period,
+    request: DatacubeRequest,
+    body: Buffer,
+  ): DatacubeOutcome<Value> {
     const fetchedAt = this.clock();
-    let json: unknown;
+    let received: unknown;
     try {
-      json = JSON.parse(answer.body.toString('utf8'));
+      received = JSON.parse(body.toString('utf8'));
     } catch (cause) {
-      throw new WechatResponseError(endpoint.name, `the answer is not valid JSON (${answer.body.length} bytes)`, {
+      throw new WechatResponseError(endpoint.name, `the answer is not valid JSON (${body.length} bytes)`, {
         cause,
       });
     }
+    const shape = answerShape(received);
+    const json = asHttpsShape(received);
     const envelope = errorEnvelopeSchema.safeParse(json);
     if (envelope.success && envelope.data.errcode !== 0) {
       const error = new WechatApiError(endpoint.name, envelope.data.errcode, envelope.data.errmsg ?? '');
@@ -180,7 +215,7 @@ export class DatacubeClient {
         reason: 'WeChat answered with no data for this period',
       };
     }
-    return { status: 'ok', api: endpoint.name, request, raw: answer.body, value, fetchedAt };
+    return { status: 'ok', api: endpoint.name, request, raw: body, value, fetchedAt, shape };
   }
 
   private scrubbed(error: unknown): unknown {

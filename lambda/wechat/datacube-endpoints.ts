@@ -11,6 +11,7 @@ import {
 } from '../calendar/beijing-calendar.js';
 import { DAILY_METRICS, type DailyMetric, type DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { MonthlyRetention, RetentionPair } from '../domain/monthly-retention.js';
+import { asHttpsShape } from './answer-shape.js';
 import { InvalidRequestError, WechatResponseError } from './errors.js';
 import { dailyVisitTrendResponseSchema, describeZodError, monthlyRetainResponseSchema } from './schemas.js';
 
@@ -33,8 +34,9 @@ export interface DatacubeEndpoint<Period, Value> {
   parse(json: unknown, period: Period): Value | undefined;
 }
 
-function validateSchema<S extends z.ZodMiniType>(api: string, schema: S, json: unknown): z.infer<S> {
-  const result = schema.safeParse(json);
+/** The answer checked against its schema, in either shape (HTTPS or cloud call). */
+export function validateSchema<S extends z.ZodMiniType>(api: string, schema: S, json: unknown): z.infer<S> {
+  const result = schema.safeParse(asHttpsShape(json));
   if (!result.success) {
     throw new WechatResponseError(
       api,

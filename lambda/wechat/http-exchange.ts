@@ -14,6 +14,9 @@ export interface HttpRequest {
   readonly method: 'GET' | 'POST';
   readonly url: string;
   readonly json?: unknown;
+  /** A body sent as is (JSON), for a signature computed over its exact bytes. */
+  readonly body?: string;
+  readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
 }
 
@@ -28,8 +31,11 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
   try {
     response = await fetch(request.url, {
       method: request.method,
-      headers: request.json === undefined ? undefined : { 'content-type': 'application/json' },
-      body: request.json === undefined ? undefined : JSON.stringify(request.json),
+      headers: {
+        ...(request.json === undefined && request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...request.headers,
+      },
+      body: request.body ?? (request.json === undefined ? undefined : JSON.stringify(request.json)),
       signal: AbortSignal.timeout(request.timeoutMs),
       redirect: 'error',
     });

@@ -35,6 +35,7 @@ export class S3Archive implements Archive {
             request: JSON.stringify(provenance.request),
             'fetched-at': provenance.fetchedAt,
             'tool-version': provenance.toolVersion,
+            shape: provenance.shape ?? 'https',
           },
         }),
       );
