@@ -11,7 +11,7 @@ import {
   type TokenFunction,
 } from './access-token.js';
 import { authorizerTokenSource, type ComponentApi } from './component/component-api.js';
-import { DatacubeClient, DEFAULT_API_BASE } from './datacube-client.js';
+import { DatacubeClient, type DatacubeClientOptions, DEFAULT_API_BASE } from './datacube-client.js';
 
 /**
  * How access tokens are obtained. `stable` (the default) never invalidates a token another system of
@@ -84,28 +84,20 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
   scrubber.add(config.secret);
   const mode = config.tokenMode ?? 'stable';
   let tokenSource: AccessTokenSource;
+  let relay: DatacubeClientOptions['relay'];
   if (typeof mode === 'object' && 'cloudRelay' in mode) {
     if (!config.secret)
       throw new Error(
         `no relay secret for ${config.appid}: the cloud relay needs the secret it shares with the function`,
       );
-    return new DatacubeClient({
-      // The relay's function holds the Mini Program's identity: no token is ever asked for here.
-      tokenSource: {
-        appid: config.appid,
-        cacheKey: `relay#${config.appid}`,
-        issue: () => Promise.reject(new Error('the cloud relay needs no access token')),
-      },
-      tokenCache,
-      apiBase,
-      retry: config.retry,
-      clock: config.clock,
-      logger: config.logger,
-      scrubber,
-      relay: { url: mode.cloudRelay, secret: config.secret },
-    });
-  }
-  if (typeof mode === 'object' && 'authorizer' in mode) {
+    relay = { url: mode.cloudRelay, secret: config.secret };
+    // The relay's function holds the Mini Program's identity: no token is ever asked for here.
+    tokenSource = {
+      appid: config.appid,
+      cacheKey: `relay#${config.appid}`,
+      issue: () => Promise.reject(new Error('the cloud relay needs no access token')),
+    };
+  } else if (typeof mode === 'object' && 'authorizer' in mode) {
     const { api, refreshToken, onRotated } = mode.authorizer;
     tokenSource = authorizerTokenSource(api, config.appid, refreshToken, onRotated);
   } else if (typeof mode === 'object') {
@@ -131,5 +123,6 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
     clock: config.clock,
     logger: config.logger,
     scrubber,
+    relay,
   });
 }
