@@ -45,6 +45,7 @@ describe('the S3 archive (against moto)', () => {
       request: '{"begin_date":"20261122","end_date":"20261122"}',
       'fetched-at': '2026-11-23T02:00:00.000Z',
       'tool-version': '0.1.0',
+      shape: 'https',
     });
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `team-a/${key}` }));
     expect(

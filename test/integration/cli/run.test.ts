@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
+import { beijingToday, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -38,7 +38,9 @@ beforeEach(async () => {
 });
 afterEach(() => dir.remove());
 
-const DATE = () => beijingYesterday(new Date());
+/** 10:00 of today in Beijing: before the cut-off whenever the suite runs, so "not yet" stays "not yet". */
+const morning = () => new Date(`${beijingToday(new Date())}T02:00:00Z`);
+const DATE = () => beijingYesterday(morning());
 const env = (extra: Record<string, string> = {}) => ({
   WXA_APP_SHOP_SECRET: SHOP.secret,
   WXA_APP_COFFEE_CN_SECRET: COFFEE.secret,
@@ -49,7 +51,7 @@ const run = (args: string[], extra: Record<string, string> = {}) =>
   runCliInProcess(['run', ...args, '--config', 'wxa.config.json'], {
     env: env(extra),
     cwd: dir.path,
-    clock: () => new Date(),
+    clock: morning,
   });
 
 describe('wxa-report run', () => {
