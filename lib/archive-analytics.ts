@@ -3,7 +3,7 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { hiveType, partitionColumns, SQL_TABLES, type SqlTable } from '../lambda/sql/tables.js';
+import { hiveType, partitionColumns, SQL_TABLES, type SqlTable, withCloudNames } from '../lambda/sql/tables.js';
 
 export interface ArchiveAnalyticsProps {
   /** The archive bucket. */
@@ -111,7 +111,8 @@ export class ArchiveAnalytics extends Construct {
           })),
           storageDescriptor: {
             location,
-            columns: table.body.map(([name, type]) => ({ name, type: hiveType(type) })),
+            // Each field also under its cloud-call spelling (camelCase, matched case-insensitively).
+            columns: withCloudNames(table.body, 'athena').map(([name, type]) => ({ name, type: hiveType(type) })),
             inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
             outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
             serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },

@@ -20,7 +20,10 @@ export interface SqlTable {
   readonly name: string;
   readonly folder: string;
   readonly partitions: readonly Partition[];
-  /** The top-level fields of the raw JSON body, as typed columns of the raw table. */
+  /**
+   * The top-level fields of the raw JSON body, as typed columns of the raw table (each also under
+   * its cloud-call spelling: see withCloudNames).
+   */
   readonly body: Fields;
   /** The flattening view's select list and joins; `raw` is the raw table's alias. */
   select(dialect: Dialect): { readonly columns: string; readonly from: string };
@@ -48,11 +51,39 @@ const keyValues: FieldType = {
 };
 const dt: Partition = { name: 'dt', projection: 'date' };
 
+const camel = (name: string) => name.replace(/_([a-z])/g, (_m, letter: string) => letter.toUpperCase());
+
+/**
+ * A field's name in the cloud call's answer (camelCase), as each engine matches JSON keys: DuckDB's
+ * read_json exactly, Athena's JSON SerDe case-insensitively (Glue columns are lower case).
+ * Undefined when both shapes spell it the same (`list`, `key`, `value`, `province`…).
+ */
+export function cloudName(name: string, dialect: Dialect): string | undefined {
+  const spelled = camel(name);
+  if (spelled === name) return undefined;
+  return dialect === 'athena' ? spelled.toLowerCase() : spelled;
+}
+
+/** The fields under both spellings, so a file in either shape fills one of them (the other is NULL). */
+export function withCloudNames(fields: Fields, dialect: Dialect): Fields {
+  return fields.flatMap(([name, type]) => {
+    const alias = cloudName(name, dialect);
+    return alias ? [[name, type] as const, [alias, type] as const] : [[name, type] as const];
+  });
+}
+
+/** A field of a row or struct, read from whichever spelling the file has. */
+export function field(of: string, name: string, dialect: Dialect): string {
+  const alias = cloudName(name, dialect);
+  const plain = name === 'index' ? `${of}."index"` : `${of}.${name}`;
+  return alias ? `COALESCE(${plain}, ${of}."${alias}")` : plain;
+}
+
 /** One row per element of `list`. */
 function listRows(fields: Fields): Pick<SqlTable, 'select' | 'columns'> {
   return {
-    select: () => ({
-      columns: fields.map(([name]) => `l.${name} AS ${name}`).join(', '),
+    select: (dialect) => ({
+      columns: fields.map(([name]) => `${field('l', name, dialect)} AS ${name}`).join(', '),
       from: 'CROSS JOIN UNNEST(raw.list) AS t(l)',
     }),
     columns: fields.map(([name, type]) => [name, type === 'string' ? 'varchar' : (type as string)] as const),
@@ -64,8 +95,8 @@ const retentionRows: Pick<SqlTable, 'select' | 'columns'> = {
   select: (dialect) => {
     const first = (list: string) => (dialect === 'athena' ? `element_at(${list}, 1)` : `(${list})[1]`);
     return {
-      columns: `raw.ref_date AS ref_date, n.key AS key, n.value AS visit_uv_new, ${first('filter(raw.visit_uv, v -> v.key = n.key)')}.value AS visit_uv`,
-      from: 'CROSS JOIN UNNEST(raw.visit_uv_new) AS t(n)',
+      columns: `${field('raw', 'ref_date', dialect)} AS ref_date, n.key AS key, n.value AS visit_uv_new, ${first(`filter(${field('raw', 'visit_uv', dialect)}, v -> v.key = n.key)`)}.value AS visit_uv`,
+      from: `CROSS JOIN UNNEST(${field('raw', 'visit_uv_new', dialect)}) AS t(n)`,
     };
   },
   columns: [
@@ -198,9 +229,9 @@ export const SQL_TABLES: readonly SqlTable[] = [
         },
       ],
     ],
-    select: () => ({
-      columns: 'raw.ref_date AS ref_date, l."index" AS distribution, i.key AS key, i.value AS value',
-      from: 'CROSS JOIN UNNEST(raw.list) AS t(l) CROSS JOIN UNNEST(l.item_list) AS u(i)',
+    select: (dialect) => ({
+      columns: `${field('raw', 'ref_date', dialect)} AS ref_date, l."index" AS distribution, i.key AS key, i.value AS value`,
+      from: `CROSS JOIN UNNEST(raw.list) AS t(l) CROSS JOIN UNNEST(${field('l', 'item_list', dialect)}) AS u(i)`,
     }),
     columns: [
       ['ref_date', 'varchar'],
@@ -217,8 +248,8 @@ export const SQL_TABLES: readonly SqlTable[] = [
       ['ref_date', 'string'],
       ['list', { array: { struct: pageFields } }],
     ],
-    select: () => ({
-      columns: `raw.ref_date AS ref_date, ${pageFields.map(([name]) => `l.${name} AS ${name}`).join(', ')}`,
+    select: (dialect) => ({
+      columns: `${field('raw', 'ref_date', dialect)} AS ref_date, ${listRows(pageFields).select(dialect).columns}`,
       from: 'CROSS JOIN UNNEST(raw.list) AS t(l)',
     }),
     columns: [['ref_date', 'varchar'], ...listRows(pageFields).columns],
@@ -234,14 +265,15 @@ export const SQL_TABLES: readonly SqlTable[] = [
     ],
     // One row per user group, dimension and value: long, so every dimension is one query.
     select: (dialect) => {
-      const group = (users: string, dimension: string) =>
-        dialect === 'athena'
-          ? `CAST(ROW('${users}', '${dimension}', raw.${users}.${dimension}) AS ROW(users varchar, dimension varchar, items array(row(id integer, name varchar, value bigint))))`
-          : `{'users': '${users}', 'dimension': '${dimension}', 'items': raw.${users}.${dimension}}`;
+      const group = (users: string, dimension: string) => {
+        const items = `${field('raw', users, dialect)}.${dimension}`;
+        return dialect === 'athena'
+          ? `CAST(ROW('${users}', '${dimension}', ${items}) AS ROW(users varchar, dimension varchar, items array(row(id integer, name varchar, value bigint))))`
+          : `{'users': '${users}', 'dimension': '${dimension}', 'items': ${items}}`;
+      };
       const groups = ['visit_uv_new', 'visit_uv'].flatMap((users) => PORTRAIT_DIMENSIONS.map((d) => group(users, d)));
       return {
-        columns:
-          'raw.ref_date AS ref_date, p.users AS users, p.dimension AS dimension, i.name AS name, i.value AS value',
+        columns: `${field('raw', 'ref_date', dialect)} AS ref_date, p.users AS users, p.dimension AS dimension, i.name AS name, i.value AS value`,
         from: `CROSS JOIN UNNEST(ARRAY[${groups.join(', ')}]) AS q(p) CROSS JOIN UNNEST(p.items) AS u(i)`,
       };
     },
@@ -259,14 +291,18 @@ export const SQL_TABLES: readonly SqlTable[] = [
 export function hiveType(type: FieldType): string {
   if (typeof type === 'string') return type;
   if ('array' in type) return `array<${hiveType(type.array)}>`;
-  return `struct<${type.struct.map(([n, t]) => `${n}:${hiveType(t)}`).join(',')}>`;
+  return `struct<${withCloudNames(type.struct, 'athena')
+    .map(([n, t]) => `${n}:${hiveType(t)}`)
+    .join(',')}>`;
 }
 
 /** DuckDB type of a raw field (what read_json is told to expect). */
 export function duckType(type: FieldType): string {
   if (typeof type === 'string') return { string: 'VARCHAR', bigint: 'BIGINT', double: 'DOUBLE', int: 'INTEGER' }[type];
   if ('array' in type) return `${duckType(type.array)}[]`;
-  return `STRUCT(${type.struct.map(([n, t]) => `"${n}" ${duckType(t)}`).join(', ')})`;
+  return `STRUCT(${withCloudNames(type.struct, 'duckdb')
+    .map(([n, t]) => `"${n}" ${duckType(t)}`)
+    .join(', ')})`;
 }
 
 /** The partition columns of a table, in order: appid first. */

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { duckType, partitionColumns, SQL_TABLES, type SqlTable } from '../tables.js';
+import { duckType, partitionColumns, SQL_TABLES, type SqlTable, withCloudNames } from '../tables.js';
 
 /** A query's answer: column names and JSON-safe rows. */
 export interface QueryResult {
@@ -40,11 +40,14 @@ function rawView(root: string, table: SqlTable, present: boolean): string {
     // No file yet: an empty table with the same columns, so queries work on a new archive too.
     const columns = [
       ...partitions.map((p) => `CAST(NULL AS ${HIVE_TYPES[p] ?? 'VARCHAR'}) AS "${p}"`),
-      ...table.body.map(([name, type]) => `CAST(NULL AS ${duckType(type)}) AS "${name}"`),
+      ...withCloudNames(table.body, 'duckdb').map(([name, type]) => `CAST(NULL AS ${duckType(type)}) AS "${name}"`),
     ];
     return `CREATE VIEW "${table.name}_raw" AS SELECT ${columns.join(', ')} WHERE false`;
   }
-  const columns = table.body.map(([name, type]) => `'${name}': '${duckType(type)}'`).join(', ');
+  // Both spellings: a body in the cloud call's shape (camelCase) fills the other half.
+  const columns = withCloudNames(table.body, 'duckdb')
+    .map(([name, type]) => `'${name}': '${duckType(type)}'`)
+    .join(', ');
   const hiveTypes = partitions.map((p) => `'${p}': '${HIVE_TYPES[p] ?? 'VARCHAR'}'`).join(', ');
   const path = glob(root, table).replaceAll("'", "''");
   return `CREATE VIEW "${table.name}_raw" AS SELECT * FROM read_json('${path}', format = 'auto', hive_partitioning = true, hive_types = {${hiveTypes}}, columns = {${columns}})`;

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
 import { backfillPlan, runBackfill } from '../../../lambda/pipeline/backfill.js';
@@ -107,6 +108,40 @@ describe('SQL over the local archive (DuckDB)', () => {
       'platforms',
       'province',
     ]);
+  });
+
+  it("reads bodies in the cloud call's shape (camelCase, errMsg) into the same rows, for every table", async () => {
+    // Prepare: the same archive, every body as the CloudBase relay would have archived it.
+    const cloudArchive = join(dir.path, 'cloud-archive');
+    const camel = (key: string) => key.replace(/_([a-z])/g, (_m, letter: string) => letter.toUpperCase());
+    const camelKeys = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(camelKeys)
+        : value && typeof value === 'object'
+          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), camelKeys(v)]))
+          : value;
+    const files = (await readdir(join(archive, 'raw'), { recursive: true })).filter((f) => f.endsWith('.json'));
+    for (const file of files) {
+      const body = JSON.parse(await readFile(join(archive, 'raw', file), 'utf8'));
+      await mkdir(dirname(join(cloudArchive, 'raw', file)), { recursive: true });
+      await writeFile(
+        join(cloudArchive, 'raw', file),
+        JSON.stringify({ ...(camelKeys(body) as object), errMsg: 'openapi.analysis.x:ok' }),
+      );
+    }
+    const cloud = await LocalSql.open(cloudArchive);
+
+    // Act
+    const everything = async (db: LocalSql) =>
+      Promise.all(SQL_TABLES.map(async (t) => (await db.query(`SELECT * FROM ${t.name} ORDER BY ALL`)).rows));
+    const [https, cloudCall] = await Promise.all([everything(sql), everything(cloud)]);
+    cloud.close();
+
+    // Assess: not one NULL where the HTTPS shape has a value, and the same rows.
+    expect(files.length).toBeGreaterThan(100);
+    expect(https.every((rows) => rows.length > 0)).toBe(true);
+    expect(cloudCall.map((rows) => rows.length)).toEqual(https.map((rows) => rows.length));
+    expect(cloudCall).toEqual(https);
   });
 
   it('works on an archive with nothing in it yet', async () => {
