@@ -15,6 +15,9 @@ interface SetupOptions {
   webhookSecret: string[];
   smtpUrl?: string;
   kmsKeyId?: string;
+  component?: boolean;
+  componentWebhook: string[];
+  componentWebhookSecret: string[];
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -44,6 +47,12 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
     .option('--smtp-url <url>', "store the deployment's SMTP URL (env SMTP_URL)")
     .option('--digest-webhook <kind=url>', 'a webhook of the agency digest (repeatable)', collect, [])
     .option('--digest-webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
+    .option(
+      '--component',
+      "store the third-party platform's AppSecret, message token and EncodingAESKey (env WECHAT_COMPONENT_APPSECRET, WECHAT_COMPONENT_MESSAGE_TOKEN, WECHAT_COMPONENT_ENCODING_AES_KEY; asked if missing)",
+    )
+    .option('--component-webhook <kind=url>', 'a chat of the apps the platform discovers (repeatable)', collect, [])
+    .option('--component-webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
     .option('--kms-key-id <key>', 'KMS key for the SecureStrings (default: aws/ssm)')
     .addHelpText(
       'after',
@@ -64,7 +73,13 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
       const digestSecrets = webhookPairs(options.digestWebhookSecret, '--digest-webhook-secret');
       for (const [kind, url] of digestUrls)
         written.push(...(await writer.putDigestWebhook(kind, url, digestSecrets.get(kind))));
-      if (written.length === 0) throw new CliError('nothing to store: give --app, --smtp-url or --digest-webhook');
+      if (options.component) written.push(...(await storeComponent(io, writer)));
+      const componentUrls = webhookPairs(options.componentWebhook, '--component-webhook');
+      const componentSecrets = webhookPairs(options.componentWebhookSecret, '--component-webhook-secret');
+      for (const [kind, url] of componentUrls)
+        written.push(...(await writer.putComponentWebhook(kind, url, componentSecrets.get(kind))));
+      if (written.length === 0)
+        throw new CliError('nothing to store: give --app, --smtp-url, --digest-webhook or --component');
       io.stdout.write(
         `Stored ${written.length} parameter(s)${options.app ? ` for "${options.app}"` : ''}:\n${written.map((n) => `  ${n}`).join('\n')}\n`,
       );
@@ -90,4 +105,21 @@ async function storeApp(app: string, options: SetupOptions, io: CliIo, writer: P
   const secrets = webhookPairs(options.webhookSecret, '--webhook-secret');
   const webhooks = Object.fromEntries([...urls].map(([kind, url]) => [kind, { url, secret: secrets.get(kind) }]));
   return writer.putApp({ name: app, appid, secret, webhooks });
+}
+
+/** The platform's secrets: from the environment, or asked for without echo; the key is checked. */
+async function storeComponent(io: CliIo, writer: ParameterWriter): Promise<string[]> {
+  const value = async (env: string, question: string) => {
+    const given = io.env[env];
+    if (given) return given;
+    if (!io.prompt) throw new CliError(`${env} is not set and this is not a terminal to ask on`);
+    return (await io.prompt(question, { secret: true })).trim();
+  };
+  const secret = await value('WECHAT_COMPONENT_APPSECRET', "the platform's AppSecret");
+  const messageToken = await value('WECHAT_COMPONENT_MESSAGE_TOKEN', '消息校验Token (message token)');
+  const encodingAesKey = await value('WECHAT_COMPONENT_ENCODING_AES_KEY', '消息加解密Key (EncodingAESKey)');
+  if (!/^[A-Za-z0-9]{43}$/.test(encodingAesKey))
+    throw new CliError("the EncodingAESKey is 43 letters and digits: copy it again from the platform's page");
+  if (!messageToken) throw new CliError('the message token is empty');
+  return writer.putComponent({ secret, messageToken, encodingAesKey });
 }

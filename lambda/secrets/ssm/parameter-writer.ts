@@ -67,6 +67,33 @@ export class ParameterWriter {
     return written;
   }
 
+  /** The third-party platform's AppSecret, and the message token and EncodingAESKey of its event URL. */
+  async putComponent(component: {
+    secret?: string;
+    messageToken?: string;
+    encodingAesKey?: string;
+  }): Promise<string[]> {
+    const written: string[] = [];
+    if (component.secret)
+      written.push(await this.put(parameterNames.component(this.prefix, 'secret'), component.secret, true));
+    if (component.messageToken)
+      written.push(
+        await this.put(parameterNames.component(this.prefix, 'message-token'), component.messageToken, true),
+      );
+    if (component.encodingAesKey)
+      written.push(
+        await this.put(parameterNames.component(this.prefix, 'encoding-aes-key'), component.encodingAesKey, true),
+      );
+    return written;
+  }
+
+  /** A chat of the apps the platform discovers: its URL and signing secret, as SecureStrings. */
+  async putComponentWebhook(kind: WebhookKind, url: string, secret?: string): Promise<string[]> {
+    const written = [await this.put(`${this.prefix}component/webhooks/${kind}/url`, url, true)];
+    if (secret) written.push(await this.put(`${this.prefix}component/webhooks/${kind}/secret`, secret, true));
+    return written;
+  }
+
   /** The latest component_verify_ticket WeChat pushed (every 10 minutes; each is valid for 12 hours). */
   putVerifyTicket(ticket: string): Promise<string> {
     return this.put(parameterNames.component(this.prefix, 'verify-ticket'), ticket, true);

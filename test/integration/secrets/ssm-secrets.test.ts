@@ -125,6 +125,40 @@ describe('wxa-report setup', () => {
     });
   });
 
+  it("stores a third-party platform's secrets (asked without echo) and its chats, as the platform function reads them", async () => {
+    // Prepare
+    const asked: string[] = [];
+    const key = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
+
+    // Act
+    const { code, stdout } = await runCliInProcess(
+      ['setup', '--component', '--prefix', '/platform/', '--component-webhook', 'wecom=https://qyapi.weixin.qq.com/x'],
+      { env: { ...awsEnv(), WECHAT_COMPONENT_APPSECRET: 'c0mp0nent-secret' } },
+      async (question, { secret }) => {
+        asked.push(`${question}${secret ? ' (hidden)' : ''}`);
+        return question.includes('EncodingAESKey') ? key : 'msg-token';
+      },
+    );
+    const refused = await runCliInProcess(['setup', '--component', '--prefix', '/platform/'], {
+      env: {
+        ...awsEnv(),
+        WECHAT_COMPONENT_APPSECRET: 's',
+        WECHAT_COMPONENT_MESSAGE_TOKEN: 't',
+        WECHAT_COMPONENT_ENCODING_AES_KEY: 'short',
+      },
+    });
+
+    // Assess
+    expect(code).toBe(0);
+    expect(asked).toEqual(['消息校验Token (message token) (hidden)', '消息加解密Key (EncodingAESKey) (hidden)']);
+    expect(stdout).toContain('Stored 4 parameter(s)');
+    expect(stdout).not.toContain('c0mp0nent-secret');
+    const source = new SsmSecretSource(ssm, '/platform/');
+    expect(await source.componentMessageKeys()).toEqual({ token: 'msg-token', encodingAesKey: key });
+    expect((await source.componentWebhooks()).wecom?.url).toBe('https://qyapi.weixin.qq.com/x');
+    expect(refused.stderr).toMatch(/EncodingAESKey is 43 letters and digits/);
+  });
+
   it('takes everything from flags and the environment without a terminal', async () => {
     const { code } = await runCliInProcess(['setup', '--app', 'tea', '--prefix', '/agency/', '--appid', APP.appid], {
       env: { ...awsEnv(), WECHAT_APPSECRET: APP.secret, SMTP_URL: 'smtp://u:p@mail.example.com:587' },
