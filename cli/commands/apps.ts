@@ -48,7 +48,8 @@ function describeEntry(entry: RegistryEntry): string {
   if ('problem' in entry) return `${entry.name}  INVALID: ${entry.problem}`;
   const app = entry.app;
   const to = [...app.recipients, ...app.webhooks.map((w) => `${w} webhook`)].join(', ');
-  return `${app.name}  ${app.appid ?? '(AppID in SSM)'}  ${app.displayName ?? ''}  → ${to || 'nobody'}${app.tokenService ? '  (token service)' : ''}`;
+  const how = app.tokenService ? 'token service' : app.tokenMode && app.tokenMode !== 'stable' ? app.tokenMode : '';
+  return `${app.name}  ${app.appid ?? '(AppID in SSM)'}  ${app.displayName ?? ''}  → ${to || 'nobody'}${how ? `  (${how})` : ''}${app.disabled ? `  DISABLED: ${app.disabled}` : ''}`;
 }
 
 const entryJson = (entry: RegistryEntry) =>

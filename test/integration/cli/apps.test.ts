@@ -176,6 +176,10 @@ describe('wxa-report apps', () => {
         ]),
       );
       expect(first.stdout + list.stdout).not.toContain(component.secret);
+      const table = await runCliInProcess(['apps', 'list'], { env });
+      expect(table.stdout).toMatch(
+        /\(component\) {2}DISABLED: the Mini Program has not granted the data-analysis permission/,
+      );
     } finally {
       await sim.close();
     }
