@@ -30,7 +30,7 @@ export interface PushResult {
   readonly event?: AuthorizationEvent | { readonly kind: 'ticket' };
 }
 
-/** An authorization event that passed every check but could not be applied; WeChat should send it again. */
+/** A push that passed every check but could not be taken (stored or applied); WeChat should send it again. */
 export class PushNotTakenError extends Error {
   override name = 'PushNotTakenError';
 }
@@ -91,7 +91,12 @@ export async function receiveComponentPush(
   if (infoType === 'component_verify_ticket') {
     const ticket = field(message, 'ComponentVerifyTicket');
     if (!ticket) return refuse(400, 'no ComponentVerifyTicket');
-    await deps.tickets.put(ticket, deps.clock());
+    try {
+      await deps.tickets.put(ticket, deps.clock());
+    } catch (error) {
+      await deps.replays.forget(replayKey);
+      throw new PushNotTakenError('the ticket could not be stored', { cause: error });
+    }
     return { status: 200, body: 'success', event: { kind: 'ticket' } };
   }
   if (infoType === 'authorized' || infoType === 'updateauthorized' || infoType === 'unauthorized') {

@@ -140,4 +140,23 @@ describe('a push to the authorization event URL', () => {
     expect([retried.status, replayed.status]).toEqual([200, 401]);
     expect(applied).toEqual(['wx0b8e2f6c1a3d5e97']);
   });
+
+  it('forgets a ticket it could not store, so the same push is taken when WeChat sends it again', async () => {
+    const { tickets, deps: d } = deps();
+    let storeUp = false;
+    const flaky = {
+      put: async (ticket: string) => {
+        if (!storeUp) throw new Error('SSM throttled');
+        tickets.push(ticket);
+      },
+    };
+    const push = sim.componentPush('component_verify_ticket', { ComponentVerifyTicket: 'ticket@@@retry' });
+
+    await expect(receiveComponentPush({ ...d, tickets: flaky }, push)).rejects.toBeInstanceOf(PushNotTakenError);
+    storeUp = true;
+    const retried = await receiveComponentPush({ ...d, tickets: flaky }, push);
+
+    expect(retried.status).toBe(200);
+    expect(tickets).toEqual(['ticket@@@retry']);
+  });
 });
