@@ -45,72 +45,85 @@ const field = (xml: string, name: string) =>
     ?.slice(1)
     .find((v) => v !== undefined);
 
+type PushDependencies = {
+  readonly component: { readonly appid: string; readonly token: string; readonly encodingAesKey: string };
+  readonly tickets: TicketStore;
+  readonly replays: ReplayGuard;
+  readonly clock: Clock;
+  /**
+   * Applies an authorization event (the registry); when it fails the push is answered 503 and
+   * forgotten, so WeChat's own retry of it is taken. @default the event is only handed back
+   */
+  readonly onAuthorization?: (event: AuthorizationEvent) => Promise<void>;
+};
+
+type PushRequest = { readonly query: Readonly<Record<string, string | undefined>>; readonly body: string };
+
+const refuse = (status: number, body: string): PushResult => ({ status, body });
+
 /**
  * A push to the platform's authorization event URL: checked (signature, timestamp, replay, the
  * receiving AppID), decrypted, and taken — the ticket stored, an authorization event handed back
  * for the registry. Anything that fails a check is refused with 4xx and stores nothing.
  */
-export async function receiveComponentPush(
-  deps: {
-    readonly component: { readonly appid: string; readonly token: string; readonly encodingAesKey: string };
-    readonly tickets: TicketStore;
-    readonly replays: ReplayGuard;
-    readonly clock: Clock;
-    /**
-     * Applies an authorization event (the registry); when it fails the push is answered 503 and
-     * forgotten, so WeChat's own retry of it is taken. @default the event is only handed back
-     */
-    readonly onAuthorization?: (event: AuthorizationEvent) => Promise<void>;
-  },
-  request: { readonly query: Readonly<Record<string, string | undefined>>; readonly body: string },
-): Promise<PushResult> {
-  const refuse = (status: number, body: string): PushResult => ({ status, body });
-  if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) return refuse(413, 'too large');
-  const { timestamp, nonce, msg_signature: signature, encrypt_type: encryptType } = request.query;
-  if (!timestamp || !nonce || !signature || encryptType !== 'aes')
-    return refuse(400, 'expected timestamp, nonce, msg_signature and encrypt_type=aes');
-  const now = deps.clock().getTime() / 1000;
-  const sent = Number(timestamp);
-  if (!Number.isFinite(sent) || Math.abs(now - sent) > MAX_SKEW_SECONDS)
-    return refuse(401, 'stale or future timestamp');
-  const encrypted = field(request.body, 'Encrypt');
-  if (!encrypted) return refuse(400, 'no Encrypt element');
-  if (!signatureMatches(messageSignature(deps.component.token, timestamp, nonce, encrypted), signature))
-    return refuse(401, 'bad signature');
-  let message: string;
-  try {
-    message = decryptMessage(encrypted, deps.component.appid, deps.component.encodingAesKey);
-  } catch (error) {
-    if (error instanceof MessageCryptoError) return refuse(400, 'does not decrypt for this platform');
-    throw error;
-  }
-  const replayKey = `${timestamp}:${nonce}:${signature}`;
-  if (!(await deps.replays.firstTime(replayKey, new Date((sent + 2 * MAX_SKEW_SECONDS) * 1000))))
-    return refuse(401, 'replayed');
+export async function receiveComponentPush(deps: PushDependencies, request: PushRequest): Promise<PushResult> {
+  const opened = openPush(deps, request);
+  if ('refused' in opened) return opened.refused;
+  const { message, replayKey, forgetAfter } = opened;
+  if (!(await deps.replays.firstTime(replayKey, forgetAfter))) return refuse(401, 'replayed');
+  // Whatever fails from here was a genuine push: forgotten, so WeChat's retry of it is taken.
+  const taking = async (what: string, take: () => Promise<void>) => {
+    try {
+      await take();
+    } catch (error) {
+      await deps.replays.forget(replayKey);
+      throw new PushNotTakenError(what, { cause: error });
+    }
+  };
   const infoType = field(message, 'InfoType');
   if (infoType === 'component_verify_ticket') {
     const ticket = field(message, 'ComponentVerifyTicket');
     if (!ticket) return refuse(400, 'no ComponentVerifyTicket');
-    try {
-      await deps.tickets.put(ticket, deps.clock());
-    } catch (error) {
-      await deps.replays.forget(replayKey);
-      throw new PushNotTakenError('the ticket could not be stored', { cause: error });
-    }
+    await taking('the ticket could not be stored', () => deps.tickets.put(ticket, deps.clock()));
     return { status: 200, body: 'success', event: { kind: 'ticket' } };
   }
   if (infoType === 'authorized' || infoType === 'updateauthorized' || infoType === 'unauthorized') {
     const authorizerAppid = field(message, 'AuthorizerAppid');
     if (!authorizerAppid) return refuse(400, 'no AuthorizerAppid');
     const event = { kind: infoType, authorizerAppid } as const;
-    try {
-      await deps.onAuthorization?.(event);
-    } catch (error) {
-      await deps.replays.forget(replayKey);
-      throw new PushNotTakenError(`the ${infoType} event of ${authorizerAppid} could not be applied`, { cause: error });
-    }
+    await taking(`the ${infoType} event of ${authorizerAppid} could not be applied`, async () =>
+      deps.onAuthorization?.(event),
+    );
     return { status: 200, body: 'success', event };
   }
   // Other notices are acknowledged, as WeChat expects, and otherwise ignored.
   return { status: 200, body: 'success' };
+}
+
+/** The checks that need no store: size, query, timestamp, signature, decryption for this platform. */
+function openPush(
+  deps: PushDependencies,
+  request: PushRequest,
+): { refused: PushResult } | { message: string; replayKey: string; forgetAfter: Date } {
+  if (Buffer.byteLength(request.body) > MAX_BODY_BYTES) return { refused: refuse(413, 'too large') };
+  const { timestamp, nonce, msg_signature: signature, encrypt_type: encryptType } = request.query;
+  if (!timestamp || !nonce || !signature || encryptType !== 'aes')
+    return { refused: refuse(400, 'expected timestamp, nonce, msg_signature and encrypt_type=aes') };
+  const sent = Number(timestamp);
+  if (!Number.isFinite(sent) || Math.abs(deps.clock().getTime() / 1000 - sent) > MAX_SKEW_SECONDS)
+    return { refused: refuse(401, 'stale or future timestamp') };
+  const encrypted = field(request.body, 'Encrypt');
+  if (!encrypted) return { refused: refuse(400, 'no Encrypt element') };
+  if (!signatureMatches(messageSignature(deps.component.token, timestamp, nonce, encrypted), signature))
+    return { refused: refuse(401, 'bad signature') };
+  try {
+    return {
+      message: decryptMessage(encrypted, deps.component.appid, deps.component.encodingAesKey),
+      replayKey: `${timestamp}:${nonce}:${signature}`,
+      forgetAfter: new Date((sent + 2 * MAX_SKEW_SECONDS) * 1000),
+    };
+  } catch (error) {
+    if (error instanceof MessageCryptoError) return { refused: refuse(400, 'does not decrypt for this platform') };
+    throw error;
+  }
 }
