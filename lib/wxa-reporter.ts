@@ -168,20 +168,14 @@ export class WxaReporter extends Construct {
       'schedule runs the Scheduler could not deliver',
     );
 
-    this.appsTable = new dynamodb.Table(this, 'Apps', {
+    this.appsTable = this.stateTable('Apps', {
       partitionKey: { name: 'name', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       // The registry is the users' data: it outlives the stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    this.ledgerTable = new dynamodb.Table(this, 'Ledger', {
+    this.ledgerTable = this.stateTable('Ledger', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'ttl',
       // Losing the ledger would let a re-run send reports a second time.
       removalPolicy: RemovalPolicy.RETAIN,
@@ -419,11 +413,8 @@ export class WxaReporter extends Construct {
       'wxa-reporter platform: take WeChat pushes, store the ticket, keep the registry in step',
       logGroup,
     );
-    const table = new dynamodb.Table(this, 'PlatformState', {
+    const table = this.stateTable('PlatformState', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'ttl',
       // Tokens expire within hours and refresh tokens are on WeChat's authorizer list: nothing to keep.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -583,6 +574,19 @@ export class WxaReporter extends Construct {
     this.ledgerTable.grantReadWriteData(role);
     this.workQueue.grantSendMessages(role);
     this.failureQueue.grantSendMessages(role);
+  }
+
+  /** A table of the reporter's state: on-demand, point-in-time recovery, encrypted with the AWS-managed key. */
+  private stateTable(
+    id: string,
+    props: Pick<dynamodb.TableProps, 'partitionKey' | 'sortKey' | 'timeToLiveAttribute' | 'removalPolicy'>,
+  ): dynamodb.Table {
+    return new dynamodb.Table(this, id, {
+      ...props,
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+    });
   }
 
   private functionRole(id: string, description: string, logGroup: logs.LogGroup): iam.Role {

@@ -53,12 +53,7 @@ export class SsmSecretSource implements SecretSource {
 
   /** The digest's webhooks: `<prefix>digest/webhooks/<kind>/url` and `…/secret`. */
   async digestWebhooks(): Promise<AppSecrets['webhooks']> {
-    const values = ((await this.provider.getMultiple(`${this.prefix}digest`, {
-      recursive: true,
-      decrypt: true,
-      maxAge: CACHE_SECONDS,
-    })) ?? {}) as Record<string, string>;
-    return webhooksIn(values);
+    return webhooksIn(await this.under('digest'));
   }
 
   /**
@@ -66,20 +61,9 @@ export class SsmSecretSource implements SecretSource {
    * ticket WeChat pushed, written by the platform's server). Read at most every 5 minutes.
    */
   async component(): Promise<{ componentSecret: string; verifyTicket: string }> {
-    const path = `${this.prefix}component`;
-    const values = ((await this.provider.getMultiple(path, {
-      recursive: true,
-      decrypt: true,
-      maxAge: CACHE_SECONDS,
-    })) ?? {}) as Record<string, string>;
-    const required = (key: string) => {
-      const value = values[key];
-      if (!value)
-        throw new MissingSecretError(
-          `SSM parameter ${path}/${key} is missing: apps with tokenMode "component" need the platform's secret and latest verify-ticket there`,
-        );
-      return value;
-    };
+    const required = await this.componentRequired(
+      `apps with tokenMode "component" need the platform's secret and latest verify-ticket there`,
+    );
     return { componentSecret: required('secret'), verifyTicket: required('verify-ticket') };
   }
 
@@ -88,31 +72,34 @@ export class SsmSecretSource implements SecretSource {
    * `<prefix>component/message-token` and `/encoding-aes-key`, as set on the platform's page.
    */
   async componentMessageKeys(): Promise<{ token: string; encodingAesKey: string }> {
-    const path = `${this.prefix}component`;
-    const values = ((await this.provider.getMultiple(path, {
-      recursive: true,
-      decrypt: true,
-      maxAge: CACHE_SECONDS,
-    })) ?? {}) as Record<string, string>;
-    const required = (key: string) => {
-      const value = values[key];
-      if (!value)
-        throw new MissingSecretError(
-          `SSM parameter ${path}/${key} is missing: store the message token and EncodingAESKey of the platform's authorization event URL there (SecureString)`,
-        );
-      return value;
-    };
+    const required = await this.componentRequired(
+      "store the message token and EncodingAESKey of the platform's authorization event URL there (SecureString)",
+    );
     return { token: required('message-token'), encodingAesKey: required('encoding-aes-key') };
   }
 
   /** The chat webhooks of apps the platform discovered: `<prefix>component/webhooks/<kind>/url` and `…/secret`. */
   async componentWebhooks(): Promise<AppSecrets['webhooks']> {
-    const values = ((await this.provider.getMultiple(`${this.prefix}component`, {
+    return webhooksIn(await this.under('component'));
+  }
+
+  /** Every parameter under `<prefix><folder>`, decrypted; one cached GetParametersByPath serves all its readers. */
+  private async under(folder: string): Promise<Record<string, string>> {
+    return ((await this.provider.getMultiple(`${this.prefix}${folder}`, {
       recursive: true,
       decrypt: true,
       maxAge: CACHE_SECONDS,
     })) ?? {}) as Record<string, string>;
-    return webhooksIn(values);
+  }
+
+  /** A reader of `<prefix>component/<key>` that names the missing parameter and what to do. */
+  private async componentRequired(whatToDo: string): Promise<(key: string) => string> {
+    const values = await this.under('component');
+    return (key) => {
+      const value = values[key];
+      if (!value) throw new MissingSecretError(`SSM parameter ${this.prefix}component/${key} is missing: ${whatToDo}`);
+      return value;
+    };
   }
 
   async smtpUrl(): Promise<string> {
