@@ -23,7 +23,7 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     sourcemap: true,
     platform: 'node',
     format: 'esm',
-    target: 'node22',
+    target: 'node24',
     mainFields: ['module', 'main'],
     // CommonJS dependencies (nodemailer) call require() on Node built-ins.
     banner: {
