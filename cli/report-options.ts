@@ -5,11 +5,10 @@ import type { Archive } from '../lambda/archive/archive.js';
 import { LocalArchive } from '../lambda/archive/local/local-archive.js';
 import { parseS3Url, S3Archive } from '../lambda/archive/s3/s3-archive.js';
 import { EmailChannel } from '../lambda/notify/email-channel.js';
-import type { EmailSender } from '../lambda/notify/email-sender.js';
 import { OutboxEmailSender } from '../lambda/notify/outbox/outbox-email-sender.js';
 import type { ReportChannel } from '../lambda/notify/report-channel.js';
 import { SmtpEmailSender } from '../lambda/notify/smtp/smtp-email-sender.js';
-import { WebhookChannel } from '../lambda/notify/webhook/webhook-channel.js';
+import { validateWebhook, WebhookChannel } from '../lambda/notify/webhook/webhook-channel.js';
 import { isWebhookKind, WEBHOOK_KINDS, type WebhookKind } from '../lambda/notify/webhook/webhook-platform.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
 import { CliError, type CliIo } from './cli-io.js';
@@ -87,6 +86,21 @@ export function webhookPairs(values: readonly string[], flag: string): Map<Webho
   return pairs;
 }
 
+/** Webhook URLs about to be stored (setup, apps add): checked now, not when the first report fails. */
+export function checkWebhookUrls(
+  urls: ReadonlyMap<WebhookKind, string>,
+  secrets: ReadonlyMap<WebhookKind, string>,
+  flag: string,
+): void {
+  for (const [kind, url] of urls) {
+    try {
+      validateWebhook(kind, url, secrets.get(kind), `${flag} ${kind}=…`);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  }
+}
+
 /**
  * Webhooks from flags and from WXA_WEBHOOK_<KIND> / WXA_WEBHOOK_<KIND>_SECRET (so URLs, which carry
  * keys, need not sit in shell history).
@@ -94,10 +108,14 @@ export function webhookPairs(values: readonly string[], flag: string): Map<Webho
 export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
   const urls = webhookPairs(options.webhook ?? [], '--webhook');
   const secrets = webhookPairs(options.webhookSecret ?? [], '--webhook-secret');
+  const settings = new Map([...urls.keys()].map((kind) => [kind, `--webhook ${kind}=…`]));
   for (const kind of WEBHOOK_KINDS) {
     const url = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}`];
     const secret = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`];
-    if (url && !urls.has(kind)) urls.set(kind, url);
+    if (url && !urls.has(kind)) {
+      urls.set(kind, url);
+      settings.set(kind, `WXA_WEBHOOK_${kind.toUpperCase()}`);
+    }
     if (secret && !secrets.has(kind)) secrets.set(kind, secret);
   }
   for (const kind of secrets.keys()) {
@@ -105,7 +123,14 @@ export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: L
   }
   return [...urls].map(([kind, url]) => {
     try {
-      return new WebhookChannel({ kind, url, secret: secrets.get(kind), locale, clock: io.clock });
+      return new WebhookChannel({
+        kind,
+        url,
+        secret: secrets.get(kind),
+        locale,
+        clock: io.clock,
+        setting: settings.get(kind),
+      });
     } catch (error) {
       throw new CliError((error as Error).message);
     }
@@ -151,10 +176,13 @@ function recipients(value: string | undefined): string[] {
   return list;
 }
 
-function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): EmailSender {
+function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): SmtpEmailSender {
   try {
     return new SmtpEmailSender({
       url: smtpUrl,
+      setting: options.smtpUrl ? '--smtp-url' : 'SMTP_URL',
+      passwordAlternative:
+        'or leave the password out of the URL and give it in SMTP_PASSWORD, or give --smtp-host, --smtp-port and --smtp-user with SMTP_PASSWORD',
       host: options.smtpHost,
       port: options.smtpPort ? Number(options.smtpPort) : undefined,
       user: options.smtpUser,
@@ -162,12 +190,12 @@ function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | und
       requireTls: options.smtpRequireTls,
     });
   } catch (error) {
+    // Our messages never repeat the URL; the mask is for anything else that might.
     throw new CliError((error as Error).message.replace(/\/\/[^@/]*@/, '//***@'));
   }
 }
 
-function defaultFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): string {
-  const smtpUser = smtpUrl ? decodeURIComponent(new URL(smtpUrl).username) : options.smtpUser;
+function defaultFrom(options: ReportOptions, io: CliIo, smtpUser: string | undefined): string {
   const from =
     options.from ?? io.env.WXA_FROM ?? (smtpUser && EMAIL.test(smtpUser) ? smtpUser : 'wxa-reporter@localhost');
   return from.includes('<') ? from : `wxa-reporter <${from}>`;
@@ -180,9 +208,8 @@ export function emailChannelFrom(options: ReportOptions, io: CliIo, locale: Loca
   const useSmtp = Boolean(smtpUrl || options.smtpHost);
   if (useSmtp && options.outbox) throw new CliError('give either SMTP settings or --outbox, not both');
   if (useSmtp && to.length === 0) throw new CliError('--to is required when sending by SMTP');
-  const sender = useSmtp
-    ? smtpSenderFrom(options, io, smtpUrl)
-    : new OutboxEmailSender(options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
-  const from = defaultFrom(options, io, smtpUrl);
+  const smtp = useSmtp ? smtpSenderFrom(options, io, smtpUrl) : undefined;
+  const sender = smtp ?? new OutboxEmailSender(options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
+  const from = defaultFrom(options, io, smtp?.user);
   return new EmailChannel({ sender, from, to: to.length ? to : ['you@localhost'], locale });
 }

@@ -333,7 +333,7 @@ describe('wxa-report daily with webhooks', () => {
       ['--webhook', 'teams=https://x'],
       /--webhook takes KIND=VALUE with KIND one of wecom, feishu, lark, dingtalk, slack, json/,
     ],
-    [['--webhook', 'slack=http://example.com/x'], /slack webhook: the URL must be https/],
+    [['--webhook', 'slack=http://example.com/x'], /slack webhook: --webhook slack=… must start with https:\/\//],
     [['--webhook-secret', 'feishu=abc'], /--webhook-secret feishu is given without --webhook feishu=URL/],
   ])('refuses %j', async (args, message) => {
     const { code, stderr } = await daily(args);
