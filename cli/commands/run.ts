@@ -64,9 +64,16 @@ async function readConfig(path: string) {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CliError(
-      `cannot read --config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file: give the path of your config (see "Run every app without AWS" in the README for one to start from)'
+        : code === 'EISDIR'
+          ? 'it is a folder: give the path of the JSON file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'this user may not read it: check its permissions'
+            : (error as Error).message;
+    throw new CliError(`cannot read --config ${path}: ${why}`);
   }
   let json: unknown;
   try {
