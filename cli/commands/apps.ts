@@ -9,7 +9,7 @@ import { silentLogger } from '../../lambda/shared/logger.js';
 import { documentClientFor, regionOf } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { checkWebhookUrls, webhookPairs } from '../report-options.js';
-import { componentFromEnv } from '../wechat-options.js';
+import { checkHttpsSetting, componentFromEnv } from '../wechat-options.js';
 
 interface TableOptions {
   table?: string;
@@ -60,6 +60,8 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
   const urls = webhookPairs(options.webhook, '--webhook');
   const secrets = webhookPairs(options.webhookSecret, '--webhook-secret');
   checkWebhookUrls(urls, secrets, '--webhook');
+  if (options.tokenService) checkHttpsSetting(options.tokenService, '--token-service');
+  if (options.relayUrl) checkHttpsSetting(options.relayUrl, '--relay-url');
   const appid = options.appid ?? io.env.WECHAT_APPID;
   const entry = parseRegistryEntry(
     {
