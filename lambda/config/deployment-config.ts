@@ -371,13 +371,15 @@ function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig):
   return `must be at ${word} ${bound}${issue.origin === 'string' ? ' characters long' : ''}`;
 }
 
+/** zod's own messages: "Invalid input" from zod/mini (no locale), or the English locale's once classic zod is loaded (the CDK app). */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|discriminator|URL|email|string)|Too (big|small))\b/i;
+
 /**
- * The words for one issue. zod/mini loads no locale, so its own messages are all "Invalid input": an
- * enum, a union or a type says here what it takes (the allowed values, listed), a size its bound.
- * A message given in the schema is kept.
+ * The words for one issue, the same wherever it is parsed: an enum or a discriminated union lists
+ * its allowed values, a type and a size say what they take. A message given in the schema is kept.
  */
 function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.message !== 'Invalid input') return issue.message;
+  if (!ZOD_DEFAULT_MESSAGE.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_value':
       return issue.values.length === 1 ? `must be ${quoted(issue.values)}` : `must be one of ${quoted(issue.values)}`;
@@ -393,6 +395,8 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     case 'too_small':
     case 'too_big':
       return boundMessage(issue);
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a URL (https://…)' : `is not a valid ${issue.format}`;
     default:
       return issue.message;
   }
