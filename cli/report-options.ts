@@ -44,9 +44,12 @@ export function addReportOptions(command: Command): Command {
       '--outbox <dir>',
       `write emails here as .eml/.html instead of sending (default when no SMTP: ./${DEFAULT_OUTBOX})`,
     )
-    .option('--smtp-url <url>', 'smtp://user:pass@host:587 or smtps://…:465 (env SMTP_URL)')
+    .option(
+      '--smtp-url <url>',
+      'smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS; port 465 is TLS whatever the scheme); user and password percent-encoded, or the password in env SMTP_PASSWORD (env SMTP_URL)',
+    )
     .option('--smtp-host <host>', 'SMTP host, if not using --smtp-url (password from env SMTP_PASSWORD)')
-    .option('--smtp-port <port>', 'SMTP port (default 587)')
+    .option('--smtp-port <port>', 'SMTP port (default 587; 465 is TLS from the first byte)')
     .option('--smtp-user <user>', 'SMTP user')
     .option('--smtp-require-tls', 'refuse to send unless STARTTLS succeeds')
     .option('--to <a,b>', 'recipients, comma-separated (env WXA_TO)')
@@ -65,7 +68,7 @@ export function addReportOptions(command: Command): Command {
     )
     .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
     .option('--json', 'print the report figures as one JSON object instead of a summary')
-    .option('--verbose', 'also log each step on stderr (warnings are always shown)');
+    .option('--verbose', 'also log each step on stderr, as JSON fields (warnings are always shown)');
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -268,7 +268,8 @@ Secrets, from the environment only:
   ${envNames.webhookUrl('<NAME>', 'wecom').replace('WECOM', '<KIND>')}         a webhook URL of that app (KIND: WECOM, FEISHU, LARK, DINGTALK, SLACK, JSON)
   ${envNames.webhookSecret('<NAME>', 'wecom').replace('WECOM', '<KIND>')}  its signing secret
   WXA_DIGEST_WEBHOOK_<KIND>[_SECRET]             the digest's webhooks
-  SMTP_URL                                       smtp://user:pass@host:587 (else emails go to the outbox)
+  SMTP_URL                                       smtp://user:pass@host:587 or smtps://…:465 (else emails go to the outbox)
+  SMTP_PASSWORD                                  the password, when SMTP_URL names only the user
 Exit: 0 all done, 75 some periods not yet available (nothing failed), 1 something failed.`,
     )
     .action(async (job: string, options: RunOptions) => {

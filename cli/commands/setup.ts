@@ -45,7 +45,10 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
       [],
     )
     .option('--webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
-    .option('--smtp-url <url>', "store the deployment's SMTP URL (env SMTP_URL)")
+    .option(
+      '--smtp-url <url>',
+      "store the deployment's SMTP URL (env SMTP_URL); a URL naming only the user takes env SMTP_PASSWORD, percent-encoded for you",
+    )
     .option('--digest-webhook <kind=url>', 'a webhook of the agency digest (repeatable)', collect, [])
     .option('--digest-webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
     .option(
