@@ -1,7 +1,22 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import type { DeploymentConfigInput } from '../lambda/config/deployment-config.js';
+import { DeploymentConfigError, type DeploymentConfigInput } from '../lambda/config/deployment-config.js';
 import { WxaReporterStack } from '../lib/wxa-reporter-stack.js';
+
+// A configuration mistake (the construct throws DeploymentConfigError naming each field, or the -c
+// value is not JSON) is the user's to fix, not a crash: one line on stderr, no stack trace.
+process.on('uncaughtException', (error) => {
+  const problem =
+    error instanceof DeploymentConfigError
+      ? error.message
+          .replace(/^wxa-reporter config is invalid:\s*-\s*/, 'the wxaReporter context (cdk.json or -c) is invalid: ')
+          .replace(/\s*\n\s*-\s*/g, '; ')
+      : error instanceof SyntaxError && /JSON/.test(error.message)
+        ? `the wxaReporter context (-c wxaReporter='{…}') is not valid JSON: ${error.message}`
+        : undefined;
+  process.stderr.write(problem ? `wxa-reporter: ${problem.replace(/\s*\n\s*/g, ' ')}\n` : `${error.stack ?? error}\n`);
+  process.exit(1);
+});
 
 // The CDK app's composition root. The configuration is the "wxaReporter" context in cdk.json
 // (or -c wxaReporter='{…}'); every field is validated before anything is synthesized.

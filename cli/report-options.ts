@@ -5,11 +5,10 @@ import type { Archive } from '../lambda/archive/archive.js';
 import { LocalArchive } from '../lambda/archive/local/local-archive.js';
 import { parseS3Url, S3Archive } from '../lambda/archive/s3/s3-archive.js';
 import { EmailChannel } from '../lambda/notify/email-channel.js';
-import type { EmailSender } from '../lambda/notify/email-sender.js';
 import { OutboxEmailSender } from '../lambda/notify/outbox/outbox-email-sender.js';
 import type { ReportChannel } from '../lambda/notify/report-channel.js';
 import { SmtpEmailSender } from '../lambda/notify/smtp/smtp-email-sender.js';
-import { WebhookChannel } from '../lambda/notify/webhook/webhook-channel.js';
+import { validateWebhook, WebhookChannel } from '../lambda/notify/webhook/webhook-channel.js';
 import { isWebhookKind, WEBHOOK_KINDS, type WebhookKind } from '../lambda/notify/webhook/webhook-platform.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
 import { CliError, type CliIo } from './cli-io.js';
@@ -45,9 +44,12 @@ export function addReportOptions(command: Command): Command {
       '--outbox <dir>',
       `write emails here as .eml/.html instead of sending (default when no SMTP: ./${DEFAULT_OUTBOX})`,
     )
-    .option('--smtp-url <url>', 'smtp://user:pass@host:587 or smtps://…:465 (env SMTP_URL)')
+    .option(
+      '--smtp-url <url>',
+      'smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS; port 465 is TLS whatever the scheme); user and password percent-encoded, or the password in env SMTP_PASSWORD (env SMTP_URL)',
+    )
     .option('--smtp-host <host>', 'SMTP host, if not using --smtp-url (password from env SMTP_PASSWORD)')
-    .option('--smtp-port <port>', 'SMTP port (default 587)')
+    .option('--smtp-port <port>', 'SMTP port (default 587; 465 is TLS from the first byte)')
     .option('--smtp-user <user>', 'SMTP user')
     .option('--smtp-require-tls', 'refuse to send unless STARTTLS succeeds')
     .option('--to <a,b>', 'recipients, comma-separated (env WXA_TO)')
@@ -66,7 +68,7 @@ export function addReportOptions(command: Command): Command {
     )
     .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
     .option('--json', 'print the report figures as one JSON object instead of a summary')
-    .option('--verbose', 'also log each step on stderr (warnings are always shown)');
+    .option('--verbose', 'also log each step on stderr, as JSON fields (warnings are always shown)');
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -87,6 +89,21 @@ export function webhookPairs(values: readonly string[], flag: string): Map<Webho
   return pairs;
 }
 
+/** Webhook URLs about to be stored (setup, apps add): checked now, not when the first report fails. */
+export function checkWebhookUrls(
+  urls: ReadonlyMap<WebhookKind, string>,
+  secrets: ReadonlyMap<WebhookKind, string>,
+  flag: string,
+): void {
+  for (const [kind, url] of urls) {
+    try {
+      validateWebhook(kind, url, secrets.get(kind), `${flag} ${kind}=…`);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+  }
+}
+
 /**
  * Webhooks from flags and from WXA_WEBHOOK_<KIND> / WXA_WEBHOOK_<KIND>_SECRET (so URLs, which carry
  * keys, need not sit in shell history).
@@ -94,10 +111,14 @@ export function webhookPairs(values: readonly string[], flag: string): Map<Webho
 export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
   const urls = webhookPairs(options.webhook ?? [], '--webhook');
   const secrets = webhookPairs(options.webhookSecret ?? [], '--webhook-secret');
+  const settings = new Map([...urls.keys()].map((kind) => [kind, `--webhook ${kind}=…`]));
   for (const kind of WEBHOOK_KINDS) {
     const url = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}`];
     const secret = io.env[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`];
-    if (url && !urls.has(kind)) urls.set(kind, url);
+    if (url && !urls.has(kind)) {
+      urls.set(kind, url);
+      settings.set(kind, `WXA_WEBHOOK_${kind.toUpperCase()}`);
+    }
     if (secret && !secrets.has(kind)) secrets.set(kind, secret);
   }
   for (const kind of secrets.keys()) {
@@ -105,7 +126,14 @@ export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: L
   }
   return [...urls].map(([kind, url]) => {
     try {
-      return new WebhookChannel({ kind, url, secret: secrets.get(kind), locale, clock: io.clock });
+      return new WebhookChannel({
+        kind,
+        url,
+        secret: secrets.get(kind),
+        locale,
+        clock: io.clock,
+        setting: settings.get(kind),
+      });
     } catch (error) {
       throw new CliError((error as Error).message);
     }
@@ -151,10 +179,13 @@ function recipients(value: string | undefined): string[] {
   return list;
 }
 
-function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): EmailSender {
+function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): SmtpEmailSender {
   try {
     return new SmtpEmailSender({
       url: smtpUrl,
+      setting: options.smtpUrl ? '--smtp-url' : 'SMTP_URL',
+      passwordAlternative:
+        'or leave the password out of the URL and give it in SMTP_PASSWORD, or give --smtp-host, --smtp-port and --smtp-user with SMTP_PASSWORD',
       host: options.smtpHost,
       port: options.smtpPort ? Number(options.smtpPort) : undefined,
       user: options.smtpUser,
@@ -162,12 +193,12 @@ function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | und
       requireTls: options.smtpRequireTls,
     });
   } catch (error) {
+    // Our messages never repeat the URL; the mask is for anything else that might.
     throw new CliError((error as Error).message.replace(/\/\/[^@/]*@/, '//***@'));
   }
 }
 
-function defaultFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): string {
-  const smtpUser = smtpUrl ? decodeURIComponent(new URL(smtpUrl).username) : options.smtpUser;
+function defaultFrom(options: ReportOptions, io: CliIo, smtpUser: string | undefined): string {
   const from =
     options.from ?? io.env.WXA_FROM ?? (smtpUser && EMAIL.test(smtpUser) ? smtpUser : 'wxa-reporter@localhost');
   return from.includes('<') ? from : `wxa-reporter <${from}>`;
@@ -180,9 +211,8 @@ export function emailChannelFrom(options: ReportOptions, io: CliIo, locale: Loca
   const useSmtp = Boolean(smtpUrl || options.smtpHost);
   if (useSmtp && options.outbox) throw new CliError('give either SMTP settings or --outbox, not both');
   if (useSmtp && to.length === 0) throw new CliError('--to is required when sending by SMTP');
-  const sender = useSmtp
-    ? smtpSenderFrom(options, io, smtpUrl)
-    : new OutboxEmailSender(options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
-  const from = defaultFrom(options, io, smtpUrl);
+  const smtp = useSmtp ? smtpSenderFrom(options, io, smtpUrl) : undefined;
+  const sender = smtp ?? new OutboxEmailSender(options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
+  const from = defaultFrom(options, io, smtp?.user);
   return new EmailChannel({ sender, from, to: to.length ? to : ['you@localhost'], locale });
 }

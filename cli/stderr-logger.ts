@@ -1,20 +1,29 @@
 import type { Logger } from '../lambda/shared/logger.js';
 import { SecretScrubber } from '../lambda/shared/redact.js';
 
-/** Warnings and errors as single lines on stderr (info and debug with --verbose), secrets scrubbed. */
+/**
+ * Log lines on stderr, secrets scrubbed. Without --verbose only warnings, each one human line (the
+ * fields as words); a failure is said once, by the command's own last line, so the use cases' error
+ * logs show only with --verbose, where every level prints with its fields as JSON.
+ */
 export function stderrLogger(stderr: { write(s: string): unknown }, scrubber: SecretScrubber, verbose = false): Logger {
   const line = (level: string) => (message: string, fields?: Record<string, unknown>) => {
-    const detail = fields && Object.keys(fields).length ? ` ${JSON.stringify(fields)}` : '';
-    stderr.write(`wxa-report: ${level}: ${scrubber.scrub(message + detail)}\n`);
+    const entries = Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
+    const detail =
+      entries.length === 0 ? '' : verbose ? ` ${JSON.stringify(fields)}` : ` (${entries.map(words).join('; ')})`;
+    stderr.write(`wxa-report: ${level}: ${scrubber.scrub(message + detail).replace(/\s*\n\s*/g, ' ')}\n`);
   };
   const quiet = () => {};
   return {
     debug: verbose ? line('debug') : quiet,
     info: verbose ? line('info') : quiet,
     warn: line('warning'),
-    error: line('error'),
+    error: verbose ? line('error') : quiet,
   };
 }
+
+const words = ([key, value]: [string, unknown]) =>
+  `${key} ${typeof value === 'object' && value !== null && !(value instanceof Error) ? JSON.stringify(value) : String(value)}`;
 
 /** A scrubber loaded with every secret-looking value of the environment. */
 export function envScrubber(env: Readonly<Record<string, string | undefined>>): SecretScrubber {

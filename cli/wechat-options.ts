@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Logger } from '../lambda/shared/logger.js';
+import { parseUrlSetting } from '../lambda/shared/url-setting.js';
 import { AccessTokenCache } from '../lambda/wechat/access-token.js';
 import { ComponentApi } from '../lambda/wechat/component/component-api.js';
 import { createDatacubeClient, type TokenMode } from '../lambda/wechat/create-datacube-client.js';
@@ -58,6 +59,16 @@ function authorizerRefreshToken(api: ComponentApi, authorizerAppid: string, io: 
   return async () => io.env.WECHAT_AUTHORIZER_REFRESH_TOKEN || api.refreshTokenOf(authorizerAppid);
 }
 
+/** An https:// URL given as a flag (http:// only to this machine), or one line naming the flag, never the value. */
+export function checkHttpsSetting(value: string, flag: string): string {
+  try {
+    parseUrlSetting(value, flag, { protocols: ['https:'], loopbackHttp: true });
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  return value;
+}
+
 /** Credentials come from WECHAT_APPID / WECHAT_APPSECRET so they never sit in shell history. */
 export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Logger): DatacubeClient {
   if (options.authorizerAppid) {
@@ -79,8 +90,7 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
   const secret = io.env.WECHAT_APPSECRET;
   if (!appid) throw new CliError('WECHAT_APPID is not set: export the Mini Program AppID (wx…) first');
   if (options.relayUrl) {
-    if (!/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(options.relayUrl))
-      throw new CliError(`--relay-url "${options.relayUrl}" must be an https:// URL (plain http only to this machine)`);
+    checkHttpsSetting(options.relayUrl, '--relay-url');
     const relaySecret = io.env.WXA_RELAY_SECRET;
     if (!relaySecret)
       throw new CliError(
@@ -95,7 +105,7 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
     });
   }
   let tokenMode: TokenMode = 'stable';
-  if (options.tokenService) tokenMode = { service: options.tokenService };
+  if (options.tokenService) tokenMode = { service: checkHttpsSetting(options.tokenService, '--token-service') };
   else if (options.tokenMode === 'legacy' || options.tokenMode === 'stable') tokenMode = options.tokenMode;
   else if (options.tokenMode)
     throw new CliError(`--token-mode must be "stable" or "legacy", not "${options.tokenMode}"`);

@@ -8,8 +8,8 @@ import { ParameterWriter, parameterNames } from '../../lambda/secrets/ssm/parame
 import { silentLogger } from '../../lambda/shared/logger.js';
 import { documentClientFor, regionOf } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
-import { webhookPairs } from '../report-options.js';
-import { componentFromEnv } from '../wechat-options.js';
+import { checkWebhookUrls, webhookPairs } from '../report-options.js';
+import { checkHttpsSetting, componentFromEnv } from '../wechat-options.js';
 
 interface TableOptions {
   table?: string;
@@ -59,6 +59,9 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
   checkPrefix(options.prefix);
   const urls = webhookPairs(options.webhook, '--webhook');
   const secrets = webhookPairs(options.webhookSecret, '--webhook-secret');
+  checkWebhookUrls(urls, secrets, '--webhook');
+  if (options.tokenService) checkHttpsSetting(options.tokenService, '--token-service');
+  if (options.relayUrl) checkHttpsSetting(options.relayUrl, '--relay-url');
   const appid = options.appid ?? io.env.WECHAT_APPID;
   const entry = parseRegistryEntry(
     {

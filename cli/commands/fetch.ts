@@ -71,6 +71,13 @@ export function fetchCommand(io: CliIo, setExit: (code: number) => void): Comman
     });
   }
 
+  // An unknown name lists the names (commander alone says "unknown command" and perhaps one guess).
+  fetch.on('command:*', (operands: string[]) => {
+    throw new CliError(
+      `fetch has no API "${operands[0]}"; the names are ${fetch.commands.map((c) => c.name()).join(', ')} (see wxa-report fetch --help)`,
+    );
+  });
+
   return fetch;
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../../lambda/config/deployment-config.js';
 import type { Audience } from '../../lambda/notify/build-channels.js';
 import type { EmailSender } from '../../lambda/notify/email-sender.js';
+import { resolveSmtpServer, type SmtpSettings } from '../../lambda/notify/smtp/smtp-settings.js';
 import type { WebhookKind } from '../../lambda/notify/webhook/webhook-platform.js';
 import type { ScheduledJobEvent } from '../../lambda/pipeline/plan-units.js';
 import {
@@ -63,9 +64,16 @@ async function readConfig(path: string) {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new CliError(
-      `cannot read --config ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'there is no such file: give the path of your config (see "Run every app without AWS" in the README for one to start from)'
+        : code === 'EISDIR'
+          ? 'it is a folder: give the path of the JSON file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'this user may not read it: check its permissions'
+            : (error as Error).message;
+    throw new CliError(`cannot read --config ${path}: ${why}`);
   }
   let json: unknown;
   try {
@@ -111,19 +119,38 @@ function stateDirFor(options: RunOptions, archiveLocation: string, cwd: string):
 }
 
 /** The email sender of a run, made once and only when a report goes out: SMTP when SMTP_URL is set, else the outbox. */
-function lazyEmailSender(smtpUrl: string | undefined, outbox: string): () => Promise<EmailSender> {
+function lazyEmailSender(smtp: SmtpSettings | undefined, outbox: string): () => Promise<EmailSender> {
   let sender: Promise<EmailSender> | undefined;
   return () => {
     sender ??= (async (): Promise<EmailSender> => {
-      if (smtpUrl) {
+      if (smtp) {
         const { SmtpEmailSender } = await import('../../lambda/notify/smtp/smtp-email-sender.js');
-        return new SmtpEmailSender({ url: smtpUrl });
+        return new SmtpEmailSender(smtp);
       }
       const { OutboxEmailSender } = await import('../../lambda/notify/outbox/outbox-email-sender.js');
       return new OutboxEmailSender(outbox);
     })();
     return sender;
   };
+}
+
+/** SMTP_URL (and SMTP_PASSWORD), checked before anything runs: a bad shared setting stops the run. */
+function smtpSettingsFrom(io: CliIo, options: RunOptions): SmtpSettings | undefined {
+  const url = io.env.SMTP_URL;
+  if (!url) return undefined;
+  if (options.outbox) throw new CliError('give either SMTP_URL or --outbox, not both');
+  const settings: SmtpSettings = {
+    url,
+    password: io.env.SMTP_PASSWORD,
+    setting: 'SMTP_URL',
+    passwordAlternative: 'or leave the password out of SMTP_URL and give it in SMTP_PASSWORD',
+  };
+  try {
+    resolveSmtpServer(settings);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  return settings;
 }
 
 /** The composition root of `run`: the environment and flags become the use cases' dependencies. */
@@ -144,9 +171,7 @@ function runDependencies(
   const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;
   if (apiBase && !/^https?:\/\/[^/]+/.test(apiBase))
     throw new CliError(`--api-base "${apiBase}" is not an http(s) URL`);
-  const smtpUrl = io.env.SMTP_URL;
-  if (smtpUrl && options.outbox) throw new CliError('give either SMTP_URL or --outbox, not both');
-  const emailSender = lazyEmailSender(smtpUrl, options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
+  const emailSender = lazyEmailSender(smtpSettingsFrom(io, options), options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
   const channelsFor = async (
     audience: Audience,
     webhookSecrets: AppSecrets['webhooks'],
@@ -243,7 +268,8 @@ Secrets, from the environment only:
   ${envNames.webhookUrl('<NAME>', 'wecom').replace('WECOM', '<KIND>')}         a webhook URL of that app (KIND: WECOM, FEISHU, LARK, DINGTALK, SLACK, JSON)
   ${envNames.webhookSecret('<NAME>', 'wecom').replace('WECOM', '<KIND>')}  its signing secret
   WXA_DIGEST_WEBHOOK_<KIND>[_SECRET]             the digest's webhooks
-  SMTP_URL                                       smtp://user:pass@host:587 (else emails go to the outbox)
+  SMTP_URL                                       smtp://user:pass@host:587 or smtps://…:465 (else emails go to the outbox)
+  SMTP_PASSWORD                                  the password, when SMTP_URL names only the user
 Exit: 0 all done, 75 some periods not yet available (nothing failed), 1 something failed.`,
     )
     .action(async (job: string, options: RunOptions) => {

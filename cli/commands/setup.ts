@@ -1,9 +1,10 @@
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { Command } from 'commander';
+import { resolveSmtpServer, smtpUrlWithPassword } from '../../lambda/notify/smtp/smtp-settings.js';
 import { WEBHOOK_KINDS } from '../../lambda/notify/webhook/webhook-platform.js';
 import { ParameterWriter } from '../../lambda/secrets/ssm/parameter-writer.js';
 import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
-import { webhookPairs } from '../report-options.js';
+import { checkWebhookUrls, webhookPairs } from '../report-options.js';
 
 interface SetupOptions {
   app?: string;
@@ -44,7 +45,10 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
       [],
     )
     .option('--webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
-    .option('--smtp-url <url>', "store the deployment's SMTP URL (env SMTP_URL)")
+    .option(
+      '--smtp-url <url>',
+      "store the deployment's SMTP URL (env SMTP_URL); a URL naming only the user takes env SMTP_PASSWORD, percent-encoded for you",
+    )
     .option('--digest-webhook <kind=url>', 'a webhook of the agency digest (repeatable)', collect, [])
     .option('--digest-webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
     .option(
@@ -66,16 +70,24 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
         options.prefix,
         options.kmsKeyId,
       );
-      const written = options.app ? await storeApp(options.app, options, io, writer) : [];
-      const smtpUrl = options.smtpUrl ?? io.env.SMTP_URL;
-      if (smtpUrl) written.push(await writer.putSmtpUrl(smtpUrl));
+      // Every URL is checked before anything is stored: a bad one fails here, not at the first report.
+      const smtpUrl = smtpUrlToStore(options, io);
       const digestUrls = webhookPairs(options.digestWebhook, '--digest-webhook');
       const digestSecrets = webhookPairs(options.digestWebhookSecret, '--digest-webhook-secret');
+      const componentUrls = webhookPairs(options.componentWebhook, '--component-webhook');
+      const componentSecrets = webhookPairs(options.componentWebhookSecret, '--component-webhook-secret');
+      checkWebhookUrls(
+        webhookPairs(options.webhook, '--webhook'),
+        webhookPairs(options.webhookSecret, '--webhook-secret'),
+        '--webhook',
+      );
+      checkWebhookUrls(digestUrls, digestSecrets, '--digest-webhook');
+      checkWebhookUrls(componentUrls, componentSecrets, '--component-webhook');
+      const written = options.app ? await storeApp(options.app, options, io, writer) : [];
+      if (smtpUrl) written.push(await writer.putSmtpUrl(smtpUrl));
       for (const [kind, url] of digestUrls)
         written.push(...(await writer.putDigestWebhook(kind, url, digestSecrets.get(kind))));
       if (options.component) written.push(...(await storeComponent(io, writer)));
-      const componentUrls = webhookPairs(options.componentWebhook, '--component-webhook');
-      const componentSecrets = webhookPairs(options.componentWebhookSecret, '--component-webhook-secret');
       for (const [kind, url] of componentUrls)
         written.push(...(await writer.putComponentWebhook(kind, url, componentSecrets.get(kind))));
       if (written.length === 0)
@@ -85,6 +97,27 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
       );
       setExit(EXIT_OK);
     });
+}
+
+/**
+ * The SMTP URL to store, checked as the function will read it. A URL that names a user but no
+ * password takes SMTP_PASSWORD, percent-encoded here, so a password with URL-special characters
+ * (SES's + and /) never has to be encoded by hand.
+ */
+function smtpUrlToStore(options: SetupOptions, io: CliIo): string | undefined {
+  const url = options.smtpUrl ?? io.env.SMTP_URL;
+  if (!url) return undefined;
+  const settings = {
+    url,
+    password: io.env.SMTP_PASSWORD,
+    setting: options.smtpUrl ? '--smtp-url' : 'SMTP_URL',
+    passwordAlternative: 'or leave the password out of the URL and give it in SMTP_PASSWORD (setup encodes it)',
+  };
+  try {
+    return smtpUrlWithPassword(url, resolveSmtpServer(settings));
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
 }
 
 /** An app's AppID, AppSecret and webhooks, one parameter each (the function also reads what `apps add` writes). */

@@ -21,23 +21,86 @@ export const EXTRA_APIS = [
 ] as const;
 
 const EVENTBRIDGE_CRON = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/;
-const FIELD = [
-  /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?)$/, // minutes
-  /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?)$/, // hours
-  /^(\*|\?|L|W|\d{1,2}W?([,-]\d{1,2})*(\/\d{1,2})?)$/, // day of month
-  /^(\*|\d{1,2}([,-]\d{1,2})*(\/\d{1,2})?|[A-Z]{3}([,-][A-Z]{3})*)$/, // month
-  /^(\*|\?|L|[1-7](L|#[1-5])?([,-][1-7])*|[A-Z]{3}([,-][A-Z]{3})*)$/, // day of week
-  /^(\*|\d{4}([,-]\d{4})*(\/\d{1,3})?)$/, // year
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
+
+/** The six fields of EventBridge's cron and what each takes (EventBridge User Guide, "Cron expressions reference"). */
+const CRON_FIELDS: readonly { name: string; min: number; max: number; names?: readonly string[] }[] = [
+  { name: 'minutes', min: 0, max: 59 },
+  { name: 'hours', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTHS },
+  { name: 'day-of-week', min: 1, max: 7, names: WEEKDAYS },
+  { name: 'year', min: 1970, max: 2199 },
 ];
+
+const CRON_SHAPE =
+  'an EventBridge cron expression like "cron(0 10 * * ? *)" (minutes hours day-of-month month day-of-week year, one of the day fields "?")';
+
+type CronField = (typeof CRON_FIELDS)[number];
+
+/** The problem with one value of a field (a number or a name), if any. */
+function cronValueProblem(value: string, field: CronField): string | undefined {
+  const named = field.names?.indexOf(value) ?? -1;
+  const n = named >= 0 ? named + field.min : /^\d+$/.test(value) ? Number(value) : undefined;
+  const range = `${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names.at(-1)}` : ''}`;
+  if (n === undefined) return `${field.name} "${value}", not a value (${range})`;
+  if (n < field.min || n > field.max) return `${field.name} ${value}, out of range (${range})`;
+  return undefined;
+}
+
+/** The day fields' own forms: L, LW and nW (day of month); n#k and nL (day of week). Undefined when not one. */
+function cronDayFormProblem(text: string, i: number): string | undefined | false {
+  const field = CRON_FIELDS[i] as CronField;
+  if (i === 2 && /^(L|LW)$/.test(text)) return undefined;
+  if (i === 2 && /^\d+W$/.test(text)) return cronValueProblem(text.slice(0, -1), field);
+  if (i === 4 && text === 'L') return undefined;
+  if (i === 4 && /^\w+L$/.test(text)) return cronValueProblem(text.slice(0, -1), field);
+  if (i === 4 && /^\w+#\d+$/.test(text)) {
+    const [day = '', nth = ''] = text.split('#');
+    return cronValueProblem(day, field) ?? (/^[1-5]$/.test(nth) ? undefined : `day-of-week "${text}", # takes 1-5`);
+  }
+  return false;
+}
+
+/** The problem with one field of a cron expression, if any: its syntax, then each value's range. */
+function cronFieldProblem(text: string, i: number): string | undefined {
+  const field = CRON_FIELDS[i] as CronField;
+  if (text === '*' || (text === '?' && (i === 2 || i === 4))) return undefined;
+  const dayForm = cronDayFormProblem(text, i);
+  if (dayForm !== false) return dayForm;
+  for (const part of text.split(',')) {
+    const [span = '', step, extra] = part.split('/');
+    const values = span.split('-');
+    if (extra !== undefined || values.length > 2) return `${field.name} "${part}", not a value or a range`;
+    if (step !== undefined && !/^[1-9]\d*$/.test(step))
+      return `${field.name} "${part}", an increment must be 1 or more`;
+    const problem = span === '*' ? undefined : values.map((v) => cronValueProblem(v, field)).find(Boolean);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with an EventBridge Scheduler cron expression, in words that name the field, or
+ * undefined when it is good: `cron(min hour day-of-month month day-of-week year)`, ranges as in
+ * EventBridge's reference (`cron(0 25 * * ? *)`: "hours 25 is out of range (0-23)").
+ */
+export function cronProblem(expression: string): string | undefined {
+  const m = EVENTBRIDGE_CRON.exec(expression);
+  if (!m) return `must be ${CRON_SHAPE}`;
+  const fields = m.slice(1);
+  const problem = fields.map((f, i) => cronFieldProblem(f.toUpperCase(), i)).find(Boolean);
+  if (problem) return `has ${problem}; it must be ${CRON_SHAPE}`;
+  // Exactly one of day-of-month and day-of-week must be '?'.
+  if ((fields[2] === '?') === (fields[4] === '?'))
+    return `must have "?" in exactly one of day-of-month and day-of-week; it must be ${CRON_SHAPE}`;
+  return undefined;
+}
 
 /** An EventBridge Scheduler cron expression: `cron(min hour day-of-month month day-of-week year)`. */
 export function isEventBridgeCron(expression: string): boolean {
-  const m = EVENTBRIDGE_CRON.exec(expression);
-  if (!m) return false;
-  const fields = m.slice(1);
-  if (!fields.every((f, i) => FIELD[i]?.test(f))) return false;
-  // Exactly one of day-of-month and day-of-week must be '?'.
-  return (fields[2] === '?') !== (fields[4] === '?');
+  return cronProblem(expression) === undefined;
 }
 
 export function isTimeZone(zone: string): boolean {
@@ -50,12 +113,11 @@ export function isTimeZone(zone: string): boolean {
 }
 
 // zod/mini, not the classic API: the same core and messages, a fraction of the Lambdas' cold start.
-const cron = z.string().check(
-  z.refine(isEventBridgeCron, {
-    error:
-      'must be an EventBridge cron expression like "cron(0 10 * * ? *)" (minutes hours day-of-month month day-of-week year, one of the day fields "?")',
-  }),
-);
+const cron = z
+  .string()
+  .check(
+    z.refine(isEventBridgeCron, { error: (issue) => cronProblem(String(issue.input)) ?? `must be ${CRON_SHAPE}` }),
+  );
 const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
 const webhookKinds = z._default(
   z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${WEBHOOK_KINDS.join(', ')}` })),
@@ -296,7 +358,48 @@ export class DeploymentConfigError extends Error {
 
 /** Each issue as "field.path message", the form every configuration error uses. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issue.message}`);
+  return issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issueMessage(issue)}`);
+}
+
+const quoted = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
+const A_TYPE: Readonly<Record<string, string>> = { array: 'a list', object: 'an object', int: 'a whole number' };
+
+/** A size bound's words: "must be at most 23", "must list at least 1". */
+function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const [word, bound] = issue.code === 'too_small' ? ['least', issue.minimum] : ['most', issue.maximum];
+  if (issue.origin === 'array') return `must list at ${word} ${bound}`;
+  return `must be at ${word} ${bound}${issue.origin === 'string' ? ' characters long' : ''}`;
+}
+
+/** zod's own messages: "Invalid input" from zod/mini (no locale), or the English locale's once classic zod is loaded (the CDK app). */
+const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|discriminator|URL|email|string)|Too (big|small))\b/i;
+
+/**
+ * The words for one issue, the same wherever it is parsed: an enum or a discriminated union lists
+ * its allowed values, a type and a size say what they take. A message given in the schema is kept.
+ */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (!ZOD_DEFAULT_MESSAGE.test(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'invalid_value':
+      return issue.values.length === 1 ? `must be ${quoted(issue.values)}` : `must be one of ${quoted(issue.values)}`;
+    case 'invalid_union': {
+      const options = (issue as { options?: readonly unknown[] }).options;
+      if (options?.length) return `must be one of ${quoted(options)}`;
+      const branches = issue.errors.map((branch) => branch.map(issueMessage).join(', ')).filter(Boolean);
+      return branches.length ? `must match one of: ${branches.join('; or ')}` : 'is not any of the allowed forms';
+    }
+    case 'invalid_type':
+      if ('input' in issue && issue.input === undefined) return 'is required';
+      return `must be ${A_TYPE[issue.expected] ?? `a ${issue.expected}`}`;
+    case 'too_small':
+    case 'too_big':
+      return boundMessage(issue);
+    case 'invalid_format':
+      return issue.format === 'url' ? 'must be a URL (https://…)' : `is not a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
 }
 
 /** Parses the configuration, or throws one message listing every problem with its field path. */
@@ -305,7 +408,8 @@ export function parseDeploymentConfig(
   where = 'wxa-reporter config',
   schema: z.ZodMiniType<DeploymentConfig, unknown> = deploymentConfigSchema,
 ): DeploymentConfig {
-  const result = schema.safeParse(input);
+  // reportInput tells a missing field ("is required") from a wrong one; the input is never printed.
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   throw new DeploymentConfigError(`${where} is invalid:\n  - ${describeIssues(result.error.issues).join('\n  - ')}`);
 }

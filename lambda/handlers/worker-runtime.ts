@@ -48,7 +48,12 @@ function emailSender(): Promise<EmailSender | undefined> {
       return new SesEmailSender(new SESv2Client({}));
     }
     const { SmtpEmailSender } = await import('../notify/smtp/smtp-email-sender.js');
-    return new SmtpEmailSender({ url: await secrets.smtpUrl() });
+    return new SmtpEmailSender({
+      url: await secrets.smtpUrl(),
+      setting: `SSM parameter ${config.parameterPrefix}smtp/url`,
+      passwordAlternative:
+        "or store it again with wxa-report setup --smtp-url 'smtps://USER@HOST:465' and the password in SMTP_PASSWORD (setup encodes it)",
+    });
   })();
   return sender;
 }

@@ -20,7 +20,7 @@ export interface ChannelOptions {
   readonly defaultLanguage: Locale;
   /** The webhook URLs (secrets) found for this audience. */
   readonly webhookSecrets: Readonly<Partial<Record<WebhookKind, { readonly url: string; readonly secret?: string }>>>;
-  /** Where a missing webhook URL should be stored, for the error message. */
+  /** Where a webhook URL is (or should be) stored, for error messages. */
   readonly whereToStore: (kind: WebhookKind) => string;
   readonly clock?: Clock;
 }
@@ -45,7 +45,16 @@ export async function buildChannels(audience: Audience, options: ChannelOptions)
     const webhook = options.webhookSecrets[kind];
     if (!webhook)
       throw new MissingChannelError(`webhook "${kind}" is configured but ${options.whereToStore(kind)} is not set`);
-    channels.push(new WebhookChannel({ kind, url: webhook.url, secret: webhook.secret, locale, clock: options.clock }));
+    channels.push(
+      new WebhookChannel({
+        kind,
+        url: webhook.url,
+        secret: webhook.secret,
+        locale,
+        clock: options.clock,
+        setting: options.whereToStore(kind),
+      }),
+    );
   }
   return channels;
 }

@@ -13,7 +13,7 @@ import {
   dailyVisitTrendEndpoint,
   monthlyRetainEndpoint,
 } from './datacube-endpoints.js';
-import { isTransient, WechatApiError, WechatResponseError } from './errors.js';
+import { afterEveryTry, isTransient, WechatApiError, WechatResponseError } from './errors.js';
 import { exchange } from './http-exchange.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
@@ -111,7 +111,7 @@ export class DatacubeClient {
       }
       return await this.callWithTokenRenewal(endpoint, period, request);
     } catch (error) {
-      throw this.scrubbed(error);
+      throw this.scrubbed(afterEveryTry(error));
     }
   }
 
@@ -129,8 +129,9 @@ export class DatacubeClient {
           () => this.callOnce(endpoint, period, request, token),
           this.retry,
           isTransient,
+          // A retry is routine (info); if every try fails, the error says so once.
           (error, attempt) =>
-            this.logger.warn('datacube call failed, retrying', {
+            this.logger.info('datacube call failed, retrying', {
               api: endpoint.name,
               attempt,
               error: this.scrubber.scrub(error instanceof Error ? error.message : String(error)),

@@ -70,3 +70,39 @@ export class WechatTransportError extends Error {
 export function isTransient(error: unknown): boolean {
   return (error instanceof WechatApiError || error instanceof WechatTransportError) && error.retryable;
 }
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+const API_BASE_SETTING = 'the API base (--api-base, WECHAT_API_BASE, or apiBase in the config)';
+
+/**
+ * The last transport error of a call that failed on every try, retold as what happened and what to
+ * do: by then the retries (and the access points) are used up, so "HTTP 502" alone helps nobody.
+ * Other errors are returned as they are.
+ */
+export function afterEveryTry(error: unknown): unknown {
+  if (!(error instanceof WechatTransportError) || !error.retryable) return error;
+  const detail = error.message.slice(error.api.length + 2);
+  const url = /https?:\/\/[^/\s)?#]+/.exec(detail)?.[0];
+  const host = url ? new URL(url).host : 'the server';
+  const code = /connection failed: (\w+)/.exec(detail)?.[1];
+  let told: string;
+  if (error.status === 429)
+    told = `${host} answered HTTP 429 (${STATUS_TEXT[429]}) on every try: too many calls at once; run again in a minute, with less concurrency`;
+  else if (error.status !== undefined)
+    told = `${host} answered HTTP ${error.status}${STATUS_TEXT[error.status] ? ` (${STATUS_TEXT[error.status]})` : ''} on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check ${API_BASE_SETTING}, or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)`;
+  else if (code === 'ECONNREFUSED')
+    told = `${host} refused the connection on every try: nothing accepts connections there. Check ${API_BASE_SETTING}`;
+  else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    told = `${host} does not resolve (DNS): check ${API_BASE_SETTING} and this machine's DNS`;
+  else if (/no complete answer within/.test(detail))
+    told = `${host} did not answer in time on every try: check this machine's network (a function in a VPC needs a NAT gateway) and any proxy, then run again`;
+  else told = `${detail} on every try: run the same command again later`;
+  return new WechatTransportError(error.api, told, true, { cause: error, status: error.status });
+}

@@ -1,6 +1,5 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { redactUrl } from '../../shared/redact.js';
 import {
   EmailDeliveryError,
   type EmailSender,
@@ -8,56 +7,41 @@ import {
   type OutgoingEmail,
   type SentEmail,
 } from '../email-sender.js';
+import { loginRequiredTransport } from './login-required-transport.js';
+import { describeSmtpFailure } from './smtp-failure.js';
+import { resolveSmtpServer, type SmtpSettings as ServerSettings, type SmtpServer } from './smtp-settings.js';
 
-export interface SmtpSettings {
-  /** `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465` (TLS from the start). */
-  readonly url?: string;
-  readonly host?: string;
-  /** @default 587 */
-  readonly port?: number;
-  readonly user?: string;
-  readonly password?: string;
-  /** TLS from the first byte (port 465). @default false: STARTTLS is used whenever the server offers it */
-  readonly secure?: boolean;
-  /** Refuse to send unless the connection is upgraded with STARTTLS. @default false */
-  readonly requireTls?: boolean;
+export { IMPLICIT_TLS_PORT } from './smtp-settings.js';
+
+export interface SmtpSettings extends ServerSettings {
   /** Extra TLS options (a private CA, say). */
   readonly tls?: SMTPTransport.Options['tls'];
   /** @default 30000 */
   readonly timeoutMs?: number;
 }
 
-/** nodemailer transport options from our settings, and a password-free description of the server. */
-export function smtpTransportOptions(settings: SmtpSettings): { options: SMTPTransport.Options; where: string } {
+/** nodemailer transport options from our settings, and a password-free description of the server (host:port). */
+export function smtpTransportOptions(settings: SmtpSettings): {
+  options: SMTPTransport.Options;
+  where: string;
+  server: SmtpServer;
+} {
   const timeout = settings.timeoutMs ?? 30_000;
-  const common: SMTPTransport.Options = {
-    requireTLS: settings.requireTls ?? false,
-    tls: settings.tls,
-    connectionTimeout: timeout,
-    greetingTimeout: timeout,
-    socketTimeout: timeout,
-  };
-  if (settings.url) {
-    const url = new URL(settings.url);
-    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') {
-      throw new EmailDeliveryError(`SMTP URL must start with smtp:// or smtps://, not ${url.protocol}//`);
-    }
-    const secure = url.protocol === 'smtps:';
-    const port = Number(url.port) || (secure ? 465 : 587);
-    const auth = url.username
-      ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-      : undefined;
-    return {
-      options: { ...common, host: url.hostname, port, secure, auth },
-      where: `${url.protocol}//${url.hostname}:${port}`,
-    };
-  }
-  if (!settings.host) throw new EmailDeliveryError('SMTP needs a URL (smtp://user:pass@host:587) or a host');
-  const port = settings.port ?? 587;
-  const auth = settings.user ? { user: settings.user, pass: settings.password ?? '' } : undefined;
+  const server = resolveSmtpServer(settings);
   return {
-    options: { ...common, host: settings.host, port, secure: settings.secure ?? port === 465, auth },
-    where: `smtp://${settings.host}:${port}`,
+    options: {
+      host: server.host,
+      port: server.port,
+      secure: server.secure,
+      auth: server.auth,
+      requireTLS: server.requireTls,
+      tls: settings.tls,
+      connectionTimeout: timeout,
+      greetingTimeout: timeout,
+      socketTimeout: timeout,
+    },
+    where: server.where,
+    server,
   };
 }
 
@@ -65,11 +49,18 @@ export function smtpTransportOptions(settings: SmtpSettings): { options: SMTPTra
 export class SmtpEmailSender implements EmailSender {
   private readonly transporter: Transporter<SMTPTransport.SentMessageInfo>;
   private readonly where: string;
+  private readonly server: SmtpServer;
+  private readonly timeoutMs: number;
+  /** The login user, if any (the default sender address when it is one). */
+  readonly user: string | undefined;
 
   constructor(settings: SmtpSettings) {
-    const { options, where } = smtpTransportOptions(settings);
-    this.transporter = nodemailer.createTransport(options);
+    const { options, where, server } = smtpTransportOptions(settings);
+    this.transporter = nodemailer.createTransport(loginRequiredTransport(options));
     this.where = where;
+    this.server = server;
+    this.timeoutMs = settings.timeoutMs ?? 30_000;
+    this.user = server.auth?.user;
   }
 
   async send(email: OutgoingEmail): Promise<SentEmail> {
@@ -77,7 +68,7 @@ export class SmtpEmailSender implements EmailSender {
       const info = await this.transporter.sendMail(mailOptions(email));
       const rejected = (info.rejected ?? []).map(String);
       if (rejected.length > 0 && rejected.length === email.to.length) {
-        throw new EmailDeliveryError(`every recipient was rejected: ${rejected.join(', ')}`);
+        throw new EmailDeliveryError(`SMTP server ${this.where} rejected every recipient: ${rejected.join(', ')}`);
       }
       return {
         messageId: info.messageId,
@@ -85,8 +76,8 @@ export class SmtpEmailSender implements EmailSender {
       };
     } catch (error) {
       if (error instanceof EmailDeliveryError) throw error;
-      // nodemailer messages can quote the server's answer, never the password; the URL is masked anyway.
-      throw new EmailDeliveryError(`SMTP ${this.where}: ${redactUrl((error as Error).message)}`, { cause: error });
+      // Our words and the server's answer, host:port only: nodemailer's messages never hold the password.
+      throw new EmailDeliveryError(describeSmtpFailure(error, this.server, this.timeoutMs), { cause: error });
     } finally {
       this.transporter.close();
     }

@@ -3,6 +3,7 @@ import type { Clock } from '../../calendar/beijing-calendar.js';
 import type { Locale } from '../../report/i18n.js';
 import type { ReportMessage } from '../../report/report-message.js';
 import { type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
+import { parseUrlSetting } from '../../shared/url-setting.js';
 import { dingtalkRobot } from '../dingtalk/dingtalk-robot.js';
 import { feishuBot, larkBot } from '../feishu/feishu-bot.js';
 import { standardJsonWebhook, standardWebhookKey } from '../json/standard-webhook.js';
@@ -43,21 +44,22 @@ export interface WebhookChannelOptions {
   readonly retry?: RetryPolicy;
   /** @default one pacer per process */
   readonly pacer?: SendPacer;
+  /** Where the URL was given, for messages: `--webhook wecom=…`, `WXA_WEBHOOK_WECOM`, an SSM parameter. @default 'its URL' */
+  readonly setting?: string;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** Checks a webhook URL and secret at configuration time, with a message that names the channel. */
-export function validateWebhook(kind: WebhookKind, url: string, secret: string | undefined): URL {
+/**
+ * Checks a webhook URL and secret at configuration time, with a message that names the channel and
+ * the setting (never the URL: it carries the robot's key).
+ * @param setting where the URL was given, e.g. `--webhook wecom=…`, `WXA_WEBHOOK_WECOM`, an SSM parameter
+ */
+export function validateWebhook(kind: WebhookKind, url: string, secret: string | undefined, setting = 'its URL'): URL {
   let parsed: URL;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new WebhookError(`${kind} webhook: not a URL`, false);
-  }
-  // Reports are business data and URLs carry keys: plain HTTP only to this machine (tests, proxies).
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && LOOPBACK.has(parsed.hostname))) {
-    throw new WebhookError(`${kind} webhook: the URL must be https://`, false);
+    // Reports are business data and URLs carry keys: plain HTTP only to this machine (tests, proxies).
+    parsed = parseUrlSetting(url, setting, { protocols: ['https:'], loopbackHttp: true });
+  } catch (error) {
+    throw new WebhookError(`${kind} webhook: ${(error as Error).message}; copy the robot's webhook URL again`, false);
   }
   if (kind === 'json' && secret) standardWebhookKey(secret);
   return parsed;
@@ -72,7 +74,7 @@ export class WebhookChannel implements ReportChannel {
 
   constructor(private readonly options: WebhookChannelOptions) {
     this.platform = PLATFORMS[options.kind];
-    this.host = validateWebhook(options.kind, options.url, options.secret).host;
+    this.host = validateWebhook(options.kind, options.url, options.secret, options.setting).host;
     this.key = options.kind;
     this.name = `${options.kind} webhook (${this.host})`;
   }
@@ -82,23 +84,31 @@ export class WebhookChannel implements ReportChannel {
     const policy = this.options.retry ?? WEBHOOK_RETRY_POLICY;
     const payload = this.platform.payload(message, this.options.locale ?? 'zh-CN', clock());
     const id = `msg_${randomUUID()}`;
-    await withRetries(
-      async () => {
-        await (this.options.pacer ?? processPacer).wait(this.options.url, this.platform.minIntervalMs);
-        const request = this.platform.prepare({
-          url: this.options.url,
-          payload,
-          secret: this.options.secret,
-          now: clock(),
-          id,
-        });
-        const { status, body } = await this.post(request, policy.requestTimeoutMs);
-        const verdict = this.platform.interpret(status, body);
-        if (!verdict.ok) throw new WebhookError(`${this.name}: ${verdict.reason}`, verdict.retryable);
-      },
-      policy,
-      (error) => error instanceof WebhookError && error.retryable,
-    );
+    let tries = 0;
+    try {
+      await withRetries(
+        async (attempt) => {
+          tries = attempt;
+          await (this.options.pacer ?? processPacer).wait(this.options.url, this.platform.minIntervalMs);
+          const request = this.platform.prepare({
+            url: this.options.url,
+            payload,
+            secret: this.options.secret,
+            now: clock(),
+            id,
+          });
+          const { status, body } = await this.post(request, policy.requestTimeoutMs);
+          const verdict = this.platform.interpret(status, body);
+          if (!verdict.ok) throw new WebhookError(`${this.name}: ${verdict.reason}`, verdict.retryable);
+        },
+        policy,
+        (error) => error instanceof WebhookError && error.retryable,
+      );
+    } catch (error) {
+      if (error instanceof WebhookError && error.retryable && tries > 1)
+        throw new WebhookError(`${error.message} (tried ${tries} times)`, true, { cause: error });
+      throw error;
+    }
     return { channel: this.name, detail: `accepted by ${this.host}` };
   }
 
@@ -116,13 +126,26 @@ export class WebhookChannel implements ReportChannel {
       });
       return { status: response.status, body: await response.text() };
     } catch (error) {
-      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
-      const what =
-        (error as Error).name === 'TimeoutError'
-          ? `no answer within ${timeoutMs} ms`
-          : `connection failed${code ? `: ${code}` : ''}`;
       // The error object may quote the URL (with its key): keep only our own words.
-      throw new WebhookError(`${this.name}: ${what}`, true);
+      throw new WebhookError(`${this.name}: ${this.connectionProblem(error, timeoutMs)}`, true);
     }
+  }
+
+  /** What went wrong before any answer, and what to do, from undici's error and its cause's code. */
+  private connectionProblem(error: unknown, timeoutMs: number): string {
+    if ((error as Error).name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s: try again later`;
+    const code = ((error as Error).cause as { code?: string } | undefined)?.code ?? '';
+    const setting = this.options.setting ?? 'its URL';
+    if (code === 'ECONNREFUSED')
+      return `connection refused: nothing accepts connections at ${this.host}. Check the host and port in ${setting}, and any proxy or firewall on the way`;
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+      return `the host name does not resolve (DNS): check the URL in ${setting}`;
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+      return 'the connection was closed before an answer: try again later';
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT')
+      return `no connection within ${timeoutMs / 1000} s: a firewall drops it, or the host is wrong (check ${setting})`;
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code))
+      return `its TLS certificate is not trusted (${code}): check the host in ${setting}; a proxy that inspects TLS needs NODE_EXTRA_CA_CERTS`;
+    return `connection failed${code ? `: ${code}` : ''}`;
   }
 }

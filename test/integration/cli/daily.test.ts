@@ -135,6 +135,21 @@ describe('wxa-report daily', () => {
     await expect(readdir(join(dir.path, 'archive'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('says what happened and what to do, in one line, when WeChat answers HTTP 502 on every try', async () => {
+    sim.addFault({
+      endpoint: 'getDailyVisitTrend',
+      action: { kind: 'http', status: 502, body: '<html>502 Bad Gateway</html>' },
+    });
+
+    const { code, stderr } = await daily(['--date', '2026-11-22']);
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `wxa-report: getDailyVisitTrend: ${new URL(sim.url).host} answered HTTP 502 (Bad Gateway) on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config), or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)\n`,
+    );
+    expect(sim.callCount('getDailyVisitTrend')).toBe(5);
+  });
+
   it('needs --to when sending by SMTP', async () => {
     const { code, stderr } = await runCliInProcess(['daily', '--smtp-url', 'smtp://127.0.0.1:1'], { env: env() });
 
@@ -333,7 +348,7 @@ describe('wxa-report daily with webhooks', () => {
       ['--webhook', 'teams=https://x'],
       /--webhook takes KIND=VALUE with KIND one of wecom, feishu, lark, dingtalk, slack, json/,
     ],
-    [['--webhook', 'slack=http://example.com/x'], /slack webhook: the URL must be https/],
+    [['--webhook', 'slack=http://example.com/x'], /slack webhook: --webhook slack=… must start with https:\/\//],
     [['--webhook-secret', 'feishu=abc'], /--webhook-secret feishu is given without --webhook feishu=URL/],
   ])('refuses %j', async (args, message) => {
     const { code, stderr } = await daily(args);

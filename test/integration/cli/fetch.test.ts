@@ -57,6 +57,30 @@ describe('wxa-report fetch', () => {
     ).toBe(0);
   });
 
+  it('lists the names when asked for one it does not have', async () => {
+    const { code, stderr, stdout } = await cli(['fetch', 'dayly', '--date', '2026-11-22']);
+
+    expect(code).toBe(1);
+    expect(stdout.length).toBe(0);
+    expect(stderr).toBe(
+      'wxa-report: fetch has no API "dayly"; the names are daily, monthly, daily-summary, weekly-trend, monthly-trend, daily-retain, weekly-retain, visit-distribution, visit-page, user-portrait (see wxa-report fetch --help)\n',
+    );
+    expect(sim.callCount('stable_token')).toBe(0);
+  });
+
+  it.each([
+    [['--token-service', 'tokens.example.com/wechat?key=tk-123'], '--token-service does not start with https://'],
+    [['--token-service', 'http://tokens.example.com/wechat?key=tk-123'], '--token-service must start with https://'],
+    [['--relay-url', '"https://env-1.service.tcloudbase.com/wxa-relay?k=tk-123"'], '--relay-url is wrapped in quotes'],
+  ])('refuses a URL setting it cannot use (%j) with one line naming it, never its value', async (flags, problem) => {
+    const { code, stderr } = await cli(['fetch', 'daily', ...flags], { WXA_RELAY_SECRET: 'r'.repeat(32) });
+
+    expect(code).toBe(1);
+    expect(stderr.startsWith(`wxa-report: ${problem}`)).toBe(true);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).not.toContain('tk-123');
+  });
+
   it('retries a -1 on the first call and succeeds', async () => {
     sim.addFault({
       endpoint: 'getDailyVisitTrend',

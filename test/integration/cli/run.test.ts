@@ -7,7 +7,7 @@ import { beijingToday, beijingYesterday } from '../../../lambda/calendar/beijing
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
-import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
+import { closedPort, type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 const [SHOP, COFFEE] = DEMO_APPS as [(typeof DEMO_APPS)[0], (typeof DEMO_APPS)[0]];
@@ -255,5 +255,59 @@ describe('wxa-report run', () => {
       stderr: 'wxa-report: the job must be daily, monthly or retry, not "weekly"\n',
     });
     expect(date).toMatchObject({ code: 1, stderr: 'wxa-report: --date goes with the daily job\n' });
+  });
+
+  it('names the missing config file and the allowed values of a wrong enum, in one line each', async () => {
+    await writeFile(
+      join(dir.path, 'typo.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, recipients: ['ops@example.com'] }],
+        email: { transport: 'smpt', from: 'r@example.com' },
+      }),
+    );
+
+    const missing = await runCliInProcess(['run', 'daily', '--config', 'nope.json'], { cwd: dir.path });
+    const typo = await runCliInProcess(['run', 'daily', '--config', 'typo.json'], { cwd: dir.path });
+
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr: `wxa-report: cannot read --config ${join(dir.path, 'nope.json')}: there is no such file: give the path of your config (see "Run every app without AWS" in the README for one to start from)\n`,
+    });
+    expect(typo).toMatchObject({
+      code: 1,
+      stderr: `wxa-report: ${join(dir.path, 'typo.json')} is invalid: - email.transport must be one of "smtp", "ses"\n`,
+    });
+  });
+
+  it('stops before anything runs when SMTP_URL cannot be read, naming it and never its password', async () => {
+    const { code, stdout, stderr } = await run(['daily'], {
+      SMTP_URL: 'smtps://AKIAEXAMPLE:BPx+Zq/9kLm3@email-smtp.ap-east-1.amazonaws.com:465',
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'wxa-report: SMTP_URL is not a URL that can be read: its user and password must be percent-encoded (% as %25, / as %2F, ? as %3F, # as %23, @ as %40, : as %3A, + as %2B, space as %20), or leave the password out of SMTP_URL and give it in SMTP_PASSWORD\n',
+    );
+    expect(stdout).toBe('');
+    expect(sim.callCount('getDailyVisitTrend')).toBe(0);
+  });
+
+  it('names the SMTP server as host:port when it refuses connections, even with no password in SMTP_URL', async () => {
+    const port = await closedPort();
+
+    const { code, stderr } = await run(['daily'], { SMTP_URL: `smtp://127.0.0.1:${port}` });
+
+    const lines = stderr.trim().split('\n');
+    expect(code).toBe(1);
+    expect(lines).toHaveLength(2); // shop and coffee.cn, one line each (the digest waits for them)
+    expect(lines[0]).toMatch(
+      new RegExp(
+        `^wxa-report: shop daily ${DATE()} failed: the data is archived \\(.*\\), but sending failed on email: `,
+      ),
+    );
+    expect(lines[0]?.replace(/^.*but sending failed on email: /, '')).toBe(
+      `SMTP server 127.0.0.1:${port} refused the connection: nothing accepts connections on port ${port} there. Check the host and port in SMTP_URL: mail providers take 465 (TLS from the first byte) or 587 (STARTTLS)`,
+    );
+    expect(stderr).not.toContain('***');
   });
 });

@@ -33,7 +33,10 @@ const secretOf = (kind: WebhookKind) =>
         ? hooks.secrets.json
         : undefined;
 
-function channel(kind: WebhookKind, overrides: { url?: string; secret?: string; locale?: 'zh-CN' | 'en' } = {}) {
+function channel(
+  kind: WebhookKind,
+  overrides: { url?: string; secret?: string; locale?: 'zh-CN' | 'en'; setting?: string } = {},
+) {
   return new WebhookChannel({
     kind,
     url: overrides.url ?? hooks.urls[receiverOf(kind)],
@@ -41,6 +44,7 @@ function channel(kind: WebhookKind, overrides: { url?: string; secret?: string; 
     locale: overrides.locale ?? 'zh-CN',
     retry: FAST_RETRY,
     pacer: noPacing,
+    setting: overrides.setting,
   });
 }
 
@@ -144,7 +148,55 @@ describe('refusals', () => {
   });
 
   it('refuses a plain-HTTP URL that is not this machine', () => {
-    expect(() => channel('slack', { url: 'http://hooks.slack.com/services/T/B/X' })).toThrow(/must be https/);
+    expect(() => channel('slack', { url: 'http://hooks.slack.com/services/T/B/X' })).toThrow(
+      /^slack webhook: its URL must start with https:\/\/ \(plain http:\/\/ only to this machine\), not http:\/\//,
+    );
+  });
+
+  it('says the receiver refused the connection, where the URL was set, and never the key', async () => {
+    // Prepare: the receivers of a group robot that went away.
+    const gone = await startWebhookReceivers();
+    const url = gone.urls.wecom;
+    await gone.close();
+
+    // Act
+    const error = (await channel('wecom', { url, setting: 'WXA_WEBHOOK_WECOM' })
+      .deliver(sampleDaily())
+      .catch((e: unknown) => e)) as Error;
+
+    // Assess
+    const host = new URL(url).host;
+    expect(error.message).toBe(
+      `wecom webhook (${host}): connection refused: nothing accepts connections at ${host}. Check the host and port in WXA_WEBHOOK_WECOM, and any proxy or firewall on the way (tried ${FAST_RETRY.maxAttempts} times)`,
+    );
+    expect(error.message).not.toContain(gone.wecomKey);
+  });
+
+  it.each([
+    ['wrapped in quotes', (url: string) => `'${url}'`, 'is wrapped in quotes: remove them'],
+    [
+      'typed with a Chinese input method',
+      (url: string) => url.replace('://', '：//'),
+      'contains a full-width character',
+    ],
+    ['cut in two', (url: string) => url.replace('/send', ' /send'), 'contains a space or a line break'],
+    ['without its scheme', (url: string) => url.replace(/^http:\/\//, ''), 'does not start with https://'],
+  ])('names the setting of a URL %s, never its value', (_how, spoil, problem) => {
+    const url = spoil(hooks.urls.wecom);
+
+    const error = (() => {
+      try {
+        channel('wecom', { url, setting: '--webhook wecom=…' });
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    })();
+
+    expect(error).toMatch(
+      new RegExp(`^wecom webhook: --webhook wecom=… ${problem.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`),
+    );
+    expect(error).not.toContain(hooks.wecomKey);
   });
 
   it('refuses a json secret that is not whsec_', () => {

@@ -1,5 +1,6 @@
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { resolveSmtpServer } from '../../../lambda/notify/smtp/smtp-settings.js';
 import { MissingSecretError } from '../../../lambda/secrets/secret-source.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
 import { SsmSecretSource } from '../../../lambda/secrets/ssm/ssm-secret-source.js';
@@ -190,6 +191,50 @@ describe('wxa-report setup', () => {
       dingtalk: { url: 'https://oapi.dingtalk.com/robot/send?access_token=d', secret: 'SECdigest' },
     });
     expect((await runCliInProcess(['setup'], { env: awsEnv() })).stderr).toMatch(/nothing to store/);
+  });
+
+  it('percent-encodes SMTP_PASSWORD into a URL that names only the user, so an SES password needs no hand-encoding', async () => {
+    const password = 'BPx+Zq/9kLm3%tY';
+
+    const { code, stdout } = await runCliInProcess(
+      ['setup', '--prefix', '/ses/', '--smtp-url', 'smtps://AKIAEXAMPLE@email-smtp.ap-east-1.amazonaws.com:465'],
+      { env: { ...awsEnv(), SMTP_PASSWORD: password } },
+    );
+
+    const stored = await new SsmSecretSource(ssm, '/ses/').smtpUrl();
+    expect(code).toBe(0);
+    expect(stored).toBe('smtps://AKIAEXAMPLE:BPx%2BZq%2F9kLm3%25tY@email-smtp.ap-east-1.amazonaws.com:465');
+    expect(resolveSmtpServer({ url: stored }).auth).toEqual({ user: 'AKIAEXAMPLE', pass: password });
+    expect(stdout).not.toContain(password);
+  });
+
+  it('refuses a URL it could not read before storing anything, naming the setting and never the value', async () => {
+    const { code, stderr } = await runCliInProcess(
+      [
+        'setup',
+        '--prefix',
+        '/refused/',
+        '--digest-webhook',
+        'wecom=https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k-1',
+        '--smtp-url',
+        'smtps://AKIAEXAMPLE:BPx+Zq/9kLm3@email-smtp.ap-east-1.amazonaws.com:465',
+      ],
+      { env: awsEnv() },
+    );
+    const badHook = await runCliInProcess(
+      ['setup', '--prefix', '/refused/', '--digest-webhook', 'wecom=https：//qyapi.weixin.qq.com/x?key=k-2'],
+      { env: awsEnv() },
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'wxa-report: --smtp-url is not a URL that can be read: its user and password must be percent-encoded (% as %25, / as %2F, ? as %3F, # as %23, @ as %40, : as %3A, + as %2B, space as %20), or leave the password out of the URL and give it in SMTP_PASSWORD (setup encodes it)\n',
+    );
+    expect(badHook.stderr).toMatch(
+      /^wxa-report: wecom webhook: --digest-webhook wecom=… contains a full-width character/,
+    );
+    expect(badHook.stderr).not.toContain('k-2');
+    expect(await new SsmSecretSource(ssm, '/refused/').digestWebhooks()).toEqual({});
   });
 
   it.each([

@@ -181,6 +181,38 @@ describe('wxa-report query', () => {
     expect(bad).toMatchObject({ code: 1, stderr: expect.stringMatching(/^wxa-report: the query failed: .*"nope"/) });
     expect(s3).toMatchObject({ code: 1, stderr: expect.stringMatching(/over S3 use Athena/) });
   });
+
+  it('lists the tables when the query names one that is not there', async () => {
+    const { code, stderr } = await runCliInProcess(['query', 'SELECT * FROM daily_visits', '--archive', archive]);
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `wxa-report: the query failed: there is no table "daily_visits"; the tables are ${SQL_TABLES.map((t) => t.name).join(', ')} (columns: see the README)\n`,
+    );
+  });
+
+  it('says there is no archive at a path that does not exist, or that holds none, instead of answering 0 rows', async () => {
+    const missing = join(dir.path, 'no-such-archive');
+    const sql = 'SELECT count(*) AS n FROM daily_visit_trend';
+
+    const nowhere = await runCliInProcess(['query', sql, '--archive', missing]);
+    const parent = await runCliInProcess(['query', sql, '--archive', dir.path]);
+    const byDefault = await runCliInProcess(['query', sql], { cwd: dir.path });
+
+    expect(nowhere).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `wxa-report: there is no archive at --archive ${missing}: give --archive the folder "wxa-report daily" or "backfill" wrote (it holds raw/), or fill one first with "wxa-report backfill --from YYYY-MM-DD"\n`,
+    });
+    expect(parent).toMatchObject({
+      code: 1,
+      stderr: `wxa-report: --archive ${dir.path} is not an archive (no raw/ in it), but ${archive} is: give --archive ${archive}\n`,
+    });
+    expect(byDefault).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^wxa-report: there is no archive at the default archive .*wxa-data\/archive: /),
+    });
+  });
 });
 
 describe('backfill over every API', () => {

@@ -105,7 +105,9 @@ describe('transient failures', () => {
 
     const failure = clientFor(sim, { apiBase: url }).getDailyVisitTrend('2026-11-22');
 
-    await expect(failure).rejects.toThrow(/stable_token: connection failed: ECONNREFUSED/);
+    await expect(failure).rejects.toThrow(
+      /^stable_token: 127\.0\.0\.1:\d+ refused the connection on every try: nothing accepts connections there\. Check the API base \(--api-base, WECHAT_API_BASE, or apiBase in the config\)$/,
+    );
   });
 });
 

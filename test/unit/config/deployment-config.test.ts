@@ -32,7 +32,10 @@ describe('the deployment config', () => {
       { ...valid, apps: [{ name: 'shop', webhooks: ['teams'] }] },
       /apps\.0\.webhooks\.0 must be one of wecom, feishu, lark, dingtalk, slack, json/,
     ],
-    [{ ...valid, schedule: { daily: 'cron(0 10 * * * *)' } }, /schedule\.daily must be an EventBridge cron expression/],
+    [
+      { ...valid, schedule: { daily: 'cron(0 10 * * * *)' } },
+      /schedule\.daily must have "\?" in exactly one of day-of-month and day-of-week/,
+    ],
     [{ ...valid, schedule: { monthly: '0 10 2 * *' } }, /schedule\.monthly must be an EventBridge cron expression/],
     [{ ...valid, schedule: { timeZone: 'Beijing' } }, /schedule\.timeZone is not an IANA time zone/],
     [
@@ -59,6 +62,48 @@ describe('the deployment config', () => {
     expect(() => parseDeploymentConfig(input)).toThrow(message);
   });
 
+  it.each([
+    [{ ...valid, email: { transport: 'smpt', from: 'r@example.com' } }, 'email.transport must be one of "smtp", "ses"'],
+    [{ ...valid, language: 'fr' }, 'language must be one of "zh-CN", "en"'],
+    [
+      { ...valid, digest: { recipients: [], webhooks: ['wecom'], language: 'jp' } },
+      'digest.language must be one of "zh-CN", "en"',
+    ],
+    [{ ...valid, schedule: { cutoffHour: 25 } }, 'schedule.cutoffHour must be at most 23'],
+    [{ ...valid, schedule: { cutoffHour: '18' } }, 'schedule.cutoffHour must be a number'],
+    [{ ...valid, apps: [{ recipients: ['a@b.co'] }] }, 'apps.0.name is required'],
+    [{ ...valid, email: { transport: 'smtp' } }, 'email.from is required'],
+    [{ ...valid, archive: { apis: 'visit-page' } }, 'archive.apis must be a list'],
+  ])('says what an enum, a union, a type or a bound takes, not "Invalid input" (%#)', (input, line) => {
+    const message = (() => {
+      try {
+        parseDeploymentConfig(input);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    })();
+
+    expect(message.split('\n')).toContain(`  - ${line}`);
+    expect(message).not.toContain('Invalid input');
+  });
+
+  it.each([
+    ['cron(0 25 * * ? *)', 'has hours 25, out of range (0-23)'],
+    ['cron(60 10 * * ? *)', 'has minutes 60, out of range (0-59)'],
+    ['cron(0 10 32 * ? *)', 'has day-of-month 32, out of range (1-31)'],
+    ['cron(0 10 ? 13 MON *)', 'has month 13, out of range (1-12 or JAN-DEC)'],
+    ['cron(0 10 ? * 8 *)', 'has day-of-week 8, out of range (1-7 or SUN-SAT)'],
+    ['cron(0 10 * * ? 1969)', 'has year 1969, out of range (1970-2199)'],
+    ['cron(0 9-24 * * ? *)', 'has hours 24, out of range (0-23)'],
+    ['cron(0 10 ? * 2#6 *)', 'has day-of-week "2#6", # takes 1-5'],
+    ['cron(0 10 * * * *)', 'must have "?" in exactly one of day-of-month and day-of-week'],
+  ])('names the field of a cron expression that is out of range: %s', (daily, problem) => {
+    expect(() => parseDeploymentConfig({ ...valid, schedule: { daily } })).toThrow(
+      `schedule.daily ${problem}; it must be an EventBridge cron expression like "cron(0 10 * * ? *)"`,
+    );
+  });
+
   it('lists every problem at once', () => {
     expect(() => parseDeploymentConfig({ apps: [{ name: 'a b', recipients: ['x'] }], language: 'fr' })).toThrow(
       /apps\.0\.name[\s\S]*apps\.0\.recipients\.0[\s\S]*language/,
@@ -73,6 +118,12 @@ describe('EventBridge cron expressions', () => {
     'cron(0 11-18 * * ? *)',
     'cron(0/15 9-17 ? * MON-FRI *)',
     'cron(0 8 L * ? 2027)',
+    'cron(0 10 ? * 3#2 *)',
+    'cron(0 10 ? * 6L *)',
+    'cron(0 10 15W * ? *)',
+    'cron(0 10 LW * ? *)',
+    'cron(0 10 ? JAN-MAR MON-FRI *)',
+    'cron(0 */2 * * ? *)',
   ])('accepts %s', (expression) => expect(isEventBridgeCron(expression)).toBe(true));
 
   it.each([
@@ -82,5 +133,9 @@ describe('EventBridge cron expressions', () => {
     'rate(1 day)',
     'cron(0 10 ? * ? *)',
     'cron(61x 10 * * ? *)',
+    'cron(0 25 * * ? *)',
+    'cron(0 10 0 * ? *)',
+    'cron(0 10 ? FOO MON *)',
+    'cron(0/0 10 * * ? *)',
   ])('refuses %s', (expression) => expect(isEventBridgeCron(expression)).toBe(false));
 });

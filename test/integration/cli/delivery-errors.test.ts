@@ -1,0 +1,191 @@
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { APP, startSimulator } from '../../support/simulator.js';
+import { closedPort, randomLoopbackHost, type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
+import { tempDir } from '../../support/temp-dir.js';
+import { startWebhookReceivers } from '../../support/webhook-receivers.js';
+
+// `wxa-report daily` as users run it, against real SMTP servers and webhook receivers that fail the
+// way they do in the field: each failure is one human line on stderr that says what to do.
+
+let sim: WechatSimulator;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let receiver: SmtpReceiver | undefined;
+beforeAll(async () => {
+  sim = await startSimulator();
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  sim.reset();
+  dir = await tempDir();
+});
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  await dir.remove();
+});
+
+const env = (extra: Record<string, string> = {}) => ({
+  WECHAT_APPID: APP.appid,
+  WECHAT_APPSECRET: APP.secret,
+  WECHAT_API_BASE: sim.url,
+  ...extra,
+});
+const daily = (args: string[], extra: Record<string, string> = {}) =>
+  runCliInProcess(['daily', '--date', '2026-11-22', '--archive', join(dir.path, 'archive'), ...args], {
+    env: env(extra),
+    cwd: dir.path,
+  });
+/** What follows "sending failed on <channel>: " in the one line, after checking it is one line. */
+const failureOf = (stderr: string, channel: string) => {
+  expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  expect(stderr).toMatch(/^wxa-report: the data is archived \(.*dt=2026-11-22.*\), but sending failed on /);
+  return stderr.replace(new RegExp(`^.*but sending failed on ${channel}: `), '').trimEnd();
+};
+
+describe('SMTP as users set it up', () => {
+  it('sends over TLS with SMTP_URL=smtp://user:code@host:465, as the built binary run by a user', async () => {
+    // Prepare: an implicit-TLS server on port 465 (its own loopback address), its certificate trusted
+    // the way a user trusts a private CA.
+    receiver = await startSmtpReceiver({
+      implicitTls: true,
+      host: randomLoopbackHost(),
+      port: 465,
+      credentials: { user: 'reports@qq.example', password: 'abcdefghijklmnop' },
+    });
+    const ca = join(dir.path, 'ca.pem');
+    await writeFile(ca, receiver.certificate ?? '');
+
+    // Act
+    const started = Date.now();
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [resolve('dist/wxa-report.mjs'), 'daily', '--date', '2026-11-22', '--to', 'ops@example.com'],
+      {
+        cwd: dir.path,
+        env: {
+          PATH: process.env.PATH,
+          NODE_EXTRA_CA_CERTS: ca,
+          ...env({ SMTP_URL: `smtp://reports%40qq.example:abcdefghijklmnop@${receiver.host}:465` }),
+        },
+      },
+    );
+
+    // Assess: delivered over TLS, at once (a plain-text client would wait 30 s for a greeting).
+    const mail = await receiver.nextMessage();
+    expect(mail.secure).toBe(true);
+    expect(mail.envelope).toEqual({ from: 'reports@qq.example', to: ['ops@example.com'] });
+    expect(stdout).toContain(`Sent (email)  ${receiver.host}:465 accepted for ops@example.com`);
+    expect(stderr).toBe('');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('says what to do when the SMTP server refuses connections', async () => {
+    const port = await closedPort();
+
+    const { code, stderr } = await daily(['--to', 'ops@example.com'], { SMTP_URL: `smtp://u:pw@127.0.0.1:${port}` });
+
+    expect(code).toBe(1);
+    expect(failureOf(stderr, 'email')).toBe(
+      `SMTP server 127.0.0.1:${port} refused the connection: nothing accepts connections on port ${port} there. Check the host and port in SMTP_URL: mail providers take 465 (TLS from the first byte) or 587 (STARTTLS)`,
+    );
+  });
+
+  it('says what to do when STARTTLS is required but not offered', async () => {
+    receiver = await startSmtpReceiver();
+
+    const { code, stderr } = await daily([
+      '--smtp-host',
+      '127.0.0.1',
+      '--smtp-port',
+      String(receiver.port),
+      '--smtp-require-tls',
+      '--to',
+      'ops@example.com',
+    ]);
+
+    expect(code).toBe(1);
+    expect(failureOf(stderr, 'email')).toBe(
+      `SMTP server 127.0.0.1:${receiver.port} does not offer STARTTLS (500 Error: command not recognized), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port, smtps://127.0.0.1:465, or a server that offers STARTTLS`,
+    );
+    expect(receiver.messages).toHaveLength(0);
+  });
+
+  it('refuses to send without logging in when the server offers no AUTH', async () => {
+    receiver = await startSmtpReceiver({ offerAuth: false });
+
+    const { code, stderr } = await daily([
+      '--smtp-url',
+      `smtp://reports%40example.com:secret-pw@127.0.0.1:${receiver.port}`,
+      '--to',
+      'ops@example.com',
+    ]);
+
+    expect(code).toBe(1);
+    expect(failureOf(stderr, 'email')).toMatch(
+      /^SMTP server 127\.0\.0\.1:\d+ offers no login \(AUTH\), but a user and password were given: nothing was sent\. Check the host and port in --smtp-url/,
+    );
+    expect(stderr).not.toContain('secret-pw');
+    expect(receiver.messages).toHaveLength(0);
+  });
+
+  it('refuses a pasted SES password before fetching anything, naming the setting and the other ways', async () => {
+    const { code, stderr } = await daily(['--to', 'ops@example.com'], {
+      SMTP_URL: 'smtps://AKIAEXAMPLE:BPx+Zq/9kLm3@email-smtp.ap-east-1.amazonaws.com:465',
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'wxa-report: SMTP_URL is not a URL that can be read: its user and password must be percent-encoded (% as %25, / as %2F, ? as %3F, # as %23, @ as %40, : as %3A, + as %2B, space as %20), or leave the password out of the URL and give it in SMTP_PASSWORD, or give --smtp-host, --smtp-port and --smtp-user with SMTP_PASSWORD\n',
+    );
+    expect(sim.callCount('getDailyVisitTrend')).toBe(0);
+  });
+
+  it('logs in with --smtp-host, --smtp-user and SMTP_PASSWORD, whatever the password holds', async () => {
+    receiver = await startSmtpReceiver({ credentials: { user: 'AKIAEXAMPLE', password: 'BPx+Zq/9kLm3%@:#?' } });
+
+    const { code } = await daily(
+      [
+        '--smtp-host',
+        '127.0.0.1',
+        '--smtp-port',
+        String(receiver.port),
+        '--smtp-user',
+        'AKIAEXAMPLE',
+        '--to',
+        'ops@example.com',
+        '--from',
+        'r@example.com',
+      ],
+      { SMTP_PASSWORD: 'BPx+Zq/9kLm3%@:#?' },
+    );
+
+    expect(code).toBe(0);
+    expect(await receiver.nextMessage()).toBeDefined();
+  });
+});
+
+describe('webhooks as users set them up', () => {
+  it('says what to do when a webhook receiver refuses connections, never printing its key', async () => {
+    // Prepare: the receivers of a robot that went away.
+    const gone = await startWebhookReceivers();
+    const url = gone.urls.wecom;
+    await gone.close();
+
+    // Act
+    const { code, stderr } = await daily([], { WXA_WEBHOOK_WECOM: url });
+
+    // Assess
+    const host = new URL(url).host;
+    expect(code).toBe(1);
+    expect(failureOf(stderr, `wecom webhook \\(${host}\\)`)).toBe(
+      `connection refused: nothing accepts connections at ${host}. Check the host and port in WXA_WEBHOOK_WECOM, and any proxy or firewall on the way (tried 4 times)`,
+    );
+    expect(stderr).not.toContain(gone.wecomKey);
+  }, 20_000);
+});
