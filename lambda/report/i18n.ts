@@ -49,6 +49,7 @@ export interface NoDataMessages {
   readonly title: string;
   body(period: string, job: 'daily' | 'monthly'): string;
   subject(appName: string, period: string): string;
+  /** The label of WeChat's own words (in English) for whoever looks into it. */
   readonly reasonLabel: string;
 }
 
@@ -118,7 +119,7 @@ const zhCN: Messages = {
     body: (period, job) =>
       `截至今天的最后一次尝试，微信仍未发布${period}的${job === 'daily' ? '每日访问' : '月留存'}数据，本期报告无法生成。数据发布后可手动重跑。`,
     subject: (app, period) => `【${app}】${period} 报告未生成：微信尚未发布数据`,
-    reasonLabel: '原因',
+    reasonLabel: '技术细节',
   },
   monthly: {
     title: '小程序月报',
@@ -189,7 +190,7 @@ const en: Messages = {
     body: (period, job) =>
       `At today's last attempt WeChat had still not published the ${job === 'daily' ? 'daily visit' : 'monthly retention'} data for ${period}, so there is no report. Run it again by hand once the data is out.`,
     subject: (app, period) => `${app} · ${period}: no report, WeChat has not published the data`,
-    reasonLabel: 'Reason',
+    reasonLabel: 'Technical detail',
   },
   monthly: {
     title: 'Mini Program monthly report',

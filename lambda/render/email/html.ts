@@ -75,7 +75,7 @@ export function emailLayout(input: {
   @media (prefers-color-scheme: dark) {
     .wxa-bg { background-color: ${DARK.background} !important; }
     .wxa-card { background-color: ${DARK.card} !important; border-color: ${DARK.border} !important; }
-    .wxa-card tr, .wxa-card td, .wxa-card th { border-color: ${DARK.border} !important; }
+    .wxa-card tr, .wxa-card td, .wxa-card th, .wxa-card div { border-color: ${DARK.border} !important; }
     .wxa-card td.wxa-accent { border-top-color: ${statusHex.dark.bar} !important; }
     .wxa-text { color: ${DARK.text} !important; }
     .wxa-muted { color: ${DARK.muted} !important; }
