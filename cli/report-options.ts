@@ -10,6 +10,12 @@ import type { ReportChannel } from '../lambda/notify/report-channel.js';
 import { SmtpEmailSender } from '../lambda/notify/smtp/smtp-email-sender.js';
 import { validateWebhook, WebhookChannel } from '../lambda/notify/webhook/webhook-channel.js';
 import { isWebhookKind, WEBHOOK_KINDS, type WebhookKind } from '../lambda/notify/webhook/webhook-platform.js';
+import {
+  COLOUR_CONVENTIONS,
+  type ColourConvention,
+  DEFAULT_COLOURS,
+  isColourConvention,
+} from '../lambda/render/colours.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
 import { CliError, type CliIo } from './cli-io.js';
 import { addWechatOptions, type WechatOptions } from './wechat-options.js';
@@ -26,6 +32,7 @@ export interface ReportOptions extends WechatOptions {
   to?: string;
   from?: string;
   lang?: string;
+  colours?: string;
   json?: boolean;
   webhook?: string[];
   webhookSecret?: string[];
@@ -67,6 +74,10 @@ export function addReportOptions(command: Command): Command {
       [],
     )
     .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
+    .option(
+      '--colours <convention>',
+      `which colour says up and which down: ${COLOUR_CONVENTIONS.join(', ')} (default ${DEFAULT_COLOURS})`,
+    )
     .option('--json', 'print the report figures as one JSON object instead of a summary')
     .option('--verbose', 'also log each step on stderr, as JSON fields (warnings are always shown)');
 }
@@ -108,7 +119,15 @@ export function checkWebhookUrls(
  * Webhooks from flags and from WXA_WEBHOOK_<KIND> / WXA_WEBHOOK_<KIND>_SECRET (so URLs, which carry
  * keys, need not sit in shell history).
  */
-export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
+export function webhookChannelsFrom(
+  options: ReportOptions,
+  io: CliIo,
+  locale: Locale,
+  style: { readonly colours: ColourConvention; readonly emailAlso: boolean } = {
+    colours: coloursFrom(options),
+    emailAlso: false,
+  },
+): ReportChannel[] {
   const urls = webhookPairs(options.webhook ?? [], '--webhook');
   const secrets = webhookPairs(options.webhookSecret ?? [], '--webhook-secret');
   const settings = new Map([...urls.keys()].map((kind) => [kind, `--webhook ${kind}=…`]));
@@ -131,6 +150,7 @@ export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: L
         url,
         secret: secrets.get(kind),
         locale,
+        ...style,
         clock: io.clock,
         setting: settings.get(kind),
       });
@@ -142,15 +162,26 @@ export function webhookChannelsFrom(options: ReportOptions, io: CliIo, locale: L
 
 /** Every channel of a run: email (SMTP, or the outbox) unless only webhooks were asked for, plus webhooks. */
 export function channelsFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel[] {
-  const webhooks = webhookChannelsFrom(options, io, locale);
+  const colours = coloursFrom(options);
   const emailAsked = Boolean(options.smtpUrl || io.env.SMTP_URL || options.smtpHost || options.outbox || options.to);
-  return webhooks.length > 0 && !emailAsked ? webhooks : [emailChannelFrom(options, io, locale), ...webhooks];
+  const hasWebhooks =
+    (options.webhook ?? []).length > 0 || WEBHOOK_KINDS.some((kind) => io.env[`WXA_WEBHOOK_${kind.toUpperCase()}`]);
+  const emailAlso = !hasWebhooks || emailAsked;
+  const webhooks = webhookChannelsFrom(options, io, locale, { colours, emailAlso });
+  return emailAlso ? [emailChannelFrom(options, io, locale, colours), ...webhooks] : webhooks;
 }
 
 export function localeFrom(options: ReportOptions): Locale {
   const lang = options.lang ?? 'zh-CN';
   if (!isLocale(lang)) throw new CliError(`--lang must be zh-CN or en, not "${lang}"`);
   return lang;
+}
+
+export function coloursFrom(options: { colours?: string }): ColourConvention {
+  const colours = options.colours ?? DEFAULT_COLOURS;
+  if (!isColourConvention(colours))
+    throw new CliError(`--colours must be one of ${COLOUR_CONVENTIONS.join(', ')}, not "${colours}"`);
+  return colours;
 }
 
 export function archiveFrom(options: ReportOptions, io: CliIo): Archive {
@@ -205,7 +236,12 @@ function defaultFrom(options: ReportOptions, io: CliIo, smtpUser: string | undef
 }
 
 /** The email channel: SMTP when configured, else the local outbox. */
-export function emailChannelFrom(options: ReportOptions, io: CliIo, locale: Locale): ReportChannel {
+export function emailChannelFrom(
+  options: ReportOptions,
+  io: CliIo,
+  locale: Locale,
+  colours: ColourConvention = coloursFrom(options),
+): ReportChannel {
   const smtpUrl = options.smtpUrl ?? io.env.SMTP_URL;
   const to = recipients(options.to ?? io.env.WXA_TO);
   const useSmtp = Boolean(smtpUrl || options.smtpHost);
@@ -214,5 +250,5 @@ export function emailChannelFrom(options: ReportOptions, io: CliIo, locale: Loca
   const smtp = useSmtp ? smtpSenderFrom(options, io, smtpUrl) : undefined;
   const sender = smtp ?? new OutboxEmailSender(options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
   const from = defaultFrom(options, io, smtp?.user);
-  return new EmailChannel({ sender, from, to: to.length ? to : ['you@localhost'], locale });
+  return new EmailChannel({ sender, from, to: to.length ? to : ['you@localhost'], locale, colours });
 }

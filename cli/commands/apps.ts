@@ -4,6 +4,7 @@ import { type AppConfig, needsAppSecret } from '../../lambda/config/deployment-c
 import { WEBHOOK_KINDS } from '../../lambda/notify/webhook/webhook-platform.js';
 import { parseRegistryEntry, type RegistryEntry } from '../../lambda/registry/app-registry.js';
 import { DynamoDbAppRegistry } from '../../lambda/registry/dynamodb/dynamodb-app-registry.js';
+import { COLOUR_CONVENTIONS } from '../../lambda/render/colours.js';
 import { ParameterWriter, parameterNames } from '../../lambda/secrets/ssm/parameter-writer.js';
 import { silentLogger } from '../../lambda/shared/logger.js';
 import { documentClientFor, regionOf } from '../aws-clients.js';
@@ -22,6 +23,7 @@ interface AddOptions extends TableOptions {
   webhook: string[];
   webhookSecret: string[];
   language?: string;
+  colours?: string;
   tokenMode?: string;
   tokenService?: string;
   relayUrl?: string;
@@ -76,6 +78,7 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
         : [],
       webhooks: [...new Set([...urls.keys()])],
       language: options.language,
+      colours: options.colours,
       tokenMode: options.tokenMode,
       tokenService: options.tokenService,
       relayUrl: options.relayUrl,
@@ -150,6 +153,10 @@ export function appsCommand(io: CliIo, setExit: (code: number) => void): Command
         .option('--webhook <kind=url>', `a chat webhook; kind: ${WEBHOOK_KINDS.join(', ')} (repeatable)`, collect, [])
         .option('--webhook-secret <kind=secret>', 'its signing secret (repeatable)', collect, [])
         .option('--language <zh-CN|en>', "the reports' language (default: the deployment's)")
+        .option(
+          '--colours <convention>',
+          `which colour says up and which down: ${COLOUR_CONVENTIONS.join(', ')} (default: the deployment's)`,
+        )
         .option(
           '--token-mode <mode>',
           'stable (default) or legacy: tokens with the AppSecret; component: through your third-party platform; cloud-relay: through the CloudBase relay',

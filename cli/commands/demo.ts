@@ -60,7 +60,8 @@ export function demoCommand(io: CliIo, setExit: (code: number) => void): Command
   return new Command('demo')
     .description('run the daily and monthly reports end to end against the built-in simulator, into ./wxa-data')
     .option('--lang <zh-CN|en>', 'report language', 'zh-CN')
-    .action(async (options: { lang: string }) => {
+    .option('--colours <convention>', 'which colour says up and which down: blue-orange, red-up, green-up')
+    .action(async (options: { lang: string; colours?: string }) => {
       const app = DEMO_APPS[0];
       if (!app) throw new CliError('no demo app');
       const sim = await WechatSimulator.start({ clock: io.clock });
@@ -85,6 +86,7 @@ export function demoCommand(io: CliIo, setExit: (code: number) => void): Command
           archive: archiveDir,
           outbox: outboxDir,
           lang: options.lang,
+          colours: options.colours,
         };
         const daily = await runDailyFromOptions(common, demoIo, logger);
         const monthly = await runMonthlyFromOptions(common, demoIo, logger);

@@ -182,6 +182,7 @@ function runDependencies(
       emailSender,
       from: config.email?.from ?? 'wxa-reporter <wxa-reporter@localhost>',
       defaultLanguage: config.language,
+      defaultColours: config.colours,
       webhookSecrets,
       whereToStore,
       clock: io.clock,

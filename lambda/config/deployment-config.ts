@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
+import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
 
 /**
@@ -119,6 +120,7 @@ const cron = z
     z.refine(isEventBridgeCron, { error: (issue) => cronProblem(String(issue.input)) ?? `must be ${CRON_SHAPE}` }),
   );
 const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
+const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${COLOUR_CONVENTIONS.join(', ')}` });
 const webhookKinds = z._default(
   z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${WEBHOOK_KINDS.join(', ')}` })),
   [],
@@ -144,6 +146,8 @@ export const appConfigSchema = z.object({
   webhooks: webhookKinds,
   /** @default the deployment's language */
   language: z.optional(z.enum(LOCALES)),
+  /** Which colour says up and which down in this app's reports. @default the deployment's colours */
+  colours: z.optional(colours),
   /**
    * Your own token service (`GET <url>?appid=…` → `{"access_token"}`), for Mini Programs whose IP whitelist
    * rejects the Lambda's changing addresses (errcode 40164); no AppSecret is then needed in SSM.
@@ -220,6 +224,8 @@ export const digestConfigSchema = z.object({
   webhooks: webhookKinds,
   /** @default the deployment's language */
   language: z.optional(z.enum(LOCALES)),
+  /** @default the deployment's colours */
+  colours: z.optional(colours),
 });
 
 const baseConfigSchema = z.object({
@@ -230,6 +236,12 @@ const baseConfigSchema = z.object({
   apps: z._default(z.array(appConfigSchema), []),
   /** @default zh-CN */
   language: z._default(z.enum(LOCALES), 'zh-CN'),
+  /**
+   * Which colour says up and which down, on every channel: `blue-orange` (safe for colour-blind
+   * readers), `red-up` (the Chinese reading) or `green-up`. Arrows carry the direction in all three.
+   * @default blue-orange
+   */
+  colours: z._default(colours, 'blue-orange'),
   /** @default /wxa-reporter/ */
   parameterPrefix: z._default(
     z.string().check(z.regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')),

@@ -68,6 +68,7 @@ async function channelsOf(
     emailSender,
     from: config.email?.from ?? '',
     defaultLanguage: config.language,
+    defaultColours: config.colours,
     webhookSecrets,
     whereToStore,
   });

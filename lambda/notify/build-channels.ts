@@ -1,4 +1,5 @@
 import type { Clock } from '../calendar/beijing-calendar.js';
+import type { ColourConvention } from '../render/colours.js';
 import type { Locale } from '../report/i18n.js';
 import { EmailChannel } from './email-channel.js';
 import type { EmailSender } from './email-sender.js';
@@ -11,6 +12,7 @@ export interface Audience {
   readonly recipients: readonly string[];
   readonly webhooks: readonly WebhookKind[];
   readonly language?: Locale;
+  readonly colours?: ColourConvention;
 }
 
 export interface ChannelOptions {
@@ -18,6 +20,8 @@ export interface ChannelOptions {
   readonly emailSender: () => Promise<EmailSender | undefined>;
   readonly from: string;
   readonly defaultLanguage: Locale;
+  /** The deployment's (or config's) colour convention, for audiences that set none. @default DEFAULT_COLOURS */
+  readonly defaultColours?: ColourConvention;
   /** The webhook URLs (secrets) found for this audience. */
   readonly webhookSecrets: Readonly<Partial<Record<WebhookKind, { readonly url: string; readonly secret?: string }>>>;
   /** Where a webhook URL is (or should be) stored, for error messages. */
@@ -35,11 +39,13 @@ export class MissingChannelError extends Error {
  */
 export async function buildChannels(audience: Audience, options: ChannelOptions): Promise<ReportChannel[]> {
   const locale = audience.language ?? options.defaultLanguage;
+  const colours = audience.colours ?? options.defaultColours;
+  const emailAlso = audience.recipients.length > 0;
   const channels: ReportChannel[] = [];
-  if (audience.recipients.length > 0) {
+  if (emailAlso) {
     const sender = await options.emailSender();
     if (!sender) throw new MissingChannelError('recipients are set but no email transport is configured');
-    channels.push(new EmailChannel({ sender, from: options.from, to: audience.recipients, locale }));
+    channels.push(new EmailChannel({ sender, from: options.from, to: audience.recipients, locale, colours }));
   }
   for (const kind of audience.webhooks) {
     const webhook = options.webhookSecrets[kind];
@@ -51,6 +57,8 @@ export async function buildChannels(audience: Audience, options: ChannelOptions)
         url: webhook.url,
         secret: webhook.secret,
         locale,
+        colours,
+        emailAlso,
         clock: options.clock,
         setting: options.whereToStore(kind),
       }),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { type ColourConvention, DEFAULT_COLOURS } from '../render/colours.js';
 import { renderDailyEmail } from '../render/email/daily-email.js';
 import { renderDigestEmail } from '../render/email/digest-email.js';
 import { renderMonthlyEmail } from '../render/email/monthly-email.js';
@@ -15,6 +16,8 @@ export interface EmailChannelOptions {
   readonly to: readonly string[];
   /** @default 'zh-CN' */
   readonly locale?: Locale;
+  /** Which colour says up and which down. @default DEFAULT_COLOURS */
+  readonly colours?: ColourConvention;
   /** @default 'email' */
   readonly name?: string;
 }
@@ -23,20 +26,27 @@ export interface EmailChannelOptions {
 export const EMAIL_CHANNEL_KEY = 'email';
 
 /** Any report message as an email, with the stable name its local copies get. */
-export function renderReportEmail(message: ReportMessage, locale: Locale): { email: RenderedEmail; slug: string } {
+export function renderReportEmail(
+  message: ReportMessage,
+  locale: Locale,
+  colours: ColourConvention = DEFAULT_COLOURS,
+): { email: RenderedEmail; slug: string } {
   if (message.kind === 'no-data') {
     const { notice } = message;
-    return { email: renderNoDataEmail(notice, locale), slug: `no-data-${notice.job}-${notice.appid}-${notice.period}` };
+    return {
+      email: renderNoDataEmail(notice, locale, colours),
+      slug: `no-data-${notice.job}-${notice.appid}-${notice.period}`,
+    };
   }
   if (message.kind === 'digest') {
-    return { email: renderDigestEmail(message.report, locale), slug: `digest-${message.report.date}` };
+    return { email: renderDigestEmail(message.report, locale, colours), slug: `digest-${message.report.date}` };
   }
   if (message.kind === 'monthly') {
     const { report } = message;
-    return { email: renderMonthlyEmail(report, locale), slug: `monthly-${report.appid}-${report.month}` };
+    return { email: renderMonthlyEmail(report, locale, colours), slug: `monthly-${report.appid}-${report.month}` };
   }
   const { report } = message;
-  return { email: renderDailyEmail(report, locale), slug: `daily-${report.appid}-${report.date}` };
+  return { email: renderDailyEmail(report, locale, colours), slug: `daily-${report.appid}-${report.date}` };
 }
 
 /** Reports by email, through any EmailSender (SMTP, SES, the local outbox). */
@@ -49,7 +59,7 @@ export class EmailChannel implements ReportChannel {
   }
 
   async deliver(message: ReportMessage): Promise<Delivery> {
-    const { email, slug } = renderReportEmail(message, this.options.locale ?? 'zh-CN');
+    const { email, slug } = renderReportEmail(message, this.options.locale ?? 'zh-CN', this.options.colours);
     const domain = /@([^>\s]+)>?\s*$/.exec(this.options.from)?.[1] ?? 'wxa-reporter.local';
     const sent = await this.options.sender.send({
       ...email,

@@ -8,6 +8,12 @@ export interface OutgoingEmail {
   readonly messageId: string;
   /** A stable name for local copies, e.g. `daily-wx123-2026-11-22`. */
   readonly slug: string;
+  /** Files sent with it (the digest's whole ranking as CSV). @default none */
+  readonly attachments?: readonly {
+    readonly filename: string;
+    readonly contentType: string;
+    readonly content: string;
+  }[];
 }
 
 export interface SentEmail {
@@ -34,6 +40,12 @@ export function mailOptions(email: OutgoingEmail) {
     html: email.html,
     text: email.text,
     messageId: email.messageId,
+    // File names outside ASCII go out as RFC 2231 parameters (nodemailer ≥ 9.0.4 keeps every character whole).
+    attachments: (email.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+    })),
     // RFC 3834: an automated report; out-of-office replies and the like should not answer it.
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
   };

@@ -4,6 +4,7 @@ import { type AppConfig, type DeploymentConfig, needsAppSecret } from '../config
 import type { Delivery, ReportChannel } from '../notify/report-channel.js';
 import type { AppRegistry } from '../registry/app-registry.js';
 import type { DailyReport } from '../report/daily-report.js';
+import type { ProblemReason } from '../report/problem-reason.js';
 import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
 import type { Logger } from '../shared/logger.js';
 import type { AppDaySummary, JobKind, JobRecord, JobStatus, Ledger } from '../state/ledger.js';
@@ -13,6 +14,7 @@ import { type DatacubeSource, runBackfill, scheduledItems } from './backfill.js'
 import type { DailyVisitSource } from './daily-history.js';
 import { DeliveryError, deliverToAll, UnconfirmedDeliveryError } from './deliver.js';
 import { ledgerGuard } from './delivery-guard.js';
+import { problemReasonOf } from './problem-reason-of.js';
 import { runDailyReport } from './run-daily-report.js';
 import { type MonthlyRetainSource, runMonthlyReport } from './run-monthly-report.js';
 import type { UnitOutcome } from './work-unit.js';
@@ -61,12 +63,19 @@ export async function runAppUnit(
     detail,
     ...(retryable === undefined ? {} : { retryable }),
   });
-  const record = (status: JobStatus, detail?: string, summary?: AppDaySummary) =>
+  const record = (
+    status: JobStatus,
+    detail?: string,
+    summary?: AppDaySummary,
+    why?: { readonly reason: ProblemReason; readonly errcode?: number },
+  ) =>
     deps.ledger.putJob(job, period, unit.app, {
       status,
       updatedAt: deps.clock().toISOString(),
       ...(detail ? { detail } : {}),
       ...(summary ? { summary } : {}),
+      ...(why ? { reason: why.reason } : {}),
+      ...(why?.errcode === undefined ? {} : { errcode: why.errcode }),
     });
 
   /** Records how the channels ended: done, or pending while another run still holds one. */
@@ -79,10 +88,10 @@ export async function runAppUnit(
     const busy = deliveries.filter((d) => d.skipped === 'in-progress').map((d) => d.channel);
     if (busy.length) {
       // Another run holds these channels; it records its own result, and the retry schedule confirms.
-      await record('pending', `being sent by another run: ${busy.join(', ')}`);
+      await record('pending', `being sent by another run: ${busy.join(', ')}`, undefined, { reason: 'in-progress' });
       return outcome('in-progress', `another run is sending on ${busy.join(', ')}`);
     }
-    await record(done, reason, summary);
+    await record(done, reason, summary, done === 'no-data' ? { reason: 'no-data' } : undefined);
     const sent = deliveries.filter((d) => !d.skipped).map((d) => d.channel);
     if (done === 'no-data') return outcome('no-data-notice', reason ?? '');
     return outcome(sent.length ? 'sent' : 'skipped', sent.length ? sent.join(', ') : 'every channel was already sent');
@@ -90,12 +99,14 @@ export async function runAppUnit(
 
   const entry = await deps.registry.get(unit.app);
   if (!entry) {
-    await record('failed', 'not in the app registry (removed since the run was planned?)');
+    await record('failed', 'not in the app registry (removed since the run was planned?)', undefined, {
+      reason: 'invalid-entry',
+    });
     return outcome('failed', 'not in the app registry', false);
   }
   if ('problem' in entry) {
     const detail = `invalid registry entry: ${entry.problem}`;
-    await record('failed', detail);
+    await record('failed', detail, undefined, { reason: 'invalid-entry' });
     return outcome('failed', detail, false);
   }
   const app = entry.app;
@@ -131,7 +142,7 @@ export async function runAppUnit(
       return missed ? { ...settled, detail: `${settled.detail}; ${missed}` } : settled;
     }
     if (!pastCutoff) {
-      await record('pending', result.reason);
+      await record('pending', result.reason, undefined, { reason: 'not-published' });
       return outcome('not-yet-available', result.reason);
     }
     const notice = { job, appid: secrets.appid, appName, period, reason: result.reason };
@@ -145,8 +156,9 @@ export async function runAppUnit(
     // data, not about a 503. Bad credentials, a refused permission, an interrupted send: a person
     // must act, so the failure is final and alarmed.
     const retryable = isRetryable(error);
-    await record(retryable ? 'pending' : 'failed', detail).catch((ledgerError: unknown) =>
-      deps.logger.warn('could not record the failure', { app: unit.app, error: (ledgerError as Error).message }),
+    await record(retryable ? 'pending' : 'failed', detail, undefined, problemReasonOf(error)).catch(
+      (ledgerError: unknown) =>
+        deps.logger.warn('could not record the failure', { app: unit.app, error: (ledgerError as Error).message }),
     );
     const errcode = error instanceof WechatApiError ? { errcode: error.errcode } : {};
     return { ...outcome('failed', detail, retryable), ...errcode };

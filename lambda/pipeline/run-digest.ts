@@ -36,10 +36,27 @@ export async function digestEntries(
     if ('app' in entry && entry.app.disabled) continue;
     const record = records.get(entry.name);
     if (!isFinal(record)) settled = false;
+    const appName = 'app' in entry ? (entry.app.displayName ?? entry.name) : entry.name;
     if (record)
-      entries.push({ name: entry.name, status: record.status, detail: record.detail, summary: record.summary });
-    else if ('problem' in entry) entries.push({ name: entry.name, status: 'invalid', detail: entry.problem });
-    else entries.push({ name: entry.name, status: 'missing', detail: 'no run has reported on it yet' });
+      entries.push({
+        name: entry.name,
+        appName,
+        status: record.status,
+        detail: record.detail,
+        summary: record.summary,
+        ...(record.reason ? { reason: record.reason } : {}),
+        ...(record.errcode === undefined ? {} : { errcode: record.errcode }),
+      });
+    else if ('problem' in entry)
+      entries.push({ name: entry.name, appName, status: 'invalid', detail: entry.problem, reason: 'invalid-entry' });
+    else
+      entries.push({
+        name: entry.name,
+        appName,
+        status: 'missing',
+        detail: 'no run has reported on it yet',
+        reason: 'not-run',
+      });
   }
   return { entries, settled };
 }

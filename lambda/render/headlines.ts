@@ -1,14 +1,32 @@
 import type { DailyReport } from '../report/daily-report.js';
 import { digestMessages } from '../report/digest-i18n.js';
-import type { DigestReport } from '../report/digest-report.js';
-import { formatChangeWithArrow, formatCount, formatRate } from '../report/format.js';
+import type { DigestProblem, DigestReport } from '../report/digest-report.js';
+import { formatChangeWithArrow, formatCount, formatMetric, formatRate } from '../report/format.js';
 import { type Locale, messages } from '../report/i18n.js';
 import type { MonthlyReport } from '../report/monthly-report.js';
 import type { NoDataNotice } from '../report/report-message.js';
+import { flaggedMetrics, type ReportStatus } from '../report/report-status.js';
 
-/** The daily headline: app, date, visitors and their day-over-day change (email subject, chat fallback). */
+/**
+ * The daily headline (email subject and preheader, chat titles and notifications): app, date,
+ * visitors and their day-over-day change; on a day with unusual metrics, ⚠ and the first of them
+ * (visitors when they are among them) with its gap from the usual.
+ */
 export function dailyHeadline(report: DailyReport, locale: Locale): string {
   const t = messages(locale);
+  const [first, ...others] = flaggedMetrics(report);
+  if (first) {
+    const m = first.metric;
+    return t.alarmSubject(
+      report.appName,
+      t.shortDate(report.date),
+      t.metricNames[m],
+      formatMetric(m, report.metrics[m].value, t.notAvailable),
+      `${Math.round(Math.abs(first.anomaly.deviation) * 100)}%`,
+      first.anomaly.status,
+      others.length,
+    );
+  }
   const visitors = report.metrics.visit_uv;
   return t.dailySubject(
     report.appName,
@@ -46,5 +64,19 @@ export function digestHeadline(report: DigestReport, locale: Locale): string {
     report.appCount,
     formatCount(report.total.visitors),
     formatChangeWithArrow(report.total.dayOverDay, t.notAvailable),
+    report.problems.length,
   );
+}
+
+/** The status in words, with ⚠ when it is not normal: "● 正常", "⚠ 警报". */
+export function statusLabel(status: ReportStatus, words: Readonly<Record<ReportStatus, string>>): string {
+  return `${status === 'normal' ? '●' : '⚠'} ${words[status]}`;
+}
+
+/** One app without a report, on one line: its display name, why, and what to do, in the digest's language. */
+export function problemText(problem: DigestProblem, locale: Locale): string {
+  const d = digestMessages(locale);
+  const { what, todo } = d.reasons[problem.reason];
+  // WeChat's errcode helps whoever fixes a failure; on a report that is merely late it is noise.
+  return d.problemLine(problem.appName, what, todo, problem.kind === 'failed' ? problem.errcode : undefined);
 }

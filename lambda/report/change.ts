@@ -12,3 +12,11 @@ export function ratio(part: number | undefined, whole: number | undefined): numb
   if (part === undefined || whole === undefined || whole === 0) return null;
   return part / whole;
 }
+
+/**
+ * A fraction as the JSON outputs give it: rounded to 4 decimals (0.08812… → 0.0881, i.e. +8.81 %),
+ * enough for one decimal of a percentage, and free of float noise. `null` stays `null`.
+ */
+export function roundRatio(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 10_000) / 10_000;
+}

@@ -15,14 +15,22 @@ export interface DailyExtrasMessages {
 }
 
 const ZH_WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
-const EN_WEEKDAYS = ['Sundays', 'Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays'];
+const EN_WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+/** "the last 5 Sundays", "the last Sunday". */
+const enLast = (weeks: number, weekday: number) =>
+  weeks === 1 ? `the last ${EN_WEEKDAYS[weekday]}` : `the last ${weeks} ${EN_WEEKDAYS[weekday]}s`;
+/** "no earlier Sunday", "1 earlier Sunday", "3 earlier Sundays". */
+const enEarlier = (weeks: number, weekday: number) =>
+  weeks === 0
+    ? `no earlier ${EN_WEEKDAYS[weekday]}`
+    : `${weeks} earlier ${EN_WEEKDAYS[weekday]}${weeks === 1 ? '' : 's'}`;
 
 const zhCN: DailyExtrasMessages = {
   anomalyTitle: '异常提示',
   anomaly: (metric, percent, weeks, weekday, direction) =>
     `${metric}比过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态${direction === 'low' ? '低' : '高'} ${percent}`,
   insufficient: (weeks, weekday) =>
-    `历史数据不足，暂不判断异常：归档中只有 ${weeks} 个之前的${ZH_WEEKDAYS[weekday]}（至少需要 4 个，可用 backfill 补齐）`,
+    `历史数据不足，暂不判断异常：归档中${weeks ? `只有 ${weeks} 个` : '还没有'}之前的${ZH_WEEKDAYS[weekday]}（至少需要 4 个，可用 backfill 补齐）`,
   allUsual: (weeks, weekday) => `各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
   summaryTitle: '分享与累计用户',
   visitTotal: '累计用户数',
@@ -36,10 +44,10 @@ const zhCN: DailyExtrasMessages = {
 const en: DailyExtrasMessages = {
   anomalyTitle: 'Unusual',
   anomaly: (metric, percent, weeks, weekday, direction) =>
-    `${metric} ${percent} ${direction === 'low' ? 'below' : 'above'} the usual of the last ${weeks} ${EN_WEEKDAYS[weekday]}`,
+    `${metric} ${percent} ${direction === 'low' ? 'below' : 'above'} the usual of ${enLast(weeks, weekday)}`,
   insufficient: (weeks, weekday) =>
-    `Not enough history to judge: the archive has ${weeks} earlier ${EN_WEEKDAYS[weekday]} (4 needed; backfill fills it in)`,
-  allUsual: (weeks, weekday) => `Every metric is within the usual of the last ${weeks} ${EN_WEEKDAYS[weekday]}`,
+    `Not enough history to judge: the archive has ${enEarlier(weeks, weekday)} (4 needed; backfill fills it in)`,
+  allUsual: (weeks, weekday) => `Every metric is within the usual range of ${enLast(weeks, weekday)}`,
   summaryTitle: 'Shares and total users',
   visitTotal: 'Total users',
   sharePv: 'Shares',

@@ -1,7 +1,7 @@
 import { addDays, type IsoDate } from '../calendar/beijing-calendar.js';
 import { DAILY_METRICS, type DailyMetric, type DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import { type Anomaly, detectAnomaly, MAX_WEEKS } from './anomaly.js';
-import { relativeChange } from './change.js';
+import { relativeChange, roundRatio } from './change.js';
 
 /** The day's shares and the Mini Program's total users (getDailySummary). */
 export interface DaySummary {
@@ -140,15 +140,28 @@ export function buildDailyReport(input: {
 
 /**
  * The `--json` shape: `{"appid","date","metrics":{"<api field>":{…}},"anomalies":{"<api field>":{…}},
- * "summary","topPages"}` (the last three added later; the first three never change).
+ * "summary","topPages"}` (the last three added later; the first three never change). Changes and
+ * deviations are fractions rounded to 4 decimals (`roundRatio`).
  */
 export function dailyReportJson(report: DailyReport): object {
+  const metrics = Object.fromEntries(
+    DAILY_METRICS.map((metric) => {
+      const m = report.metrics[metric];
+      return [metric, { ...m, dayOverDay: roundRatio(m.dayOverDay), weekOverWeek: roundRatio(m.weekOverWeek) }];
+    }),
+  );
+  const anomalies = Object.fromEntries(
+    DAILY_METRICS.map((metric) => {
+      const a = report.anomalies[metric];
+      return [metric, { ...a, deviation: roundRatio(a.deviation) }];
+    }),
+  );
   return {
     appid: report.appid,
     date: report.date,
-    metrics: report.metrics,
-    anomalies: report.anomalies,
+    metrics,
+    anomalies,
     summary: report.summary,
-    topPages: report.topPages,
+    topPages: report.topPages.map((page) => ({ ...page, dayOverDay: roundRatio(page.dayOverDay) })),
   };
 }

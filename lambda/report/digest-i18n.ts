@@ -1,57 +1,175 @@
 import type { Locale } from './i18n.js';
+import type { ProblemReason } from './problem-reason.js';
 
 export interface DigestMessages {
   readonly title: string;
-  subject(date: string, apps: number, visitors: string, change: string): string;
+  subject(date: string, apps: number, visitors: string, change: string, withoutReport: number): string;
+  /** The portfolio at the top: total visitors and how many apps reported. */
+  readonly portfolio: string;
+  readonly totalVisitors: string;
+  /** What the total's change compares: like with like. */
+  comparedOver(apps: number): string;
+  /** "60 个小程序：57 个已出报告，3 个未出报告". */
+  counts(apps: number, reported: number, withoutReport: number): string;
   readonly ranking: string;
   readonly app: string;
   readonly visitors: string;
   readonly dayOverDay: string;
-  readonly total: string;
   readonly moversUp: string;
   readonly moversDown: string;
-  readonly none: string;
+  /** Said instead of the movers when no app has figures for the day before. */
+  readonly noComparison: string;
   readonly problems: string;
-  readonly kinds: Readonly<Record<'not-yet-available' | 'no-data' | 'failed', string>>;
+  problemsTitle(count: number): string;
+  /** Why an app has no report, and what to do about it. */
+  readonly reasons: Readonly<Record<ProblemReason, { readonly what: string; readonly todo: string }>>;
+  /** One app without a report, on one line. */
+  problemLine(app: string, what: string, todo: string, errcode: number | undefined): string;
+  /** The ranking was shortened: how many apps are left out, and where the rest are. */
+  more(count: number, where: 'email' | 'attachment' | undefined): string;
   readonly allGood: string;
   readonly footer: string;
+  /** The attachment with the whole ranking, when the email shows only its top. */
+  readonly csvName: string;
+  readonly csvHeader: readonly string[];
 }
 
 const zhCN: DigestMessages = {
   title: '小程序日报汇总',
-  subject: (date, apps, visitors, change) =>
-    `【小程序汇总】${date}：${apps} 个小程序，访问人数 ${visitors}（日环比 ${change}）`,
+  subject: (date, apps, visitors, change, withoutReport) =>
+    `【小程序汇总】${date}：${apps} 个小程序，访问人数 ${visitors}（日环比 ${change}）${withoutReport ? `，${withoutReport} 个未出报告` : ''}`,
+  portfolio: '整体',
+  totalVisitors: '访问人数合计',
+  comparedOver: (apps) => `日环比按两天都有数据的 ${apps} 个小程序计算`,
+  counts: (apps, reported, withoutReport) =>
+    `${apps} 个小程序：${reported} 个已出报告${withoutReport ? `，${withoutReport} 个未出报告` : ''}`,
   ranking: '各小程序访问人数排行',
   app: '小程序',
   visitors: '访问人数',
   dayOverDay: '日环比',
-  total: '合计',
   moversUp: '涨幅最大',
   moversDown: '跌幅最大',
-  none: '无',
+  noComparison: '还没有前一天的数据可比较',
   problems: '未出报告的小程序',
-  kinds: { 'not-yet-available': '数据尚未发布', 'no-data': '当日无数据', failed: '失败' },
+  problemsTitle: (count) => `未出报告的小程序（${count}）`,
+  reasons: {
+    'not-published': { what: '微信尚未发布当天数据', todo: '无需处理，每小时自动重试，截止时仍无数据会发“无数据”通知' },
+    'no-data': { what: '截止时微信仍无当天数据', todo: '已发“无数据”通知，数据发布后可手动重跑' },
+    'not-run': { what: '今天还没有运行过', todo: '检查定时任务是否运行（wxa-report ledger show）' },
+    'in-progress': { what: '另一次运行正在发送', todo: '无需处理，稍后自动确认' },
+    'wechat-busy': { what: '微信接口繁忙或无法连接', todo: '无需处理，会自动重试' },
+    quota: { what: '今日接口调用次数已用完', todo: '明天自动恢复，也可在小程序后台重置调用额度' },
+    credentials: {
+      what: 'AppID 或 AppSecret 有误',
+      todo: '在小程序后台“开发管理 → 开发设置”核对 AppID、重置 AppSecret，再更新保存的密钥',
+    },
+    'ip-whitelist': { what: '服务器 IP 不在白名单中', todo: '把出口 IP 加入小程序（或第三方平台）的 IP 白名单' },
+    'not-verified': { what: '小程序未完成微信认证或没有数据分析权限', todo: '完成微信认证后自动恢复' },
+    'platform-authorization': {
+      what: '小程序没有授权第三方平台的数据分析权限',
+      todo: '请小程序管理员重新授权并勾选“数据分析”',
+    },
+    'platform-credentials': {
+      what: '第三方平台的票据或刷新令牌已失效',
+      todo: '检查微信的票据推送是否送达，必要时让小程序重新授权',
+    },
+    'invalid-entry': { what: '配置有误', todo: '用 wxa-report apps show 查看原因并修正' },
+    delivery: { what: '报告发送失败', todo: '检查邮件和机器人设置，下次重试只补发失败的渠道' },
+    unconfirmed: { what: '发送中断，不确定是否送达', todo: '确认是否收到后，用 wxa-report ledger release 放行重发' },
+    archive: { what: '原始数据无法归档', todo: '检查存储桶（或目录）的权限和空间' },
+    unknown: { what: '运行失败', todo: '查看日志或 wxa-report ledger show 中的原因' },
+  },
+  problemLine: (app, what, todo, errcode) =>
+    `${app}：${what}${errcode === undefined ? '' : `（errcode ${errcode}）`}。${todo}。`,
+  more: (count, where) =>
+    `…另有 ${count} 个小程序${where === 'email' ? '，完整排行见汇总邮件' : where === 'attachment' ? '，完整排行见附件' : ''}`,
   allGood: '所有小程序的日报均已发送。',
-  footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。日环比合计只比较两天都有数据的小程序。',
+  footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。',
+  csvName: '小程序访问人数排行',
+  csvHeader: ['排名', '小程序', '名称', 'AppID', '访问人数', '前一天', '日环比'],
 };
 
 const en: DigestMessages = {
   title: 'Mini Program portfolio',
-  subject: (date, apps, visitors, change) =>
-    `Portfolio · ${date}: ${apps} Mini Programs, ${visitors} visitors (${change} day over day)`,
+  subject: (date, apps, visitors, change, withoutReport) =>
+    `Portfolio · ${date}: ${apps} Mini Program${apps === 1 ? '' : 's'}, ${visitors} visitors (${change} day over day)${withoutReport ? `, ${withoutReport} without a report` : ''}`,
+  portfolio: 'Portfolio',
+  totalVisitors: 'Total visitors',
+  comparedOver: (apps) =>
+    `change over the ${apps === 1 ? 'one Mini Program' : `${apps} Mini Programs`} with figures on both days`,
+  counts: (apps, reported, withoutReport) =>
+    `${apps} Mini Program${apps === 1 ? '' : 's'}: ${reported} reported${withoutReport ? `, ${withoutReport} without a report` : ''}`,
   ranking: 'Visitors by Mini Program',
   app: 'Mini Program',
   visitors: 'Visitors',
   dayOverDay: 'Day over day',
-  total: 'Total',
   moversUp: 'Biggest gains',
   moversDown: 'Biggest drops',
-  none: 'none',
+  noComparison: 'No figures for the day before to compare with yet',
   problems: 'Mini Programs without a report',
-  kinds: { 'not-yet-available': 'not published yet', 'no-data': 'no data', failed: 'failed' },
+  problemsTitle: (count) => `Mini Programs without a report (${count})`,
+  reasons: {
+    'not-published': {
+      what: 'WeChat has not published the day yet',
+      todo: 'nothing to do: retried hourly, and a “no data” notice goes out at the cut-off',
+    },
+    'no-data': {
+      what: 'WeChat still had no data at the cut-off',
+      todo: 'a “no data” notice went out; run it again by hand once the data is out',
+    },
+    'not-run': { what: 'no run has reported on it yet', todo: 'check that the schedule ran (wxa-report ledger show)' },
+    'in-progress': { what: 'another run is sending it', todo: 'nothing to do: it is confirmed on the next run' },
+    'wechat-busy': { what: 'WeChat was busy or unreachable', todo: 'nothing to do: it is retried automatically' },
+    quota: {
+      what: 'the day’s API quota is used up',
+      todo: 'it resets tomorrow; the quota can also be reset in the Mini Program’s admin console',
+    },
+    credentials: {
+      what: 'the AppID or AppSecret is wrong',
+      todo: 'check the AppID and reset the AppSecret (开发管理 → 开发设置), then update the stored secret',
+    },
+    'ip-whitelist': {
+      what: 'this server’s IP is not on the whitelist',
+      todo: 'add the egress IP to the Mini Program’s (or the platform’s) IP whitelist',
+    },
+    'not-verified': {
+      what: 'the Mini Program is not verified or lacks the data permission',
+      todo: 'complete WeChat verification (微信认证)',
+    },
+    'platform-authorization': {
+      what: 'the Mini Program has not granted the platform the data permission',
+      todo: 'ask its admin to authorize again with 数据分析 (data analysis) ticked',
+    },
+    'platform-credentials': {
+      what: 'the third-party platform’s ticket or refresh token is no longer valid',
+      todo: 'check that WeChat’s ticket pushes arrive; have the Mini Program authorize again if needed',
+    },
+    'invalid-entry': {
+      what: 'its configuration is invalid',
+      todo: 'see why with wxa-report apps show, and correct it',
+    },
+    delivery: {
+      what: 'the report could not be delivered',
+      todo: 'check the email and chat settings; the next retry sends only the channels that failed',
+    },
+    unconfirmed: {
+      what: 'a send was interrupted and may not have arrived',
+      todo: 'check, then run wxa-report ledger release to send it again',
+    },
+    archive: {
+      what: 'the raw data could not be archived',
+      todo: 'check the bucket’s (or folder’s) permissions and space',
+    },
+    unknown: { what: 'the run failed', todo: 'see the logs, or the reason in wxa-report ledger show' },
+  },
+  problemLine: (app, what, todo, errcode) =>
+    `${app}: ${what}${errcode === undefined ? '' : ` (errcode ${errcode})`}. ${todo.charAt(0).toUpperCase()}${todo.slice(1)}.`,
+  more: (count, where) =>
+    `…and ${count} more${where === 'email' ? ' (the full ranking is in the digest email)' : where === 'attachment' ? ' (the full ranking is attached)' : ''}`,
   allGood: 'Every Mini Program’s daily report went out.',
-  footer:
-    'Source: WeChat Mini Program data analysis (datacube), Beijing time. The total’s change compares only apps with data on both days.',
+  footer: 'Source: WeChat Mini Program data analysis (datacube), Beijing time.',
+  csvName: 'visitors-by-mini-program',
+  csvHeader: ['Rank', 'Mini Program', 'Name', 'AppID', 'Visitors', 'Day before', 'Day over day'],
 };
 
 export function digestMessages(locale: Locale): DigestMessages {

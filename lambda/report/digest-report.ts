@@ -1,3 +1,6 @@
+import { roundRatio } from './change.js';
+import { inferReason, isProblemReason, type ProblemReason } from './problem-reason.js';
+
 /** An app's headline figures for the day, kept (in the ledger) for the agency digest. */
 export interface AppDaySummary {
   readonly appName: string;
@@ -14,11 +17,18 @@ export interface DigestEntry {
   readonly status: 'pending' | 'sent' | 'no-data' | 'failed' | 'missing' | 'invalid';
   readonly detail?: string;
   readonly summary?: AppDaySummary;
+  /** The app's display name, for the apps without figures (the ranked ones have it in `summary`). @default name */
+  readonly appName?: string;
+  /** Why there is no report, as recorded with the unit; inferred from status and detail when absent. */
+  readonly reason?: ProblemReason;
+  /** WeChat's errcode, when a WeChat refusal is the reason. */
+  readonly errcode?: number;
 }
 
 export interface DigestAppLine {
   readonly name: string;
   readonly appName: string;
+  readonly appid?: string;
   readonly visitors: number | null;
   readonly previousDay: number | null;
   readonly dayOverDay: number | null;
@@ -26,8 +36,14 @@ export interface DigestAppLine {
 
 export interface DigestProblem {
   readonly name: string;
+  /** The display name. */
+  readonly appName: string;
   readonly kind: 'not-yet-available' | 'no-data' | 'failed';
-  readonly reason: string;
+  /** Why, as a code the digest says in its language (with what to do). */
+  readonly reason: ProblemReason;
+  readonly errcode?: number;
+  /** The technical detail the ledger holds (English), for the JSON and the logs. */
+  readonly detail: string;
 }
 
 /** The portfolio view of one day over every app. */
@@ -39,6 +55,8 @@ export interface DigestReport {
     readonly visitors: number;
     readonly previousDay: number | null;
     readonly dayOverDay: number | null;
+    /** How many apps the change compares: those with figures on both days (like with like). */
+    readonly comparedApps: number;
   };
   /** Largest relative gains and drops (at most MOVERS each), apps with a comparison only. */
   readonly moversUp: readonly DigestAppLine[];
@@ -48,6 +66,23 @@ export interface DigestReport {
 }
 
 export const MOVERS = 3;
+
+/** Why an app has no figures, with the reason recorded with its unit or inferred from its status. */
+function problemOf(status: Exclude<DigestEntry['status'], 'sent'>, entry: DigestEntry): DigestProblem {
+  const kind =
+    status === 'no-data' ? 'no-data' : status === 'failed' || status === 'invalid' ? 'failed' : 'not-yet-available';
+  // A reason written by a newer version than this one, or damaged, is read as if it were not there.
+  const inferred = isProblemReason(entry.reason) ? { reason: entry.reason } : inferReason(status, entry.detail);
+  const errcode = entry.errcode ?? ('errcode' in inferred ? inferred.errcode : undefined);
+  return {
+    name: entry.name,
+    appName: entry.appName || entry.name,
+    kind,
+    reason: inferred.reason,
+    ...(errcode === undefined ? {} : { errcode }),
+    detail: entry.detail ?? '',
+  };
+}
 
 /** Builds the digest: a pure function of the day's ledger entries. */
 export function buildDigestReport(date: string, entries: readonly DigestEntry[]): DigestReport {
@@ -59,17 +94,12 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
       ranked.push({
         name: entry.name,
         appName: s.appName,
+        appid: s.appid,
         visitors: s.visitors,
         previousDay: s.previousDay,
         dayOverDay: s.dayOverDay,
       });
-    } else if (entry.status === 'no-data') {
-      problems.push({ name: entry.name, kind: 'no-data', reason: entry.detail ?? '' });
-    } else if (entry.status === 'failed' || entry.status === 'invalid') {
-      problems.push({ name: entry.name, kind: 'failed', reason: entry.detail ?? '' });
-    } else if (entry.status !== 'sent') {
-      problems.push({ name: entry.name, kind: 'not-yet-available', reason: entry.detail ?? '' });
-    }
+    } else if (entry.status !== 'sent') problems.push(problemOf(entry.status, entry));
   }
   ranked.sort((a, b) => (b.visitors ?? -1) - (a.visitors ?? -1) || a.name.localeCompare(b.name));
   const visitors = ranked.reduce((sum, line) => sum + (line.visitors ?? 0), 0);
@@ -79,7 +109,9 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
   const before = comparable.reduce((sum, l) => sum + (l.previousDay ?? 0), 0);
   const withChange = ranked.filter((l) => l.dayOverDay !== null);
   const byChange = [...withChange].sort((a, b) => (b.dayOverDay ?? 0) - (a.dayOverDay ?? 0));
-  problems.sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  // Failures first (a person must act), then no data, then what is merely late.
+  const urgency = { failed: 0, 'no-data': 1, 'not-yet-available': 2 } as const;
+  problems.sort((a, b) => urgency[a.kind] - urgency[b.kind] || a.appName.localeCompare(b.appName));
   return {
     date,
     ranked,
@@ -87,6 +119,7 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
       visitors,
       previousDay: comparable.length ? before : null,
       dayOverDay: comparable.length && before > 0 ? (now - before) / before : null,
+      comparedApps: comparable.length,
     },
     moversUp: byChange.filter((l) => (l.dayOverDay ?? 0) > 0).slice(0, MOVERS),
     moversDown: byChange
@@ -95,5 +128,21 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
       .slice(0, MOVERS),
     problems,
     appCount: entries.length,
+  };
+}
+
+/**
+ * The digest as JSON (the json webhook's `data`): the report with changes rounded to 4 decimals and
+ * the ranking cut to its first `ranked` lines, `rankedOmitted` saying how many were left out.
+ */
+export function digestReportJson(report: DigestReport, ranked = report.ranked.length): object {
+  const line = (l: DigestAppLine) => ({ ...l, dayOverDay: roundRatio(l.dayOverDay) });
+  return {
+    ...report,
+    total: { ...report.total, dayOverDay: roundRatio(report.total.dayOverDay) },
+    ranked: report.ranked.slice(0, ranked).map(line),
+    rankedOmitted: report.ranked.length - Math.min(ranked, report.ranked.length),
+    moversUp: report.moversUp.map(line),
+    moversDown: report.moversDown.map(line),
   };
 }

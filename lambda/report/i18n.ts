@@ -1,4 +1,5 @@
 import type { DailyMetric } from '../domain/daily-visit-trend.js';
+import type { ReportStatus } from './report-status.js';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -23,15 +24,32 @@ export interface Messages {
   readonly monthly: MonthlyMessages;
   readonly noDataNotice: NoDataMessages;
   dailySubject(appName: string, date: string, visitors: string, change: string): string;
+  /** The subject of a day with unusual metrics: ⚠, the app, the day, the first unusual metric and its gap. */
+  alarmSubject(
+    appName: string,
+    date: string,
+    metric: string,
+    value: string,
+    percent: string,
+    direction: 'high' | 'low',
+    more: number,
+  ): string;
+  /** The rest of the daily metrics, after the visitors. */
+  readonly otherMetrics: string;
+  /** The status said in words beside its colour. */
+  readonly status: Readonly<Record<ReportStatus, string>>;
   longDate(date: string): string;
   dateWithWeekday(date: string, weekday: number): string;
   shortDate(date: string): string;
+  /** A day in a list of days: "11月22日 周日", "Sun Nov 22". */
+  dayLabel(date: string, weekday: number): string;
 }
 
 export interface NoDataMessages {
   readonly title: string;
   body(period: string, job: 'daily' | 'monthly'): string;
   subject(appName: string, period: string): string;
+  /** The label of WeChat's own words (in English) for whoever looks into it. */
   readonly reasonLabel: string;
 }
 
@@ -66,6 +84,9 @@ const ZH_WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五',
 const EN_WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const zhLongDate = (date: string) =>
   `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
+const zhShortDate = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
+const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const enShortDate = (date: string) => `${EN_MONTHS[Number(date.slice(5, 7)) - 1]} ${Number(date.slice(8, 10))}`;
 
 const zhCN: Messages = {
   metricNames: {
@@ -89,12 +110,16 @@ const zhCN: Messages = {
   footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。原始数据已归档。',
   weekdays: ZH_WEEKDAYS,
   dailySubject: (app, date, visitors, change) => `【${app}】${date} 访问人数 ${visitors}（日环比 ${change}）`,
+  alarmSubject: (app, date, metric, value, percent, direction, more) =>
+    `⚠【${app}】${date} ${metric} ${value}，比常态${direction === 'low' ? '低' : '高'} ${percent}${more ? `（另有 ${more} 项异常）` : ''}`,
+  otherMetrics: '其他指标',
+  status: { normal: '正常', watch: '需留意', alert: '警报' },
   noDataNotice: {
     title: '数据未发布',
     body: (period, job) =>
       `截至今天的最后一次尝试，微信仍未发布${period}的${job === 'daily' ? '每日访问' : '月留存'}数据，本期报告无法生成。数据发布后可手动重跑。`,
     subject: (app, period) => `【${app}】${period} 报告未生成：微信尚未发布数据`,
-    reasonLabel: '原因',
+    reasonLabel: '技术细节',
   },
   monthly: {
     title: '小程序月报',
@@ -129,8 +154,9 @@ const zhCN: Messages = {
       `【${app}】${month}月报：活跃用户 ${active}（月环比 ${change}），新用户次月留存 ${retention}`,
   },
   longDate: (date) => zhLongDate(date),
-  shortDate: (date) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`,
+  shortDate: (date) => zhShortDate(date),
   dateWithWeekday: (date, wd) => `${zhLongDate(date)}（${ZH_WEEKDAYS[wd]}）`,
+  dayLabel: (date, wd) => `${zhShortDate(date)} ${ZH_WEEKDAYS[wd]}`,
 };
 
 const en: Messages = {
@@ -155,12 +181,16 @@ const en: Messages = {
   footer: 'Source: WeChat Mini Program analytics (datacube API), days in Beijing time. Raw data archived.',
   weekdays: EN_WEEKDAYS,
   dailySubject: (app, date, visitors, change) => `${app} · ${date}: ${visitors} visitors (${change} day over day)`,
+  alarmSubject: (app, date, metric, value, percent, direction, more) =>
+    `⚠ ${app} · ${date}: ${metric} ${value}, ${percent} ${direction === 'low' ? 'below' : 'above'} usual${more ? ` (and ${more} more unusual)` : ''}`,
+  otherMetrics: 'Other metrics',
+  status: { normal: 'Normal', watch: 'Watch', alert: 'Alert' },
   noDataNotice: {
     title: 'No data yet',
     body: (period, job) =>
       `At today's last attempt WeChat had still not published the ${job === 'daily' ? 'daily visit' : 'monthly retention'} data for ${period}, so there is no report. Run it again by hand once the data is out.`,
     subject: (app, period) => `${app} · ${period}: no report, WeChat has not published the data`,
-    reasonLabel: 'Reason',
+    reasonLabel: 'Technical detail',
   },
   monthly: {
     title: 'Mini Program monthly report',
@@ -195,9 +225,11 @@ const en: Messages = {
     subject: (app, month, active, change, retention) =>
       `${app} · ${month}: ${active} active users (${change} month over month), new-user retention ${retention}`,
   },
-  longDate: (date) => date,
-  shortDate: (date) => date.slice(5),
-  dateWithWeekday: (date, wd) => `${date} (${EN_WEEKDAYS[wd]})`,
+  // "Nov 22", never "11-22" or "22/11": month names read the same everywhere.
+  longDate: (date) => `${enShortDate(date)}, ${date.slice(0, 4)}`,
+  shortDate: (date) => enShortDate(date),
+  dateWithWeekday: (date, wd) => `${EN_WEEKDAYS[wd]}, ${enShortDate(date)}, ${date.slice(0, 4)}`,
+  dayLabel: (date, wd) => `${EN_WEEKDAYS[wd]} ${enShortDate(date)}`,
 };
 
 export function messages(locale: Locale): Messages {

@@ -1,7 +1,7 @@
 import { addMonths, daysOfMonth, type IsoDate, type YearMonth } from '../calendar/beijing-calendar.js';
 import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../domain/monthly-retention.js';
-import { ratio, relativeChange } from './change.js';
+import { ratio, relativeChange, roundRatio } from './change.js';
 
 /** Why a figure is missing, so the report can say it in words instead of showing 0 % or NaN. */
 export type MissingReason =
@@ -157,20 +157,27 @@ export function buildMonthlyReport(input: {
   };
 }
 
-/** The `--json` shape of the monthly report. */
+/**
+ * The `--json` shape of the monthly report: what the email shows, with rates and changes as
+ * fractions rounded to 4 decimals; `daily` (the month from the archived days) and `history` (the six
+ * months of new and active users the email charts) were added later.
+ */
 export function monthlyReportJson(report: MonthlyReport): object {
-  const { cohort } = report;
+  const { cohort, daily } = report;
+  const mom = (m: MonthOverMonth) => ({ ...m, change: roundRatio(m.change) });
   return {
     appid: report.appid,
     month: report.month,
-    newUsers: report.newUsers,
-    activeUsers: report.activeUsers,
+    newUsers: mom(report.newUsers),
+    activeUsers: mom(report.activeUsers),
     cohort: {
       month: cohort.month,
-      newUserRetention: cohort.newUserRetention,
-      activeUserRetention: cohort.activeUserRetention,
-      previousNewUserRetention: cohort.previousNewUserRetention,
-      previousActiveUserRetention: cohort.previousActiveUserRetention,
+      newUserRetention: roundRatio(cohort.newUserRetention),
+      activeUserRetention: roundRatio(cohort.activeUserRetention),
+      previousNewUserRetention: roundRatio(cohort.previousNewUserRetention),
+      previousActiveUserRetention: roundRatio(cohort.previousActiveUserRetention),
     },
+    daily: daily ? { ...daily, averageDailyVisitors: Math.round(daily.averageDailyVisitors) } : null,
+    history: report.history,
   };
 }

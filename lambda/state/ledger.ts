@@ -15,12 +15,17 @@ export type JobStatus = 'pending' | 'sent' | 'no-data' | 'failed';
 export type { AppDaySummary } from '../report/digest-report.js';
 
 import type { AppDaySummary } from '../report/digest-report.js';
+import type { ProblemReason } from '../report/problem-reason.js';
 
 export interface JobRecord {
   readonly status: JobStatus;
   readonly updatedAt: string;
   readonly detail?: string;
   readonly summary?: AppDaySummary;
+  /** Why a unit is pending, failed or has no data, as a code the digest says in its language. */
+  readonly reason?: ProblemReason;
+  /** WeChat's errcode, when a WeChat refusal is the reason. */
+  readonly errcode?: number;
 }
 
 export type DeliveryStatus = 'sending' | 'sent' | 'failed' | 'unconfirmed';

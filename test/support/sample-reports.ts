@@ -2,7 +2,7 @@ import { addDays, addMonths, daysOfMonth } from '../../lambda/calendar/beijing-c
 import type { DailyVisitTrend } from '../../lambda/domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../../lambda/domain/monthly-retention.js';
 import { buildDailyReport } from '../../lambda/report/daily-report.js';
-import { buildDigestReport } from '../../lambda/report/digest-report.js';
+import { buildDigestReport, type DigestEntry } from '../../lambda/report/digest-report.js';
 import { buildMonthlyReport } from '../../lambda/report/monthly-report.js';
 import type { ReportMessage } from '../../lambda/report/report-message.js';
 import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../lambda/simulator/simulated-data.js';
@@ -23,28 +23,76 @@ function month(m: string): MonthlyRetention {
   return { month: m, newUsers: pair(body.visit_uv_new), activeUsers: pair(body.visit_uv) };
 }
 
+const history = (date: string, days: number) =>
+  new Map(Array.from({ length: days }, (_, i) => addDays(date, -(i + 1))).map((d) => [d, day(d)]));
+const pages = (d: string) =>
+  simulatedVisitPage(APP.appid, d).list.map((p) => ({ path: p.page_path, visits: p.page_visit_pv }));
+const summaryOf = (d: string) => {
+  const summary = simulatedDailySummary(APP.appid, d).list[0];
+  return summary ? { visitTotal: summary.visit_total, sharePv: summary.share_pv, shareUv: summary.share_uv } : null;
+};
+
 /**
  * A full daily report from the simulator's deterministic data: eight weeks of history (the trend and
- * the anomaly baseline), the day's summary and its top pages against the day before.
+ * the anomaly baseline), the day's summary and its top pages against the day before. On the default
+ * day nothing is unusual.
  */
-export function sampleDaily(appName = '喵喵商城'): ReportMessage {
-  const history = new Map(
-    Array.from({ length: 56 }, (_, i) => addDays('2026-11-22', -(i + 1))).map((d) => [d, day(d)]),
-  );
-  const summary = simulatedDailySummary(APP.appid, '2026-11-22').list[0];
-  const pages = (d: string) =>
-    simulatedVisitPage(APP.appid, d).list.map((p) => ({ path: p.page_path, visits: p.page_visit_pv }));
+export function sampleDaily(appName = '喵喵商城', date = '2026-11-21'): ReportMessage {
+  return {
+    kind: 'daily',
+    report: buildDailyReport({
+      appid: APP.appid,
+      appName,
+      day: day(date),
+      history: history(date, 56),
+      summary: summaryOf(date),
+      pages: { day: pages(date), previousDay: pages(addDays(date, -1)) },
+    }),
+  };
+}
+
+/**
+ * A day to worry about: visitors 31 % below the usual of the last eight Sundays (sessions and page
+ * views with them), new users unusually high. Everything else as the simulator has it.
+ */
+export function sampleDailyAnomaly(appName = '喵喵商城'): ReportMessage {
+  const date = '2026-11-29';
+  const { metrics } = day(date);
+  const scaled = (value: number | undefined, factor: number) =>
+    value === undefined ? undefined : Math.round(value * factor);
+  return {
+    kind: 'daily',
+    report: buildDailyReport({
+      appid: APP.appid,
+      appName,
+      day: {
+        date,
+        metrics: {
+          ...metrics,
+          visit_uv: scaled(metrics.visit_uv, 0.69),
+          session_cnt: scaled(metrics.session_cnt, 0.7),
+          visit_pv: scaled(metrics.visit_pv, 0.68),
+          visit_uv_new: scaled(metrics.visit_uv_new, 1.6),
+        },
+      },
+      history: history(date, 56),
+      summary: summaryOf(date),
+      pages: { day: pages(date), previousDay: pages(addDays(date, -1)) },
+    }),
+  };
+}
+
+/** An app's first report: nothing archived before the day (no comparisons, no trend, no baseline). */
+export function sampleDailyFirstDay(appName = '喵喵商城'): ReportMessage {
   return {
     kind: 'daily',
     report: buildDailyReport({
       appid: APP.appid,
       appName,
       day: day('2026-11-22'),
-      history,
-      summary: summary
-        ? { visitTotal: summary.visit_total, sharePv: summary.share_pv, shareUv: summary.share_uv }
-        : null,
-      pages: { day: pages('2026-11-22'), previousDay: pages('2026-11-21') },
+      history: new Map(),
+      summary: summaryOf('2026-11-22'),
+      pages: { day: pages('2026-11-22') },
     }),
   };
 }
@@ -59,34 +107,58 @@ export function sampleMonthly(appName = '喵喵商城'): ReportMessage {
   };
 }
 
-/** An agency digest over eight apps: gains, drops, one not published yet, one failed. */
-export function sampleDigest(apps = 8): ReportMessage {
-  const names = [
-    '喵喵商城',
-    'Daily Brew Coffee',
-    '鲜果到家',
-    '书香阅读',
-    '城市骑行',
-    '萌宠乐园',
-    '健身打卡',
-    '旅行日记',
-  ];
-  const entries = Array.from({ length: apps }, (_, i) => {
+/** Display names as agencies have them: Chinese, English, long, with an Extension B character. */
+const NAMES = [
+  '喵喵商城',
+  'Daily Brew Coffee',
+  '鲜果到家',
+  '书香阅读',
+  '城市骑行',
+  '萌宠乐园',
+  '健身打卡',
+  '旅行日记',
+  '华东区第一分店老𠮷家',
+  '好邻居社区团购（浦东新区旗舰店）',
+  'Northwind Traders Mini Shop',
+  '小鹿美食外卖',
+];
+
+/** Apps without a report, as the ledger records them: the reason and WeChat's errcode with the unit. */
+export const SAMPLE_PROBLEMS: readonly DigestEntry[] = [
+  {
+    name: 'shop-hz',
+    appName: '杭州湖滨银泰店',
+    status: 'failed',
+    detail: 'getDailyVisitTrend failed: WeChat errcode 40125 (invalid appsecret): the AppSecret is wrong',
+    reason: 'credentials',
+    errcode: 40125,
+  },
+  {
+    name: 'bike-sz',
+    appName: '城市骑行 · 深圳',
+    status: 'pending',
+    detail: 'errcode 61503: data not ready yet',
+    reason: 'not-published',
+    errcode: 61503,
+  },
+  { name: 'apps.61', status: 'invalid', detail: 'apps.61: appid is not an AppID', reason: 'invalid-entry' },
+];
+
+/**
+ * An agency digest over `apps` Mini Programs: gains and drops, and the apps without a report
+ * (`problems`, taken from SAMPLE_PROBLEMS by default) among them.
+ */
+export function sampleDigest(apps = 8, problems: readonly DigestEntry[] = SAMPLE_PROBLEMS.slice(0, 2)): ReportMessage {
+  const sent = Array.from({ length: Math.max(0, apps - problems.length) }, (_, i): DigestEntry => {
     const name = `app-${String(i + 1).padStart(4, '0')}`;
-    if (i === 5) return { name, status: 'pending' as const, detail: 'errcode 61503: data not ready yet' };
-    if (i === 6)
-      return {
-        name,
-        status: 'failed' as const,
-        detail: 'getDailyVisitTrend failed: WeChat errcode 40125 (invalid appsecret)',
-      };
     const visitors = 1_000 + ((i * 7_919) % 50_000);
     const previousDay = Math.round(visitors * (1 + ((i % 5) - 2) / 10));
+    const base = NAMES[i % NAMES.length] ?? name;
     return {
       name,
-      status: 'sent' as const,
+      status: 'sent',
       summary: {
-        appName: names[i % names.length] ?? name,
+        appName: i < NAMES.length ? base : `${base} ${Math.floor(i / NAMES.length) + 1}`,
         appid: `wx${String(i).padStart(16, '0')}`,
         visitors,
         previousDay,
@@ -94,5 +166,5 @@ export function sampleDigest(apps = 8): ReportMessage {
       },
     };
   });
-  return { kind: 'digest', report: buildDigestReport('2026-11-22', entries) };
+  return { kind: 'digest', report: buildDigestReport('2026-11-22', [...sent, ...problems]) };
 }

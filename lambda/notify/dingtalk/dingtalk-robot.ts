@@ -17,9 +17,9 @@ export function dingtalkSignature(timestampMs: number, secret: string): string {
 export const dingtalkRobot: WebhookPlatform = {
   kind: 'dingtalk',
   minIntervalMs: 3_000,
-  payload: (message, locale) =>
+  payload: (message, locale, _now, options) =>
     renderToFit(
-      buildChatSummary(message, locale),
+      buildChatSummary(message, locale, options),
       renderDingtalkMarkdown,
       (p) => utf8Bytes(JSON.stringify(p)) <= DINGTALK_MAX_BODY_BYTES,
     ),

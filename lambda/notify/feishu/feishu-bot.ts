@@ -29,9 +29,9 @@ function feishuLike(kind: Extract<WebhookKind, 'feishu' | 'lark'>): WebhookPlatf
     kind,
     // 100 a minute and 5 a second per bot.
     minIntervalMs: 600,
-    payload: (message, locale) =>
+    payload: (message, locale, _now, options) =>
       renderToFit(
-        buildChatSummary(message, locale),
+        buildChatSummary(message, locale, options),
         renderFeishuCard,
         (p) => utf8Bytes(JSON.stringify(p)) <= FEISHU_MAX_BODY_BYTES - SIGNING_ROOM,
       ),

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { dailyReportJson } from '../../report/daily-report.js';
-import type { DigestReport } from '../../report/digest-report.js';
+import { type DigestReport, digestReportJson } from '../../report/digest-report.js';
 import { monthlyReportJson } from '../../report/monthly-report.js';
+import { largestFitting } from '../../shared/largest-fitting.js';
 import {
   httpVerdict,
   JSON_CONTENT,
@@ -35,19 +36,16 @@ export function standardWebhookSignature(secret: string, id: string, timestampSe
 
 /**
  * The digest's JSON; with thousands of apps the full ranking would pass the size limit, so it is cut
- * from the lowest-ranked end and `rankedOmitted` says how many rows were left out.
+ * from the lowest-ranked end (as many lines as fit) and `rankedOmitted` says how many were left out.
  */
 function digestPayload(report: DigestReport, now: Date) {
-  let keep = report.ranked.length;
-  for (;;) {
-    const payload = {
-      type: 'report.digest',
-      timestamp: now.toISOString(),
-      data: { ...report, ranked: report.ranked.slice(0, keep), rankedOmitted: report.ranked.length - keep },
-    };
-    if (utf8Bytes(JSON.stringify(payload)) <= JSON_MAX_BODY_BYTES || keep === 0) return payload;
-    keep = Math.floor(keep / 2);
-  }
+  const payload = (keep: number) => ({
+    type: 'report.digest',
+    timestamp: now.toISOString(),
+    data: digestReportJson(report, keep),
+  });
+  const fits = (keep: number) => utf8Bytes(JSON.stringify(payload(keep))) <= JSON_MAX_BODY_BYTES;
+  return payload(largestFitting(report.ranked.length, fits));
 }
 
 /** Generic JSON to any HTTPS endpoint, signed the Standard Webhooks way. */

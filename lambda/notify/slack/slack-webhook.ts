@@ -17,7 +17,8 @@ function fitsSlack(p: { text: string; blocks: unknown[] }): boolean {
 export const slackWebhook: WebhookPlatform = {
   kind: 'slack',
   minIntervalMs: 1_000,
-  payload: (message, locale) => renderToFit(buildChatSummary(message, locale), renderSlackBlocks, fitsSlack),
+  payload: (message, locale, _now, options) =>
+    renderToFit(buildChatSummary(message, locale, options), renderSlackBlocks, fitsSlack),
   prepare: unsignedJson,
   interpret(status, body) {
     const http = httpVerdict(status, body);

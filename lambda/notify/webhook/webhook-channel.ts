@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../../calendar/beijing-calendar.js';
+import type { ColourConvention } from '../../render/colours.js';
 import type { Locale } from '../../report/i18n.js';
 import type { ReportMessage } from '../../report/report-message.js';
 import { type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
@@ -38,6 +39,10 @@ export interface WebhookChannelOptions {
   readonly secret?: string;
   /** @default 'zh-CN' */
   readonly locale?: Locale;
+  /** Which colour says up and which down. @default DEFAULT_COLOURS */
+  readonly colours?: ColourConvention;
+  /** The same audience also gets the report by email, so a shortened message can point there. @default false */
+  readonly emailAlso?: boolean;
   /** @default the system clock */
   readonly clock?: Clock;
   /** @default WEBHOOK_RETRY_POLICY */
@@ -82,7 +87,10 @@ export class WebhookChannel implements ReportChannel {
   async deliver(message: ReportMessage): Promise<Delivery> {
     const clock = this.options.clock ?? (() => new Date());
     const policy = this.options.retry ?? WEBHOOK_RETRY_POLICY;
-    const payload = this.platform.payload(message, this.options.locale ?? 'zh-CN', clock());
+    const payload = this.platform.payload(message, this.options.locale ?? 'zh-CN', clock(), {
+      colours: this.options.colours,
+      emailAlso: this.options.emailAlso,
+    });
     const id = `msg_${randomUUID()}`;
     let tries = 0;
     try {

@@ -1,3 +1,4 @@
+import type { ChatOptions } from '../../render/chat/chat-summary.js';
 import type { Locale } from '../../report/i18n.js';
 import type { ReportMessage } from '../../report/report-message.js';
 
@@ -25,7 +26,7 @@ export interface WebhookPlatform {
   /** Least time between two messages to one webhook, from the platform's documented rate limit. */
   readonly minIntervalMs: number;
   /** The message body for a report, already shortened to the platform's limits. */
-  payload(message: ReportMessage, locale: Locale, now: Date): unknown;
+  payload(message: ReportMessage, locale: Locale, now: Date, options?: ChatOptions): unknown;
   /** Signs (where the platform signs) and serialises; called again for every attempt. */
   prepare(request: {
     url: string;

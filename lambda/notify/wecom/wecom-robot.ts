@@ -14,9 +14,9 @@ const RETRYABLE = new Set([-1, 45009, 45033]);
 export const wecomRobot: WebhookPlatform = {
   kind: 'wecom',
   minIntervalMs: 3_000,
-  payload: (message, locale) =>
+  payload: (message, locale, _now, options) =>
     renderToFit(
-      buildChatSummary(message, locale),
+      buildChatSummary(message, locale, options),
       renderWecomMarkdown,
       (p) => utf8Bytes(p.markdown.content) <= WECOM_MAX_CONTENT_BYTES,
     ),

@@ -16,8 +16,28 @@ import {
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MonthlyReport } from '../../report/monthly-report.js';
 import type { NoDataNotice, ReportMessage } from '../../report/report-message.js';
+import { digestStatus, type ReportStatus } from '../../report/report-status.js';
 import { anomalyLines } from '../anomaly-lines.js';
-import { dailyHeadline, digestHeadline, monthlyHeadline, noDataHeadline } from '../headlines.js';
+import { type ColourConvention, DEFAULT_COLOURS } from '../colours.js';
+import {
+  dailyHeadline,
+  digestHeadline,
+  monthlyHeadline,
+  noDataHeadline,
+  problemText,
+  statusLabel,
+} from '../headlines.js';
+
+/** How a chat message is drawn: the colour convention, and whether the full digest also goes by email. */
+export interface ChatOptions {
+  /** @default DEFAULT_COLOURS */
+  readonly colours?: ColourConvention;
+  /** The same audience gets the email, so a shortened ranking can point there. @default false */
+  readonly emailAlso?: boolean;
+}
+
+/** What every summary of one report shares, before its sections. */
+type Frame = Pick<ChatSummary, 'status' | 'statusLabel' | 'colours'>;
 
 export interface ChatChange {
   readonly label: string;
@@ -29,21 +49,38 @@ export interface ChatLine {
   readonly label: string;
   readonly value: string;
   readonly changes: readonly ChatChange[];
+  /** A line in the status colour (an unusual metric, an app that failed). @default none */
+  readonly tone?: Exclude<ReportStatus, 'normal'>;
 }
 
 export interface ChatSection {
+  /** Empty for the headline, which needs none. */
   readonly title: string;
   readonly lines: readonly ChatLine[];
   /** Optional sections give up lines first (oldest first) when a message must be shortened. */
   readonly optional: boolean;
   /** Which end of an optional section gives way: the oldest rows (start) or the lowest-ranked (end). @default 'start' */
   readonly trimFrom?: 'start' | 'end';
+  /**
+   * How to say that lines were left out ("…另有 37 个小程序"): a section with it is shortened down to
+   * none of its lines but never dropped, so the message always says what it left out.
+   */
+  readonly more?: (omitted: number) => string;
+  /** How many lines shortening left out. @default 0 */
+  readonly omitted?: number;
 }
 
 /** A report reduced to what a chat message shows; each platform formats it its own way. */
 export interface ChatSummary {
+  /** On a day with unusual metrics, the ⚠ headline itself. */
   readonly title: string;
   readonly subtitle: string;
+  /** The report's status: the Feishu card header's colour, the title's colour elsewhere. */
+  readonly status: ReportStatus;
+  /** The status in words ("⚠ 警报"); empty where a report has no status of its own (monthly). */
+  readonly statusLabel: string;
+  /** Which colour says up and which down. */
+  readonly colours: ColourConvention;
   /** The same headline as the email subject; plain-text fallbacks use it. */
   readonly headline: string;
   readonly sections: readonly ChatSection[];
@@ -61,32 +98,36 @@ const change = (label: string, value: number | null, na: string): ChatChange => 
   direction: value === null ? null : direction(value),
 });
 
-function dailySummary(report: DailyReport, locale: Locale): ChatSummary {
+function dailySummary(report: DailyReport, locale: Locale, colours: ColourConvention): ChatSummary {
   const t = messages(locale);
   const na = t.notAvailable;
+  const anomalies = anomalyLines(report, locale);
+  const headline = dailyHeadline(report, locale);
+  const metricLine = (metric: (typeof DAILY_METRICS)[number]): ChatLine => {
+    const m = report.metrics[metric];
+    return {
+      label: t.metricNames[metric],
+      value: formatMetric(metric, m.value, na),
+      changes: [change(t.dayOverDay, m.dayOverDay, na), change(t.weekOverWeek, m.weekOverWeek, na)],
+    };
+  };
   return {
-    title: `${report.appName} · ${t.dailyTitle}`,
+    // On an unusual day the title is the alarm itself: it is what the notification shows.
+    title: anomalies.unusual ? headline : `${report.appName} · ${t.dailyTitle}`,
     subtitle: t.dateWithWeekday(report.date, weekday(report.date)),
-    headline: dailyHeadline(report, locale),
+    headline,
+    status: anomalies.status,
+    statusLabel: statusLabel(anomalies.status, t.status),
+    colours,
     sections: [
-      {
-        title: t.metric,
-        optional: false,
-        lines: DAILY_METRICS.map((metric) => {
-          const m = report.metrics[metric];
-          return {
-            label: t.metricNames[metric],
-            value: formatMetric(metric, m.value, na),
-            changes: [change(t.dayOverDay, m.dayOverDay, na), change(t.weekOverWeek, m.weekOverWeek, na)],
-          };
-        }),
-      },
-      ...dailyExtraSections(report, locale),
+      // The headline first: the visitors, with both changes; then what is unusual, then the rest.
+      { title: '', optional: false, lines: [metricLine('visit_uv')] },
+      ...dailyExtraSections(report, locale, metricLine),
       {
         title: t.trendTitle,
         optional: true,
         lines: report.trend.map((p) => ({
-          label: `${t.shortDate(p.date)} ${t.weekdays[weekday(p.date)]}`,
+          label: t.dayLabel(p.date, weekday(p.date)),
           value: p.visitors === null ? t.noData : formatCount(p.visitors),
           changes: [],
         })),
@@ -95,20 +136,22 @@ function dailySummary(report: DailyReport, locale: Locale): ChatSummary {
     footer: t.footer,
     chart: {
       title: t.trendTitle,
-      points: report.trend.map((p) => ({
-        label: `${t.shortDate(p.date)} ${t.weekdays[weekday(p.date)]}`,
-        value: p.visitors,
-      })),
+      points: report.trend.map((p) => ({ label: t.dayLabel(p.date, weekday(p.date)), value: p.visitors })),
     },
   };
 }
 
-/** Unusual metrics, shares and total users, top pages. */
-function dailyExtraSections(report: DailyReport, locale: Locale): ChatSection[] {
+/** Unusual metrics, the other metrics, shares and total users, top pages. */
+function dailyExtraSections(
+  report: DailyReport,
+  locale: Locale,
+  metricLine: (metric: (typeof DAILY_METRICS)[number]) => ChatLine,
+): ChatSection[] {
   const t = messages(locale);
   const x = dailyExtrasMessages(locale);
   const na = t.notAvailable;
   const anomalies = anomalyLines(report, locale);
+  const tone = anomalies.status === 'normal' ? undefined : anomalies.status;
   const sections: ChatSection[] = [
     {
       title: x.anomalyTitle,
@@ -117,7 +160,13 @@ function dailyExtraSections(report: DailyReport, locale: Locale): ChatSection[] 
         label: `${anomalies.unusual ? '⚠ ' : ''}${line}`,
         value: '',
         changes: [],
+        ...(anomalies.unusual && tone ? { tone } : {}),
       })),
+    },
+    {
+      title: t.otherMetrics,
+      optional: false,
+      lines: DAILY_METRICS.filter((metric) => metric !== 'visit_uv').map(metricLine),
     },
   ];
   const summary = report.summary;
@@ -148,7 +197,7 @@ function dailyExtraSections(report: DailyReport, locale: Locale): ChatSection[] 
   return sections;
 }
 
-function monthlySummary(report: MonthlyReport, locale: Locale): ChatSummary {
+function monthlySummary(report: MonthlyReport, locale: Locale, frame: Frame): ChatSummary {
   const t = messages(locale);
   const tm = t.monthly;
   const na = t.notAvailable;
@@ -174,6 +223,7 @@ function monthlySummary(report: MonthlyReport, locale: Locale): ChatSummary {
   };
   const daily = report.daily;
   return {
+    ...frame,
     title: `${report.appName} · ${tm.title}`,
     subtitle: tm.monthName(report.month),
     headline: monthlyHeadline(report, locale),
@@ -246,10 +296,11 @@ function monthlySummary(report: MonthlyReport, locale: Locale): ChatSummary {
   };
 }
 
-function noDataSummary(notice: NoDataNotice, locale: Locale): ChatSummary {
+function noDataSummary(notice: NoDataNotice, locale: Locale, frame: Frame): ChatSummary {
   const t = messages(locale);
   const period = notice.job === 'daily' ? t.longDate(notice.period) : t.monthly.monthName(notice.period);
   return {
+    ...frame,
     title: `${notice.appName} · ${t.noDataNotice.title}`,
     subtitle: period,
     headline: noDataHeadline(notice, locale),
@@ -267,7 +318,7 @@ function noDataSummary(notice: NoDataNotice, locale: Locale): ChatSummary {
   };
 }
 
-function digestSummary(report: DigestReport, locale: Locale): ChatSummary {
+function digestSummary(report: DigestReport, locale: Locale, frame: Frame, emailAlso: boolean): ChatSummary {
   const t = messages(locale);
   const d = digestMessages(locale);
   const na = t.notAvailable;
@@ -276,56 +327,85 @@ function digestSummary(report: DigestReport, locale: Locale): ChatSummary {
     value: l.visitors === null ? na : formatCount(l.visitors),
     changes: [change(d.dayOverDay, l.dayOverDay, na)],
   });
-  const movers = (title: string, lines: readonly DigestAppLine[]): ChatSection => ({
-    title,
-    optional: false,
-    lines: lines.length ? lines.map((l) => line(l)) : [{ label: d.none, value: '', changes: [] }],
-  });
+  const movers = (title: string, lines: readonly DigestAppLine[]): ChatSection[] =>
+    lines.length ? [{ title, optional: false, lines: lines.map((l) => line(l)) }] : [];
+  const note = (label: string): ChatLine => ({ label, value: '', changes: [] });
+  const noComparison = !report.moversUp.length && !report.moversDown.length && report.ranked.length > 0;
   return {
+    ...frame,
     title: d.title,
     subtitle: t.longDate(report.date),
     headline: digestHeadline(report, locale),
     sections: [
       {
-        title: d.total,
+        title: d.portfolio,
         optional: false,
-        lines: [line({ name: '', appName: d.visitors, ...report.total })],
+        lines: [
+          line({ name: '', appName: d.totalVisitors, ...report.total }),
+          note(d.counts(report.appCount, report.ranked.length, report.problems.length)),
+          ...(report.total.comparedApps ? [note(d.comparedOver(report.total.comparedApps))] : []),
+          ...(noComparison ? [note(d.noComparison)] : []),
+        ],
       },
-      movers(d.moversUp, report.moversUp),
-      movers(d.moversDown, report.moversDown),
-      {
-        title: d.problems,
-        optional: false,
-        lines: report.problems.length
-          ? report.problems.map((p) => ({
-              label: p.name,
-              value: `${d.kinds[p.kind]}: ${truncateText(p.reason, 60)}`,
+      ...movers(d.moversUp, report.moversUp),
+      ...movers(d.moversDown, report.moversDown),
+      report.problems.length
+        ? {
+            title: d.problemsTitle(report.problems.length),
+            // Hundreds of failures (a platform's authorization lost) still fit: the tail gives way, counted.
+            optional: true,
+            trimFrom: 'end',
+            more: (omitted: number) => d.more(omitted, emailAlso ? 'email' : undefined),
+            lines: report.problems.map((p) => ({
+              label: problemText(p, locale),
+              value: '',
               changes: [],
-            }))
-          : [{ label: d.allGood, value: '', changes: [] }],
-      },
-      // The full ranking gives way first when a platform's size limit is near: shortened from the tail.
-      {
-        title: d.ranking,
-        optional: true,
-        trimFrom: 'end',
-        lines: report.ranked.map((l, i) => line(l, `${i + 1}. `)),
-      },
+              tone: p.kind === 'failed' ? ('alert' as const) : ('watch' as const),
+            })),
+          }
+        : { title: d.problems, optional: false, lines: [note(d.allGood)] },
+      // The ranking gives way first when a platform's size limit is near: shortened from the tail,
+      // saying how many apps it left out and where the rest are.
+      ...(report.ranked.length
+        ? [
+            {
+              title: d.ranking,
+              optional: true,
+              trimFrom: 'end' as const,
+              more: (omitted: number) => d.more(omitted, emailAlso ? 'email' : undefined),
+              lines: report.ranked.map((l, i) => line(l, `${i + 1}. `)),
+            },
+          ]
+        : []),
     ],
     footer: d.footer,
   };
 }
 
-export function buildChatSummary(message: ReportMessage, locale: Locale): ChatSummary {
+/** The chat summary of any report message. */
+export function buildChatSummary(message: ReportMessage, locale: Locale, options: ChatOptions = {}): ChatSummary {
+  const colours = options.colours ?? DEFAULT_COLOURS;
+  const t = messages(locale);
   switch (message.kind) {
-    case 'digest':
-      return digestSummary(message.report, locale);
+    case 'digest': {
+      const status = digestStatus(message.report);
+      return digestSummary(
+        message.report,
+        locale,
+        { status, statusLabel: statusLabel(status, t.status), colours },
+        options.emailAlso ?? false,
+      );
+    }
     case 'daily':
-      return dailySummary(message.report, locale);
+      return dailySummary(message.report, locale, colours);
     case 'monthly':
-      return monthlySummary(message.report, locale);
+      return monthlySummary(message.report, locale, { status: 'normal', statusLabel: '', colours });
     case 'no-data':
-      return noDataSummary(message.notice, locale);
+      return noDataSummary(message.notice, locale, {
+        status: 'watch',
+        statusLabel: statusLabel('watch', t.status),
+        colours,
+      });
   }
 }
 
@@ -343,14 +423,18 @@ function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
   for (let i = sections.length - 1; i >= 0; i--) {
     const section = sections[i] as ChatSection;
     if (!section.optional) continue;
-    if (section.lines.length > 1) {
+    // A section that counts what it leaves out gives way down to its last line, and stays to say so.
+    const floor = section.more ? 0 : 1;
+    if (section.lines.length > floor) {
       // Long sections (a digest's ranking of thousands) give way an eighth at a time, short ones a row.
       const drop = section.lines.length > 16 ? Math.floor(section.lines.length / 8) : 1;
       sections[i] = {
         ...section,
         lines: section.trimFrom === 'end' ? section.lines.slice(0, -drop) : section.lines.slice(drop),
+        omitted: (section.omitted ?? 0) + drop,
       };
-    } else sections.splice(i, 1);
+    } else if (section.more) continue;
+    else sections.splice(i, 1);
     return { ...summary, sections };
   }
   const longest = Math.max(summary.title.length, summary.subtitle.length);
@@ -365,6 +449,11 @@ function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
   }
   if (summary.footer) return { ...summary, footer: '' };
   return undefined;
+}
+
+/** The line that says what a shortened section left out, if it did. */
+export function omittedLine(section: ChatSection): string | undefined {
+  return section.more && section.omitted ? section.more(section.omitted) : undefined;
 }
 
 /**

@@ -1,21 +1,35 @@
-import type { ChatChange, ChatSummary } from './chat-summary.js';
+import { directionHex, STATUS_HEX } from '../colours.js';
+import { type ChatLine, type ChatSummary, omittedLine } from './chat-summary.js';
 
-const colour = (c: ChatChange) => (c.direction === 'up' ? '#0969da' : c.direction === 'down' ? '#bc4c00' : '#59636e');
 const plain = (text: string) => text.replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›')).replace(/([*_`#[\]])/g, '\\$1');
+const MUTED = directionHex('blue-orange').flat;
 
 /** The DingTalk custom-robot `markdown` message body. `title` is what the notification shows. */
 export function renderDingtalkMarkdown(summary: ChatSummary): {
   msgtype: 'markdown';
   markdown: { title: string; text: string };
 } {
-  const lines = [`### ${plain(summary.title)}`, `${plain(summary.subtitle)}`];
+  const hues = directionHex(summary.colours);
+  const toned = (text: string, tone: ChatLine['tone']) =>
+    tone ? `<font color="${STATUS_HEX[tone].light.text}">${text}</font>` : text;
+  const status = summary.status === 'normal' ? undefined : summary.status;
+  const lines = [
+    `### ${toned(plain(summary.title), status)}`,
+    `${plain(summary.subtitle)}${summary.statusLabel ? `  ${toned(plain(summary.statusLabel), status)}` : ''}`,
+  ];
   for (const section of summary.sections) {
-    lines.push('', `**${plain(section.title)}**`, '');
+    lines.push('', ...(section.title ? [`**${plain(section.title)}**`, ''] : []));
     for (const line of section.lines) {
-      const changes = line.changes.map((c) => `${c.label} <font color="${colour(c)}">${c.text}</font>`).join('  ');
+      const changes = line.changes
+        .map((c) => `${c.label} <font color="${hues[c.direction ?? 'flat']}">${c.text}</font>`)
+        .join('  ');
       // DingTalk needs a blank line (or "- ") between rows, or it joins them.
-      lines.push(`- ${plain(line.label)}${line.value ? `: **${line.value}**` : ''}${changes ? `  ${changes}` : ''}`);
+      lines.push(
+        `- ${toned(`${plain(line.label)}${line.value ? `: **${line.value}**` : ''}`, line.tone)}${changes ? `  ${changes}` : ''}`,
+      );
     }
+    const more = omittedLine(section);
+    if (more) lines.push(`- <font color="${MUTED}">${plain(more)}</font>`);
   }
   if (summary.footer) lines.push('', `> ${plain(summary.footer)}`);
   return { msgtype: 'markdown', markdown: { title: summary.headline, text: lines.join('\n') } };

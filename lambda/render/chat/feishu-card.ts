@@ -1,6 +1,8 @@
-import type { ChatChange, ChatSummary } from './chat-summary.js';
+import { FEISHU_STATUS_TEMPLATE, feishuHues } from '../colours.js';
+import { type ChatSummary, omittedLine } from './chat-summary.js';
 
-const colour = (c: ChatChange) => (c.direction === 'up' ? 'green' : c.direction === 'down' ? 'red' : 'grey');
+// Words in the status colour: the same yellow and orange as the header (never the red or green of a convention).
+const TONE = { watch: 'yellow', alert: 'orange' } as const;
 
 // lark_md treats these as markup; user-supplied text must stay text.
 const escapeLarkMd = (text: string) => text.replace(/[\\*_~`[\]<>]/g, (c) => `\\${c}`);
@@ -30,15 +32,22 @@ function chartElement(chart: NonNullable<ChatSummary['chart']>): Record<string, 
  * trend rows, which the other platforms show as text.
  */
 export function renderFeishuCard(summary: ChatSummary): Record<string, unknown> {
+  const hues = feishuHues(summary.colours);
   const elements: unknown[] = [];
   const sections = summary.chart ? summary.sections.filter((s) => s.title !== summary.chart?.title) : summary.sections;
   sections.forEach((section, i) => {
     if (i > 0) elements.push({ tag: 'hr' });
     const body = section.lines.map((line) => {
-      const changes = line.changes.map((c) => `${c.label} <font color='${colour(c)}'>${c.text}</font>`).join('  ');
-      return `${escapeLarkMd(line.label)}${line.value ? `: **${escapeLarkMd(line.value)}**` : ''}${changes ? `  ${changes}` : ''}`;
+      const changes = line.changes
+        .map((c) => `${c.label} <font color='${hues[c.direction ?? 'flat']}'>${c.text}</font>`)
+        .join('  ');
+      const text = `${escapeLarkMd(line.label)}${line.value ? `: **${escapeLarkMd(line.value)}**` : ''}`;
+      return `${line.tone ? `<font color='${TONE[line.tone]}'>${text}</font>` : text}${changes ? `  ${changes}` : ''}`;
     });
-    elements.push({ tag: 'markdown', content: [`**${escapeLarkMd(section.title)}**`, ...body].join('\n') });
+    const more = omittedLine(section);
+    if (more) body.push(`<font color='grey'>${escapeLarkMd(more)}</font>`);
+    const title = section.title ? [`**${escapeLarkMd(section.title)}**`] : [];
+    elements.push({ tag: 'markdown', content: [...title, ...body].join('\n') });
   });
   if (summary.chart) elements.push({ tag: 'hr' }, chartElement(summary.chart));
   if (summary.footer)
@@ -52,10 +61,14 @@ export function renderFeishuCard(summary: ChatSummary): Record<string, unknown> 
     card: {
       schema: '2.0',
       config: { wide_screen_mode: true },
+      // The header's colour is the report's status: blue normal, yellow watch, orange alert.
       header: {
-        template: 'green',
+        template: FEISHU_STATUS_TEMPLATE[summary.status],
         title: { tag: 'plain_text', content: summary.title },
-        subtitle: { tag: 'plain_text', content: summary.subtitle },
+        subtitle: {
+          tag: 'plain_text',
+          content: `${summary.subtitle}${summary.statusLabel ? `  ${summary.statusLabel}` : ''}`,
+        },
       },
       body: { elements },
     },

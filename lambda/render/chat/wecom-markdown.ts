@@ -1,20 +1,32 @@
-import type { ChatChange, ChatSummary } from './chat-summary.js';
-
-// WeCom markdown knows three colours: info (green), warning (orange), comment (grey).
-const colour = (c: ChatChange) => (c.direction === 'up' ? 'info' : c.direction === 'down' ? 'warning' : 'comment');
+import { wecomHues } from '../colours.js';
+import { type ChatLine, type ChatSummary, omittedLine } from './chat-summary.js';
 
 // WeCom markdown has no escaping; keep user text from opening tags or links.
 const plain = (text: string) => text.replace(/[<>]/g, (c) => (c === '<' ? '‹' : '›'));
 
-/** The WeCom group-robot `markdown` message body. */
+/** The WeCom group-robot `markdown` message body, in the summary's colour convention. */
 export function renderWecomMarkdown(summary: ChatSummary): { msgtype: 'markdown'; markdown: { content: string } } {
-  const lines = [`**${plain(summary.title)}**`, `> ${plain(summary.subtitle)}`];
+  const hues = wecomHues(summary.colours);
+  // WeCom's only warm colour, `warning` (orange-red), marks what is not normal.
+  const toned = (text: string, tone: ChatLine['tone']) => (tone ? `<font color="warning">${text}</font>` : text);
+  const status = summary.status === 'normal' ? undefined : summary.status;
+  const lines = [
+    toned(`**${plain(summary.title)}**`, status),
+    `> ${plain(summary.subtitle)}${summary.statusLabel ? `  ${toned(plain(summary.statusLabel), status)}` : ''}`,
+  ];
   for (const section of summary.sections) {
-    lines.push('', `**${plain(section.title)}**`);
+    lines.push('', ...(section.title ? [`**${plain(section.title)}**`] : []));
     for (const line of section.lines) {
-      const changes = line.changes.map((c) => `${c.label} <font color="${colour(c)}">${c.text}</font>`).join('  ');
-      lines.push(`${plain(line.label)}${line.value ? `: **${line.value}**` : ''}${changes ? `  ${changes}` : ''}`);
+      const changes = line.changes
+        .map((c) => `${c.label} <font color="${hues[c.direction ?? 'flat']}">${c.text}</font>`)
+        .join('  ');
+      lines.push(
+        toned(`${plain(line.label)}${line.value ? `: **${line.value}**` : ''}`, line.tone) +
+          (changes ? `  ${changes}` : ''),
+      );
     }
+    const more = omittedLine(section);
+    if (more) lines.push(`<font color="comment">${plain(more)}</font>`);
   }
   if (summary.footer) lines.push('', `<font color="comment">${plain(summary.footer)}</font>`);
   return { msgtype: 'markdown', markdown: { content: lines.join('\n') } };

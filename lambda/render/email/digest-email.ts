@@ -1,79 +1,200 @@
 import { digestMessages } from '../../report/digest-i18n.js';
-import type { DigestAppLine, DigestReport } from '../../report/digest-report.js';
+import type { DigestAppLine, DigestProblem, DigestReport } from '../../report/digest-report.js';
 import { direction, formatChangeWithArrow, formatCount } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
-import { digestHeadline } from '../headlines.js';
-import { changeCell, emailLayout, escapeHtml, headerCell, PALETTE, sectionTitle } from './html.js';
-import type { RenderedEmail } from './rendered-email.js';
+import { digestStatus } from '../../report/report-status.js';
+import { largestFitting } from '../../shared/largest-fitting.js';
+import { type ColourConvention, DEFAULT_COLOURS } from '../colours.js';
+import { digestHeadline, problemText, statusLabel } from '../headlines.js';
+import {
+  changeCell,
+  emailLayout,
+  escapeHtml,
+  headerCell,
+  headlineBlock,
+  mutedNote,
+  PALETTE,
+  sectionTitle,
+} from './html.js';
+import type { EmailAttachment, RenderedEmail } from './rendered-email.js';
 
-/** The agency digest as an email: ranking, movers, and the apps without a report. */
-export function renderDigestEmail(report: DigestReport, locale: Locale): RenderedEmail {
+/**
+ * Gmail clips an HTML part past about 102 KB and hides the rest behind "[Message clipped]". The
+ * digest stays well under it: the ranking is shortened (saying how many apps it leaves out, the
+ * whole of it attached as CSV), and everything that needs a person comes before the ranking.
+ */
+export const EMAIL_HTML_BUDGET_BYTES = 90_000;
+
+const bytes = (text: string) => new TextEncoder().encode(text).length;
+
+/**
+ * The agency digest as an email: the portfolio (total visitors and its like-with-like change), the
+ * biggest movers, the apps without a report (why, and what to do), then the ranking.
+ */
+export function renderDigestEmail(
+  report: DigestReport,
+  locale: Locale,
+  colours: ColourConvention = DEFAULT_COLOURS,
+): RenderedEmail {
+  const fits = (rows: number) =>
+    bytes(renderWithRanking(report, locale, colours, rows).html) <= EMAIL_HTML_BUDGET_BYTES;
+  const shown = largestFitting(report.ranked.length, fits);
+  const email = renderWithRanking(report, locale, colours, shown);
+  return shown < report.ranked.length ? { ...email, attachments: [rankingCsv(report, locale)] } : email;
+}
+
+function renderWithRanking(
+  report: DigestReport,
+  locale: Locale,
+  colours: ColourConvention,
+  shown: number,
+): RenderedEmail {
   const t = messages(locale);
   const d = digestMessages(locale);
   const na = t.notAvailable;
   const p = PALETTE;
   const subject = digestHeadline(report, locale);
-  const cell = 'padding:6px 0;font-size:13px;line-height:18px;border-bottom:1px solid';
-  const row = (line: DigestAppLine, rank: number | string) => `<tr>
-<td class="wxa-muted" style="${cell} ${p.border};color:${p.muted};width:32px;">${escapeHtml(String(rank))}</td>
-<td class="wxa-text" style="${cell} ${p.border};color:${p.text};">${escapeHtml(line.appName)}</td>
-<td class="wxa-text" align="right" style="${cell} ${p.border};color:${p.text};font-weight:600;">${escapeHtml(line.visitors === null ? na : formatCount(line.visitors))}</td>
-<td align="right" style="${cell} ${p.border};">${changeCell(formatChangeWithArrow(line.dayOverDay, na), line.dayOverDay === null ? null : direction(line.dayOverDay))}</td>
-</tr>`;
-  const table = (
-    lines: readonly DigestAppLine[],
-    withTotal: boolean,
-  ) => `<tr><td style="padding:8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
-<tr>${headerCell('#', 'left')}${headerCell(d.app, 'left')}${headerCell(d.visitors, 'right')}${headerCell(d.dayOverDay, 'right')}</tr>
-${lines.map((line, i) => row(line, i + 1)).join('\n')}
-${withTotal ? row({ name: '', appName: d.total, visitors: report.total.visitors, previousDay: report.total.previousDay, dayOverDay: report.total.dayOverDay }, '') : ''}
-</table></td></tr>`;
-  const movers = (title: string, lines: readonly DigestAppLine[]) =>
-    `${sectionTitle(title)}\n${lines.length ? table(lines, false) : `<tr><td class="wxa-muted" style="padding:0 24px 8px 24px;font-size:13px;color:${p.muted};">${escapeHtml(d.none)}</td></tr>`}`;
+  const status = digestStatus(report);
+  const omitted = report.ranked.length - shown;
+  const change = (value: number | null) =>
+    changeCell(formatChangeWithArrow(value, na), value === null ? null : direction(value), colours);
+  const counts = d.counts(report.appCount, report.ranked.length, report.problems.length);
+
+  const portfolio = headlineBlock({
+    label: d.totalVisitors,
+    value: formatCount(report.total.visitors),
+    changes: [
+      {
+        label: d.dayOverDay,
+        text: formatChangeWithArrow(report.total.dayOverDay, na),
+        direction: report.total.dayOverDay === null ? null : direction(report.total.dayOverDay),
+      },
+    ],
+    note: [counts, report.total.comparedApps ? d.comparedOver(report.total.comparedApps) : '']
+      .filter(Boolean)
+      .join(' · '),
+    colours,
+  });
+
+  // One table style for every list: cells inherit size and colour, so a row of a long ranking stays small.
+  const table = (rows: string, head: string) =>
+    `<tr><td class="wxa-pad" style="padding:0 24px 8px 24px;"><table role="presentation" class="wxa-text" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse:collapse;font-size:13px;line-height:18px;color:${p.text};">${head}${rows}</table></td></tr>`;
+  const appRow = (line: DigestAppLine, rank: string) =>
+    `<tr style="border-bottom:1px solid ${p.border};">${rank ? `<td class="wxa-muted" style="padding:6px 8px 6px 0;color:${p.muted};white-space:nowrap;">${rank}</td>` : ''}<td style="padding:6px 0;">${escapeHtml(line.appName)}</td><td align="right" style="padding:6px 0 6px 8px;font-weight:600;white-space:nowrap;">${escapeHtml(line.visitors === null ? na : formatCount(line.visitors))}</td><td align="right" style="padding:6px 0 6px 8px;">${change(line.dayOverDay)}</td></tr>`;
+  const head = (withRank: boolean) =>
+    `<tr>${withRank ? headerCell('#', 'left') : ''}${headerCell(d.app, 'left')}${headerCell(d.visitors, 'right')}${headerCell(d.dayOverDay, 'right')}</tr>`;
+
+  const movers = [
+    ...(report.moversUp.length
+      ? [sectionTitle(d.moversUp), table(report.moversUp.map((l) => appRow(l, '')).join(''), head(false))]
+      : []),
+    ...(report.moversDown.length
+      ? [sectionTitle(d.moversDown), table(report.moversDown.map((l) => appRow(l, '')).join(''), head(false))]
+      : []),
+  ];
+  if (!movers.length && report.ranked.length) movers.push(mutedNote(d.noComparison));
+
   const problems = report.problems.length
-    ? `${sectionTitle(d.problems)}\n<tr><td style="padding:0 24px 8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${report.problems
-        .map(
-          (problem) =>
-            `<tr><td class="wxa-text" style="${cell} ${p.border};color:${p.text};">${escapeHtml(problem.name)}</td><td class="wxa-muted" style="${cell} ${p.border};color:${p.muted};">${escapeHtml(d.kinds[problem.kind])}</td><td class="wxa-muted" style="${cell} ${p.border};color:${p.muted};font-size:12px;">${escapeHtml(problem.reason)}</td></tr>`,
-        )
-        .join('\n')}</table></td></tr>`
-    : `<tr><td class="wxa-muted" style="padding:8px 24px;font-size:13px;color:${p.muted};">${escapeHtml(d.allGood)}</td></tr>`;
+    ? [
+        sectionTitle(d.problemsTitle(report.problems.length)),
+        `<tr><td class="wxa-pad" style="padding:0 24px 8px 24px;">${report.problems
+          .map(
+            (problem) =>
+              `<div class="wxa-text" style="padding:6px 0;font-size:14px;line-height:21px;color:${p.text};border-bottom:1px solid ${p.border};">${problemHtml(problem, locale)}</div>`,
+          )
+          .join('')}</td></tr>`,
+      ]
+    : [mutedNote(d.allGood)];
+
+  const ranking = report.ranked.length
+    ? [
+        sectionTitle(d.ranking),
+        table(
+          report.ranked
+            .slice(0, shown)
+            .map((l, i) => appRow(l, String(i + 1)))
+            .join(''),
+          head(true),
+        ),
+        ...(omitted > 0 ? [mutedNote(d.more(omitted, 'attachment'))] : []),
+      ]
+    : [];
+
   const html = emailLayout({
     lang: locale,
     title: subject,
-    preheader: subject,
+    preheader: `${subject} · ${counts}`,
     heading: d.title,
     subheading: t.longDate(report.date),
-    body: [
-      movers(d.moversUp, report.moversUp),
-      movers(d.moversDown, report.moversDown),
-      sectionTitle(d.ranking),
-      table(report.ranked, true),
-      problems,
-    ].join('\n'),
+    statusLabel: statusLabel(status, t.status),
+    style: { colours, status },
+    body: [portfolio, ...movers, ...problems, ...ranking].join('\n'),
     footer: d.footer,
   });
+
   const line = (l: DigestAppLine) =>
     `${l.appName}: ${l.visitors === null ? na : formatCount(l.visitors)} (${d.dayOverDay} ${formatChangeWithArrow(l.dayOverDay, na)})`;
   const text = [
     d.title,
-    t.longDate(report.date),
+    `${t.longDate(report.date)}  ${statusLabel(status, t.status)}`,
     '',
-    `${d.moversUp}:`,
-    ...(report.moversUp.length ? report.moversUp.map((l) => `  ${line(l)}`) : [`  ${d.none}`]),
-    `${d.moversDown}:`,
-    ...(report.moversDown.length ? report.moversDown.map((l) => `  ${line(l)}`) : [`  ${d.none}`]),
-    '',
-    `${d.ranking}:`,
-    ...report.ranked.map((l, i) => `  ${i + 1}. ${line(l)}`),
-    `  ${line({ name: '', appName: d.total, ...report.total })}`,
+    `${d.totalVisitors}: ${formatCount(report.total.visitors)} (${d.dayOverDay} ${formatChangeWithArrow(report.total.dayOverDay, na)})`,
+    counts,
+    ...(report.total.comparedApps ? [d.comparedOver(report.total.comparedApps)] : []),
+    ...(report.moversUp.length ? ['', `${d.moversUp}:`, ...report.moversUp.map((l) => `  ${line(l)}`)] : []),
+    ...(report.moversDown.length ? ['', `${d.moversDown}:`, ...report.moversDown.map((l) => `  ${line(l)}`)] : []),
+    ...(!report.moversUp.length && !report.moversDown.length && report.ranked.length ? ['', d.noComparison] : []),
     '',
     ...(report.problems.length
-      ? [`${d.problems}:`, ...report.problems.map((pr) => `  ${pr.name}: ${d.kinds[pr.kind]} (${pr.reason})`)]
+      ? [`${d.problemsTitle(report.problems.length)}:`, ...report.problems.map((pr) => `  ${problemText(pr, locale)}`)]
       : [d.allGood]),
+    ...(report.ranked.length
+      ? [
+          '',
+          `${d.ranking}:`,
+          ...report.ranked.slice(0, shown).map((l, i) => `  ${i + 1}. ${line(l)}`),
+          ...(omitted > 0 ? [`  ${d.more(omitted, 'attachment')}`] : []),
+        ]
+      : []),
     '',
     d.footer,
     '',
   ].join('\n');
   return { subject, html, text };
+}
+
+function problemHtml(problem: DigestProblem, locale: Locale): string {
+  const line = problemText(problem, locale);
+  // The name in bold; the rest as the reader's language puts it.
+  return line.startsWith(problem.appName)
+    ? `<b>${escapeHtml(problem.appName)}</b>${escapeHtml(line.slice(problem.appName.length))}`
+    : escapeHtml(line);
+}
+
+const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+
+/**
+ * The whole ranking as CSV (UTF-8 with a byte-order mark, so Excel reads Chinese names): attached
+ * when the email shows only its top. Changes as fractions rounded to 4 decimals, like the JSON.
+ */
+export function rankingCsv(report: DigestReport, locale: Locale): EmailAttachment {
+  const d = digestMessages(locale);
+  const rows = report.ranked.map((l, i) =>
+    [
+      String(i + 1),
+      l.appName,
+      l.name,
+      l.appid ?? '',
+      l.visitors === null ? '' : String(l.visitors),
+      l.previousDay === null ? '' : String(l.previousDay),
+      l.dayOverDay === null ? '' : String(Math.round(l.dayOverDay * 10_000) / 10_000),
+    ]
+      .map(csvCell)
+      .join(','),
+  );
+  return {
+    filename: `${d.csvName}-${report.date}.csv`,
+    contentType: 'text/csv; charset=utf-8',
+    content: `\uFEFF${[d.csvHeader.map(csvCell).join(','), ...rows].join('\r\n')}\r\n`,
+  };
 }

@@ -2,8 +2,18 @@ import { addMonths } from '../../calendar/beijing-calendar.js';
 import { direction, formatChangeWithArrow, formatCount, formatPointChange, formatRate } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MissingReason, MonthlyReport, MonthOverMonth } from '../../report/monthly-report.js';
+import { type ColourConvention, DEFAULT_COLOURS } from '../colours.js';
 import { monthlyHeadline } from '../headlines.js';
-import { barChart, changeCell, emailLayout, escapeHtml, headerCell, PALETTE, sectionTitle } from './html.js';
+import {
+  barChart,
+  changeCell,
+  emailLayout,
+  escapeHtml,
+  headerCell,
+  PALETTE,
+  sectionTitle,
+  tableBlock,
+} from './html.js';
 import type { RenderedEmail } from './rendered-email.js';
 
 interface RetentionLine {
@@ -15,7 +25,11 @@ interface RetentionLine {
 }
 
 /** The monthly retention report as subject, HTML and text. A pure function of the report. */
-export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): RenderedEmail {
+export function renderMonthlyEmail(
+  report: MonthlyReport,
+  locale: Locale,
+  colours: ColourConvention = DEFAULT_COLOURS,
+): RenderedEmail {
   const t = messages(locale);
   const tm = t.monthly;
   const na = t.notAvailable;
@@ -82,10 +96,12 @@ export function renderMonthlyEmail(report: MonthlyReport, locale: Locale): Rende
     preheader: subject,
     heading: `${report.appName} · ${tm.title}`,
     subheading: monthName,
+    statusLabel: '',
+    style: { colours, status: 'normal' },
     body: [
-      totalsTable(totals, tm.previousMonth, tm.monthOverMonth, t.metric, t.value, na),
+      totalsTable(totals, tm.previousMonth, tm.monthOverMonth, t.metric, t.value, na, colours),
       sectionTitle(cohortHeading),
-      retentionTable(retentionLines, comparisonText),
+      retentionTable(retentionLines, comparisonText, colours),
       sectionTitle(tm.dailyTitle),
       keyValueTable(dailyLines, dailyNote),
       sectionTitle(tm.historyActive),
@@ -157,6 +173,7 @@ function totalsTable(
   metricLabel: string,
   valueLabel: string,
   na: string,
+  colours: ColourConvention,
 ): string {
   const body = rows.map(({ label, figures }) => {
     const count = (v: number | null) => escapeHtml(v === null ? na : formatCount(v));
@@ -164,33 +181,50 @@ function totalsTable(
 <td class="wxa-text" style="${cellStyle}color:${PALETTE.text};">${escapeHtml(label)}</td>
 <td class="wxa-text" align="right" style="${cellStyle}font-weight:600;color:${PALETTE.text};">${count(figures.value)}</td>
 <td class="wxa-muted" align="right" style="${cellStyle}color:${PALETTE.muted};">${count(figures.previous)}</td>
-<td align="right" style="${cellStyle}">${changeCell(formatChangeWithArrow(figures.change, na), figures.change === null ? null : direction(figures.change))}</td>
+<td align="right" style="${cellStyle}padding-left:8px;">${changeCell(formatChangeWithArrow(figures.change, na), figures.change === null ? null : direction(figures.change), colours)}</td>
 </tr>`;
   });
-  return `<tr><td style="padding:8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
-<tr>${headerCell(metricLabel, 'left')}${headerCell(valueLabel, 'right')}${headerCell(previousLabel, 'right')}${headerCell(changeLabel, 'right')}</tr>
-${body.join('\n')}
-</table></td></tr>`;
+  return tableBlock(
+    `<tr>${headerCell(metricLabel, 'left')}${headerCell(valueLabel, 'right')}${headerCell(previousLabel, 'right')}${headerCell(changeLabel, 'right')}</tr>
+${body.join('\n')}`,
+    8,
+  );
 }
 
-function retentionTable(lines: readonly RetentionLine[], comparisonText: (line: RetentionLine) => string): string {
-  const rows = lines.map(
-    (line) => `<tr>
-<td class="wxa-text" style="${cellStyle}color:${PALETTE.text};">${escapeHtml(line.label)}<div class="wxa-muted" style="font-size:12px;line-height:16px;color:${PALETTE.muted};">${escapeHtml(line.detail)}</div></td>
-<td class="wxa-text" align="right" style="${cellStyle}font-weight:600;color:${PALETTE.text};">${escapeHtml(line.rate)}</td>
-<td align="right" style="${cellStyle}font-size:13px;">${changeCell(comparisonText(line), line.comparisonDirection)}</td>
-</tr>`,
-  );
-  return `<tr><td style="padding:0 24px 8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${rows.join('\n')}</table></td></tr>`;
+/**
+ * Each retention rate on two lines, not three columns: the rate beside its name, then who came back
+ * and the comparison with the cohort before, each a phrase of its own, so a 375 px phone keeps a
+ * rate on one line instead of wrapping it and its comparison into a column of fragments.
+ */
+function retentionTable(
+  lines: readonly RetentionLine[],
+  comparisonText: (line: RetentionLine) => string,
+  colours: ColourConvention,
+): string {
+  const rows = lines.map((line) => {
+    const comparison = comparisonText(line);
+    const details = [
+      line.detail
+        ? `<span class="wxa-muted" style="color:${PALETTE.muted};margin-right:12px;">${escapeHtml(line.detail)}</span>`
+        : '',
+      comparison ? changeCell(comparison, line.comparisonDirection, colours) : '',
+    ].filter(Boolean);
+    return `<tr>
+<td class="wxa-text" style="padding:8px 8px 0 0;font-size:14px;line-height:20px;color:${PALETTE.text};">${escapeHtml(line.label)}</td>
+<td class="wxa-text" align="right" style="padding:8px 0 0 0;font-size:16px;line-height:20px;font-weight:600;color:${PALETTE.text};white-space:nowrap;vertical-align:top;">${escapeHtml(line.rate)}</td>
+</tr>
+<tr><td colspan="2" style="padding:2px 0 8px 0;font-size:12px;line-height:18px;border-bottom:1px solid ${PALETTE.border};">${details.join(' ')}</td></tr>`;
+  });
+  return tableBlock(rows.join('\n'));
 }
 
 function keyValueTable(lines: readonly string[][], note: string): string {
   const rows = lines.map(
     ([k, v]) => `<tr>
 <td class="wxa-text" style="${cellStyle}color:${PALETTE.text};">${escapeHtml(k ?? '')}</td>
-<td class="wxa-text" align="right" style="${cellStyle}font-weight:600;color:${PALETTE.text};">${escapeHtml(v ?? '')}</td>
+<td class="wxa-text" align="right" style="${cellStyle}padding-left:8px;font-weight:600;color:${PALETTE.text};white-space:nowrap;">${escapeHtml(v ?? '')}</td>
 </tr>`,
   );
   const noteRow = `<tr><td colspan="2" class="wxa-muted" style="padding:6px 0;font-size:12px;line-height:16px;color:${PALETTE.muted};">${escapeHtml(note)}</td></tr>`;
-  return `<tr><td style="padding:0 24px 8px 24px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">${rows.join('\n')}${noteRow}</table></td></tr>`;
+  return tableBlock(`${rows.join('\n')}${noteRow}`);
 }

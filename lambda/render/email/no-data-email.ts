@@ -1,11 +1,16 @@
 import { type Locale, messages } from '../../report/i18n.js';
 import type { NoDataNotice } from '../../report/report-message.js';
-import { noDataHeadline } from '../headlines.js';
+import { type ColourConvention, DEFAULT_COLOURS } from '../colours.js';
+import { noDataHeadline, statusLabel } from '../headlines.js';
 import { emailLayout, escapeHtml, PALETTE } from './html.js';
 import type { RenderedEmail } from './rendered-email.js';
 
 /** The "no data" notice as an email, in the same frame as the reports. */
-export function renderNoDataEmail(notice: NoDataNotice, locale: Locale): RenderedEmail {
+export function renderNoDataEmail(
+  notice: NoDataNotice,
+  locale: Locale,
+  colours: ColourConvention = DEFAULT_COLOURS,
+): RenderedEmail {
   const t = messages(locale);
   const period = notice.job === 'daily' ? t.longDate(notice.period) : t.monthly.monthName(notice.period);
   const subject = noDataHeadline(notice, locale);
@@ -16,7 +21,10 @@ export function renderNoDataEmail(notice: NoDataNotice, locale: Locale): Rendere
     preheader: subject,
     heading: `${notice.appName} · ${t.noDataNotice.title}`,
     subheading: period,
-    body: `<tr><td class="wxa-text" style="padding:8px 24px;font-size:14px;line-height:22px;color:${PALETTE.text};">${escapeHtml(body)}<div class="wxa-muted" style="padding-top:8px;font-size:12px;color:${PALETTE.muted};">${escapeHtml(`${t.noDataNotice.reasonLabel}: ${notice.reason}`)}</div></td></tr>`,
+    // A missing report is worth watching, not an alarm: WeChat publishes late now and then.
+    statusLabel: statusLabel('watch', t.status),
+    style: { colours, status: 'watch' },
+    body: `<tr><td class="wxa-text wxa-pad" style="padding:8px 24px;font-size:14px;line-height:22px;color:${PALETTE.text};">${escapeHtml(body)}<div class="wxa-muted" style="padding-top:8px;font-size:12px;color:${PALETTE.muted};">${escapeHtml(`${t.noDataNotice.reasonLabel}: ${notice.reason}`)}</div></td></tr>`,
     footer: t.footer,
   });
   const text = [

@@ -83,7 +83,7 @@ describe('wxa-report apps', () => {
     });
   });
 
-  it('adds an app behind a token service without any AppSecret', async () => {
+  it('adds an app behind a token service without any AppSecret, in its own colours', async () => {
     const { code } = await runCliInProcess(
       [
         'apps',
@@ -95,6 +95,8 @@ describe('wxa-report apps', () => {
         'slack=https://hooks.slack.com/services/T/B/x',
         '--token-service',
         'https://tokens.example.com/wechat',
+        '--colours',
+        'red-up',
         '--prefix',
         '/agency/',
       ],
@@ -102,6 +104,8 @@ describe('wxa-report apps', () => {
     );
 
     expect(code).toBe(0);
+    const entry = await new DynamoDbAppRegistry(dynamo.documents, table, { hasEmail: true }).get('coffee');
+    expect(entry && 'app' in entry ? entry.app.colours : undefined).toBe('red-up');
     expect(await parameterNames('/agency/apps/coffee')).toEqual(['/agency/apps/coffee/secrets']);
     const coffee = await new SsmSecretSource(ssm, '/agency/').app('coffee', {
       appid: 'wx0b8e2f6c1a3d5e97',
@@ -133,6 +137,11 @@ describe('wxa-report apps', () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(/^wxa-report: tea: appid is not an AppID.*; recipients\.0 is not an email address/);
+    const colours = await runCliInProcess(
+      ['apps', 'add', 'tea', '--appid', APP.appid, '--recipients', 'a@example.com', '--colours', 'pink'],
+      { env: env({ WECHAT_APPSECRET: APP.secret }) },
+    );
+    expect(colours.stderr).toMatch(/^wxa-report: tea: colours must be one of blue-orange, red-up, green-up$/m);
     expect(await parameterNames('/agency/apps/tea')).toEqual([]);
   });
 

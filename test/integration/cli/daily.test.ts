@@ -47,7 +47,7 @@ describe('wxa-report daily', () => {
     expect(stdout).toContain(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
   });
 
-  it('prints --json figures right to the last digit', async () => {
+  it('prints --json figures, changes to 4 decimals as the README shows', async () => {
     const { code, stdout } = await daily(['--date', '2026-11-22', '--json']);
 
     const d = simulatedDailyVisitTrend(APP.appid, '2026-11-22');
@@ -61,9 +61,9 @@ describe('wxa-report daily', () => {
       expect(json.metrics[metric]).toEqual({
         value: d[metric],
         previousDay: d1[metric],
-        dayOverDay: (d[metric] - d1[metric]) / d1[metric],
+        dayOverDay: Math.round(((d[metric] - d1[metric]) / d1[metric]) * 10_000) / 10_000,
         previousWeek: d7[metric],
-        weekOverWeek: (d[metric] - d7[metric]) / d7[metric],
+        weekOverWeek: Math.round(((d[metric] - d7[metric]) / d7[metric]) * 10_000) / 10_000,
       });
     }
   });
@@ -84,7 +84,7 @@ describe('wxa-report daily', () => {
     const mail = await simpleParser(eml);
     const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv.toLocaleString('en-US');
     expect(mail.subject).toMatch(
-      new RegExp(`^Daily Brew · 2026-11-22: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
+      new RegExp(`^Daily Brew · Nov 22, 2026: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
     );
     expect(mail.text).toContain(`Visitors: ${visitors}`);
     expect(mail.html).toContain(visitors);
@@ -163,6 +163,7 @@ describe('wxa-report daily', () => {
     [['--date', '2026-11-31'], /--date "2026-11-31" is not a real calendar date/],
     [['--smtp-url', 'smtp://127.0.0.1:1'], /either SMTP settings or --outbox/],
     [['--archive', 's3://Bad_Bucket'], /is not an S3 location/],
+    [['--colours', 'rainbow'], /--colours must be one of blue-orange, red-up, green-up, not "rainbow"/],
   ])('refuses bad options %j with one clear line', async (args, message) => {
     const { code, stderr } = await daily(args);
 
@@ -318,6 +319,33 @@ describe('wxa-report daily with webhooks', () => {
     expect(stdout).toMatch(/Sent \(wecom webhook \(127\.0\.0\.1:\d+\)\)/);
     expect(stdout).not.toContain('Sent (email)');
     await expect(readdir(join(dir.path, 'wxa-data'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('draws the email and every chat in the --colours convention', async () => {
+    hooks.reset();
+    const { code } = await runCliInProcess(
+      [
+        'daily',
+        '--archive',
+        join(dir.path, 'archive'),
+        '--outbox',
+        join(dir.path, 'outbox'),
+        '--colours',
+        'red-up',
+        '--webhook',
+        `wecom=${hooks.urls.wecom}`,
+      ],
+      { env: env() },
+    );
+
+    expect(code).toBe(0);
+    const html = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.html`), 'utf8');
+    expect(html).toMatch(/class="wxa-(up|down)" style="color:#(cf222e|1a7f37);/);
+    expect(html).toContain('.wxa-up { color: #ff7b72 !important; }');
+    // WeCom's warm colour for up, green for down, in red-up.
+    const content = hooks.body<{ markdown: { content: string } }>('wecom').markdown.content;
+    expect(content).toMatch(/<font color="(warning|info)">[▲▼]/);
+    expect(content).not.toMatch(/<font color="comment">[▲▼]/);
   });
 
   it('fails (exit 1) naming the channel, keeps the data archived, and never prints the URL key or secret', async () => {

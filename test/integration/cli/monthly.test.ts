@@ -42,7 +42,8 @@ describe('wxa-report monthly', () => {
     }
   });
 
-  it('prints --json rates right to the last digit', async () => {
+  it('prints --json rates to 4 decimals, as the README shows', async () => {
+    const r4 = (x: number) => Math.round(x * 10_000) / 10_000;
     const oct = simulatedMonthlyRetain(APP.appid, '2026-10', NOW);
     const sep = simulatedMonthlyRetain(APP.appid, '2026-09', NOW);
     const aug = simulatedMonthlyRetain(APP.appid, '2026-08', NOW);
@@ -63,20 +64,25 @@ describe('wxa-report monthly', () => {
       newUsers: {
         value: value(oct.visit_uv_new, 0),
         previous: value(sep.visit_uv_new, 0),
-        change: (value(oct.visit_uv_new, 0) - value(sep.visit_uv_new, 0)) / value(sep.visit_uv_new, 0),
+        change: r4((value(oct.visit_uv_new, 0) - value(sep.visit_uv_new, 0)) / value(sep.visit_uv_new, 0)),
       },
       activeUsers: {
         value: value(oct.visit_uv, 0),
         previous: value(sep.visit_uv, 0),
-        change: (value(oct.visit_uv, 0) - value(sep.visit_uv, 0)) / value(sep.visit_uv, 0),
+        change: r4((value(oct.visit_uv, 0) - value(sep.visit_uv, 0)) / value(sep.visit_uv, 0)),
       },
       cohort: {
         month: '2026-09',
-        newUserRetention: value(sep.visit_uv_new, 1) / value(sep.visit_uv_new, 0),
-        activeUserRetention: value(sep.visit_uv, 1) / value(sep.visit_uv, 0),
-        previousNewUserRetention: value(aug.visit_uv_new, 1) / value(aug.visit_uv_new, 0),
-        previousActiveUserRetention: value(aug.visit_uv, 1) / value(aug.visit_uv, 0),
+        newUserRetention: r4(value(sep.visit_uv_new, 1) / value(sep.visit_uv_new, 0)),
+        activeUserRetention: r4(value(sep.visit_uv, 1) / value(sep.visit_uv, 0)),
+        previousNewUserRetention: r4(value(aug.visit_uv_new, 1) / value(aug.visit_uv_new, 0)),
+        previousActiveUserRetention: r4(value(aug.visit_uv, 1) / value(aug.visit_uv, 0)),
       },
+      // What the email shows besides: the month from the archived days (none here), six months of history.
+      daily: null, // no day of October archived in this test
+      history: expect.arrayContaining([
+        { month: '2026-10', newUsers: value(oct.visit_uv_new, 0), activeUsers: value(oct.visit_uv, 0) },
+      ]),
     });
   });
 

@@ -83,6 +83,24 @@ describe('wxa-report run', () => {
     });
   });
 
+  it("draws each app in its own colours, the others and the digest in the config's", async () => {
+    // Prepare
+    const config = JSON.parse(await readFile(join(dir.path, 'wxa.config.json'), 'utf8'));
+    config.colours = 'green-up';
+    config.apps[0].colours = 'red-up';
+    await writeFile(join(dir.path, 'wxa.config.json'), JSON.stringify(config));
+
+    // Act
+    const { code } = await run(['daily']);
+
+    // Assess: the dark-mode rule of "up" names the convention's colour.
+    const html = (name: string) => readFile(join(dir.path, 'wxa-data', 'outbox', `${name}.html`), 'utf8');
+    expect(code).toBe(0);
+    expect(await html(`daily-${SHOP.appid}-${DATE()}`)).toContain('.wxa-up { color: #ff7b72 !important; }');
+    expect(await html(`daily-${COFFEE.appid}-${DATE()}`)).toContain('.wxa-up { color: #3fb950 !important; }');
+    expect(await html(`digest-${DATE()}`)).toContain('.wxa-up { color: #3fb950 !important; }');
+  });
+
   it('exits 75 when a period is not published yet and nothing failed, then sends it on retry', async () => {
     sim.addFault({ endpoint: 'getDailyVisitTrend', period: DATE(), times: 2, action: { kind: 'not-ready' } });
 

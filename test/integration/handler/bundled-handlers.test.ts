@@ -170,7 +170,7 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     // Assess: one digest, whatever number of workers queued it.
     const digests = smtp.messages.filter((m) => m.envelope.to.includes('boss@example.com'));
     expect(digests).toHaveLength(1);
-    expect(digests[0]?.parsed.text).toMatch(/broken: 失败/);
+    expect(digests[0]?.parsed.text).toMatch(/broken：配置有误。/);
     expect(stdout).not.toContain(SHOP.secret);
     expect(stdout).not.toContain(hooks.secrets.json);
   }, 120_000);

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderReportEmail } from '../../../lambda/notify/email-channel.js';
 import type { OutgoingEmail } from '../../../lambda/notify/email-sender.js';
 import { SmtpEmailSender } from '../../../lambda/notify/smtp/smtp-email-sender.js';
+import { sampleDaily } from '../../support/sample-reports.js';
 import { closedPort, randomLoopbackHost, type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
 
 const email: OutgoingEmail = {
@@ -33,6 +35,31 @@ describe('email over SMTP (a real smtp-server peer)', () => {
     expect(mail.parsed.text?.trim()).toBe('访问人数 1,234');
     expect(mail.parsed.html).toContain('<b>1,234</b>');
     expect(mail.parsed.headers.get('auto-submitted')).toBe('auto-generated');
+  });
+
+  it('keeps every character of subjects, display names and file names: CJK Extension B and emoji', async () => {
+    // Prepare: a subject long enough to need several encoded-words, with a character outside the
+    // BMP where nodemailer before 9.0.4 split its surrogate pair across two of them.
+    receiver = await startSmtpReceiver();
+    const message = sampleDaily('华东区第一分店老𠮷家🐱');
+    const rendered = renderReportEmail(message, 'zh-CN').email;
+    const subject = `${rendered.subject} 𠮷𠮷𠮷🐱👨‍👩‍👧`;
+
+    // Act
+    await new SmtpEmailSender({ url: receiver.url }).send({
+      ...email,
+      from: '老𠮷家报表🐱 <reports@example.com>',
+      subject,
+      attachments: [{ filename: '老𠮷家-排行🐱.csv', contentType: 'text/csv; charset=utf-8', content: 'a,b\r\n' }],
+    });
+
+    // Assess: decoded by mailparser from what the SMTP peer received.
+    const mail = await receiver.nextMessage();
+    expect(mail.parsed.subject).toBe(subject);
+    expect(mail.parsed.subject).toContain('【华东区第一分店老𠮷家🐱】');
+    expect(mail.parsed.from?.value).toEqual([{ address: 'reports@example.com', name: '老𠮷家报表🐱' }]);
+    expect(mail.parsed.attachments.map((a) => a.filename)).toEqual(['老𠮷家-排行🐱.csv']);
+    expect(mail.raw.toString('utf8')).not.toContain('\uFFFD');
   });
 
   it('upgrades with STARTTLS when required', async () => {

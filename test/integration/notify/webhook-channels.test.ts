@@ -65,13 +65,13 @@ describe.each(REPORTS)('the %s report through every channel', (_name, report) =>
 });
 
 describe('what each platform receives', () => {
-  it('WeCom: markdown with info/warning colours and arrows', async () => {
+  it("WeCom: markdown with the convention's colours and arrows, the visitors first", async () => {
     await channel('wecom').deliver(sampleDaily());
 
     const content = hooks.body<{ markdown: { content: string } }>('wecom').markdown.content;
-    expect(content).toMatch(/^\*\*喵喵商城 · 小程序日报\*\*\n> 2026年11月22日（周日）/);
+    expect(content).toMatch(/^\*\*喵喵商城 · 小程序日报\*\*\n> 2026年11月21日（周六） {2}● 正常\n\n访问人数: /);
     expect(content).toMatch(
-      /访问人数: \*\*[\d,]+\*\* {2}日环比 <font color="(info|warning)">[▲▼] [+-]\d+\.\d%<\/font>/,
+      /访问人数: \*\*[\d,]+\*\* {2}日环比 <font color="(comment|warning)">[▲▼] [+-]\d+\.\d%<\/font>/,
     );
   });
 
@@ -98,7 +98,7 @@ describe('what each platform receives', () => {
     await channel('slack', { locale: 'en' }).deliver(sampleDaily());
 
     const body = hooks.accepted('slack')[0]?.body as { text: string; blocks: { type: string }[] };
-    expect(body.text).toMatch(/^喵喵商城 · 2026-11-22: [\d,]+ visitors/);
+    expect(body.text).toMatch(/^喵喵商城 · Nov 21, 2026: [\d,]+ visitors/);
     expect(body.blocks[0]?.type).toBe('header');
   });
 

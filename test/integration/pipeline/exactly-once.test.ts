@@ -252,7 +252,10 @@ describe('exactly-once delivery per channel', () => {
     expect(outcomes.find((o) => o.app === 'tea')).toMatchObject({ retryable: false, errcode: 40013 });
     // Everyone else is settled, so the digest goes out at once, listing the failures with their reasons.
     const digest = smtp.messages.find((m) => m.parsed.subject?.includes('【小程序汇总】'));
-    expect(digest?.parsed.text).toMatch(/tea: 失败 \(.*40013/);
-    expect(digest?.parsed.text).toMatch(/broken: 失败/);
+    // Each on one line, in the digest's language, with what to do; the reason recorded with the unit.
+    expect(digest?.parsed.text).toMatch(/^ {2}tea：AppID 或 AppSecret 有误（errcode 40013）。.*核对 AppID/m);
+    expect(digest?.parsed.text).toMatch(/^ {2}broken：配置有误。用 wxa-report apps show 查看原因并修正。$/m);
+    const recorded = await new FileLedger(join(dir.path, 'state')).getJob('daily', outcomes[0]?.period ?? '', 'tea');
+    expect(recorded).toMatchObject({ status: 'failed', reason: 'credentials', errcode: 40013 });
   });
 });

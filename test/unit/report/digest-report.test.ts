@@ -39,12 +39,26 @@ describe('the agency digest', () => {
     expect(report.moversUp.map((l) => l.name)).toEqual(['a']);
     expect(report.moversDown.map((l) => l.name)).toEqual(['b']);
     // c has no previous day, so the change covers a, b, d only: 450 against 500.
-    expect(report.total).toEqual({ visitors: 650, previousDay: 500, dayOverDay: -0.1 });
+    expect(report.total).toEqual({ visitors: 650, previousDay: 500, dayOverDay: -0.1, comparedApps: 3 });
+    // Records written before reasons were recorded: the reason is read from their status and errcode.
     expect(report.problems).toEqual([
-      { name: 'f', kind: 'failed', reason: 'errcode 40125' },
-      { name: 'g', kind: 'no-data', reason: 'no data at the cut-off' },
-      { name: 'e', kind: 'not-yet-available', reason: 'errcode 61503' },
-      { name: 'h', kind: 'not-yet-available', reason: 'no run has reported on it yet' },
+      { name: 'f', appName: 'f', kind: 'failed', reason: 'credentials', errcode: 40125, detail: 'errcode 40125' },
+      { name: 'g', appName: 'g', kind: 'no-data', reason: 'no-data', detail: 'no data at the cut-off' },
+      {
+        name: 'e',
+        appName: 'e',
+        kind: 'not-yet-available',
+        reason: 'not-published',
+        errcode: 61503,
+        detail: 'errcode 61503',
+      },
+      {
+        name: 'h',
+        appName: 'h',
+        kind: 'not-yet-available',
+        reason: 'not-run',
+        detail: 'no run has reported on it yet',
+      },
     ]);
     expect(report.appCount).toBe(8);
   });
@@ -52,8 +66,9 @@ describe('the agency digest', () => {
   it('says so when nothing can be compared, never NaN', () => {
     const report = buildDigestReport('2026-11-22', [sent('a', 10, null), sent('b', null, null)]);
 
-    expect(report.total).toEqual({ visitors: 10, previousDay: null, dayOverDay: null });
-    expect(renderDigestEmail(report, 'en').text).toContain('Total: 10 (Day over day n/a)');
+    expect(report.total).toEqual({ visitors: 10, previousDay: null, dayOverDay: null, comparedApps: 0 });
+    expect(renderDigestEmail(report, 'en').text).toContain('Total visitors: 10 (Day over day n/a)');
+    expect(renderDigestEmail(report, 'en').text).toContain('No figures for the day before to compare with yet');
   });
 
   it('fits every chat platform with a thousand apps, cutting the ranking from the bottom', () => {

@@ -102,7 +102,26 @@ describe('the monthly report', () => {
         previousNewUserRetention: null,
         previousActiveUserRetention: null,
       },
+      daily: null,
+      history: [
+        { month: '2026-05', newUsers: null, activeUsers: null },
+        { month: '2026-06', newUsers: null, activeUsers: null },
+        { month: '2026-07', newUsers: null, activeUsers: null },
+        { month: '2026-08', newUsers: null, activeUsers: null },
+        { month: '2026-09', newUsers: 1000, activeUsers: 5000 },
+        { month: '2026-10', newUsers: 1100, activeUsers: 5500 },
+      ],
     });
+  });
+
+  it('rounds rates and changes to 4 decimals in the JSON, as the README shows', () => {
+    const json = monthlyReportJson(
+      build([retention('2026-10', [1539461], [5358228]), retention('2026-09', [1515450, 125247], [5168444, 1674812])]),
+    ) as { newUsers: { change: number }; cohort: { newUserRetention: number; activeUserRetention: number } };
+
+    expect(json.newUsers.change).toBe(0.0158);
+    expect(json.cohort.newUserRetention).toBe(0.0826);
+    expect(json.cohort.activeUserRetention).toBe(0.324);
   });
 });
 

@@ -28,7 +28,7 @@ describe('the daily email', () => {
   it('has an English subject on request', () => {
     const { subject } = renderDailyEmail(report, 'en');
 
-    expect(subject).toBe('喵喵商城 · 2026-11-22: 435,253 visitors (▲ +8.8% day over day)');
+    expect(subject).toBe('喵喵商城 · Nov 22, 2026: 435,253 visitors (▲ +8.8% day over day)');
   });
 
   it('puts the same figures in the HTML and the text part', () => {
@@ -46,8 +46,8 @@ describe('the daily email', () => {
     const { html, text } = renderDailyEmail(report, 'en');
 
     expect(text).toContain('Visitors, last 14 days:');
-    expect(text).toContain('11-21 Sat  400,000');
-    expect(text).toContain('11-20 Fri  no data');
+    expect(text).toContain('Sat Nov 21  400,000');
+    expect(text).toContain('Fri Nov 20  no data');
     expect((html.match(/bgcolor="#(4c8bf5|1f4fbf)"/g) ?? []).length).toBe(3);
     // Only the report day's bar is the darker one.
     expect((html.match(/bgcolor="#1f4fbf"/g) ?? []).length).toBe(1);

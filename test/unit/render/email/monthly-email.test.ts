@@ -39,7 +39,7 @@ describe('the monthly email', () => {
       expect(part).toContain('125,247 of 1,515,450 came back the month after');
       expect(part).toContain('32.4%');
       expect(part).toContain('vs August 2026 ▲ +1.1 pp');
-      expect(part).toContain('10-10 · 812,191');
+      expect(part).toContain('Oct 10 · 812,191');
     }
     expect(text).toContain('from 1 of 31 archived days');
   });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { dailyExtrasMessages } from '../../../lambda/report/daily-extras-i18n.js';
+import { digestMessages } from '../../../lambda/report/digest-i18n.js';
+import { messages } from '../../../lambda/report/i18n.js';
+
+const SUNDAY = 0;
+
+describe('English copy', () => {
+  const x = dailyExtrasMessages('en');
+
+  it('counts weeks in good English', () => {
+    expect(x.allUsual(5, SUNDAY)).toBe('Every metric is within the usual range of the last 5 Sundays');
+    expect(x.allUsual(1, SUNDAY)).toBe('Every metric is within the usual range of the last Sunday');
+    expect(x.insufficient(1, SUNDAY)).toBe(
+      'Not enough history to judge: the archive has 1 earlier Sunday (4 needed; backfill fills it in)',
+    );
+    expect(x.insufficient(0, SUNDAY)).toContain('the archive has no earlier Sunday');
+    expect(x.insufficient(3, SUNDAY)).toContain('the archive has 3 earlier Sundays');
+    expect(x.anomaly('Visitors', '23%', 6, 1, 'low')).toBe('Visitors 23% below the usual of the last 6 Mondays');
+  });
+
+  it('counts apps in good English', () => {
+    const d = digestMessages('en');
+
+    expect(d.subject('Nov 22, 2026', 1, '10', '▲ +1.0%', 0)).toBe(
+      'Portfolio · Nov 22, 2026: 1 Mini Program, 10 visitors (▲ +1.0% day over day)',
+    );
+    expect(d.counts(60, 57, 3)).toBe('60 Mini Programs: 57 reported, 3 without a report');
+    expect(d.comparedOver(1)).toBe('change over the one Mini Program with figures on both days');
+    expect(d.more(37, 'email')).toBe('…and 37 more (the full ranking is in the digest email)');
+  });
+
+  it('writes dates no reader can take for another day: month names, never 10-10 or 10/11', () => {
+    const t = messages('en');
+
+    expect(t.shortDate('2026-10-10')).toBe('Oct 10');
+    expect(t.longDate('2026-11-22')).toBe('Nov 22, 2026');
+    expect(t.dateWithWeekday('2026-11-22', SUNDAY)).toBe('Sun, Nov 22, 2026');
+    expect(t.dayLabel('2026-11-21', 6)).toBe('Sat Nov 21');
+    expect(messages('zh-CN').shortDate('2026-10-10')).toBe('10月10日');
+  });
+});
