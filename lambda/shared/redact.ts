@@ -55,3 +55,30 @@ export class SecretScrubber {
     return out;
   }
 }
+
+/**
+ * Log fields with every string redacted (`redactSecrets`), errors included (as name, message and
+ * stack), so a structured log line carries no secret however deep it sits.
+ */
+export function redactFields(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (depth > 6 || typeof value !== 'object' || value === null) return value;
+  if (value instanceof Error)
+    return {
+      name: value.name,
+      message: redactSecrets(value.message),
+      ...(value.stack ? { stack: redactSecrets(value.stack) } : {}),
+    };
+  if (Array.isArray(value)) return value.map((item) => redactFields(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactFields(item, depth + 1)]));
+}
+
+/** The error to let out of a function (Lambda logs what a handler throws): same name, message redacted. */
+export function redactedError(error: unknown): Error {
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  if (error instanceof Error && message === error.message) return error;
+  // A new error: the original's stack (and its cause's) would quote the message again.
+  const safe = new Error(message);
+  safe.name = error instanceof Error ? error.name : 'Error';
+  return safe;
+}
