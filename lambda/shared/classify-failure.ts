@@ -189,6 +189,7 @@ function awsVerdict(error: Signals, name: string): Verdict | undefined {
   const signal = status !== undefined ? `HTTP ${status} ${name}`.trim() : name;
   if (
     AWS_TRANSIENT.has(name) ||
+    /Throttl/.test(name) ||
     error.$retryable ||
     error.$fault === 'server' ||
     (status ?? 0) >= 500 ||
