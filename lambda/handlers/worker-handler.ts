@@ -141,7 +141,7 @@ async function recordWithoutRuntime(body: unknown, attempts: number, error: unkn
     app: typeof unit.job === 'string' && unit.job === 'digest' ? 'digest' : text(unit.app),
     job: text(unit.job),
     period: text(unit.period),
-    reason: `the worker cannot start: ${explainFailure(error)}`,
+    reason: `the worker cannot start: ${explainFailure(error).replace(/\s*\n\s*/g, ' ')}`,
     kind: 'needs-person' as const,
     attempts,
   };

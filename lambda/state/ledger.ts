@@ -105,7 +105,7 @@ export function decideClaim(record: DeliveryRecord | undefined, now: Date): Clai
 
 /** What is wrong with a record `decideClaim` calls unreadable, in words. */
 function unreadableState(record: DeliveryRecord): string {
-  if (record.status !== 'sending') return `status ${JSON.stringify(record.status)}, which no run writes`;
+  if (record.status !== 'sending') return `status ${JSON.stringify(record.status)}`;
   return record.leaseUntil === undefined
     ? '"sending" without a lease'
     : `"sending" with a lease that cannot be read (${JSON.stringify(record.leaseUntil)})`;

@@ -1,6 +1,12 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppConfig } from '../../config/deployment-config.js';
-import { getRawItem, itemValues, type RawItem, scanRawItems } from '../../shared/dynamodb/raw-items.js';
+import {
+  getRawItem,
+  itemValues,
+  type RawItem,
+  scanRawItems,
+  unreadableNumbers,
+} from '../../shared/dynamodb/raw-items.js';
 import {
   type EntryRules,
   parseRegistryEntry,
@@ -76,6 +82,12 @@ export class DynamoDbAppRegistry implements WritableAppRegistry {
     }
     // updatedAt is the registry's own (when it was written), not an app setting.
     const { updatedAt: _updatedAt, ...app } = values;
+    const numbers = unreadableNumbers(app);
+    if (numbers.length)
+      return {
+        name,
+        problem: `${numbers.join('; ')}, a number no setting can be (beyond JavaScript's precision): correct the item, or add the app again with "wxa-report apps add"`,
+      };
     return parseRegistryEntry(app, name, this.rules);
   }
 

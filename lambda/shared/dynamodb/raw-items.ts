@@ -29,6 +29,13 @@ export function readableNumber(text: string): number | NumberValue {
 /** One item's values; unreadable numbers as `NumberValue`. */
 export const itemValues = (item: RawItem): Record<string, unknown> => unmarshall(item, { wrapNumbers: readableNumber });
 
+/** Where an item holds a number it could not read exactly (`displayName`, `summary.visitors`), with the number. */
+export function unreadableNumbers(value: unknown, path: readonly string[] = []): string[] {
+  if (value instanceof NumberValue) return [`${path.join('.') || '(item)'} holds ${value.value}`];
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, item]) => unreadableNumbers(item, [...path, key]));
+}
+
 /** How a value of a damaged item is shown in a message: numbers as DynamoDB holds them. */
 export function showValue(value: unknown): string {
   if (value instanceof NumberValue) return value.value;

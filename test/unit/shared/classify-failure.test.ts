@@ -36,7 +36,11 @@ describe('classifyFailure: transient (back off and try again)', () => {
       new RequestThrottled({ $metadata: meta(403), message: 'Request is throttled' }),
       'RequestThrottled',
     ],
-    ['SSM throttling', new ThrottlingException({ $metadata: meta(400), message: 'Rate exceeded' }), 'Throttling'],
+    [
+      'SSM throttling',
+      new ThrottlingException({ $metadata: meta(400), message: 'Rate exceeded', Message: 'Rate exceeded' }),
+      'Throttling',
+    ],
     ['a refused connection (after the SDK retried)', socket('ECONNREFUSED'), 'ECONNREFUSED'],
     ['a reset connection', socket('ECONNRESET', 'socket hang up'), 'ECONNRESET'],
     [
@@ -69,7 +73,7 @@ describe('classifyFailure: transient (back off and try again)', () => {
       cause: s3Error('SlowDown', 503, 'Please reduce your request rate.'),
     });
     const powertools = new GetParameterError('Rate exceeded', {
-      cause: new ThrottlingException({ $metadata: meta(400), message: 'Rate exceeded' }),
+      cause: new ThrottlingException({ $metadata: meta(400), message: 'Rate exceeded', Message: 'Rate exceeded' }),
     });
 
     expect(explainFailure(wrapped)).toBe(
