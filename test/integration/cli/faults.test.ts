@@ -8,10 +8,11 @@ import { WEBHOOK_KINDS } from '../../../lambda/notify/webhook/webhook-platform.j
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { type EchoingReceiver, startEchoingReceiver } from '../../support/echoing-receiver.js';
-import { awsError, type FaultProxy, startFaultProxy } from '../../support/fault-proxy.js';
+import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
 import { createBucket, s3ClientFor } from '../../support/s3.js';
+import { startSmtpReceiver } from '../../support/smtp-receiver.js';
 import { tempDir } from '../../support/temp-dir.js';
 
 /**
@@ -80,6 +81,7 @@ const jobRecord = async (app: string) =>
     status: string;
     detail?: string;
   };
+const refusingPort = async () => new URL(await refusingEndpoint()).port;
 const failureLines = (stderr: string) => stderr.split('\n').filter((l) => / failed: /.test(l));
 
 describe('wxa-report run under faults', () => {
@@ -142,6 +144,53 @@ describe('wxa-report run under faults', () => {
         ),
       ),
     ]);
+  }, 60_000);
+
+  it('SMTP refusing connections is temporary (pending); a refused login needs a person (failed)', async () => {
+    // Prepare
+    const smtp = await startSmtpReceiver({ credentials: { user: 'reports@example.com', password: 'right' } });
+    try {
+      // Act
+      const refused = await run(['daily', '--state', state()], {
+        SMTP_URL: `smtp://127.0.0.1:${await refusingPort()}`,
+      });
+      const refusedRecord = await jobRecord('shop');
+      const wrongLogin = await run(['daily', '--state', state()], {
+        SMTP_URL: `smtp://reports%40example.com:wr0ngPassw0rd@127.0.0.1:${smtp.port}`,
+      });
+
+      // Assess
+      expect(refused.code).toBe(1);
+      expect(refusedRecord).toMatchObject({ status: 'pending', detail: expect.stringMatching(/email: .*\(temporary/) });
+      expect(wrongLogin.code).toBe(1);
+      expect(failureLines(wrongLogin.stderr)).toContainEqual(
+        expect.stringMatching(/shop daily .* failed: .*email: SMTP .*: check the user and password/),
+      );
+      expect((await jobRecord('shop')).status).toBe('failed');
+      expect(wrongLogin.stderr).not.toContain('wr0ngPassw0rd');
+    } finally {
+      await smtp.close();
+    }
+  }, 60_000);
+
+  it('an archive that may be listed but not read: the grant it needs is named', async () => {
+    const bucket = await createBucket(s3);
+    proxy.add({
+      match: (r) => r.service === 's3' && r.method === 'GET',
+      answer: awsError('s3', 403, 'AccessDenied', 'Access Denied'),
+    });
+
+    const result = await run(['daily', '--archive', `s3://${bucket}/wxa`, '--state', state()]);
+
+    expect(result.code).toBe(1);
+    expect(failureLines(result.stderr)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `shop daily .* failed: cannot read s3://${bucket}/wxa/raw/.*: Access Denied: grant s3:GetObject on arn:aws:s3:::${bucket}/wxa/\\*`,
+        ),
+      ),
+    );
+    expect((await jobRecord('shop')).status).toBe('failed');
   }, 60_000);
 
   it('a damaged ledger file stops its own app, named; the others run', async () => {
