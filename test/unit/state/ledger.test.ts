@@ -36,7 +36,8 @@ describe('records read at the boundary', () => {
 
   it('names each field no run could have written, with the value found', () => {
     // Act
-    const read = () => readJobRecord({ status: 'done', updatedAt: 12345678901234567.5 }, damaged);
+    // As a JSON file holds it: a number no JavaScript number holds exactly.
+    const read = () => readJobRecord(JSON.parse('{"status": "done", "updatedAt": 12345678901234567.5}'), damaged);
 
     // Assess
     expect(read).toThrow(DamagedRecordError);
