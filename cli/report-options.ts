@@ -17,7 +17,9 @@ import {
   isColourConvention,
 } from '../lambda/render/colours.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
+import { AWS_HTTP_OPTIONS } from '../lambda/shared/aws-http.js';
 import { CliError, type CliIo } from './cli-io.js';
+import { envScrubber, stderrLogger } from './stderr-logger.js';
 import { addWechatOptions, type WechatOptions } from './wechat-options.js';
 
 export interface ReportOptions extends WechatOptions {
@@ -194,8 +196,9 @@ export function archiveFrom(options: ReportOptions, io: CliIo): Archive {
     followRegionRedirects: true,
     // S3-compatible endpoints (moto, MinIO) rarely resolve bucket sub-domains.
     forcePathStyle: customEndpoint !== undefined,
+    requestHandler: AWS_HTTP_OPTIONS,
   });
-  return new S3Archive(s3, bucket, prefix);
+  return new S3Archive(s3, bucket, prefix, stderrLogger(io.stderr, envScrubber(io.env)));
 }
 
 const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+$/;

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { explainFailure } from '../lambda/shared/classify-failure.js';
 import type { SecretScrubber } from '../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../lambda/shared/version.js';
 import type { WechatSimulator } from '../lambda/simulator/wechat-simulator.js';
@@ -118,7 +119,8 @@ export async function runCli(argv: readonly string[], io: CliIo, hooks: RunCliHo
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_FAILURE;
     const scrubber = secretsOf(argv, io.env);
-    const message = error instanceof Error ? error.message : String(error);
+    // What happened and what to do (or that it was temporary), from the one classification.
+    const message = error instanceof CliError ? error.message : explainFailure(error);
     io.stderr.write(`wxa-report: ${scrubber.scrub(message).replace(/\s*\n\s*/g, ' ')}\n`);
     return error instanceof CliError ? error.exitCode : EXIT_FAILURE;
   }

@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { DynamoDbLedger } from '../../lambda/state/dynamodb/dynamodb-ledger.js';
-import { DIGEST_SCOPE, type Ledger, LedgerError, type UnitJob } from '../../lambda/state/ledger.js';
+import { DIGEST_SCOPE, decideClaim, type Ledger, LedgerError, type UnitJob } from '../../lambda/state/ledger.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
 import { documentClientFor } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
+import { envScrubber, stderrLogger } from '../stderr-logger.js';
 
 interface LedgerOptions {
   state?: string;
@@ -16,8 +17,10 @@ interface LedgerOptions {
 function ledgerFrom(options: LedgerOptions, io: CliIo): Ledger {
   const table = options.table ?? io.env.WXA_LEDGER_TABLE;
   if (table && options.state) throw new CliError('give either --table or --state, not both');
-  if (table) return new DynamoDbLedger(documentClientFor(io), table, io.clock);
-  return new FileLedger(options.state ?? join(io.cwd, 'wxa-data', 'state'));
+  // A damaged record is left out of a listing with a warning naming it.
+  const logger = stderrLogger(io.stderr, envScrubber(io.env));
+  if (table) return new DynamoDbLedger(documentClientFor(io), table, io.clock, logger);
+  return new FileLedger(options.state ?? join(io.cwd, 'wxa-data', 'state'), logger);
 }
 
 function jobOf(value: string): UnitJob {
@@ -68,7 +71,10 @@ export function ledgerCommand(io: CliIo, setExit: (code: number) => void): Comma
       try {
         const record = await store.getDelivery(scope, options.channel);
         if (!record) throw new CliError(`nothing recorded for ${options.channel} of ${app} ${job} ${options.period}`);
-        if (record.status === 'sent' || record.status === 'sending')
+        // A live claim is another run sending right now; a claim whose lease ran out, or a state no
+        // run writes, is as good as unconfirmed: a person may release it.
+        const decision = decideClaim(record, io.clock());
+        if (record.status === 'sent' || decision === 'busy')
           throw new CliError(
             `${options.channel} is ${record.status}: only an unconfirmed or failed delivery can be released`,
           );

@@ -197,7 +197,7 @@ function runDependencies(
   };
   return {
     registry: StaticAppRegistry.fromRaw(parsed.apps, { hasEmail: config.email !== undefined }),
-    ledger: new FileLedger(stateDirFor(options, archiveLocation, io.cwd)),
+    ledger: new FileLedger(stateDirFor(options, archiveLocation, io.cwd), lines),
     archive: archiveFrom({ archive: archiveLocation }, io),
     secrets,
     wechat: (app: AppConfig, appSecrets: AppSecrets) => {

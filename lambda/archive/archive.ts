@@ -30,6 +30,13 @@ export interface Archive {
 
 export class ArchiveError extends Error {
   override name = 'ArchiveError';
+  /** What to do, when the archive knows better than the generic classification (which grant, on what). */
+  readonly fix?: string;
+
+  constructor(message: string, options?: { cause?: unknown; fix?: string }) {
+    super(message, options);
+    if (options?.fix) this.fix = options.fix;
+  }
 }
 
 // An AppID names a partition folder: refuse anything that could climb out of it.

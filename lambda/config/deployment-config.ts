@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
+import { closestName } from '../shared/closest-name.js';
 
 /**
  * The deployment's configuration: which Mini Programs, who gets what, when. Validated when the CDK
@@ -113,6 +114,26 @@ export function isTimeZone(zone: string): boolean {
   }
 }
 
+/**
+ * An object whose fields are all known: a field it does not have is named with the closest one it
+ * does ("apps.0.webhook is not a field; did you mean webhooks?"), never silently dropped (a dropped
+ * `webhook` would mean the chat never hears, and nothing says why). One line per field.
+ */
+export function knownFields<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys
+            .map((key) => {
+              const meant = closestName(key, known);
+              return `${[...(issue.path ?? []), key].join('.')} is not a field${meant ? `; did you mean ${meant}?` : ''}`;
+            })
+            .join('\n')
+        : undefined,
+  });
+}
+
 // zod/mini, not the classic API: the same core and messages, a fraction of the Lambdas' cold start.
 const cron = z
   .string()
@@ -126,7 +147,7 @@ const webhookKinds = z._default(
   [],
 );
 
-export const appConfigSchema = z.object({
+export const appConfigSchema = knownFields({
   /** The app's key under `<prefix>apps/<name>/` in SSM: letters, digits, `.`, `-`, `_`. */
   name: z
     .string()
@@ -185,12 +206,12 @@ export const appConfigSchema = z.object({
 });
 
 export const emailConfigSchema = z.discriminatedUnion('transport', [
-  z.object({
+  knownFields({
     /** SMTP: the URL (`smtps://user:pass@host:465`) is the SecureString `<prefix>smtp/url`. */
     transport: z.literal('smtp'),
     from: z.string().check(z.minLength(3)),
   }),
-  z.object({
+  knownFields({
     /** Amazon SES through nodemailer; `identity` is the verified domain or address allowed to send. */
     transport: z.literal('ses'),
     from: z.string().check(z.minLength(3)),
@@ -198,7 +219,7 @@ export const emailConfigSchema = z.discriminatedUnion('transport', [
   }),
 ]);
 
-export const scheduleConfigSchema = z.object({
+export const scheduleConfigSchema = knownFields({
   /** @default Asia/Shanghai (WeChat's calendar) */
   timeZone: z._default(
     z.string().check(z.refine(isTimeZone, { error: 'is not an IANA time zone (e.g. Asia/Shanghai)' })),
@@ -217,7 +238,7 @@ export const scheduleConfigSchema = z.object({
 });
 
 /** The agency digest: one portfolio report a day over every app, to these people and chats. */
-export const digestConfigSchema = z.object({
+export const digestConfigSchema = knownFields({
   /** @default none */
   recipients: emails,
   /** Chat webhooks; URLs in SSM under `<prefix>digest/webhooks/<kind>/` (or WXA_DIGEST_WEBHOOK_<KIND> locally). @default none */
@@ -228,7 +249,7 @@ export const digestConfigSchema = z.object({
   colours: z.optional(colours),
 });
 
-const baseConfigSchema = z.object({
+const baseConfigSchema = knownFields({
   /**
    * Mini Programs. In a deployment they seed the app registry (the registry wins on a name both have);
    * apps are added and removed with `wxa-report apps` without redeploying. @default none
@@ -272,7 +293,7 @@ const baseConfigSchema = z.object({
    * @default none
    */
   component: z.optional(
-    z.object({
+    knownFields({
       appid: z.string().check(z.regex(/^wx[0-9a-z]{16}$/i, 'is not an AppID (wx followed by 16 letters or digits)')),
       /**
        * Who gets the reports of the Mini Programs the platform discovers on its own (authorization
@@ -280,7 +301,7 @@ const baseConfigSchema = z.object({
        * @default none: discovered apps are listed, invalid, until someone gives them an audience
        */
       defaults: z.optional(
-        z.object({ recipients: emails, webhooks: webhookKinds, language: z.optional(z.enum(LOCALES)) }),
+        knownFields({ recipients: emails, webhooks: webhookKinds, language: z.optional(z.enum(LOCALES)) }),
       ),
       /**
        * For agencies that already run a platform server: its component token service
@@ -295,7 +316,7 @@ const baseConfigSchema = z.object({
    * weekly ones each Monday, the monthly ones with the monthly report. @default all eight
    */
   archive: z._default(
-    z.object({
+    knownFields({
       apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${EXTRA_APIS.join(', ')}` })),
     }),
     { apis: [...EXTRA_APIS] },
@@ -368,9 +389,13 @@ export class DeploymentConfigError extends Error {
   override name = 'DeploymentConfigError';
 }
 
-/** Each issue as "field.path message", the form every configuration error uses. */
+/** Each issue as "field.path message", the form every configuration error uses (unknown fields: one each). */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => `${issue.path.join('.') || '(root)'} ${issueMessage(issue)}`);
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' && issue.message.includes(' is not a field')
+      ? issue.message.split('\n')
+      : [`${issue.path.join('.') || '(root)'} ${issueMessage(issue)}`],
+  );
 }
 
 const quoted = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');

@@ -4,6 +4,7 @@ import { StaticAppRegistry, WritableLayeredAppRegistry } from '../registry/app-r
 import { DynamoDbAppRegistry } from '../registry/dynamodb/dynamodb-app-registry.js';
 import { DynamoDbLedger } from '../state/dynamodb/dynamodb-ledger.js';
 import { documents, sqs } from './aws-clients.js';
+import { logger } from './observability.js';
 
 // The deployment as the functions see it: the config (validated again here), the registry, the
 // ledger and the queues, from the environment the construct sets.
@@ -21,6 +22,6 @@ export const registry = new WritableLayeredAppRegistry(
   new DynamoDbAppRegistry(documents, env('WXA_APPS_TABLE'), { hasEmail: config.email !== undefined }),
   new StaticAppRegistry(config.apps),
 );
-export const ledger = new DynamoDbLedger(documents, env('WXA_LEDGER_TABLE'));
+export const ledger = new DynamoDbLedger(documents, env('WXA_LEDGER_TABLE'), () => new Date(), logger);
 export const workQueue = new SqsWorkQueue(sqs, env('WXA_QUEUE_URL'));
 export const failures = new SqsFailureSink(sqs, env('WXA_FAILURE_QUEUE_URL'));

@@ -1,5 +1,8 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { describeIssues } from '../config/deployment-config.js';
 import { planUnits, type ScheduledJobEvent, scheduledJobEventSchema } from '../pipeline/plan-units.js';
+import { classifyFailure } from '../shared/classify-failure.js';
+import { redactedError } from '../shared/redact.js';
 import { config, failures, ledger, registry, workQueue } from './deployment.js';
 import { logger, metrics } from './observability.js';
 
@@ -18,7 +21,7 @@ export interface DispatchResult {
 export async function handler(input: unknown): Promise<DispatchResult> {
   const parsed = scheduledJobEventSchema.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'event'} ${i.message}`).join('; ');
+    const problems = describeIssues(parsed.error.issues).join('; ');
     throw new Error(
       `the event must be {"job": "daily" | "monthly" | "retry", "date"?: "YYYY-MM-DD", "month"?: "YYYY-MM", "apps"?: [names]}: ${problems}`,
     );
@@ -45,6 +48,7 @@ export async function handler(input: unknown): Promise<DispatchResult> {
         job,
         period,
         reason: `invalid registry entry: ${problem}`,
+        kind: 'needs-person',
         attempts: 0,
         failedAt: new Date().toISOString(),
       });
@@ -59,6 +63,11 @@ export async function handler(input: unknown): Promise<DispatchResult> {
     };
     logger.info('dispatched', { ...result });
     return result;
+  } catch (error) {
+    // Nothing (or not everything) was queued: Lambda retries the invocation, then its DLQ alarms.
+    const failure = classifyFailure(error);
+    logger.error('dispatch failed', { job: event.job, reason: failure.line, kind: failure.kind });
+    throw redactedError(Object.assign(new Error(failure.line), { name: (error as Error).name }));
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -2,14 +2,20 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { UnitOutcome } from '../pipeline/work-unit.js';
 import type { Logger as PortLogger } from '../shared/logger.js';
+import { redactFields, redactSecrets } from '../shared/redact.js';
 
 const powertools = new Logger({ serviceName: 'wxa-reporter' });
-/** Structured JSON logs; the port's optional fields become Powertools' extra keys. */
+const safe = (fields: Record<string, unknown> | undefined) => redactFields(fields ?? {}) as Record<string, unknown>;
+/**
+ * Structured JSON logs; the port's optional fields become Powertools' extra keys. Every line of
+ * every function goes through redaction: a URL quoted anywhere (an error page, an SDK message)
+ * leaves without its keys, tokens or passwords.
+ */
 export const logger: PortLogger = {
-  debug: (message, fields) => powertools.debug(message, fields ?? {}),
-  info: (message, fields) => powertools.info(message, fields ?? {}),
-  warn: (message, fields) => powertools.warn(message, fields ?? {}),
-  error: (message, fields) => powertools.error(message, fields ?? {}),
+  debug: (message, fields) => powertools.debug(redactSecrets(message), safe(fields)),
+  info: (message, fields) => powertools.info(redactSecrets(message), safe(fields)),
+  warn: (message, fields) => powertools.warn(redactSecrets(message), safe(fields)),
+  error: (message, fields) => powertools.error(redactSecrets(message), safe(fields)),
 };
 export const metrics = new Metrics({ namespace: 'WxaReporter', serviceName: 'wxa-reporter' });
 

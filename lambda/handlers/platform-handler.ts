@@ -5,6 +5,7 @@ import { applyAuthorizationEvent, discoverAuthorizers } from '../pipeline/discov
 import { MissingSecretError } from '../secrets/secret-source.js';
 import { ParameterWriter } from '../secrets/ssm/parameter-writer.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
+import { redactedError } from '../shared/redact.js';
 import { config, registry } from './deployment.js';
 import { logger, metrics } from './observability.js';
 import { platformOf } from './platform.js';
@@ -41,9 +42,15 @@ const answer = (statusCode: number, body: string): HttpAnswer => ({
 
 export async function handler(event: unknown): Promise<HttpAnswer | object> {
   if (!platform) throw new Error('no third-party platform is configured (component.appid in the deployment config)');
-  const request = functionUrlEventSchema.safeParse(event);
-  if (request.success) return push(request.data);
-  if (typeof event === 'object' && event !== null && (event as { job?: unknown }).job === 'discover') return discover();
+  try {
+    const request = functionUrlEventSchema.safeParse(event);
+    if (request.success) return await push(request.data);
+    if (typeof event === 'object' && event !== null && (event as { job?: unknown }).job === 'discover')
+      return await discover();
+  } catch (error) {
+    // Lambda logs what a handler throws: a token or key quoted in a message must not go with it.
+    throw redactedError(error);
+  }
   throw new Error('expected a Function URL request (a WeChat push) or {"job": "discover"}');
 }
 

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { UnitOutcome } from '../pipeline/work-unit.js';
+import { classifyFailure, explainFailure } from '../shared/classify-failure.js';
+import { redactSecrets } from '../shared/redact.js';
 import { logger, metrics, recordOutcome } from './observability.js';
 // Made now, in the init phase: warm invocations reuse their connections.
 import './worker-clients.js';
@@ -28,6 +31,9 @@ export class RetryLaterError extends Error {
   override name = 'RetryLaterError';
 }
 
+type Runtime = typeof import('./worker-runtime.js');
+type FailedOutcome = UnitOutcome & { readonly status: 'failed' };
+
 async function processRecord(record: SQSRecord): Promise<void> {
   const attempts = Number(record.attributes.ApproximateReceiveCount ?? '1');
   let body: unknown;
@@ -36,49 +42,117 @@ async function processRecord(record: SQSRecord): Promise<void> {
   } catch {
     body = undefined;
   }
-  const rt = await loadRuntime();
+  let rt: Runtime;
+  try {
+    rt = await loadRuntime();
+  } catch (error) {
+    // The deployment itself is broken (its config or environment): every unit would fail alike.
+    return recordWithoutRuntime(body, attempts, error);
+  }
   const parsed = rt.workUnitSchema.safeParse(body);
   if (!parsed.success) {
     // A message no worker can run is recorded once, never retried.
-    logger.error('not a unit of work', { messageId: record.messageId });
+    const reason = `not a unit of work: ${redactSecrets(record.body.slice(0, 200))}`;
+    logger.error('unit failed', { app: '?', job: '?', period: '?', reason, kind: 'needs-person', attempts });
     await rt.failures.record({
       app: '?',
       job: '?',
       period: '?',
-      reason: `not a unit of work: ${record.body.slice(0, 200)}`,
+      reason,
+      kind: 'needs-person',
       attempts,
       failedAt: new Date().toISOString(),
     });
     return;
   }
   const unit = parsed.data;
-  const outcome = await rt.runUnit(unit, `${record.messageId}:${attempts}:${randomUUID()}`);
-  recordOutcome(outcome);
-  logger.info('unit done', { ...outcome, attempts });
-  if (outcome.status === 'failed') {
-    if (outcome.retryable && attempts < MAX_ATTEMPTS) {
-      await rt.workQueue.retryLater(record.receiptHandle, backoffSeconds(attempts));
-      throw new RetryLaterError(
-        `${outcome.app} ${outcome.job} ${outcome.period}: try ${attempts} failed: ${outcome.detail}`,
-      );
-    }
-    await rt.failures.record({
-      app: outcome.app,
-      job: outcome.job,
-      period: outcome.period,
-      reason: outcome.detail,
-      attempts,
-      failedAt: new Date().toISOString(),
-    });
+  let outcome: UnitOutcome;
+  try {
+    outcome = await rt.runUnit(unit, `${record.messageId}:${attempts}:${randomUUID()}`);
+  } catch (error) {
+    // The use cases return failures as outcomes; whatever still escapes is one too, classified.
+    const failure = classifyFailure(error);
+    outcome = { ...unitName(unit), status: 'failed', detail: failure.line, retryable: failure.retryable };
   }
+  recordOutcome(outcome);
+  if (outcome.status === 'failed') await settleFailure(rt, record, { ...outcome, status: 'failed' }, attempts);
+  else logger.info('unit done', { ...outcome, attempts });
   // The last apps of the day to settle queue the digest; several may, the ledger sends it once.
   // Only units finishing with nothing left waiting look (one cheap SQS call each), so the day's
   // readiness checks stay about as many as the concurrency, not one per app; the retry schedule
   // sends the digest at the cut-off whatever happened here.
   if (unit.job === 'daily' && rt.config.digest && outcome.status !== 'not-yet-available') {
-    if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(unit.period)).settled)
-      await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
+    try {
+      if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(unit.period)).settled)
+        await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
+    } catch (error) {
+      // The message comes back and the unit (then skipped) looks again; the retry schedule is the backstop.
+      logger.error('could not check or queue the digest', { period: unit.period, reason: explainFailure(error) });
+      throw error;
+    }
   }
+}
+
+const unitName = (unit: { job: UnitOutcome['job']; period: string; app?: string }) => ({
+  app: unit.app ?? 'digest',
+  job: unit.job,
+  period: unit.period,
+});
+
+/**
+ * A failed unit, logged once per try naming app, job and period. Transient: hidden for a backoff
+ * and offered again, up to MAX_ATTEMPTS; then, or at once when a person must act, a FailedUnits
+ * record with the reason.
+ */
+async function settleFailure(rt: Runtime, record: SQSRecord, outcome: FailedOutcome, attempts: number) {
+  const kind = outcome.retryable ? 'transient' : 'needs-person';
+  const fields = {
+    app: outcome.app,
+    job: outcome.job,
+    period: outcome.period,
+    reason: outcome.detail,
+    kind,
+    attempts,
+    ...(outcome.errcode === undefined ? {} : { errcode: outcome.errcode }),
+  } as const;
+  if (outcome.retryable && attempts < MAX_ATTEMPTS) {
+    const delay = backoffSeconds(attempts);
+    logger.warn('unit failed; tried again after a backoff', { ...fields, retryInSeconds: delay });
+    await rt.workQueue.retryLater(record.receiptHandle, delay);
+    throw new RetryLaterError(`${outcome.app} ${outcome.job} ${outcome.period}: try ${attempts} failed`);
+  }
+  logger.error('unit failed', fields);
+  await rt.failures.record({
+    app: outcome.app,
+    job: outcome.job,
+    period: outcome.period,
+    reason: outcome.retryable ? `${outcome.detail}; still failing after ${attempts} tries` : outcome.detail,
+    kind,
+    attempts,
+    failedAt: new Date().toISOString(),
+  });
+}
+
+/** The worker's own code could not load (a broken config or environment): named, recorded, not retried. */
+async function recordWithoutRuntime(body: unknown, attempts: number, error: unknown) {
+  const unit = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const text = (value: unknown) => (typeof value === 'string' ? value : '?');
+  const failure = {
+    app: typeof unit.job === 'string' && unit.job === 'digest' ? 'digest' : text(unit.app),
+    job: text(unit.job),
+    period: text(unit.period),
+    reason: `the worker cannot start: ${explainFailure(error).replace(/\s*\n\s*/g, ' ')}`,
+    kind: 'needs-person' as const,
+    attempts,
+  };
+  logger.error('unit failed', failure);
+  const queueUrl = process.env.WXA_FAILURE_QUEUE_URL;
+  if (!queueUrl) throw error;
+  const [{ SqsFailureSink }, { sqs }] = await Promise.all([
+    import('../queue/sqs/sqs-work-queue.js'),
+    import('./aws-clients.js'),
+  ]);
+  await new SqsFailureSink(sqs, queueUrl).record({ ...failure, failedAt: new Date().toISOString() });
 }
 
 // Loaded with the first event, like the rest of what only an event needs.

@@ -12,6 +12,7 @@ export { workUnitSchema } from '../pipeline/work-unit.js';
 
 import type { AppSecrets } from '../secrets/secret-source.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
+import { AWS_HTTP_OPTIONS } from '../shared/aws-http.js';
 import { TOOL_VERSION } from '../shared/version.js';
 import { createDatacubeClient, tokenModeFor } from '../wechat/create-datacube-client.js';
 import { archivedApis } from '../wechat/datacube-apis.js';
@@ -27,7 +28,12 @@ import { s3Client, ssmClient } from './worker-clients.js';
 // The handler loads this module with the first unit, so the init phase holds only what every
 // invocation needs; channels and renderers load later still, when a report goes out.
 
-const archive = new S3Archive(s3Client, process.env.WXA_ARCHIVE_BUCKET ?? '', config.archivePrefix.replace(/\/$/, ''));
+const archive = new S3Archive(
+  s3Client,
+  process.env.WXA_ARCHIVE_BUCKET ?? '',
+  config.archivePrefix.replace(/\/$/, ''),
+  logger,
+);
 const secrets = new SsmSecretSource(ssmClient, config.parameterPrefix);
 const archiveApis = archivedApis(config.archive.apis);
 
@@ -45,7 +51,7 @@ function emailSender(): Promise<EmailSender | undefined> {
         import('@aws-sdk/client-sesv2'),
         import('../notify/ses/ses-email-sender.js'),
       ]);
-      return new SesEmailSender(new SESv2Client({}));
+      return new SesEmailSender(new SESv2Client({ requestHandler: AWS_HTTP_OPTIONS }));
     }
     const { SmtpEmailSender } = await import('../notify/smtp/smtp-email-sender.js');
     return new SmtpEmailSender({

@@ -8,6 +8,7 @@ import {
   weekday,
   type YearMonth,
 } from '../calendar/beijing-calendar.js';
+import { explainFailure } from '../shared/classify-failure.js';
 import { type ArchivedApi, archiveKey, type PortraitWindow } from '../wechat/datacube-apis.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
 import type { DatacubeEndpoint } from '../wechat/datacube-endpoints.js';
@@ -102,7 +103,7 @@ export async function runBackfill(
           }
         } catch (error) {
           counts.failed += 1;
-          failures.push({ item, error: (error as Error).message });
+          failures.push({ item, error: explainFailure(error) });
         }
         counts.done += 1;
         deps.onProgress?.({ ...counts });

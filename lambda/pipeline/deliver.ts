@@ -1,10 +1,14 @@
 import type { Archive } from '../archive/archive.js';
 import type { Delivery, ReportChannel } from '../notify/report-channel.js';
 import type { ReportMessage } from '../report/report-message.js';
+import { explainFailure } from '../shared/classify-failure.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryGuard } from './delivery-guard.js';
 
-/** Some channels failed. The data was archived before; the message says where and which failed. */
+/**
+ * Some channels failed. The data was archived before; the message says where, which failed and,
+ * for each, what to do (or that it was temporary). Retried only if every failure was temporary.
+ */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
   constructor(
@@ -14,7 +18,10 @@ export class DeliveryError extends Error {
   ) {
     super(
       `the data is archived (${archived.join(', ') || 'nothing new'}), but sending failed on ${failures
-        .map((f) => (f.error.message.startsWith(f.channel) ? f.error.message : `${f.channel}: ${f.error.message}`))
+        .map((f) => {
+          const line = explainFailure(f.error);
+          return line.startsWith(f.channel) ? line : `${f.channel}: ${line}`;
+        })
         .join('; ')}${delivered.length ? ` (sent on ${delivered.map((d) => d.channel).join(', ')})` : ''}`,
       { cause: failures[0]?.error },
     );
@@ -27,6 +34,7 @@ export class DeliveryError extends Error {
  */
 export class UnconfirmedDeliveryError extends Error {
   override name = 'UnconfirmedDeliveryError';
+  readonly retryable = false;
 }
 
 /**
@@ -50,7 +58,8 @@ export async function deliverToAll(
     if (result.status === 'fulfilled') delivered.push(result.value);
     else {
       const error = result.reason instanceof Error ? result.reason : new Error(String(result.reason));
-      logger.error('delivery failed', { channel, error: error.message });
+      // Not an error line of its own: the unit's failure, logged once by the engine, names every channel.
+      logger.info('delivery failed', { channel, error: error.message });
       failures.push({ channel, error });
     }
   });

@@ -6,7 +6,7 @@ import {
   isValidIsoDate,
   lastCompleteMonth,
 } from '../calendar/beijing-calendar.js';
-import type { DeploymentConfig } from '../config/deployment-config.js';
+import { type DeploymentConfig, knownFields } from '../config/deployment-config.js';
 import type { AppRegistry } from '../registry/app-registry.js';
 import type { Logger } from '../shared/logger.js';
 import { DIGEST_SCOPE, type JobKind, type Ledger } from '../state/ledger.js';
@@ -23,7 +23,8 @@ export interface ScheduledJobEvent {
   readonly apps?: readonly string[];
 }
 
-export const scheduledJobEventSchema = z.object({
+/** A misspelt field (`"app"` for `"apps"`) is named: dropping it would run every app. */
+export const scheduledJobEventSchema = knownFields({
   job: z.enum(['daily', 'monthly', 'retry']),
   date: z.optional(z.string().check(z.refine(isValidIsoDate, 'must be a date YYYY-MM-DD'))),
   month: z.optional(z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM'))),

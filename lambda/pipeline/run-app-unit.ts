@@ -6,13 +6,15 @@ import type { AppRegistry } from '../registry/app-registry.js';
 import type { DailyReport } from '../report/daily-report.js';
 import type { ProblemReason } from '../report/problem-reason.js';
 import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
+import { classifyFailure } from '../shared/classify-failure.js';
 import type { Logger } from '../shared/logger.js';
+import { redactSecrets } from '../shared/redact.js';
 import type { AppDaySummary, JobKind, JobRecord, JobStatus, Ledger } from '../state/ledger.js';
 import type { ArchivedApi } from '../wechat/datacube-apis.js';
-import { isTransient, WechatApiError } from '../wechat/errors.js';
+import { WechatApiError } from '../wechat/errors.js';
 import { type DatacubeSource, runBackfill, scheduledItems } from './backfill.js';
 import type { DailyVisitSource } from './daily-history.js';
-import { DeliveryError, deliverToAll, UnconfirmedDeliveryError } from './deliver.js';
+import { deliverToAll } from './deliver.js';
 import { ledgerGuard } from './delivery-guard.js';
 import { problemReasonOf } from './problem-reason-of.js';
 import { runDailyReport } from './run-daily-report.js';
@@ -47,10 +49,49 @@ export const isFinal = (record: JobRecord | undefined) => record !== undefined &
  * One app's report for one period, exactly once per channel. A period already done is skipped; one
  * WeChat has not published stays `pending` for the retry schedule until the cut-off, then gets a
  * "no data" notice; a channel that failed stays `pending` and is retried alone later (the channels
- * already sent are skipped through the ledger). Failures are outcomes, never thrown: one app
- * cannot stop another.
+ * already sent are skipped through the ledger). Failures are outcomes, never thrown, wherever they
+ * happen (the registry and the ledger included): one app cannot stop another, and each failure is
+ * classified (`classifyFailure`): transient ones stay `pending` for a retry, the others are `failed`.
  */
 export async function runAppUnit(
+  deps: UnitDependencies,
+  unit: { readonly job: JobKind; readonly period: string; readonly app: string },
+): Promise<UnitOutcome> {
+  try {
+    return await runUnitSteps(deps, unit);
+  } catch (error) {
+    // A channel that failed, WeChat busy, S3 or DynamoDB answering 503: retried (the engine backs off
+    // within minutes, then the retry schedule takes over until the cut-off), even after the cut-off:
+    // that is about waiting for data, not about a 503. Bad credentials, a refused permission, a
+    // missing bucket, a damaged record, an interrupted send: a person must act, so the failure is
+    // final and alarmed. The engine logs it, once.
+    const failure = classifyFailure(error);
+    const detail = redactSecrets(failure.line);
+    const why = problemReasonOf(error);
+    await deps.ledger
+      .putJob(unit.job, unit.period, unit.app, {
+        status: failure.retryable ? 'pending' : 'failed',
+        updatedAt: deps.clock().toISOString(),
+        detail,
+        reason: why.reason,
+        ...(why.errcode === undefined ? {} : { errcode: why.errcode }),
+      })
+      .catch((ledgerError: unknown) =>
+        deps.logger.warn('could not record the failure', { app: unit.app, error: (ledgerError as Error).message }),
+      );
+    return {
+      app: unit.app,
+      job: unit.job,
+      period: unit.period,
+      status: 'failed',
+      detail,
+      retryable: failure.retryable,
+      ...(error instanceof WechatApiError ? { errcode: error.errcode } : {}),
+    };
+  }
+}
+
+async function runUnitSteps(
   deps: UnitDependencies,
   unit: { readonly job: JobKind; readonly period: string; readonly app: string },
 ): Promise<UnitOutcome> {
@@ -117,52 +158,36 @@ export async function runAppUnit(
 
   const pastCutoff = hourIn(deps.clock(), deps.schedule.timeZone) >= deps.schedule.cutoffHour;
   const appName = app.displayName ?? app.name;
-  try {
-    const secrets = await deps.secrets.app(app.name, { needsSecret: needsAppSecret(app), appid: app.appid });
-    const source = deps.wechat(app, secrets);
-    const channels = await deps.channels(app, secrets);
-    const guard = ledgerGuard(deps.ledger, { job, period, app: unit.app }, deps);
-    const common = {
-      source,
-      archive: deps.archive,
-      channels,
-      toolVersion: deps.toolVersion,
-      logger: deps.logger,
-      guard,
-    };
-    const result =
-      job === 'daily'
-        ? await runDailyReport(common, { date: period, appName })
-        : await runMonthlyReport(common, { month: period, appName });
+  const secrets = await deps.secrets.app(app.name, { needsSecret: needsAppSecret(app), appid: app.appid });
+  const source = deps.wechat(app, secrets);
+  const channels = await deps.channels(app, secrets);
+  const guard = ledgerGuard(deps.ledger, { job, period, app: unit.app }, deps);
+  const common = {
+    source,
+    archive: deps.archive,
+    channels,
+    toolVersion: deps.toolVersion,
+    logger: deps.logger,
+    guard,
+  };
+  const result =
+    job === 'daily'
+      ? await runDailyReport(common, { date: period, appName })
+      : await runMonthlyReport(common, { month: period, appName });
 
-    if (result.status === 'sent') {
-      const summary = 'date' in result.report ? daySummary(result.report, appName) : undefined;
-      const settled = await settle(result.deliveries, 'sent', summary);
-      const missed = await archiveExtras(deps, source, job, period);
-      return missed ? { ...settled, detail: `${settled.detail}; ${missed}` } : settled;
-    }
-    if (!pastCutoff) {
-      await record('pending', result.reason, undefined, { reason: 'not-published' });
-      return outcome('not-yet-available', result.reason);
-    }
-    const notice = { job, appid: secrets.appid, appName, period, reason: result.reason };
-    const noticed = await deliverToAll(channels, { kind: 'no-data', notice }, [], deps.logger, guard);
-    return settle(noticed, 'no-data', undefined, result.reason);
-  } catch (error) {
-    const detail = (error as Error).message;
-    deps.logger.error('report failed', { app: unit.app, job, period, error: detail });
-    // A channel that failed, or WeChat busy: retried (the engine backs off within minutes, then the
-    // retry schedule takes over until the cut-off), even after the cut-off: that is about waiting for
-    // data, not about a 503. Bad credentials, a refused permission, an interrupted send: a person
-    // must act, so the failure is final and alarmed.
-    const retryable = isRetryable(error);
-    await record(retryable ? 'pending' : 'failed', detail, undefined, problemReasonOf(error)).catch(
-      (ledgerError: unknown) =>
-        deps.logger.warn('could not record the failure', { app: unit.app, error: (ledgerError as Error).message }),
-    );
-    const errcode = error instanceof WechatApiError ? { errcode: error.errcode } : {};
-    return { ...outcome('failed', detail, retryable), ...errcode };
+  if (result.status === 'sent') {
+    const summary = 'date' in result.report ? daySummary(result.report, appName) : undefined;
+    const settled = await settle(result.deliveries, 'sent', summary);
+    const missed = await archiveExtras(deps, source, job, period);
+    return missed ? { ...settled, detail: `${settled.detail}; ${missed}` } : settled;
   }
+  if (!pastCutoff) {
+    await record('pending', result.reason, undefined, { reason: 'not-published' });
+    return outcome('not-yet-available', result.reason);
+  }
+  const notice = { job, appid: secrets.appid, appName, period, reason: result.reason };
+  const noticed = await deliverToAll(channels, { kind: 'no-data', notice }, [], deps.logger, guard);
+  return settle(noticed, 'no-data', undefined, result.reason);
 }
 
 /**
@@ -193,9 +218,4 @@ function daySummary(report: DailyReport, appName: string): AppDaySummary {
     previousDay: visitors.previousDay,
     dayOverDay: visitors.dayOverDay,
   };
-}
-
-function isRetryable(error: unknown): boolean {
-  if (error instanceof DeliveryError) return !error.failures.some((f) => f.error instanceof UnconfirmedDeliveryError);
-  return isTransient(error);
 }

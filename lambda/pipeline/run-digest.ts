@@ -3,6 +3,7 @@ import type { DeploymentConfig } from '../config/deployment-config.js';
 import type { ReportChannel } from '../notify/report-channel.js';
 import type { AppRegistry } from '../registry/app-registry.js';
 import { buildDigestReport, type DigestEntry, type DigestReport } from '../report/digest-report.js';
+import { classifyFailure } from '../shared/classify-failure.js';
 import type { Logger } from '../shared/logger.js';
 import { DIGEST_SCOPE, type Ledger } from '../state/ledger.js';
 import { deliverToAll } from './deliver.js';
@@ -61,22 +62,34 @@ export async function digestEntries(
   return { entries, settled };
 }
 
+const digestOutcome = (date: string, status: UnitOutcome['status'], detail: string, retryable?: boolean) => ({
+  app: 'digest',
+  job: 'digest' as const,
+  period: date,
+  status,
+  detail,
+  ...(retryable === undefined ? {} : { retryable }),
+});
+
 /**
  * The day's agency digest, once: when every app's daily report is settled (sent, no data, or failed
- * for good), or from the cut-off hour on with what is there.
+ * for good), or from the cut-off hour on with what is there. A failure anywhere (the ledger, the
+ * registry, a channel) is an outcome, classified, never thrown; the engine logs it once.
  */
 export async function runDigest(
   deps: DigestDependencies,
   date: string,
 ): Promise<UnitOutcome & { report?: DigestReport }> {
-  const outcome = (status: UnitOutcome['status'], detail: string, retryable?: boolean) => ({
-    app: 'digest',
-    job: 'digest' as const,
-    period: date,
-    status,
-    detail,
-    ...(retryable === undefined ? {} : { retryable }),
-  });
+  try {
+    return await digestSteps(deps, date);
+  } catch (error) {
+    const failure = classifyFailure(error);
+    return digestOutcome(date, 'failed', failure.line, failure.retryable);
+  }
+}
+
+async function digestSteps(deps: DigestDependencies, date: string): Promise<UnitOutcome & { report?: DigestReport }> {
+  const outcome = (status: UnitOutcome['status'], detail: string) => digestOutcome(date, status, detail);
   const done = await deps.ledger.getJob('digest', date, DIGEST_SCOPE);
   if (done?.status === 'sent') return outcome('skipped', 'already sent');
   const pastCutoff = hourIn(deps.clock(), deps.schedule.timeZone) >= deps.schedule.cutoffHour;
@@ -86,22 +99,15 @@ export async function runDigest(
     return outcome('not-ready', `${waiting} app(s) not settled yet; it goes out when they are, or at the cut-off`);
   }
   const report = buildDigestReport(date, entries);
-  try {
-    const channels = await deps.channels();
-    const guard = ledgerGuard(deps.ledger, { job: 'digest', period: date, app: DIGEST_SCOPE }, deps);
-    const deliveries = await deliverToAll(channels, { kind: 'digest', report }, [], deps.logger, guard);
-    const busy = deliveries.filter((d) => d.skipped === 'in-progress');
-    if (busy.length)
-      return outcome('in-progress', `another run is sending on ${busy.map((d) => d.channel).join(', ')}`);
-    await deps.ledger.putJob('digest', date, DIGEST_SCOPE, { status: 'sent', updatedAt: deps.clock().toISOString() });
-    const sent = deliveries.filter((d) => !d.skipped).map((d) => d.channel);
-    return {
-      ...outcome(sent.length ? 'sent' : 'skipped', sent.join(', ') || 'every channel was already sent'),
-      report,
-    };
-  } catch (error) {
-    const detail = (error as Error).message;
-    deps.logger.error('digest failed', { date, error: detail });
-    return outcome('failed', detail, true);
-  }
+  const channels = await deps.channels();
+  const guard = ledgerGuard(deps.ledger, { job: 'digest', period: date, app: DIGEST_SCOPE }, deps);
+  const deliveries = await deliverToAll(channels, { kind: 'digest', report }, [], deps.logger, guard);
+  const busy = deliveries.filter((d) => d.skipped === 'in-progress');
+  if (busy.length) return outcome('in-progress', `another run is sending on ${busy.map((d) => d.channel).join(', ')}`);
+  await deps.ledger.putJob('digest', date, DIGEST_SCOPE, { status: 'sent', updatedAt: deps.clock().toISOString() });
+  const sent = deliveries.filter((d) => !d.skipped).map((d) => d.channel);
+  return {
+    ...outcome(sent.length ? 'sent' : 'skipped', sent.join(', ') || 'every channel was already sent'),
+    report,
+  };
 }

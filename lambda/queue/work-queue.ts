@@ -12,7 +12,10 @@ export interface FailureRecord {
   readonly app: string;
   readonly job: string;
   readonly period: string;
+  /** What happened and what to do, in one line (secrets redacted). */
   readonly reason: string;
+  /** `needs-person`: recorded at once; `transient`: still failing after every try. */
+  readonly kind?: 'transient' | 'needs-person';
   readonly attempts: number;
   readonly failedAt: string;
 }

@@ -41,6 +41,11 @@ export function parseRegistryEntry(raw: unknown, fallbackName: string, rules: En
   return problems.length ? { name, problem: problems.join('; ') } : { name, app: parsed.data };
 }
 
+/** The registry's store failed (the cause says how; its classification says whether to retry). */
+export class RegistryError extends Error {
+  override name = 'RegistryError';
+}
+
 export const isValidEntry = (entry: RegistryEntry): entry is { name: string; app: AppConfig } => 'app' in entry;
 
 /** Apps given up front: a `run` config file, or the deployment's seed in cdk.json. */

@@ -1,9 +1,39 @@
 /** Query parameters that carry secrets in WeChat, DingTalk and WeCom URLs. */
 const SECRET_PARAMS = /([?&](?:component_access_token|access_token|secret|appsecret|key|sign|token)=)[^&#\s"']*/gi;
 
-/** Masks secret query parameters so a URL can be logged or put in an error. */
-export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1***');
+/**
+ * Secrets that live in a URL's path or user part, wherever the URL is quoted (an error page that
+ * says "Cannot POST /services/T…/B…/…" copies it): a Slack incoming webhook's token
+ * (`/services/T…/B…/<token>`), a Feishu/Lark bot's (`/bot/v2/hook/<token>`), a password in
+ * `scheme://user:password@host`.
+ */
+const SECRET_PATHS: readonly [RegExp, string][] = [
+  [/(\/services\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/)[A-Za-z0-9]+/g, '$1***'],
+  [/(\/bot\/v2\/hook\/)[A-Za-z0-9_-]+/g, '$1***'],
+  [/(\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@"']*:)[^\s/@"']+@/gi, '$1***@'],
+];
+
+/** Masks the secrets any URL quoted in a text may hold (query keys and tokens, path tokens, passwords). */
+export function redactSecrets(text: string): string {
+  let out = text.replace(SECRET_PARAMS, '$1***');
+  for (const [pattern, replacement] of SECRET_PATHS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** Masks secret query parameters (and path tokens, passwords) so a URL can be logged or put in an error. */
+export const redactUrl = redactSecrets;
+
+/** Replaces each value, and its percent-encoded form, with `***` (longest first, so none leaves a tail). */
+export function scrubValues(text: string, values: Iterable<string>): string {
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (value.length < 4) continue;
+    forms.add(value);
+    forms.add(encodeURIComponent(value));
+  }
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***');
+  return out;
 }
 
 /**
@@ -20,8 +50,35 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
-    let out = redactUrl(text);
+    let out = redactSecrets(text);
     for (const s of this.secrets) out = out.split(s).join('***');
     return out;
   }
+}
+
+/**
+ * Log fields with every string redacted (`redactSecrets`), errors included (as name, message and
+ * stack), so a structured log line carries no secret however deep it sits.
+ */
+export function redactFields(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (depth > 6 || typeof value !== 'object' || value === null) return value;
+  if (value instanceof Error)
+    return {
+      name: value.name,
+      message: redactSecrets(value.message),
+      ...(value.stack ? { stack: redactSecrets(value.stack) } : {}),
+    };
+  if (Array.isArray(value)) return value.map((item) => redactFields(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactFields(item, depth + 1)]));
+}
+
+/** The error to let out of a function (Lambda logs what a handler throws): same name, message redacted. */
+export function redactedError(error: unknown): Error {
+  const message = redactSecrets(error instanceof Error ? error.message : String(error));
+  if (error instanceof Error && message === error.message) return error;
+  // A new error: the original's stack (and its cause's) would quote the message again.
+  const safe = new Error(message);
+  safe.name = error instanceof Error ? error.name : 'Error';
+  return safe;
 }

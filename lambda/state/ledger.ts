@@ -1,3 +1,5 @@
+import * as z from 'zod/mini';
+
 /**
  * The ledger: what happened to each scheduled unit of work (app, job, period) and to each delivery
  * of its report on each channel. It is what makes delivery exactly-once per channel: a channel is
@@ -15,7 +17,7 @@ export type JobStatus = 'pending' | 'sent' | 'no-data' | 'failed';
 export type { AppDaySummary } from '../report/digest-report.js';
 
 import type { AppDaySummary } from '../report/digest-report.js';
-import type { ProblemReason } from '../report/problem-reason.js';
+import { PROBLEM_REASONS, type ProblemReason } from '../report/problem-reason.js';
 
 export interface JobRecord {
   readonly status: JobStatus;
@@ -29,6 +31,7 @@ export interface JobRecord {
 }
 
 export type DeliveryStatus = 'sending' | 'sent' | 'failed' | 'unconfirmed';
+const DELIVERY_STATUSES: readonly string[] = ['sending', 'sent', 'failed', 'unconfirmed'] satisfies DeliveryStatus[];
 
 export interface DeliveryRecord {
   readonly status: DeliveryStatus;
@@ -74,7 +77,14 @@ export interface Ledger {
   ): Promise<boolean>;
 }
 
-export type ClaimDecision = 'claim' | 'already-sent' | 'busy' | 'interrupted' | 'unconfirmed';
+export type ClaimDecision = 'claim' | 'already-sent' | 'busy' | 'interrupted' | 'unconfirmed' | 'unreadable';
+
+/** A lease as the claim writes it (an ISO 8601 instant); anything else cannot be trusted to run out. */
+function leaseEnd(leaseUntil: string | undefined): number | undefined {
+  if (leaseUntil === undefined || !/^\d{4}-\d{2}-\d{2}T/.test(leaseUntil)) return undefined;
+  const end = Date.parse(leaseUntil);
+  return Number.isFinite(end) ? end : undefined;
+}
 
 /**
  * What a new claim on a channel may do, given the stored record.
@@ -85,12 +95,25 @@ export type ClaimDecision = 'claim' | 'already-sent' | 'busy' | 'interrupted' | 
  * - `sending` past its lease: the sender died between sending and recording. The message may or
  *   may not have gone out, and sending again could deliver it twice, so it becomes `unconfirmed`
  *   (at-most-once): reported for a person to check, never re-sent on its own.
+ * - a state no run writes (an unknown status, `sending` without a lease or with one that cannot be
+ *   read): it would otherwise look busy forever, so it is treated like `unconfirmed`.
  */
 export function decideClaim(record: DeliveryRecord | undefined, now: Date): ClaimDecision {
   if (!record || record.status === 'failed') return 'claim';
   if (record.status === 'sent') return 'already-sent';
   if (record.status === 'unconfirmed') return 'unconfirmed';
-  return record.leaseUntil !== undefined && Date.parse(record.leaseUntil) <= now.getTime() ? 'interrupted' : 'busy';
+  if (record.status !== 'sending' || !DELIVERY_STATUSES.includes(record.status)) return 'unreadable';
+  const end = leaseEnd(record.leaseUntil);
+  if (end === undefined) return 'unreadable';
+  return end <= now.getTime() ? 'interrupted' : 'busy';
+}
+
+/** What is wrong with a record `decideClaim` calls unreadable, in words. */
+function unreadableState(record: DeliveryRecord): string {
+  if (record.status !== 'sending') return `status ${JSON.stringify(record.status)}`;
+  return record.leaseUntil === undefined
+    ? '"sending" without a lease'
+    : `"sending" with a lease that cannot be read (${JSON.stringify(record.leaseUntil)})`;
 }
 
 const MAX_SWAP_ATTEMPTS = 5;
@@ -109,12 +132,8 @@ export async function claimDelivery(
     if (decision === 'already-sent' && record) return { kind: 'already-sent', record };
     if (decision === 'busy' && record) return { kind: 'busy', record };
     if (decision === 'unconfirmed' && record) return { kind: 'unconfirmed', record };
-    if (decision === 'interrupted' && record) {
-      const next: DeliveryRecord = {
-        status: 'unconfirmed',
-        updatedAt,
-        detail: `the run that was sending this (since ${record.updatedAt}) stopped before recording the result`,
-      };
+    if ((decision === 'interrupted' || decision === 'unreadable') && record) {
+      const next = unconfirmedRecord(scope, channel, record, decision, updatedAt);
       if (await ledger.swapDelivery(scope, channel, record, next)) return { kind: 'unconfirmed', record: next };
       continue;
     }
@@ -126,7 +145,27 @@ export async function claimDelivery(
     };
     if (await ledger.swapDelivery(scope, channel, record, next)) return { kind: 'claimed' };
   }
-  throw new LedgerError(`could not claim ${describeScope(scope)} on ${channel}: the ledger kept changing under us`);
+  throw new LedgerError(`could not claim ${describeScope(scope)} on ${channel}: the ledger kept changing under us`, {
+    retryable: true,
+  });
+}
+
+/** What a claim that cannot be trusted becomes: `unconfirmed`, saying why. */
+function unconfirmedRecord(
+  scope: DeliveryScope,
+  channel: string,
+  record: DeliveryRecord,
+  decision: 'interrupted' | 'unreadable',
+  updatedAt: string,
+): DeliveryRecord {
+  return {
+    status: 'unconfirmed',
+    updatedAt,
+    detail:
+      decision === 'interrupted'
+        ? `the run that was sending this (since ${record.updatedAt}) stopped before recording the result`
+        : `the ledger held a state for ${describeScope(scope)} on ${channel} that no run writes (${unreadableState(record)}), so whether it went out is not known`,
+  };
 }
 
 /** Records how a claimed send ended; only the claim's owner may, and only while it still holds it. */
@@ -167,6 +206,105 @@ export function sameRecord(a: DeliveryRecord | undefined, b: DeliveryRecord | un
 
 export class LedgerError extends Error {
   override name = 'LedgerError';
+  /** Set when another try may succeed (contention); otherwise the classification reads the cause. */
+  readonly retryable?: boolean;
+
+  constructor(message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options);
+    if (options?.retryable !== undefined) this.retryable = options.retryable;
+  }
+}
+
+/**
+ * A ledger record no run could have written (a number the SDK cannot read, a field of the wrong
+ * type, a file that is not JSON): it stops its own unit, named, never the others.
+ */
+export class DamagedRecordError extends LedgerError {
+  override name = 'DamagedRecordError';
+  override readonly retryable = false;
+
+  constructor(
+    /** Where: `ledger table T, item pk "…", sk "…"`, or the file's path. */
+    readonly where: string,
+    readonly problem: string,
+    /** What to do about it. */
+    readonly fix: string,
+  ) {
+    super(`${where} is damaged (${problem})`);
+  }
+}
+
+const knownReason = (reason: string): ProblemReason | undefined =>
+  (PROBLEM_REASONS as readonly string[]).includes(reason) ? (reason as ProblemReason) : undefined;
+const nullableNumber = z.nullable(z.number({ error: 'must be a number or null' }));
+const time = z.string({ error: 'must be an ISO 8601 time (a string)' });
+const optionalText = z.optional(z.string({ error: 'must be a string' }));
+
+/** A job record as it must be stored; validated at the store's boundary (unknown fields are ignored). */
+export const jobRecordSchema = z.object({
+  status: z.enum(['pending', 'sent', 'no-data', 'failed'], { error: 'must be pending, sent, no-data or failed' }),
+  updatedAt: time,
+  detail: optionalText,
+  // A reason this version does not know (a newer writer's) is read as none: the digest then words it from the status.
+  reason: z.optional(z.pipe(z.string({ error: 'must be a string' }), z.transform(knownReason))),
+  errcode: z.optional(z.number({ error: 'must be a number' })),
+  summary: z.optional(
+    z.object({
+      appName: z.string({ error: 'must be a string' }),
+      appid: z.string({ error: 'must be a string' }),
+      visitors: nullableNumber,
+      previousDay: nullableNumber,
+      dayOverDay: nullableNumber,
+    }),
+  ),
+});
+
+/**
+ * A delivery record as stored. Its status and lease are read as they are: a state no run writes is
+ * `decideClaim`'s to refuse (treated like `unconfirmed`), so `ledger release` can clear it.
+ */
+const deliveryRecordSchema = z.object({
+  status: z.string({ error: 'must be a string' }),
+  updatedAt: time,
+  owner: optionalText,
+  leaseUntil: z.optional(z.unknown()),
+  detail: optionalText,
+});
+
+type Damaged = (problem: string) => DamagedRecordError;
+type Show = (value: unknown) => string;
+const asJson: Show = (value) => JSON.stringify(value) ?? String(value);
+
+function readRecord<T>(schema: z.ZodMiniType<T>, value: unknown, damaged: Damaged, show: Show): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw damaged(describeDamage(parsed.error.issues, value, show));
+  return parsed.data;
+}
+
+/** Validates a stored job record; `show` renders a stored value for the message (numbers as the store holds them). */
+export const readJobRecord = (value: unknown, damaged: Damaged, show: Show = asJson): JobRecord =>
+  readRecord(jobRecordSchema, value, damaged, show) as JobRecord;
+
+/** Validates a stored delivery record; a lease that is not a string is kept as text, for `decideClaim` to refuse. */
+export function readDeliveryRecord(value: unknown, damaged: Damaged, show: Show = asJson): DeliveryRecord {
+  const { leaseUntil, ...record } = readRecord(deliveryRecordSchema, value, damaged, show);
+  return {
+    ...record,
+    status: record.status as DeliveryStatus,
+    ...(leaseUntil === undefined ? {} : { leaseUntil: typeof leaseUntil === 'string' ? leaseUntil : show(leaseUntil) }),
+  };
+}
+
+function describeDamage(issues: readonly z.core.$ZodIssue[], value: unknown, show: (value: unknown) => string): string {
+  return issues
+    .map((issue) => {
+      const found = issue.path.reduce<unknown>(
+        (at, key) => (typeof at === 'object' && at !== null ? (at as Record<PropertyKey, unknown>)[key] : undefined),
+        value,
+      );
+      return `${issue.path.join('.') || 'the record'} ${issue.message}, not ${show(found)}`;
+    })
+    .join('; ');
 }
 
 // Names become path segments (files) or key parts (DynamoDB): refuse anything that could climb out.

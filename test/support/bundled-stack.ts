@@ -49,24 +49,25 @@ export async function synthBundles(id: string, config: DeploymentConfigInput): P
 
 /**
  * One invocation of a bundled handler in its own Node process, as a cold Lambda would run it, with
- * the given environment; its result, and what it logged.
+ * the given environment; its result, and what it logged (`logs`: stdout and stderr, both of which
+ * Lambda sends to CloudWatch; Powertools writes warnings and errors to stderr).
  */
 export async function invokeBundle<T>(
   bundle: string | undefined,
   env: Record<string, string>,
   event: object,
-): Promise<{ result: T; stdout: string }> {
+): Promise<{ result: T; stdout: string; logs: string }> {
   if (!bundle) throw new Error('no such function in the synthesized stack');
   const script = `
     const { handler } = await import(${JSON.stringify(`file://${bundle}`)});
     const context = { awsRequestId: 'test', functionName: 'wxa-test', getRemainingTimeInMillis: () => 180000 };
     const result = await handler(JSON.parse(process.env.TEST_EVENT), context);
     process.stdout.write('RESULT ' + JSON.stringify(result) + '\\n');`;
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env.PATH, ...env, TEST_EVENT: JSON.stringify(event) },
   });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  return { result: JSON.parse(line?.slice('RESULT '.length) ?? 'null') as T, stdout };
+  return { result: JSON.parse(line?.slice('RESULT '.length) ?? 'null') as T, stdout, logs: `${stdout}${stderr}` };
 }
 
 /** What Lambda's Function URL hands the function for an HTTP request (payload format 2.0). */

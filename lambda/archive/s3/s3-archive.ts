@@ -1,4 +1,5 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type Logger, silentLogger } from '../../shared/logger.js';
 import { type Archive, ArchiveError, type Provenance } from '../archive.js';
 
 /** `s3://bucket/prefix` → { bucket, prefix }. */
@@ -8,15 +9,28 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: match[1], prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 
+const isAccessDenied = (error: unknown) =>
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403 ||
+  (error as { name?: string }).name === 'AccessDenied';
+
 /**
  * The archive in S3. Bodies are stored as sent by WeChat with `Content-Type: application/json` and a
  * SHA-256 checksum S3 verifies on receipt; provenance goes in user metadata.
+ *
+ * Without `s3:ListBucket`, S3 answers a key that is not there with 403 AccessDenied, not 404. Such
+ * a 403 is told apart once (HeadBucket needs `s3:ListBucket` too): then a 403 is read as "not
+ * archived" — safe, since writing a key again is harmless — and a warning names the grant once; if
+ * listing is allowed, the 403 is a real refusal, named with the grant it needs.
  */
 export class S3Archive implements Archive {
+  private listing: Promise<boolean> | undefined;
+  private warned = false;
+
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly prefix = '',
+    private readonly logger: Logger = silentLogger,
   ) {}
 
   async put(key: string, body: Buffer, provenance: Provenance): Promise<void> {
@@ -40,7 +54,14 @@ export class S3Archive implements Archive {
         }),
       );
     } catch (error) {
-      throw new ArchiveError(`cannot write ${this.locate(key)}: ${(error as Error).message}`, { cause: error });
+      throw new ArchiveError(`cannot write ${this.locate(key)}: ${(error as Error).message}`, {
+        cause: error,
+        ...(isAccessDenied(error)
+          ? {
+              fix: `grant s3:PutObject on ${await this.arn(`${this.objectKey('')}*`)} (and kms:GenerateDataKey on the bucket's key if it has one)`,
+            }
+          : {}),
+      });
     }
   }
 
@@ -51,8 +72,42 @@ export class S3Archive implements Archive {
       return Buffer.from(await answer.Body.transformToByteArray());
     } catch (error) {
       if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+      if (isAccessDenied(error)) {
+        if (!(await this.canList())) return this.missingWithoutListing();
+        throw new ArchiveError(`cannot read ${this.locate(key)}: ${(error as Error).message}`, {
+          cause: error,
+          fix: `grant s3:GetObject on ${await this.arn(`${this.objectKey('')}*`)} (and kms:Decrypt on the bucket's key if it has one)`,
+        });
+      }
       throw new ArchiveError(`cannot read ${this.locate(key)}: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** Whether this caller may list the bucket (HeadBucket needs s3:ListBucket); asked once. */
+  private canList(): Promise<boolean> {
+    this.listing ??= this.s3.send(new HeadBucketCommand({ Bucket: this.bucket })).then(
+      () => true,
+      // Anything but a refusal (a timeout, say) proves nothing: the 403 is then taken as a refusal.
+      (error: unknown) => !isAccessDenied(error),
+    );
+    return this.listing;
+  }
+
+  private async missingWithoutListing(): Promise<undefined> {
+    if (!this.warned) {
+      this.warned = true;
+      this.logger.warn(
+        `s3://${this.bucket}: this caller lacks s3:ListBucket, so S3 answers 403 AccessDenied (not 404) for a key that is not there; such a 403 is read as "not archived yet" and the answer is fetched from WeChat again. Grant s3:ListBucket on ${await this.arn('')}${this.prefix ? ` (condition s3:prefix "${this.prefix}/*")` : ''} so what is archived is found`,
+      );
+    }
+    return undefined;
+  }
+
+  /** The ARN of the bucket or of keys in it, in the client's partition (aws-cn in the China regions). */
+  private async arn(keyPattern: string): Promise<string> {
+    const region = await Promise.resolve(this.s3.config.region()).catch(() => '');
+    const partition = region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
+    return `arn:${partition}:s3:::${this.bucket}${keyPattern ? `/${keyPattern}` : ''}`;
   }
 
   locate(key: string): string {

@@ -13,6 +13,7 @@ import { slackWebhook } from '../slack/slack-webhook.js';
 import { wecomRobot } from '../wecom/wecom-robot.js';
 import { processPacer, type SendPacer } from './send-pacer.js';
 import { WebhookError, type WebhookKind, type WebhookPlatform } from './webhook-platform.js';
+import { redactWebhookText, webhookUrlSecrets } from './webhook-secrets.js';
 
 export const PLATFORMS: Readonly<Record<WebhookKind, WebhookPlatform>> = {
   wecom: wecomRobot,
@@ -76,10 +77,13 @@ export class WebhookChannel implements ReportChannel {
   readonly name: string;
   private readonly platform: WebhookPlatform;
   private readonly host: string;
+  /** What an answer must never carry into an error: the URL's secrets and the signing secret. */
+  private readonly secrets: readonly string[];
 
   constructor(private readonly options: WebhookChannelOptions) {
     this.platform = PLATFORMS[options.kind];
     this.host = validateWebhook(options.kind, options.url, options.secret, options.setting).host;
+    this.secrets = [...webhookUrlSecrets(options.kind, options.url), ...(options.secret ? [options.secret] : [])];
     this.key = options.kind;
     this.name = `${options.kind} webhook (${this.host})`;
   }
@@ -107,7 +111,12 @@ export class WebhookChannel implements ReportChannel {
           });
           const { status, body } = await this.post(request, policy.requestTimeoutMs);
           const verdict = this.platform.interpret(status, body);
-          if (!verdict.ok) throw new WebhookError(`${this.name}: ${verdict.reason}`, verdict.retryable);
+          // Error pages often quote the request ("Cannot POST /services/T…/B…/<token>"): no secret goes on.
+          if (!verdict.ok)
+            throw new WebhookError(
+              `${this.name}: ${redactWebhookText(verdict.reason, [...this.secrets, ...webhookUrlSecrets(this.options.kind, request.url)])}`,
+              verdict.retryable,
+            );
         },
         policy,
         (error) => error instanceof WebhookError && error.retryable,

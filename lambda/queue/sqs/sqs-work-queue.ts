@@ -6,6 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { WorkUnit } from '../../pipeline/work-unit.js';
+import { redactSecrets } from '../../shared/redact.js';
 import { type FailureRecord, type FailureSink, QueueError, type WorkQueue } from '../work-queue.js';
 
 const BATCH = 10;
@@ -65,7 +66,8 @@ export class SqsFailureSink implements FailureSink {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: JSON.stringify(failure),
+        // Belt and braces: the reason was redacted where it arose; no secret reaches the queue anyway.
+        MessageBody: JSON.stringify({ ...failure, reason: redactSecrets(failure.reason) }),
         MessageAttributes: {
           app: { DataType: 'String', StringValue: failure.app },
           job: { DataType: 'String', StringValue: failure.job },

@@ -1,16 +1,25 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateScan,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppConfig } from '../../config/deployment-config.js';
-import { type EntryRules, parseRegistryEntry, type RegistryEntry, type WritableAppRegistry } from '../app-registry.js';
+import {
+  getRawItem,
+  itemValues,
+  type RawItem,
+  scanRawItems,
+  unreadableNumbers,
+} from '../../shared/dynamodb/raw-items.js';
+import {
+  type EntryRules,
+  parseRegistryEntry,
+  type RegistryEntry,
+  RegistryError,
+  type WritableAppRegistry,
+} from '../app-registry.js';
 
 /**
  * The app registry as a DynamoDB table keyed by `name`, one item per app (a few hundred bytes:
- * 5,000 apps are ~2 MB, read in 1 MB pages). Secrets are never here: they stay in SSM.
+ * 5,000 apps are ~2 MB, read in 1 MB pages). Secrets are never here: they stay in SSM. Items are
+ * read one by one: one that cannot be used (a number the SDK cannot hold, a misspelt field) is an
+ * entry with its problem, named, and never stops the others.
  */
 export class DynamoDbAppRegistry implements WritableAppRegistry {
   constructor(
@@ -21,33 +30,70 @@ export class DynamoDbAppRegistry implements WritableAppRegistry {
   ) {}
 
   async *list(): AsyncIterable<RegistryEntry> {
-    for await (const page of paginateScan({ client: this.client }, { TableName: this.table, ConsistentRead: true })) {
-      for (const item of page.Items ?? []) yield this.entry(item);
+    try {
+      for await (const item of scanRawItems(this.client, { TableName: this.table, ConsistentRead: true }))
+        yield this.entry(item);
+    } catch (error) {
+      throw this.failed('read', error);
     }
   }
 
   async get(name: string): Promise<RegistryEntry | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { name }, ConsistentRead: true }),
-    );
-    return Item ? this.entry(Item) : undefined;
+    try {
+      const item = await getRawItem(this.client, {
+        TableName: this.table,
+        Key: { name: { S: name } },
+        ConsistentRead: true,
+      });
+      return item ? this.entry(item) : undefined;
+    } catch (error) {
+      throw this.failed('read', error);
+    }
   }
 
   async put(app: AppConfig): Promise<void> {
-    await this.client.send(
-      new PutCommand({ TableName: this.table, Item: { ...app, updatedAt: this.clock().toISOString() } }),
-    );
+    try {
+      await this.client.send(
+        new PutCommand({ TableName: this.table, Item: { ...app, updatedAt: this.clock().toISOString() } }),
+      );
+    } catch (error) {
+      throw this.failed('write', error);
+    }
   }
 
   async remove(name: string): Promise<boolean> {
-    const { Attributes } = await this.client.send(
-      new DeleteCommand({ TableName: this.table, Key: { name }, ReturnValues: 'ALL_OLD' }),
-    );
-    return Attributes !== undefined;
+    try {
+      const { Attributes } = await this.client.send(
+        new DeleteCommand({ TableName: this.table, Key: { name }, ReturnValues: 'ALL_OLD' }),
+      );
+      return Attributes !== undefined;
+    } catch (error) {
+      throw this.failed('write', error);
+    }
   }
 
-  private entry(item: Record<string, unknown>): RegistryEntry {
-    const { updatedAt: _updatedAt, ...app } = item;
-    return parseRegistryEntry(app, String(item.name), this.rules);
+  private entry(item: RawItem): RegistryEntry {
+    const name = item.name?.S ?? JSON.stringify(item.name ?? '?');
+    let values: Record<string, unknown>;
+    try {
+      values = itemValues(item);
+    } catch (error) {
+      return { name, problem: `the item cannot be read: ${(error as Error).message}` };
+    }
+    // updatedAt is the registry's own (when it was written), not an app setting.
+    const { updatedAt: _updatedAt, ...app } = values;
+    const numbers = unreadableNumbers(app);
+    if (numbers.length)
+      return {
+        name,
+        problem: `${numbers.join('; ')}, a number no setting can be (beyond JavaScript's precision): correct the item, or add the app again with "wxa-report apps add"`,
+      };
+    return parseRegistryEntry(app, name, this.rules);
+  }
+
+  private failed(what: 'read' | 'write', error: unknown): RegistryError {
+    return new RegistryError(`cannot ${what} the app registry table ${this.table}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

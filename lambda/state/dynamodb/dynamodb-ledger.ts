@@ -1,10 +1,23 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  describeKey,
+  getRawItem,
+  itemValues,
+  queryRawItems,
+  type RawItem,
+  showValue,
+} from '../../shared/dynamodb/raw-items.js';
+import { type Logger, silentLogger } from '../../shared/logger.js';
+import {
+  DamagedRecordError,
   type DeliveryRecord,
   type DeliveryScope,
   type JobRecord,
   type Ledger,
+  LedgerError,
+  readDeliveryRecord,
+  readJobRecord,
   safeSegment,
   type UnitJob,
 } from '../ledger.js';
@@ -19,21 +32,25 @@ const RETENTION_DAYS = 400;
  *   pk = <job>#<period>   sk = delivery#<name>#<channel>  a DeliveryRecord
  *
  * One partition per job and period, so the retry dispatcher and the digest read a whole day with
- * one paged Query. Every delivery transition is a conditional write.
+ * one paged Query. Every delivery transition is a conditional write. Items are read one by one and
+ * validated: an item no run could have written is named (table, key) and stops only its own unit;
+ * a day's list leaves it out and says so.
  */
 export class DynamoDbLedger implements Ledger {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly table: string,
     private readonly clock: () => Date = () => new Date(),
+    private readonly logger: Logger = silentLogger,
   ) {}
 
   async getJob(job: UnitJob, period: string, app: string): Promise<JobRecord | undefined> {
-    return this.get<JobRecord>(pk(job, period), `app#${safeSegment(app, 'app')}`);
+    const item = await this.get(pk(job, period), `app#${safeSegment(app, 'app')}`);
+    return item && this.jobRecord(item);
   }
 
   async putJob(job: UnitJob, period: string, app: string, record: JobRecord): Promise<void> {
-    await this.client.send(
+    await this.write(
       new PutCommand({
         TableName: this.table,
         Item: { ...record, pk: pk(job, period), sk: `app#${safeSegment(app, 'app')}`, ttl: this.ttl() },
@@ -43,23 +60,43 @@ export class DynamoDbLedger implements Ledger {
 
   async listJobs(job: UnitJob, period: string): Promise<Map<string, JobRecord>> {
     const records = new Map<string, JobRecord>();
-    const pages = paginateQuery(
-      { client: this.client },
-      {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :app)',
-        ExpressionAttributeValues: { ':pk': pk(job, period), ':app': 'app#' },
-        ConsistentRead: true,
-      },
-    );
-    for await (const page of pages) {
-      for (const item of page.Items ?? []) records.set(String(item.sk).slice('app#'.length), strip<JobRecord>(item));
+    const items = queryRawItems(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :app)',
+      ExpressionAttributeValues: { ':pk': { S: pk(job, period) }, ':app': { S: 'app#' } },
+      ConsistentRead: true,
+    });
+    try {
+      for await (const item of items) {
+        try {
+          records.set(String(item.sk?.S).slice('app#'.length), this.jobRecord(item));
+        } catch (error) {
+          if (!(error instanceof DamagedRecordError)) throw error;
+          // One damaged item must not stop the day: every other app goes on; this one is named.
+          this.logger.error('ledger item unreadable, left out', { problem: error.message, fix: error.fix });
+        }
+      }
+    } catch (error) {
+      throw this.failed('read', error);
     }
     return records;
   }
 
   async getDelivery(scope: DeliveryScope, channel: string): Promise<DeliveryRecord | undefined> {
-    return this.get<DeliveryRecord>(pk(scope.job, scope.period), deliveryKey(scope, channel));
+    const item = await this.get(pk(scope.job, scope.period), deliveryKey(scope, channel));
+    return (
+      item &&
+      readDeliveryRecord(
+        this.values(item),
+        (problem) =>
+          new DamagedRecordError(
+            this.where(item),
+            problem,
+            `check whether that report went out on ${channel}; then fix the item, or delete it to let the next run send it`,
+          ),
+        showValue,
+      )
+    );
   }
 
   async swapDelivery(
@@ -90,15 +127,57 @@ export class DynamoDbLedger implements Ledger {
         (error as Error).name === 'ConditionalCheckFailedException'
       )
         return false;
-      throw error;
+      throw this.failed('write', error);
     }
   }
 
-  private async get<T>(partition: string, sort: string): Promise<T | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.table, Key: { pk: partition, sk: sort }, ConsistentRead: true }),
+  private async get(partition: string, sort: string): Promise<RawItem | undefined> {
+    try {
+      return await getRawItem(this.client, {
+        TableName: this.table,
+        Key: { pk: { S: partition }, sk: { S: sort } },
+        ConsistentRead: true,
+      });
+    } catch (error) {
+      throw this.failed('read', error);
+    }
+  }
+
+  private async write(command: PutCommand): Promise<void> {
+    try {
+      await this.client.send(command);
+    } catch (error) {
+      throw this.failed('write', error);
+    }
+  }
+
+  /** The store's own failure, naming the table; the SDK's error stays the cause (for its classification). */
+  private failed(what: 'read' | 'write', error: unknown): LedgerError {
+    return new LedgerError(`cannot ${what} the ledger table ${this.table}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+
+  private where(item: RawItem): string {
+    return `ledger table ${this.table}, item ${describeKey(item, ['pk', 'sk'])}`;
+  }
+
+  private values(item: RawItem): Record<string, unknown> {
+    const { pk: _pk, sk: _sk, ttl: _ttl, ...values } = itemValues(item);
+    return values;
+  }
+
+  private jobRecord(item: RawItem): JobRecord {
+    return readJobRecord(
+      this.values(item),
+      (problem) =>
+        new DamagedRecordError(
+          this.where(item),
+          problem,
+          `fix the item, or delete it (aws dynamodb delete-item --table-name ${this.table} --key '${JSON.stringify({ pk: item.pk, sk: item.sk })}'): the unit records it again when it next runs, and what was sent stays sent`,
+        ),
+      showValue,
     );
-    return Item ? strip<T>(Item) : undefined;
   }
 
   private ttl(): number {
@@ -109,8 +188,3 @@ export class DynamoDbLedger implements Ledger {
 const pk = (job: UnitJob, period: string) => `${safeSegment(job, 'job')}#${safeSegment(period, 'period')}`;
 const deliveryKey = (scope: DeliveryScope, channel: string) =>
   `delivery#${safeSegment(scope.app, 'app')}#${safeSegment(channel, 'channel')}`;
-
-function strip<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
-  return record as T;
-}

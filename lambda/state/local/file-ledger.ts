@@ -2,12 +2,16 @@ import { mkdir, readdir, readFile, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { writeAtomically } from '../../shared/atomic-write.js';
+import { type Logger, silentLogger } from '../../shared/logger.js';
 import {
+  DamagedRecordError,
   type DeliveryRecord,
   type DeliveryScope,
   type JobRecord,
   type Ledger,
   LedgerError,
+  readDeliveryRecord,
+  readJobRecord,
   safeSegment,
   sameRecord,
   type UnitJob,
@@ -25,16 +29,21 @@ const LOCK_WAIT_MS = 10_000;
  *
  * Compare-and-swap holds across processes on one machine: each record has a lock directory
  * (mkdir is atomic), held only for the read-compare-write, never while a message is being sent.
+ * A file no run could have written (not JSON, a field of the wrong type) stops only its own unit,
+ * named; a day's list leaves it out and says so.
  */
 export class FileLedger implements Ledger {
   readonly root: string;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly logger: Logger = silentLogger,
+  ) {
     this.root = resolve(root);
   }
 
   async getJob(job: UnitJob, period: string, app: string): Promise<JobRecord | undefined> {
-    return readJson<JobRecord>(this.jobPath(job, period, app));
+    return readJobFile(this.jobPath(job, period, app));
   }
 
   async putJob(job: UnitJob, period: string, app: string, record: JobRecord): Promise<void> {
@@ -49,14 +58,19 @@ export class FileLedger implements Ledger {
     });
     const records = new Map<string, JobRecord>();
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-      const record = await readJson<JobRecord>(join(folder, name));
-      if (record) records.set(name.slice(0, -'.json'.length), record);
+      try {
+        const record = await readJobFile(join(folder, name));
+        if (record) records.set(name.slice(0, -'.json'.length), record);
+      } catch (error) {
+        if (!(error instanceof DamagedRecordError)) throw error;
+        this.logger.error('ledger record unreadable, left out', { problem: error.message, fix: error.fix });
+      }
     }
     return records;
   }
 
   async getDelivery(scope: DeliveryScope, channel: string): Promise<DeliveryRecord | undefined> {
-    return readJson<DeliveryRecord>(this.deliveryPath(scope, channel));
+    return readDeliveryFile(this.deliveryPath(scope, channel), channel);
   }
 
   async swapDelivery(
@@ -67,7 +81,7 @@ export class FileLedger implements Ledger {
   ): Promise<boolean> {
     const path = this.deliveryPath(scope, channel);
     return this.withLock(path, async () => {
-      if (!sameRecord(await readJson<DeliveryRecord>(path), expected)) return false;
+      if (!sameRecord(await readDeliveryFile(path, channel), expected)) return false;
       await writeAtomically(path, `${JSON.stringify(next)}\n`);
       return true;
     });
@@ -121,11 +135,39 @@ export class FileLedger implements Ledger {
   }
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+async function readJson(path: string, damaged: (problem: string) => DamagedRecordError): Promise<unknown> {
+  let text: string;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new LedgerError(`cannot read the ledger record ${path}`, { cause: error });
+    throw new LedgerError(`cannot read the ledger record ${path}: ${(error as Error).message}`, { cause: error });
   }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw damaged(`not JSON: ${(error as Error).message}`);
+  }
+}
+
+async function readJobFile(path: string): Promise<JobRecord | undefined> {
+  const damaged = (problem: string) =>
+    new DamagedRecordError(
+      `the ledger file ${path}`,
+      problem,
+      'fix the file, or delete it: the unit records it again when it next runs, and what was sent stays sent',
+    );
+  const value = await readJson(path, damaged);
+  return value === undefined ? undefined : readJobRecord(value, damaged);
+}
+
+async function readDeliveryFile(path: string, channel: string): Promise<DeliveryRecord | undefined> {
+  const damaged = (problem: string) =>
+    new DamagedRecordError(
+      `the ledger file ${path}`,
+      problem,
+      `check whether that report went out on ${channel}; then fix the file, or delete it to let the next run send it`,
+    );
+  const value = await readJson(path, damaged);
+  return value === undefined ? undefined : readDeliveryRecord(value, damaged);
 }

@@ -1,4 +1,5 @@
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
 import { SsmSecretSource } from '../../../lambda/secrets/ssm/ssm-secret-source.js';
@@ -127,6 +128,30 @@ describe('wxa-report apps', () => {
     expect(show.stdout).toContain(
       `shop  ${APP.appid}  喵喵商城  → ops@example.com, growth@example.com, feishu webhook`,
     );
+  });
+
+  it('lists an entry with a misspelt field as invalid, naming the field it meant (never dropping it)', async () => {
+    // Prepare: written by hand, "webhook" for "webhooks": the chat would never hear, and nothing would say why.
+    await dynamo.documents.send(
+      new PutCommand({
+        TableName: table,
+        Item: { name: 'tipo', appid: APP.appid, recipients: ['ops@example.com'], webhook: ['wecom'] },
+      }),
+    );
+
+    // Act
+    const list = await runCliInProcess(['apps', 'list'], { env: env() });
+    const show = await runCliInProcess(['apps', 'show', 'tipo', '--json'], { env: env() });
+    await dynamo.documents.send(new DeleteCommand({ TableName: table, Key: { name: 'tipo' } }));
+
+    // Assess
+    expect(list.code).toBe(1);
+    expect(list.stdout).toContain('tipo  INVALID: webhook is not a field; did you mean webhooks?\n');
+    expect(JSON.parse(show.stdout)).toEqual({
+      name: 'tipo',
+      valid: false,
+      problem: 'webhook is not a field; did you mean webhooks?',
+    });
   });
 
   it('refuses a bad entry naming the field, and stores nothing', async () => {

@@ -129,6 +129,28 @@ describe.each([
     expect((await ledger.getJob('daily', '2026-11-20', 'shop'))?.status).toBe('failed');
   });
 
+  it('keeps why a unit failed (the digest words it from the reason and errcode)', async () => {
+    // Prepare
+    const ledger = await make();
+    await ledger.putJob('daily', '2026-11-22', 'shop', {
+      status: 'failed',
+      updatedAt: NOW.toISOString(),
+      detail: 'errcode 40125',
+      reason: 'credentials',
+      errcode: 40125,
+    });
+
+    // Act
+    const read = await ledger.getJob('daily', '2026-11-22', 'shop');
+    const listed = (await ledger.listJobs('daily', '2026-11-22')).get('shop');
+
+    // Assess
+    for (const record of [read, listed]) {
+      expect(record?.reason).toBe('credentials');
+      expect(record?.errcode).toBe(40125);
+    }
+  });
+
   it('refuses names that could leave their place', async () => {
     const ledger = await make();
 

@@ -104,6 +104,21 @@ describe('the deployment config', () => {
     );
   });
 
+  it.each([
+    [
+      { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], webhook: ['wecom'] }] },
+      /apps\.0\.webhook is not a field; did you mean webhooks\?/,
+    ],
+    [{ ...valid, emial: { transport: 'smtp' } }, /emial is not a field; did you mean email\?/],
+    [{ ...valid, schedule: { cutoffhour: 17 } }, /schedule\.cutoffhour is not a field; did you mean cutoffHour\?/],
+    [
+      { ...valid, digest: { recipients: ['b@b.co'], colour: 'red' } },
+      /digest\.colour is not a field; did you mean colours\?/,
+    ],
+  ])('names an unknown field with the closest known one, never dropping it (%#)', (input, message) => {
+    expect(() => parseDeploymentConfig(input)).toThrow(message);
+  });
+
   it('lists every problem at once', () => {
     expect(() => parseDeploymentConfig({ apps: [{ name: 'a b', recipients: ['x'] }], language: 'fr' })).toThrow(
       /apps\.0\.name[\s\S]*apps\.0\.recipients\.0[\s\S]*language/,

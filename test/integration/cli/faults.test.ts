@@ -1,0 +1,353 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { archiveKeys } from '../../../lambda/archive/archive.js';
+import { addDays, beijingToday, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
+import { WEBHOOK_KINDS } from '../../../lambda/notify/webhook/webhook-platform.js';
+import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
+import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { type EchoingReceiver, startEchoingReceiver } from '../../support/echoing-receiver.js';
+import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
+import { type MotoServer, startMoto } from '../../support/moto.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { createBucket, s3ClientFor } from '../../support/s3.js';
+import { startSmtpReceiver } from '../../support/smtp-receiver.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+/**
+ * `wxa-report run` and the single-app commands under the same faults as the deployment: S3 behind a
+ * fault-injecting proxy in front of moto (503, a missing bucket, no s3:ListBucket), damaged ledger
+ * files, misspelt config fields, six chats that quote the request in their error page.
+ */
+const [SHOP, COFFEE] = DEMO_APPS as [(typeof DEMO_APPS)[0], (typeof DEMO_APPS)[0]];
+let sim: WechatSimulator;
+let moto: MotoServer;
+let proxy: FaultProxy;
+let echo: EchoingReceiver;
+let s3: S3Client;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+
+beforeAll(async () => {
+  [sim, moto, echo] = await Promise.all([WechatSimulator.start(), startMoto(), startEchoingReceiver()]);
+  proxy = await startFaultProxy(moto.endpoint);
+  s3 = s3ClientFor(moto.endpoint);
+  // The SDK reads its endpoint from the process environment: S3 goes through the proxy.
+  vi.stubEnv('AWS_ENDPOINT_URL_S3', proxy.url);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'testing');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'testing');
+}, 120_000);
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  s3?.destroy();
+  await Promise.all([sim?.close(), proxy?.close(), moto?.stop(), echo?.close()]);
+});
+beforeEach(async () => {
+  sim.reset();
+  dir = await tempDir();
+  await writeConfig([
+    { name: 'shop', appid: SHOP.appid, recipients: ['ops@example.com'] },
+    { name: 'coffee', appid: COFFEE.appid, recipients: ['growth@example.com'] },
+  ]);
+});
+afterEach(async () => {
+  proxy.reset();
+  await dir.remove();
+});
+
+const writeConfig = (apps: object[], extra: object = {}) =>
+  writeFile(
+    join(dir.path, 'wxa.config.json'),
+    JSON.stringify({ apps, email: { transport: 'smtp', from: 'wxa-reporter <r@example.com>' }, ...extra }),
+  );
+/** 10:00 of today in Beijing: before the cut-off whenever the suite runs. */
+const morning = () => new Date(`${beijingToday(new Date())}T02:00:00Z`);
+const DATE = () => beijingYesterday(morning());
+const env = (extra: Record<string, string> = {}) => ({
+  WXA_APP_SHOP_SECRET: SHOP.secret,
+  WXA_APP_COFFEE_SECRET: COFFEE.secret,
+  WECHAT_API_BASE: sim.url,
+  AWS_REGION: 'us-east-1',
+  AWS_ENDPOINT_URL_S3: proxy.url,
+  ...extra,
+});
+const cli = (args: string[], extra: Record<string, string> = {}) =>
+  runCliInProcess(args, { env: env(extra), cwd: dir.path, clock: morning });
+const run = (args: string[], extra: Record<string, string> = {}) =>
+  cli(['run', ...args, '--config', 'wxa.config.json'], extra);
+const state = (...path: string[]) => join(dir.path, 'wxa-data', 'state', ...path);
+const jobRecord = async (app: string) =>
+  JSON.parse(await readFile(state('jobs', 'daily', DATE(), `${app}.json`), 'utf8')) as {
+    status: string;
+    detail?: string;
+  };
+const refusingPort = async () => new URL(await refusingEndpoint()).port;
+const failureLines = (stderr: string) => stderr.split('\n').filter((l) => / failed: /.test(l));
+
+describe('wxa-report run under faults', () => {
+  it('S3 answering 503: the unit stays pending (one line on stderr), and the retry sends it once S3 is back', async () => {
+    // Prepare
+    const bucket = await createBucket(s3);
+    proxy.add({
+      match: (r) => r.service === 's3',
+      answer: awsError('s3', 503, 'SlowDown', 'Please reduce your request rate.'),
+    });
+
+    // Act
+    const busy = await run(['daily', '--archive', `s3://${bucket}/wxa`, '--state', state()]);
+    const pending = await jobRecord('shop');
+    proxy.reset();
+    const retried = await run(['retry', '--archive', `s3://${bucket}/wxa`, '--state', state()]);
+
+    // Assess
+    expect(busy.code).toBe(1);
+    expect(failureLines(busy.stderr).sort()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^wxa-report: coffee daily ${DATE()} failed: cannot write s3://${bucket}/wxa/raw/.*\\(temporary: HTTP 503 SlowDown\\)$`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(`^wxa-report: shop daily ${DATE()} failed: cannot write s3://${bucket}/wxa/raw/`),
+      ),
+    ]);
+    expect(pending.status).toBe('pending');
+    expect(retried.code).toBe(0);
+    expect(retried.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()}`, 'm'));
+  }, 60_000);
+
+  it('a missing bucket needs a person: failed at once (not pending), the line says what to do', async () => {
+    const result = await run(['daily', '--archive', 's3://wxa-no-such-bucket/wxa', '--state', state()]);
+
+    expect(result.code).toBe(1);
+    expect(failureLines(result.stderr)).toContainEqual(
+      expect.stringMatching(
+        /shop daily .* failed: .*The specified bucket does not exist: the bucket wxa-no-such-bucket does not exist: create it, or correct the name/,
+      ),
+    );
+    expect((await jobRecord('shop')).status).toBe('failed');
+  }, 60_000);
+
+  it('an archive without s3:ListBucket still works, and names the grant once', async () => {
+    const bucket = await createBucket(s3);
+    proxy.add({ match: (r) => r.service === 's3', answer: 'no-list-bucket' });
+
+    const result = await run(['daily', '--archive', `s3://${bucket}/wxa`, '--state', state()]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()}`, 'm'));
+    const warnings = result.stderr.split('\n').filter((l) => l.includes('s3:ListBucket'));
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^wxa-report: warning: s3://${bucket}: this caller lacks s3:ListBucket.*Grant s3:ListBucket on arn:aws:s3:::${bucket} \\(condition s3:prefix "wxa/\\*"\\)`,
+        ),
+      ),
+    ]);
+  }, 60_000);
+
+  it('SMTP refusing connections is temporary (pending); a refused login needs a person (failed)', async () => {
+    // Prepare
+    const smtp = await startSmtpReceiver({ credentials: { user: 'reports@example.com', password: 'right' } });
+    try {
+      // Act
+      const refused = await run(['daily', '--state', state()], {
+        SMTP_URL: `smtp://127.0.0.1:${await refusingPort()}`,
+      });
+      const refusedRecord = await jobRecord('shop');
+      const wrongLogin = await run(['daily', '--state', state()], {
+        SMTP_URL: `smtp://reports%40example.com:wr0ngPassw0rd@127.0.0.1:${smtp.port}`,
+      });
+
+      // Assess
+      expect(refused.code).toBe(1);
+      expect(refusedRecord).toMatchObject({ status: 'pending', detail: expect.stringMatching(/email: .*\(temporary/) });
+      expect(wrongLogin.code).toBe(1);
+      expect(failureLines(wrongLogin.stderr)).toContainEqual(
+        expect.stringMatching(/shop daily .* failed: .*email: SMTP .*: check the user and password/),
+      );
+      expect((await jobRecord('shop')).status).toBe('failed');
+      expect(wrongLogin.stderr).not.toContain('wr0ngPassw0rd');
+    } finally {
+      await smtp.close();
+    }
+  }, 60_000);
+
+  it('an archive that may be listed but not read: the grant it needs is named', async () => {
+    const bucket = await createBucket(s3);
+    proxy.add({
+      match: (r) => r.service === 's3' && r.method === 'GET',
+      answer: awsError('s3', 403, 'AccessDenied', 'Access Denied'),
+    });
+
+    const result = await run(['daily', '--archive', `s3://${bucket}/wxa`, '--state', state()]);
+
+    expect(result.code).toBe(1);
+    expect(failureLines(result.stderr)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `shop daily .* failed: cannot read s3://${bucket}/wxa/raw/.*: Access Denied: grant s3:GetObject on arn:aws:s3:::${bucket}/wxa/\\*`,
+        ),
+      ),
+    );
+    expect((await jobRecord('shop')).status).toBe('failed');
+  }, 60_000);
+
+  it('a damaged ledger file stops its own app, named; the others run', async () => {
+    // Prepare
+    await mkdir(state('jobs', 'daily', DATE()), { recursive: true });
+    await writeFile(
+      state('jobs', 'daily', DATE(), 'shop.json'),
+      '{"status": "pending", "updatedAt": 12345678901234567.5',
+    );
+
+    // Act
+    const result = await run(['daily', '--state', state()]);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^sent +coffee daily ${DATE()}`, 'm'));
+    expect(result.stderr).toMatch(
+      /^wxa-report: error: ledger record unreadable, left out .*shop\.json is damaged \(not JSON/m,
+    );
+    expect(failureLines(result.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^wxa-report: shop daily ${DATE()} failed: the ledger file .*shop\\.json is damaged \\(not JSON: .*\\): fix the file, or delete it`,
+        ),
+      ),
+    ]);
+  }, 60_000);
+
+  it('a delivery state no run writes is an error naming app and channel, and becomes unconfirmed', async () => {
+    const folder = state('deliveries', 'daily', DATE(), 'coffee');
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'email.json'),
+      JSON.stringify({ status: 'sending', updatedAt: '2026-01-01T00:00:00Z', owner: 'gone' }),
+    );
+
+    const result = await run(['daily', '--state', state()]);
+
+    expect(result.code).toBe(1);
+    expect(failureLines(result.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `coffee daily ${DATE()} failed: .*the ledger held a state for coffee daily ${DATE()} on email that no run writes \\("sending" without a lease\\).*wxa-report ledger release`,
+        ),
+      ),
+    ]);
+    expect(JSON.parse(await readFile(join(folder, 'email.json'), 'utf8'))).toMatchObject({ status: 'unconfirmed' });
+  }, 60_000);
+
+  it('a misspelt app field is named with the field it meant, and the other apps run', async () => {
+    await writeConfig([
+      { name: 'shop', appid: SHOP.appid, recipient: ['ops@example.com'] },
+      { name: 'coffee', appid: COFFEE.appid, recipients: ['growth@example.com'] },
+    ]);
+
+    const result = await run(['daily', '--state', state()]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('wxa-report: shop daily');
+    expect(result.stderr).toMatch(
+      /failed: invalid registry entry: apps\.0: recipient is not a field; did you mean recipients\?/,
+    );
+    expect(result.stdout).toMatch(new RegExp(`^sent +coffee daily ${DATE()}`, 'm'));
+  }, 60_000);
+
+  it('a misspelt shared setting stops the run before anything is sent, naming it', async () => {
+    await writeConfig([{ name: 'shop', appid: SHOP.appid, recipients: ['ops@example.com'] }], {
+      shedule: { cutoffHour: 17 },
+    });
+
+    const result = await run(['daily', '--state', state()]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^wxa-report: .*shedule is not a field; did you mean schedule\?$/m);
+    expect(result.stdout).toBe('');
+  });
+
+  it('six chats quoting the request: no secret on stdout, stderr, --json or in the ledger files', async () => {
+    // Prepare
+    await writeConfig([{ name: 'chatty', appid: SHOP.appid, webhooks: [...WEBHOOK_KINDS] }]);
+    const hooks = Object.fromEntries(
+      WEBHOOK_KINDS.flatMap((kind) => [
+        [`WXA_APP_CHATTY_WEBHOOK_${kind.toUpperCase()}`, echo.urls[kind]],
+        ...(echo.signing[kind] ? [[`WXA_APP_CHATTY_WEBHOOK_${kind.toUpperCase()}_SECRET`, echo.signing[kind]]] : []),
+      ]),
+    );
+
+    // Act
+    const lines = await run(['daily', '--state', state()], { WXA_APP_CHATTY_SECRET: SHOP.secret, ...hooks });
+    const json = await run(['daily', '--state', state(), '--json'], { WXA_APP_CHATTY_SECRET: SHOP.secret, ...hooks });
+
+    // Assess
+    expect(lines.code).toBe(1);
+    expect(failureLines(lines.stderr)).toEqual([
+      expect.stringMatching(/chatty daily .* failed: .*slack webhook .*HTTP 404/),
+    ]);
+    const files = await Promise.all(
+      (await readdir(state(), { recursive: true }))
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => readFile(state(f), 'utf8')),
+    );
+    for (const where of [lines.stdout, lines.stderr, json.stdout, json.stderr, ...files])
+      for (const secret of echo.secrets) expect(where).not.toContain(secret);
+  }, 60_000);
+});
+
+describe('the single-app commands under the same faults', () => {
+  it('daily --archive s3:// without s3:ListBucket: the report goes out, the grant is named once', async () => {
+    const bucket = await createBucket(s3);
+    proxy.add({ match: (r) => r.service === 's3', answer: 'no-list-bucket' });
+
+    const result = await cli(['daily', '--archive', `s3://${bucket}`, '--outbox', join(dir.path, 'outbox')], {
+      WECHAT_APPID: SHOP.appid,
+      WECHAT_APPSECRET: SHOP.secret,
+    });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Daily report for /);
+    expect(result.stderr.split('\n').filter((l) => l.includes('s3:ListBucket'))).toHaveLength(1);
+  }, 60_000);
+
+  it('backfill without s3:ListBucket archives every day, calling WeChat for each', async () => {
+    const bucket = await createBucket(s3);
+    proxy.add({ match: (r) => r.service === 's3', answer: 'no-list-bucket' });
+    const from = addDays(DATE(), -3);
+
+    const result = await cli(['backfill', '--from', from, '--to', DATE(), '--archive', `s3://${bucket}`], {
+      WECHAT_APPID: SHOP.appid,
+      WECHAT_APPSECRET: SHOP.secret,
+    });
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Archived 4 missing day\(s\) of 4/);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(4);
+    for (let i = 0; i < 4; i++)
+      await s3.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: archiveKeys.dailyVisitTrend(SHOP.appid, addDays(from, i)) }),
+      );
+  }, 60_000);
+
+  it('daily to six chats quoting the request: stderr names each, with no secret', async () => {
+    const hooks = Object.fromEntries(
+      WEBHOOK_KINDS.flatMap((kind) => [
+        [`WXA_WEBHOOK_${kind.toUpperCase()}`, echo.urls[kind]],
+        ...(echo.signing[kind] ? [[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`, echo.signing[kind]]] : []),
+      ]),
+    );
+
+    const result = await cli(['daily', '--archive', join(dir.path, 'archive')], {
+      WECHAT_APPID: SHOP.appid,
+      WECHAT_APPSECRET: SHOP.secret,
+      ...hooks,
+    });
+
+    expect(result.code).toBe(1);
+    for (const kind of WEBHOOK_KINDS)
+      expect(result.stderr).toMatch(new RegExp(`${kind} webhook \\(127\\.0\\.0\\.1:\\d+\\): HTTP 404`));
+    for (const secret of echo.secrets) expect(result.stderr).not.toContain(secret);
+  }, 60_000);
+});
