@@ -29,6 +29,12 @@ export interface EmailSender {
 
 export class EmailDeliveryError extends Error {
   override name = 'EmailDeliveryError';
+  /** The message already says what to do: `classifyFailure` adds nothing to it. */
+  readonly explained: boolean;
+  constructor(message: string, options?: { cause?: unknown; explained?: boolean }) {
+    super(message, options);
+    this.explained = options?.explained ?? false;
+  }
 }
 
 /** The nodemailer message for an email: the same headers and parts whichever transport sends it. */

@@ -37,6 +37,8 @@ type Signals = {
   readonly responseCode?: unknown;
   readonly retryable?: unknown;
   readonly fix?: unknown;
+  /** The message already says what happened and what to do (a line written for a person): nothing is added. */
+  readonly explained?: unknown;
   readonly cause?: unknown;
   readonly failures?: unknown;
   readonly BucketName?: unknown;
@@ -262,7 +264,8 @@ export function classifyFailure(error: unknown): FailureClass {
   const kind: FailureKind = verdict?.kind ?? 'needs-person';
   const signal = verdict?.signal ?? (isObject(error) && typeof error.name === 'string' ? error.name : 'error');
   const todo = kind === 'needs-person' ? (fix ?? verdict?.fix) : undefined;
-  const line = lineOf(messageOf(error), kind, signal, todo, verdict?.explained === true);
+  const explained = verdict?.explained === true || (isObject(error) && error.explained === true);
+  const line = lineOf(messageOf(error), kind, signal, todo, explained);
   return { kind, retryable: kind === 'transient', signal, ...(todo ? { fix: todo } : {}), line };
 }
 

@@ -56,11 +56,15 @@ export class WechatTransportError extends Error {
     readonly api: string,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; explained?: boolean },
   ) {
     super(`${api}: ${message}`, options);
     this.status = options?.status;
+    this.explained = options?.explained ?? false;
   }
+
+  /** The message already says what to do (the line after every try): `classifyFailure` adds nothing. */
+  readonly explained: boolean;
 
   /** The HTTP status, when an answer arrived at all. */
   readonly status: number | undefined;
@@ -104,5 +108,5 @@ export function afterEveryTry(error: unknown): unknown {
   else if (/no complete answer within/.test(detail))
     told = `${host} did not answer in time on every try: check this machine's network (a function in a VPC needs a NAT gateway) and any proxy, then run again`;
   else told = `${detail} on every try: run the same command again later`;
-  return new WechatTransportError(error.api, told, true, { cause: error, status: error.status });
+  return new WechatTransportError(error.api, told, true, { cause: error, status: error.status, explained: true });
 }

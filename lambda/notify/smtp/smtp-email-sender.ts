@@ -77,7 +77,8 @@ export class SmtpEmailSender implements EmailSender {
     } catch (error) {
       if (error instanceof EmailDeliveryError) throw error;
       // Our words and the server's answer, host:port only: nodemailer's messages never hold the password.
-      throw new EmailDeliveryError(describeSmtpFailure(error, this.server, this.timeoutMs), { cause: error });
+      const { line, explained } = describeSmtpFailure(error, this.server, this.timeoutMs);
+      throw new EmailDeliveryError(line, { cause: error, explained });
     } finally {
       this.transporter.close();
     }

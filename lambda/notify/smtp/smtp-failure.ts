@@ -88,7 +88,8 @@ const RULES: readonly { when: (f: Failure) => boolean; say: (f: Failure) => stri
   },
   {
     when: (f) => f.fields.code === 'EMESSAGE' || (f.fields.responseCode ?? 0) >= 400,
-    say: (f) => ` refused the message (${f.answer || f.message})`,
+    say: (f) =>
+      ` refused the message (${f.answer || f.message}): its answer says why; a 4xx answer is temporary (send again later), a 5xx one needs the content, the sender or the account's sending limits checked`,
   },
   {
     when: (f) => /ECONNRESET|EPIPE/.test(f.message) || f.fields.code === 'ECONNECTION',
@@ -102,7 +103,11 @@ const RULES: readonly { when: (f: Failure) => boolean; say: (f: Failure) => stri
  * codes (ESOCKET, ETIMEDOUT, ETLS, EAUTH, EENVELOPE, EMESSAGE, ECONNECTION: its SMTPConnection) and
  * the server's answer. Names the server as host:port; never a password (nodemailer's messages hold none).
  */
-export function describeSmtpFailure(error: unknown, server: SmtpServer, timeoutMs: number): string {
+export function describeSmtpFailure(
+  error: unknown,
+  server: SmtpServer,
+  timeoutMs: number,
+): { readonly line: string; readonly explained: boolean } {
   const fields = (typeof error === 'object' && error !== null ? error : {}) as SmtpErrorFields;
   const failure: Failure = {
     error,
@@ -113,5 +118,8 @@ export function describeSmtpFailure(error: unknown, server: SmtpServer, timeoutM
     seconds: Math.round(timeoutMs / 1000),
   };
   const rule = RULES.find((r) => r.when(failure));
-  return `SMTP server ${server.where}${rule ? rule.say(failure) : `: ${failure.message}`}`;
+  return {
+    line: `SMTP server ${server.where}${rule ? rule.say(failure) : `: ${failure.message}`}`,
+    explained: rule !== undefined,
+  };
 }

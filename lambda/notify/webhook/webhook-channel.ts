@@ -123,7 +123,10 @@ export class WebhookChannel implements ReportChannel {
       );
     } catch (error) {
       if (error instanceof WebhookError && error.retryable && tries > 1)
-        throw new WebhookError(`${error.message} (tried ${tries} times)`, true, { cause: error });
+        throw new WebhookError(`${error.message} (tried ${tries} times)`, true, {
+          cause: error,
+          explained: error.explained,
+        });
       throw error;
     }
     return { channel: this.name, detail: `accepted by ${this.host}` };
@@ -144,7 +147,7 @@ export class WebhookChannel implements ReportChannel {
       return { status: response.status, body: await response.text() };
     } catch (error) {
       // The error object may quote the URL (with its key): keep only our own words.
-      throw new WebhookError(`${this.name}: ${this.connectionProblem(error, timeoutMs)}`, true);
+      throw new WebhookError(`${this.name}: ${this.connectionProblem(error, timeoutMs)}`, true, { explained: true });
     }
   }
 

@@ -88,11 +88,14 @@ export function readPlatformAnswer(
 /** A webhook delivery failed; the message names the platform and host, never the URL or secret. */
 export class WebhookError extends Error {
   override name = 'WebhookError';
+  /** The message already says what to do: `classifyFailure` adds nothing to it. */
+  readonly explained: boolean;
   constructor(
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; explained?: boolean },
   ) {
     super(message, options);
+    this.explained = options?.explained ?? false;
   }
 }

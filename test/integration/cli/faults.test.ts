@@ -161,7 +161,10 @@ describe('wxa-report run under faults', () => {
 
       // Assess
       expect(refused.code).toBe(1);
-      expect(refusedRecord).toMatchObject({ status: 'pending', detail: expect.stringMatching(/email: .*\(temporary/) });
+      expect(refusedRecord).toMatchObject({
+        status: 'pending',
+        detail: expect.stringMatching(/email: SMTP server .* refused the connection/),
+      });
       expect(wrongLogin.code).toBe(1);
       expect(failureLines(wrongLogin.stderr)).toContainEqual(
         expect.stringMatching(/shop daily .* failed: .*email: SMTP .*: check the user and password/),
@@ -207,9 +210,6 @@ describe('wxa-report run under faults', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`^sent +coffee daily ${DATE()}`, 'm'));
-    expect(result.stderr).toMatch(
-      /^wxa-report: error: ledger record unreadable, left out .*shop\.json is damaged \(not JSON/m,
-    );
     expect(failureLines(result.stderr)).toEqual([
       expect.stringMatching(
         new RegExp(

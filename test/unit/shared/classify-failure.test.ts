@@ -6,6 +6,7 @@ import { RequestThrottled } from '@aws-sdk/client-sqs';
 import { ParameterNotFound, ThrottlingException } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../../lambda/archive/archive.js';
+import { EmailDeliveryError } from '../../../lambda/notify/email-sender.js';
 import { WebhookError } from '../../../lambda/notify/webhook/webhook-platform.js';
 import { DeliveryError, UnconfirmedDeliveryError } from '../../../lambda/pipeline/deliver.js';
 import { classifyFailure, explainFailure } from '../../../lambda/shared/classify-failure.js';
@@ -193,5 +194,27 @@ describe('classifyFailure: several channels at once', () => {
     expect(line).toMatch(/^the data is archived \(s3:\/\/wxa\/raw\/x\.json\), but sending failed on email: /);
     expect(line).toMatch(/SES sandbox/);
     expect(line).toMatch(/wecom webhook \(h\): HTTP 503 \(temporary\)$/);
+  });
+});
+
+describe('classifyFailure: a line already written for a person', () => {
+  it('keeps its words and still reads its kind from the signals under it', () => {
+    // Prepare
+    const refused = socket('ECONNREFUSED');
+    const smtp = new EmailDeliveryError(
+      'SMTP server smtp.qq.com:465 refused the connection: check the host and port in SMTP_URL',
+      { cause: refused, explained: true },
+    );
+    const login = new EmailDeliveryError('SMTP server smtp.qq.com:465 refused the login: check the user and password', {
+      cause: Object.assign(new Error('Invalid login: 535'), { code: 'EAUTH', responseCode: 535 }),
+      explained: true,
+    });
+
+    // Act
+    const [a, b] = [classifyFailure(smtp), classifyFailure(login)];
+
+    // Assess
+    expect(a).toMatchObject({ kind: 'transient', line: smtp.message });
+    expect(b).toMatchObject({ kind: 'needs-person', line: login.message });
   });
 });
