@@ -174,8 +174,8 @@ export class WxaReporter extends Construct {
 
   constructor(scope: Construct, id: string, props: WxaReporterProps) {
     super(scope, id);
-    // Access logs are delivered by a bucket policy, not the legacy LogDeliveryWrite ACL, whatever the
-    // app's feature flags say.
+    // Access logs are delivered by a bucket policy, not the legacy LogDeliveryWrite ACL (the Athena
+    // results bucket's too), whatever the app's feature flags say.
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const checked = propsSchema.safeParse(props);
     if (!checked.success) {

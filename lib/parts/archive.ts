@@ -31,6 +31,9 @@ export class ReporterArchive extends Construct {
 
   constructor(scope: Construct, id: string, props: ReporterArchiveProps = {}) {
     super(scope, id);
+    // Access logs are delivered by a bucket policy, not the legacy LogDeliveryWrite ACL, whatever the
+    // app's feature flags say.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     if (props.bucket) {
       this.bucket = props.bucket;
       return;
