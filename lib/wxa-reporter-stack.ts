@@ -56,6 +56,12 @@ export class WxaReporterStack extends Stack {
         value: this.reporter.platform.endpointUrl,
         description: "the platform's authorization event URL (授权事件接收URL): set it on the open platform's page",
       });
+      if (this.reporter.platform.api) {
+        new CfnOutput(this, 'PlatformApiId', {
+          value: this.reporter.platform.api.apiId,
+          description: 'the HTTP API in front of the platform function: map a custom domain to its $default stage',
+        });
+      }
     }
     if (this.reporter.analytics) {
       new CfnOutput(this, 'AthenaWorkGroup', {

@@ -168,7 +168,7 @@ const baseConfigSchema = z.object({
   apps: z._default(z.array(appConfigSchema), []),
   /** @default zh-CN */
   language: z._default(z.enum(LOCALES), 'zh-CN'),
-  /** @default /wxa-reporter/ */
+  /** @default /wxa-reporter/; in a deployment, /<its name>/ (`WxaReporterProps.name`) */
   parameterPrefix: z._default(
     z.string().check(z.regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')),
     '/wxa-reporter/',

@@ -89,6 +89,7 @@ describe('the AWS China regions', () => {
       Principal: 'apigateway.amazonaws.com',
       FunctionName: { 'Fn::GetAtt': [fn, 'Arn'] },
     });
+    platform.hasOutput('PlatformApiId', { Value: { Ref: api } });
     platform.hasOutput('ComponentEventUrl', {
       Value: {
         'Fn::Join': ['', ['https://', { Ref: api }, '.execute-api.cn-northwest-1.', { Ref: 'AWS::URLSuffix' }, '/']],
