@@ -3,7 +3,10 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { UnitOutcome } from '../pipeline/work-unit.js';
 import type { Logger as PortLogger } from '../shared/logger.js';
 
-const powertools = new Logger({ serviceName: 'wxa-reporter' });
+// The deployment's name (the construct sets POWERTOOLS_SERVICE_NAME): two deployments in one
+// account log and count under their own service.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'wxa-reporter';
+const powertools = new Logger({ serviceName });
 /** Structured JSON logs; the port's optional fields become Powertools' extra keys. */
 export const logger: PortLogger = {
   debug: (message, fields) => powertools.debug(message, fields ?? {}),
@@ -11,7 +14,7 @@ export const logger: PortLogger = {
   warn: (message, fields) => powertools.warn(message, fields ?? {}),
   error: (message, fields) => powertools.error(message, fields ?? {}),
 };
-export const metrics = new Metrics({ namespace: 'WxaReporter', serviceName: 'wxa-reporter' });
+export const metrics = new Metrics({ namespace: 'WxaReporter', serviceName });
 
 const METRIC_OF: Readonly<Record<UnitOutcome['status'], string>> = {
   sent: 'ReportsSent',

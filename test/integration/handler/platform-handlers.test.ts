@@ -282,6 +282,8 @@ describe('the same platform behind API Gateway, as deployed in the AWS China reg
     expect([replayed, badSignature, stale, oversized].map((r) => r.result.statusCode)).toEqual([401, 401, 401, 413]);
     expect(await storedTicket()).toBe('ticket@@@through-api-gateway');
     expect([taken, replayed, badSignature, oversized].map((r) => r.stdout).join('')).not.toContain('ticket@@@');
+    // Logged under the deployment's name, derived from its stack's (WxaReporterPlatform).
+    expect(taken.stdout).toContain('"service":"wxa-reporter-platform"');
   }, 120_000);
 
   it('adds an app on its authorization, also when API Gateway hands the body over base64-encoded', async () => {
