@@ -8,6 +8,7 @@ import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js
 import { demoComponent } from '../../../lambda/simulator/simulated-component.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { DynamoDbPlatformStore } from '../../../lambda/wechat/component/dynamodb/dynamodb-platform-store.js';
+import { messageSignature } from '../../../lambda/wechat/component/message-crypto.js';
 import {
   type BundledStack,
   functionEnvironment,
@@ -258,7 +259,7 @@ describe('the same platform behind API Gateway, as deployed in the AWS China reg
     ]);
   });
 
-  it('stores the ticket, and refuses tampered, replayed, stale and oversized pushes storing nothing', async () => {
+  it('stores the ticket, and refuses forged, undecryptable, replayed, stale and oversized pushes storing nothing', async () => {
     // Prepare
     platform.verifyTicket = 'ticket@@@through-api-gateway';
     const genuine = sim.componentPush('component_verify_ticket', { ComponentVerifyTicket: platform.verifyTicket });
@@ -268,6 +269,18 @@ describe('the same platform behind API Gateway, as deployed in the AWS China reg
     const taken = await pushThroughApi(genuine);
     const replayed = await pushThroughApi(genuine);
     const badSignature = await pushThroughApi({ ...forged, query: { ...forged.query, msg_signature: '0'.repeat(40) } });
+    // Signed with the platform's token (as only WeChat could) but not encrypted with its key.
+    const garbled = forged.body.replace(/<Encrypt><!\[CDATA\[[^\]]*/, `<Encrypt><![CDATA[${'A'.repeat(64)}`);
+    const signature = messageSignature(
+      platform.token,
+      forged.query.timestamp ?? '',
+      forged.query.nonce ?? '',
+      'A'.repeat(64),
+    );
+    const notDecrypting = await pushThroughApi({
+      query: { ...forged.query, msg_signature: signature },
+      body: garbled,
+    });
     const stale = await pushThroughApi({
       ...forged,
       query: { ...forged.query, timestamp: String(Math.floor(Date.now() / 1000) - 3600) },
@@ -279,7 +292,9 @@ describe('the same platform behind API Gateway, as deployed in the AWS China reg
 
     // Assess
     expect(taken.result).toMatchObject({ statusCode: 200, body: 'success' });
-    expect([replayed, badSignature, stale, oversized].map((r) => r.result.statusCode)).toEqual([401, 401, 401, 413]);
+    expect([replayed, badSignature, notDecrypting, stale, oversized].map((r) => r.result.statusCode)).toEqual([
+      401, 401, 400, 401, 413,
+    ]);
     expect(await storedTicket()).toBe('ticket@@@through-api-gateway');
     expect([taken, replayed, badSignature, oversized].map((r) => r.stdout).join('')).not.toContain('ticket@@@');
     // Logged under the deployment's name, derived from its stack's (WxaReporterPlatform).
