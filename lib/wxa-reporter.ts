@@ -263,6 +263,7 @@ export class WxaReporter extends Construct {
         endpoint: platformEndpoint,
         network,
         name,
+        logRetention: props.logRetention,
       });
       const discoverySchedule = schedules.add('DiscoverSchedule', {
         job: 'discover',

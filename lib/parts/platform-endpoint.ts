@@ -36,6 +36,8 @@ export interface ReporterPlatformEndpointProps {
   readonly network?: ReporterEgressNetwork;
   /** The deployment's name, in the API's name. @default 'wxa-reporter' */
   readonly name?: string;
+  /** How long the HTTP API's access log is kept. @default one month */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -96,14 +98,17 @@ export class ReporterPlatformEndpoint extends Construct {
       this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
       this.endpointUrl = this.url.url;
     } else {
-      const { api, stage } = this.httpApi(props.name ?? 'wxa-reporter');
+      const { api, stage } = this.httpApi(props.name ?? 'wxa-reporter', props.logRetention);
       this.api = api;
       this.endpointUrl = stage.url;
     }
   }
 
   /** An HTTP API whose one route, `POST /`, hands the request to the function; its `$default` stage. */
-  private httpApi(name: string): { api: apigwv2.HttpApi; stage: apigwv2.HttpStage } {
+  private httpApi(
+    name: string,
+    logRetention: logs.RetentionDays | undefined,
+  ): { api: apigwv2.HttpApi; stage: apigwv2.HttpStage } {
     const api = new apigwv2.HttpApi(this, 'PlatformApi', {
       apiName: `${name}-platform`,
       description: "wxa-reporter: the third-party platform's authorization event URL",
@@ -123,7 +128,7 @@ export class ReporterPlatformEndpoint extends Construct {
       });
     }
     const accessLogs = new logs.LogGroup(this, 'PlatformApiAccessLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
+      retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const stage = new apigwv2.HttpStage(this, 'PlatformApiStage', {
