@@ -1,6 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { DeploymentConfigError, type DeploymentConfigInput } from '../lambda/config/deployment-config.js';
+import { DeploymentConfigError } from '../lambda/config/deployment-config.js';
+import { stacksFromContext } from '../lib/app-context.js';
 import { WxaReporterStack } from '../lib/wxa-reporter-stack.js';
 
 // A configuration mistake (the construct throws DeploymentConfigError naming each field, or the -c
@@ -18,21 +19,17 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-// The CDK app's composition root. The configuration is the "wxaReporter" context in cdk.json
-// (or -c wxaReporter='{…}'); every field is validated before anything is synthesized.
+// The CDK app's composition root. The configuration is the context in cdk.json (or -c key=value):
+// "wxaReporter", and "stacks" for several deployments in one account (see lib/app-context.ts);
+// every field is validated before anything is synthesized.
 const app = new App();
-const raw = app.node.tryGetContext('wxaReporter') as DeploymentConfigInput | string | undefined;
-const config = (typeof raw === 'string' ? JSON.parse(raw) : raw) as DeploymentConfigInput;
-const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
-
-new WxaReporterStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? 'WxaReporter', {
-  description: 'wxa-reporter: WeChat Mini Program reports and raw-data archive',
-  config,
-  alarmEmail: alarmEmail || undefined,
-  encryption: app.node.tryGetContext('archiveEncryption') === 'KMS' ? 'KMS' : 'S3_MANAGED',
-  fixedEgressIp: app.node.tryGetContext('fixedEgressIp') === true || app.node.tryGetContext('fixedEgressIp') === 'true',
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+for (const { id, props } of stacksFromContext((key) => app.node.tryGetContext(key))) {
+  new WxaReporterStack(app, id, {
+    description: 'wxa-reporter: WeChat Mini Program reports and raw-data archive',
+    ...props,
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  });
+}
 
 // cdk-nag 3: an unacknowledged AwsSolutions error fails `cdk synth`.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { WxaReporter, type WxaReporterProps } from './wxa-reporter.js';
 
@@ -7,6 +7,14 @@ export interface WxaReporterStackProps extends StackProps, WxaReporterProps {}
 /** The deployable stack: one WxaReporter and the outputs a user needs after `cdk deploy`. */
 export class WxaReporterStack extends Stack {
   readonly reporter: WxaReporter;
+
+  /**
+   * The Availability Zones of the fixed-egress VPC, resolved at deploy time (`Fn::GetAZs`) rather
+   * than looked up at synth: `cdk synth` then needs no AWS credentials, whatever the account.
+   */
+  override get availabilityZones(): string[] {
+    return [0, 1].map((i) => Fn.select(i, Fn.getAzs()));
+  }
 
   constructor(scope: Construct, id: string, props: WxaReporterStackProps) {
     super(scope, id, props);
@@ -32,7 +40,10 @@ export class WxaReporterStack extends Stack {
     });
     new CfnOutput(this, 'LogGroup', { value: this.reporter.function.logGroup.logGroupName });
     new CfnOutput(this, 'AlarmTopic', { value: this.reporter.alarmTopic.topicArn });
-    new CfnOutput(this, 'ParameterPrefix', { value: this.reporter.config.parameterPrefix });
+    new CfnOutput(this, 'ParameterPrefix', {
+      value: this.reporter.config.parameterPrefix,
+      description: "the SSM folder of this deployment's secrets: wxa-report setup|apps add --prefix <this>",
+    });
     if (this.reporter.egressIp) {
       new CfnOutput(this, 'EgressIp', {
         value: this.reporter.egressIp.ref,
@@ -42,9 +53,15 @@ export class WxaReporterStack extends Stack {
     }
     if (this.reporter.platform) {
       new CfnOutput(this, 'ComponentEventUrl', {
-        value: this.reporter.platform.url.url,
+        value: this.reporter.platform.endpointUrl,
         description: "the platform's authorization event URL (授权事件接收URL): set it on the open platform's page",
       });
+      if (this.reporter.platform.api) {
+        new CfnOutput(this, 'PlatformApiId', {
+          value: this.reporter.platform.api.apiId,
+          description: 'the HTTP API in front of the platform function: map a custom domain to its $default stage',
+        });
+      }
     }
     if (this.reporter.analytics) {
       new CfnOutput(this, 'AthenaWorkGroup', {

@@ -263,7 +263,7 @@ const baseConfigSchema = knownFields({
    * @default blue-orange
    */
   colours: z._default(colours, 'blue-orange'),
-  /** @default /wxa-reporter/ */
+  /** @default /wxa-reporter/; in a deployment, /<its name>/ (`WxaReporterProps.name`) */
   parameterPrefix: z._default(
     z.string().check(z.regex(/^\/([A-Za-z0-9_.-]+\/)*$/, 'must start and end with "/", e.g. /wxa-reporter/')),
     '/wxa-reporter/',

@@ -4,7 +4,10 @@ import type { UnitOutcome } from '../pipeline/work-unit.js';
 import type { Logger as PortLogger } from '../shared/logger.js';
 import { redactFields, redactSecrets } from '../shared/redact.js';
 
-const powertools = new Logger({ serviceName: 'wxa-reporter' });
+// The deployment's name (the construct sets POWERTOOLS_SERVICE_NAME): two deployments in one
+// account log and count under their own service.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'wxa-reporter';
+const powertools = new Logger({ serviceName });
 const safe = (fields: Record<string, unknown> | undefined) => redactFields(fields ?? {}) as Record<string, unknown>;
 /**
  * Structured JSON logs; the port's optional fields become Powertools' extra keys. Every line of
@@ -17,7 +20,7 @@ export const logger: PortLogger = {
   warn: (message, fields) => powertools.warn(redactSecrets(message), safe(fields)),
   error: (message, fields) => powertools.error(redactSecrets(message), safe(fields)),
 };
-export const metrics = new Metrics({ namespace: 'WxaReporter', serviceName: 'wxa-reporter' });
+export const metrics = new Metrics({ namespace: 'WxaReporter', serviceName });
 
 const METRIC_OF: Readonly<Record<UnitOutcome['status'], string>> = {
   sent: 'ReportsSent',

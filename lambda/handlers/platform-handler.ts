@@ -11,17 +11,21 @@ import { logger, metrics } from './observability.js';
 import { platformOf } from './platform.js';
 import { ssmClient } from './worker-clients.js';
 
-// The third-party platform's function: the authorization event URL WeChat pushes to (a Lambda
-// Function URL: tickets every 10 minutes, authorization events), and the daily discovery the
-// Scheduler starts with {"job": "discover"}. It alone writes the ticket and the registry.
+// The third-party platform's function: the authorization event URL WeChat pushes to (tickets every
+// 10 minutes, authorization events), reached through a Lambda Function URL or an API Gateway HTTP
+// API, and the daily discovery the Scheduler starts with {"job": "discover"}. It alone writes the
+// ticket and the registry.
 
 const secrets = new SsmSecretSource(ssmClient, config.parameterPrefix);
 const writer = new ParameterWriter(ssmClient, config.parameterPrefix);
 const platform = platformOf(secrets);
 const defaults = config.component?.defaults ?? { recipients: [], webhooks: [], language: undefined };
 
-/** The part of a Function URL request (payload format 2.0) the push needs. */
-const functionUrlEventSchema = z.object({
+/**
+ * The part of an HTTP request the push needs, in payload format 2.0: what a Function URL and an
+ * API Gateway HTTP API both hand the function (API Gateway's REST APIs send 1.0, not accepted).
+ */
+const httpRequestSchema = z.object({
   requestContext: z.looseObject({ http: z.looseObject({ method: z.string() }) }),
   queryStringParameters: z.optional(z.record(z.string(), z.string())),
   body: z.optional(z.string()),
@@ -43,7 +47,7 @@ const answer = (statusCode: number, body: string): HttpAnswer => ({
 export async function handler(event: unknown): Promise<HttpAnswer | object> {
   if (!platform) throw new Error('no third-party platform is configured (component.appid in the deployment config)');
   try {
-    const request = functionUrlEventSchema.safeParse(event);
+    const request = httpRequestSchema.safeParse(event);
     if (request.success) return await push(request.data);
     if (typeof event === 'object' && event !== null && (event as { job?: unknown }).job === 'discover')
       return await discover();
@@ -51,10 +55,10 @@ export async function handler(event: unknown): Promise<HttpAnswer | object> {
     // Lambda logs what a handler throws: a token or key quoted in a message must not go with it.
     throw redactedError(error);
   }
-  throw new Error('expected a Function URL request (a WeChat push) or {"job": "discover"}');
+  throw new Error('expected an HTTP request in payload format 2.0 (a WeChat push) or {"job": "discover"}');
 }
 
-async function push(request: z.infer<typeof functionUrlEventSchema>): Promise<HttpAnswer> {
+async function push(request: z.infer<typeof httpRequestSchema>): Promise<HttpAnswer> {
   if (!platform) throw new Error('unreachable');
   // WeChat pushes with POST; anything else is not WeChat.
   if (request.requestContext.http.method !== 'POST') return answer(405, 'POST only');

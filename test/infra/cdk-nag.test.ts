@@ -1,14 +1,19 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
+import type { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
+import { WxaReporterStack, type WxaReporterStackProps } from '../../lib/wxa-reporter-stack.js';
+import { physicalNamesOf } from './physical-names.js';
+import { buildStack, CHINA, CONFIG, PLATFORM_CONFIG, testApp } from './stack-fixture.js';
+
+const NINGXIA = { ...CHINA, region: 'cn-northwest-1' };
 
 const nag = (app: App, stack: WxaReporterStack) => {
   app.synth(); // runs the aspects that acknowledge the intended wildcards
@@ -27,6 +32,12 @@ describe('cdk-nag AwsSolutions', () => {
     ],
     ['a fixed egress IP', { fixedEgressIp: true }],
     ['a third-party platform behind a fixed egress IP', { fixedEgressIp: true, config: PLATFORM_CONFIG }],
+    ['Beijing', { env: CHINA }],
+    ['a third-party platform behind API Gateway in Ningxia', { env: NINGXIA, config: PLATFORM_CONFIG }],
+    [
+      'a third-party platform behind a fixed egress IP in Beijing',
+      { env: CHINA, fixedEgressIp: true, config: PLATFORM_CONFIG },
+    ],
   ] as const)('finds no unacknowledged error or warning (%s)', (_name, overrides) => {
     const { app, stack } = buildStack(overrides as never);
 
@@ -48,42 +59,79 @@ describe('cdk-nag AwsSolutions', () => {
 });
 
 describe('cfn-lint', () => {
-  it('passes the synthesized template', async () => {
-    const outdir = await mkdtemp(join(tmpdir(), 'wxa-cdk-'));
-    const app = new App({ outdir });
-    const stack = new WxaReporterStack(app, 'WxaReporterLint', {
-      env: { account: '123456789012', region: 'ap-east-1' },
-      // The platform's function, URL, table and schedule are linted too.
-      config: PLATFORM_CONFIG,
-      alarmEmail: 'oncall@example.com',
-    });
+  const lint = (regions: string, stacks: [string, Partial<WxaReporterStackProps>][]) => {
+    const app = testApp();
+    const files = stacks.map(
+      ([id, props]) =>
+        new WxaReporterStack(app, id, { config: CONFIG, alarmEmail: 'oncall@example.com', ...props }).templateFile,
+    );
     app.synth();
-
     // W3005 (a DependsOn next to a GetAtt of the same role) is how CDK orders IAM before Lambda.
-    const run = promisify(execFile)('.venv/bin/cfn-lint', [
+    // Its findings on stdout, so that a failure names them.
+    return promisify(execFile)('.venv/bin/cfn-lint', [
+      '--regions',
+      regions,
       '--ignore-checks',
       'W3005',
       '--',
-      join(outdir, stack.templateFile),
+      ...files.map((f) => join(app.outdir, f)),
+    ]).then(
+      ({ stdout }) => stdout,
+      (error: { stdout?: string; message: string }) => error.stdout || error.message,
+    );
+  };
+
+  it('passes the synthesized template, the platform behind a Function URL', async () => {
+    const findings = await lint('ap-east-1', [
+      ['WxaReporterLint', { env: { account: '123456789012', region: 'ap-east-1' }, config: PLATFORM_CONFIG }],
     ]);
 
-    await expect(run).resolves.toBeDefined();
-    await rm(outdir, { recursive: true, force: true });
+    expect(findings).toBe('');
+  });
+
+  it('passes the default, third-party platform and fixed-egress templates in both China regions (no E3006)', async () => {
+    const findings = await lint('cn-north-1,cn-northwest-1', [
+      ['WxaReporter', { env: CHINA }],
+      ['WxaReporterPlatform', { env: NINGXIA, config: PLATFORM_CONFIG }],
+      ['WxaReporterEgress', { env: CHINA, config: PLATFORM_CONFIG, fixedEgressIp: true }],
+    ]);
+
+    expect(findings).toBe('');
   });
 });
 
 describe('npm run synth', () => {
-  it('works offline with no AWS credentials, with cdk-nag enforcing', async () => {
+  const synth = async (args: string[], env: Record<string, string> = {}) => {
     const outdir = await mkdtemp(join(tmpdir(), 'wxa-synth-'));
-    const env = Object.fromEntries(
+    const clean = Object.fromEntries(
       Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('CDK_')),
     );
+    const { stderr } = await promisify(execFile)('npx', ['cdk', 'synth', '-q', '--output', outdir, ...args], {
+      env: { ...clean, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true', HOME: outdir, ...env },
+    });
+    return { stderr, outdir };
+  };
 
-    const { stderr } = await promisify(execFile)('npx', ['cdk', 'synth', '-q', '--output', outdir], {
-      env: { ...env, AWS_EC2_METADATA_DISABLED: 'true', CDK_DISABLE_CLI_TELEMETRY: 'true', HOME: outdir },
+  it('works offline, with cdk-nag enforcing: no AWS credentials, an account and a China region set, two stacks, a fixed egress IP', async () => {
+    // Prepare: an account and a China region (as a profile gives them; the CLI takes the region from
+    // AWS_REGION, the account from CDK_DEFAULT_ACCOUNT without credentials), two deployments.
+    const stacks = { WxaReporter: {}, WxaReporterClientB: { fixedEgressIp: true, config: PLATFORM_CONFIG } };
+
+    // Act
+    const { stderr, outdir } = await synth(['-c', `stacks=${JSON.stringify(stacks)}`], {
+      CDK_DEFAULT_ACCOUNT: '123456789012',
+      AWS_REGION: 'cn-north-1',
     });
 
-    expect(stderr).not.toMatch(/ERROR/);
+    // Assess
+    const template = (name: string) =>
+      Template.fromJSON(JSON.parse(readFileSync(join(outdir, `${name}.template.json`), 'utf8')));
+    const [first, second] = [template('WxaReporter'), template('WxaReporterClientB')];
+    expect(stderr).not.toMatch(/ERROR|credentials/);
+    second.resourceCountIs('AWS::EC2::NatGateway', 1);
+    second.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] } });
+    second.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    expect(physicalNamesOf(first).names.filter((n) => physicalNamesOf(second).names.includes(n))).toEqual([]);
     await rm(outdir, { recursive: true, force: true });
   }, 120_000);
 });

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
+import { afterAll } from 'vitest';
 import type { DeploymentConfigInput } from '../../lambda/config/deployment-config.js';
 import { WxaReporterStack, type WxaReporterStackProps } from '../../lib/wxa-reporter-stack.js';
 
@@ -16,10 +20,26 @@ export const PLATFORM_CONFIG: DeploymentConfigInput = {
   component: { appid: 'wxc0mp0nent0000001', defaults: { recipients: ['agency-ops@example.com'] } },
 };
 
-/** A stack in a fixed account and region, as `cdk synth` would build it. */
+// CDK keys its bundle cache by the assembly directory: apps that share one bundle each Lambda once
+// per test file instead of once per app.
+const OUTDIR = mkdtempSync(join(tmpdir(), 'wxa-infra-'));
+afterAll(() => rmSync(OUTDIR, { recursive: true, force: true }));
+
+/** An app whose Lambda bundles are reused by every other app of the test file. */
+export function testApp(): App {
+  return new App({ outdir: OUTDIR });
+}
+
+/** Beijing, in the aws-cn partition. */
+export const CHINA = { account: '123456789012', region: 'cn-north-1' } as const;
+
+/**
+ * A stack in a fixed account and region, as `cdk synth` would build it, named as the CDK app names
+ * it by default (so its names are those of an existing single deployment).
+ */
 export function buildStack(overrides: Partial<WxaReporterStackProps> = {}): { app: App; stack: WxaReporterStack } {
-  const app = new App();
-  const stack = new WxaReporterStack(app, 'WxaReporterTest', {
+  const app = testApp();
+  const stack = new WxaReporterStack(app, 'WxaReporter', {
     env: { account: '123456789012', region: 'ap-east-1' },
     config: CONFIG,
     alarmEmail: 'oncall@example.com',

@@ -52,23 +52,19 @@ describe('the archive bucket', () => {
     });
   });
 
-  it('moves objects to Infrequent Access at 30 days and Glacier IR at 90, and cleans up', () => {
-    template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: {
-        Rules: [
-          {
-            Id: 'archive-tiers',
-            Status: 'Enabled',
-            Transitions: [
-              { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
-              { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
-            ],
-            NoncurrentVersionExpiration: { NoncurrentDays: 90 },
-            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
-          },
-        ],
+  it('keeps every object in Standard (they are under the 128 KB S3 transitions), expiring only old versions and stale uploads', () => {
+    const rules = (named('AWS::S3::Bucket', 'ReporterArchive').Properties.LifecycleConfiguration as { Rules: object[] })
+      .Rules;
+
+    expect(rules).toEqual([
+      {
+        Id: 'archive-housekeeping',
+        Status: 'Enabled',
+        NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
       },
-    });
+    ]);
+    expect(JSON.stringify(template.findResources('AWS::S3::Bucket'))).not.toMatch(/StorageClass|Transition/);
   });
 
   it('can use a bucket the user already has, granting only its raw/ prefix', () => {

@@ -14,6 +14,8 @@ export interface BundledStack {
   readonly bundles: Partial<Record<FunctionRole, string>>;
   /** The environment variables the template sets as plain strings (table names and URLs are the test's). */
   readonly env: Record<string, string>;
+  /** The synthesized template, to check how the bundles are wired. */
+  readonly template: { readonly Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
   remove(): Promise<void>;
 }
 
@@ -23,11 +25,18 @@ const ROLE_OF: readonly [RegExp, FunctionRole][] = [
   [/^ReporterPlatform/, 'platform'],
 ];
 
-export async function synthBundles(id: string, config: DeploymentConfigInput): Promise<BundledStack> {
+export async function synthBundles(
+  id: string,
+  config: DeploymentConfigInput,
+  options: { readonly region?: string } = {},
+): Promise<BundledStack> {
   const outdir = await mkdtemp(join(tmpdir(), 'wxa-bundle-'));
   const app = new App({ outdir });
-  const stack = new WxaReporterStack(app, id, { env: { account: '123456789012', region: 'us-east-1' }, config });
-  const template = app.synth().getStackArtifact(stack.artifactId).template as {
+  const stack = new WxaReporterStack(app, id, {
+    env: { account: '123456789012', region: options.region ?? 'us-east-1' },
+    config,
+  });
+  const template = app.synth().getStackArtifact(stack.artifactId).template as BundledStack['template'] & {
     Resources: Record<
       string,
       { Type: string; Properties: { Code?: { S3Key?: string }; Environment?: { Variables: Record<string, unknown> } } }
@@ -44,7 +53,7 @@ export async function synthBundles(id: string, config: DeploymentConfigInput): P
       Object.entries(fn.Properties.Environment?.Variables ?? {}).filter(([, v]) => typeof v === 'string'),
     ) as Record<string, string>;
   }
-  return { bundles, env, remove: () => rm(outdir, { recursive: true, force: true }) };
+  return { bundles, env, template, remove: () => rm(outdir, { recursive: true, force: true }) };
 }
 
 /**
@@ -81,6 +90,50 @@ export function functionUrlEvent(request: { query: Record<string, string>; body:
     requestContext: { http: { method: request.method ?? 'POST', path: '/' } },
     body: request.body,
     isBase64Encoded: false,
+  };
+}
+
+/**
+ * What an API Gateway HTTP API hands the function for a request to its `POST /` route (payload
+ * format 2.0, as a Function URL's, with the API's stage and route; header names lower case).
+ */
+export function httpApiEvent(request: {
+  query: Record<string, string>;
+  body: string;
+  method?: string;
+  base64?: boolean;
+}): object {
+  const method = request.method ?? 'POST';
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${method} /`,
+    rawPath: '/',
+    rawQueryString: new URLSearchParams(request.query).toString(),
+    headers: {
+      'content-type': 'text/xml',
+      'content-length': String(Buffer.byteLength(request.body)),
+      host: 'a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn',
+      'user-agent': 'Mozilla/4.0',
+      'x-forwarded-for': '101.226.103.0',
+      'x-forwarded-port': '443',
+      'x-forwarded-proto': 'https',
+    },
+    queryStringParameters: request.query,
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'a1b2c3d4e5',
+      domainName: 'a1b2c3d4e5.execute-api.cn-north-1.amazonaws.com.cn',
+      domainPrefix: 'a1b2c3d4e5',
+      http: { method, path: '/', protocol: 'HTTP/1.1', sourceIp: '101.226.103.0', userAgent: 'Mozilla/4.0' },
+      requestId: 'JKJaXmPLvHcESHA=',
+      routeKey: `${method} /`,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: request.base64 ? Buffer.from(request.body).toString('base64') : request.body,
+    isBase64Encoded: request.base64 ?? false,
   };
 }
 

@@ -8,10 +8,12 @@ import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js
 import { demoComponent } from '../../../lambda/simulator/simulated-component.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { DynamoDbPlatformStore } from '../../../lambda/wechat/component/dynamodb/dynamodb-platform-store.js';
+import { messageSignature } from '../../../lambda/wechat/component/message-crypto.js';
 import {
   type BundledStack,
   functionEnvironment,
   functionUrlEvent,
+  httpApiEvent,
   invokeBundle,
   synthBundles,
 } from '../../support/bundled-stack.js';
@@ -26,7 +28,7 @@ import { startWebhookReceivers, type WebhookReceivers } from '../../support/webh
 /**
  * An agency's third-party platform, end to end, with the three Lambdas as `cdk synth` bundles them
  * (each invocation a cold process): WeChat (the simulator) pushes a ticket and authorization events
- * to the platform function's URL; the dispatcher and worker then report the Mini Program it added
+ * to the platform function's URL (a Function URL, then API Gateway as in the China regions); the dispatcher and worker then report the Mini Program it added
  * with an authorizer token, until it withdraws its authorization. Moto holds SSM, DynamoDB, SQS, S3.
  */
 const PREFIX = '/wxa-platform/';
@@ -214,5 +216,115 @@ describe('a third-party platform on AWS, as WeChat drives it', () => {
     // Assess
     expect(result.added).toEqual([missed.appid]);
     expect((await entryOf(missed.appid))?.tokenMode).toBe('component');
+  }, 120_000);
+});
+
+describe('the same platform behind API Gateway, as deployed in the AWS China regions', () => {
+  let china: BundledStack;
+  beforeAll(async () => {
+    china = await synthBundles(
+      'WxaReporterPlatformChina',
+      {
+        email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
+        parameterPrefix: PREFIX,
+        component: { appid: platform.appid, defaults: { recipients: ['agency-ops@example.com'], webhooks: ['json'] } },
+      },
+      { region: 'cn-north-1' },
+    );
+  }, 180_000);
+  afterAll(() => china?.remove());
+
+  const pushThroughApi = (request: { query: Record<string, string>; body: string; base64?: boolean }) =>
+    invokeBundle<HttpAnswer>(china.bundles.platform, env, httpApiEvent(request));
+
+  it("routes the API's POST / to the platform function, the bundle WeChat's pushes reach", () => {
+    const resources = Object.entries(china.template.Resources);
+    const [functionId] = resources.find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('ReporterPlatform'),
+    ) ?? [''];
+    const integrations = resources
+      .filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Integration')
+      .map(([id, r]) => [id, r.Properties] as const);
+    const routes = resources.filter(([, r]) => r.Type === 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties);
+
+    expect(resources.filter(([, r]) => r.Type === 'AWS::Lambda::Url')).toEqual([]);
+    expect(integrations.map(([, p]) => [p.IntegrationUri, p.PayloadFormatVersion])).toEqual([
+      [{ 'Fn::GetAtt': [functionId, 'Arn'] }, '2.0'],
+    ]);
+    expect(routes).toEqual([
+      expect.objectContaining({
+        RouteKey: 'POST /',
+        Target: { 'Fn::Join': ['', ['integrations/', { Ref: integrations[0]?.[0] }]] },
+      }),
+    ]);
+  });
+
+  it('stores the ticket, and refuses forged, undecryptable, replayed, stale and oversized pushes storing nothing', async () => {
+    // Prepare
+    platform.verifyTicket = 'ticket@@@through-api-gateway';
+    const genuine = sim.componentPush('component_verify_ticket', { ComponentVerifyTicket: platform.verifyTicket });
+    const forged = sim.componentPush('component_verify_ticket', { ComponentVerifyTicket: 'ticket@@@forged-again' });
+
+    // Act
+    const taken = await pushThroughApi(genuine);
+    const replayed = await pushThroughApi(genuine);
+    const badSignature = await pushThroughApi({ ...forged, query: { ...forged.query, msg_signature: '0'.repeat(40) } });
+    // Signed with the platform's token (as only WeChat could) but not encrypted with its key.
+    const garbled = forged.body.replace(/<Encrypt><!\[CDATA\[[^\]]*/, `<Encrypt><![CDATA[${'A'.repeat(64)}`);
+    const signature = messageSignature(
+      platform.token,
+      forged.query.timestamp ?? '',
+      forged.query.nonce ?? '',
+      'A'.repeat(64),
+    );
+    const notDecrypting = await pushThroughApi({
+      query: { ...forged.query, msg_signature: signature },
+      body: garbled,
+    });
+    const stale = await pushThroughApi({
+      ...forged,
+      query: { ...forged.query, timestamp: String(Math.floor(Date.now() / 1000) - 3600) },
+    });
+    const oversized = await pushThroughApi({
+      ...forged,
+      body: forged.body.replace('</xml>', `${' '.repeat(70_000)}</xml>`),
+    });
+
+    // Assess
+    expect(taken.result).toMatchObject({ statusCode: 200, body: 'success' });
+    expect([replayed, badSignature, notDecrypting, stale, oversized].map((r) => r.result.statusCode)).toEqual([
+      401, 401, 400, 401, 413,
+    ]);
+    expect(await storedTicket()).toBe('ticket@@@through-api-gateway');
+    expect([taken, replayed, badSignature, oversized].map((r) => r.stdout).join('')).not.toContain('ticket@@@');
+    // Logged under the deployment's name, derived from its stack's (WxaReporterPlatform).
+    expect(taken.stdout).toContain('"service":"wxa-reporter-platform"');
+  }, 120_000);
+
+  it('adds an app on its authorization, also when API Gateway hands the body over base64-encoded', async () => {
+    // Prepare: a fourth Mini Program authorizes the platform.
+    const newcomer = {
+      appid: 'wx00000000a1000007',
+      name: '城市骑行',
+      permissionSets: [1, 3, 18],
+      refreshToken: 'refreshtoken@@@7',
+      authTime: 1_700_000_007,
+    };
+    platform.authorizers.push(newcomer);
+
+    // Act
+    const added = await pushThroughApi({
+      ...sim.componentPush('authorized', { AuthorizerAppid: newcomer.appid, AuthorizationCode: 'c' }),
+      base64: true,
+    });
+
+    // Assess
+    expect(added.result.statusCode).toBe(200);
+    expect(await entryOf(newcomer.appid)).toMatchObject({
+      appid: newcomer.appid,
+      displayName: '城市骑行',
+      tokenMode: 'component',
+      recipients: ['agency-ops@example.com'],
+    });
   }, 120_000);
 });

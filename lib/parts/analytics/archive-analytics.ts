@@ -3,7 +3,9 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { hiveType, partitionColumns, SQL_TABLES, type SqlTable, withCloudNames } from '../lambda/sql/tables.js';
+import { DeploymentConfigError } from '../../../lambda/config/deployment-config.js';
+import { SQL_TABLES } from '../../../lambda/sql/tables.js';
+import { rawTableInput, viewTableInput } from './glue-tables.js';
 
 export interface ArchiveAnalyticsProps {
   /** The archive bucket. */
@@ -12,75 +14,26 @@ export interface ArchiveAnalyticsProps {
   readonly prefix?: string;
   /** Glue database name: lowercase letters, digits and underscores. @default wxa_reporter */
   readonly databaseName?: string;
+  /** The Athena workgroup's name (one per account and region). @default `<database name with "-">-<stack name>` */
+  readonly workGroupName?: string;
   /** Athena refuses queries that would scan more than this. @default 1 GB */
   readonly bytesScannedCutoffPerQuery?: number;
   /** Where the results bucket logs its access. @default no access logs */
   readonly accessLogsBucket?: s3.IBucket;
 }
 
-const PRESTO_TYPES: Record<string, string> = {
-  appid: 'varchar',
-  dt: 'varchar',
-  week: 'varchar',
-  month: 'varchar',
-  days: 'integer',
-};
-const HIVE_TYPES: Record<string, string> = { varchar: 'string', integer: 'int', bigint: 'bigint', double: 'double' };
-
-/** The partition projection of a table: Athena computes partitions from these, no crawler or MSCK REPAIR. */
-function projection(table: SqlTable, location: string): Record<string, string> {
-  const parameters: Record<string, string> = {
-    'projection.enabled': 'true',
-    // The AppID comes from the query: `WHERE appid = 'wx…'` or `appid IN (…)`.
-    'projection.appid.type': 'injected',
-    'storage.location.template': `${location}${partitionColumns(table)
-      .map((p) => `${p}=\${${p}}`)
-      .join('/')}`,
-    classification: 'json',
-  };
-  for (const { name, projection: p } of table.partitions) {
-    if (typeof p === 'object') {
-      parameters[`projection.${name}.type`] = 'enum';
-      parameters[`projection.${name}.values`] = p.values.join(',');
-    } else {
-      parameters[`projection.${name}.type`] = 'date';
-      parameters[`projection.${name}.format`] = p === 'month' ? 'yyyy-MM' : 'yyyy-MM-dd';
-      // Weeks are named by their Monday: 2020-01-06 was one.
-      parameters[`projection.${name}.range`] =
-        p === 'month' ? '2020-01,NOW' : p === 'week' ? '2020-01-06,NOW' : '2020-01-01,NOW';
-      parameters[`projection.${name}.interval`] = p === 'week' ? '7' : '1';
-      parameters[`projection.${name}.interval.unit`] = p === 'month' ? 'MONTHS' : 'DAYS';
-    }
-  }
-  return parameters;
-}
-
-/** An Athena (Presto) view stored in Glue: the SQL and its columns, encoded as Athena expects. */
-function prestoView(database: string, table: SqlTable) {
-  const { columns, from } = table.select('athena');
-  const partitions = partitionColumns(table);
-  const originalSql = `SELECT ${partitions.map((p) => `raw."${p}" AS "${p}"`).join(', ')}, ${columns} FROM "${database}"."${table.name}_raw" AS raw ${from}`;
-  const viewColumns = [...partitions.map((p) => [p, PRESTO_TYPES[p] ?? 'varchar'] as const), ...table.columns];
-  const encoded = Buffer.from(
-    JSON.stringify({
-      originalSql,
-      catalog: 'awsdatacatalog',
-      schema: database,
-      columns: viewColumns.map(([name, type]) => ({ name, type })),
-    }),
-  ).toString('base64');
-  return { originalText: `/* Presto View: ${encoded} */`, originalSql, columns: viewColumns };
-}
-
 /**
  * SQL over the archive in Athena: one Glue table per API over its raw JSON (partition projection),
  * one view per table with the rows and columns `wxa-report query` has locally, a workgroup whose
  * results are encrypted and whose queries are capped, and named queries for the usual questions.
+ * The tables' Glue definitions are `glue-tables.ts`; what reads or rewrites the archive later
+ * (a compaction step) belongs in this construct beside them.
  */
 export class ArchiveAnalytics extends Construct {
   readonly database: glue.CfnDatabase;
   readonly databaseName: string;
   readonly workGroup: athena.CfnWorkGroup;
+  readonly workGroupName: string;
   readonly resultsBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: ArchiveAnalyticsProps) {
@@ -88,7 +41,11 @@ export class ArchiveAnalytics extends Construct {
     const stack = Stack.of(this);
     this.databaseName = props.databaseName ?? 'wxa_reporter';
     if (!/^[a-z0-9_]{1,255}$/.test(this.databaseName))
-      throw new Error(`databaseName "${this.databaseName}" must be lowercase letters, digits and underscores`);
+      throw new DeploymentConfigError(
+        `analytics.databaseName "${this.databaseName}" must be lowercase letters, digits and underscores`,
+      );
+    this.workGroupName =
+      props.workGroupName ?? `${this.databaseName.replaceAll('_', '-')}-${stack.stackName}`.slice(0, 128);
     const prefix = props.prefix ?? '';
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: stack.account,
@@ -100,43 +57,15 @@ export class ArchiveAnalytics extends Construct {
       const raw = new glue.CfnTable(this, `${table.name}Raw`, {
         catalogId: stack.account,
         databaseName: this.databaseName,
-        tableInput: {
-          name: `${table.name}_raw`,
-          description: `${table.folder}: the raw JSON bodies, as WeChat sent them`,
-          tableType: 'EXTERNAL_TABLE',
-          parameters: projection(table, location),
-          partitionKeys: partitionColumns(table).map((p) => ({
-            name: p,
-            type: HIVE_TYPES[PRESTO_TYPES[p] ?? 'varchar'],
-          })),
-          storageDescriptor: {
-            location,
-            // Each field also under its cloud-call spelling (camelCase, matched case-insensitively).
-            columns: withCloudNames(table.body, 'athena').map(([name, type]) => ({ name, type: hiveType(type) })),
-            inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-            outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-            serdeInfo: { serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe' },
-          },
-        },
+        tableInput: rawTableInput(table, location),
       });
       raw.addResourceDependency(this.database);
-      const view = prestoView(this.databaseName, table);
-      const cfnView = new glue.CfnTable(this, `${table.name}View`, {
+      const view = new glue.CfnTable(this, `${table.name}View`, {
         catalogId: stack.account,
         databaseName: this.databaseName,
-        tableInput: {
-          name: table.name,
-          description: `${table.folder}: one row per ${table.name.endsWith('retain') ? 'retention key' : 'item'} (the same columns as wxa-report query)`,
-          tableType: 'VIRTUAL_VIEW',
-          parameters: { presto_view: 'true', comment: 'Presto View' },
-          viewOriginalText: view.originalText,
-          viewExpandedText: '/* Presto View */',
-          storageDescriptor: {
-            columns: view.columns.map(([name, type]) => ({ name, type: HIVE_TYPES[type] ?? 'string' })),
-          },
-        },
+        tableInput: viewTableInput(table, this.databaseName),
       });
-      cfnView.addResourceDependency(raw);
+      view.addResourceDependency(raw);
     }
 
     this.resultsBucket = new s3.Bucket(this, 'Results', {
@@ -160,7 +89,7 @@ export class ArchiveAnalytics extends Construct {
     }
 
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
-      name: `${this.databaseName.replaceAll('_', '-')}-${stack.stackName}`.slice(0, 128),
+      name: this.workGroupName,
       description: 'wxa-reporter: SQL over the raw archive',
       state: 'ENABLED',
       recursiveDeleteOption: true,
