@@ -12,18 +12,23 @@ export class WechatApiError extends Error {
     readonly api: string,
     readonly errcode: number,
     rawErrmsg: string,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown;
+      /** What the person should do, where the situation says more than the errcode's table entry. */
+      fix?: string;
+    },
   ) {
     const info = errcodeInfo(errcode);
     const errmsg = normaliseErrmsg(rawErrmsg);
+    const fix = options?.fix ?? info.fix;
     super(
-      `${api} failed: WeChat errcode ${errcode} (${errmsg || info.meaning}): ${info.meaning}. Fix: ${info.fix}`,
-      options,
+      `${api} failed: ${info.source === 'cloudbase' ? 'CloudBase errCode' : 'WeChat errcode'} ${errcode} (${errmsg || info.meaning}): ${info.meaning}. Fix: ${fix}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.errmsg = errmsg;
     this.handling = info.handling;
     this.explanation = info.meaning;
-    this.fix = info.fix;
+    this.fix = fix;
   }
 
   /** Whether calling again (after a backoff) may succeed. */
@@ -49,6 +54,12 @@ export class WechatResponseError extends Error {
   }
 }
 
+/**
+ * How an exchange failed: no connection or no complete answer in time (`network`), an HTML page
+ * from a gateway or proxy where WeChat answers JSON (`gateway-page`), or an HTTP status (`http`).
+ */
+export type TransportFailure = 'network' | 'gateway-page' | 'http';
+
 /** The HTTP exchange itself failed (5xx, reset, timeout) after every allowed retry. */
 export class WechatTransportError extends Error {
   override name = 'WechatTransportError';
@@ -56,14 +67,16 @@ export class WechatTransportError extends Error {
     readonly api: string,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; kind?: TransportFailure },
   ) {
-    super(`${api}: ${message}`, options);
+    super(`${api}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
+    this.kind = options?.kind ?? (options?.status === undefined ? 'network' : 'http');
   }
 
   /** The HTTP status, when an answer arrived at all. */
   readonly status: number | undefined;
+  readonly kind: TransportFailure;
 }
 
 /** True for failures that another attempt after a backoff may cure. */

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../lambda/shared/logger.js';
-import { simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import { simulatedDailyVisitTrend, simulatedDailyVisitTrendAnswer } from '../../../lambda/simulator/simulated-data.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { AccessTokenCache } from '../../../lambda/wechat/access-token.js';
 import {
@@ -25,7 +25,7 @@ describe('a daily call', () => {
     const outcome = await clientFor(sim).getDailyVisitTrend('2026-11-22');
 
     if (outcome.status !== 'ok') throw new Error('expected data');
-    const expected = JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-22')] });
+    const expected = JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-22')] });
     expect(outcome.raw.equals(Buffer.from(expected))).toBe(true);
     expect(outcome.value.metrics.visit_uv).toBe(simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv);
     expect(outcome.request).toEqual({ begin_date: '20261122', end_date: '20261122' });
@@ -366,7 +366,10 @@ describe('hostile bodies', () => {
   it('refuses a success body for a different day', async () => {
     sim.addFault({
       endpoint: 'getDailyVisitTrend',
-      action: { kind: 'body', body: JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-01')] }) },
+      action: {
+        kind: 'body',
+        body: JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-01')] }),
+      },
     });
 
     await expect(clientFor(sim).getDailyVisitTrend('2026-11-22')).rejects.toThrow(WechatResponseError);
