@@ -32,7 +32,7 @@ import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
-import { componentFromEnv } from '../wechat-options.js';
+import { API_BASE_HELP, apiBasesFrom, componentFromEnv } from '../wechat-options.js';
 
 interface RunOptions {
   config: string;
@@ -141,9 +141,7 @@ function runDependencies(
   const logger = { ...lines, error: lines.info };
   const secrets = new EnvSecretSource(io.env);
   const archiveLocation = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
-  const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;
-  if (apiBase && !/^https?:\/\/[^/]+/.test(apiBase))
-    throw new CliError(`--api-base "${apiBase}" is not an http(s) URL`);
+  const apiBase = apiBasesFrom(options.apiBase, io, config.apiBase);
   const smtpUrl = io.env.SMTP_URL;
   if (smtpUrl && options.outbox) throw new CliError('give either SMTP_URL or --outbox, not both');
   const emailSender = lazyEmailSender(smtpUrl, options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
@@ -232,7 +230,7 @@ export function runCommand(io: CliIo, setExit: (code: number) => void): Command 
     )
     .option('--state <dir>', 'the delivery ledger (default: state/ beside a local archive, else ./wxa-data/state)')
     .option('--concurrency <n>', `apps worked on at once (default ${DEFAULT_CONCURRENCY})`)
-    .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+    .option('--api-base <urls>', API_BASE_HELP)
     .option('--json', 'print {"job","outcomes":[…]} as JSON instead of lines')
     .option('--verbose', 'also log each step on stderr')
     .addHelpText(

@@ -80,6 +80,8 @@ export interface DatacubeClientConfig {
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where a warning the operator should see goes (an access point failed). @default logger.warn */
+  readonly warn?: (message: string) => void;
 }
 
 // One cache per process: a warm Lambda keeps its tokens across invocations.
@@ -87,7 +89,7 @@ const processTokenCache = new AccessTokenCache();
 
 export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = processTokenCache): DatacubeClient {
   const accessPoints = AccessPoints.of(parseAccessPoints(config.apiBase, 'apiBase'));
-  const warn = (message: string) => config.logger?.warn(message);
+  const warn = config.warn ?? ((message: string) => config.logger?.warn(message));
   const scrubber = new SecretScrubber();
   scrubber.add(config.secret);
   const mode = config.tokenMode ?? 'stable';
@@ -133,6 +135,7 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
     retry: config.retry,
     clock: config.clock,
     logger: config.logger,
+    warn,
     scrubber,
     relay,
   });

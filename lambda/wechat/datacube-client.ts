@@ -19,9 +19,6 @@ import { isTransient, WechatApiError, WechatResponseError } from './errors.js';
 import { exchange } from './http-exchange.js';
 import { errorEnvelopeSchema } from './schemas.js';
 
-/** The first of the default access points (the list is DEFAULT_ACCESS_POINTS). */
-export const DEFAULT_API_BASE = DEFAULT_ACCESS_POINTS[0] as string;
-
 /** What one datacube call produced: the data (with its raw bytes), or "not computed yet". */
 export type DatacubeOutcome<Value> =
   | {
@@ -56,6 +53,8 @@ export interface DatacubeClientOptions {
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where a warning the operator should see goes (an access point failed). @default logger.warn */
+  readonly warn?: (message: string) => void;
   /** Secrets to scrub from anything this client logs or throws (the AppSecret, typically). */
   readonly scrubber?: SecretScrubber;
   /**
@@ -209,7 +208,7 @@ export class DatacubeClient {
         this.logger.debug('datacube request', { api: endpoint.name, url: redactUrl(url), request });
         return exchange(endpoint.name, { method: 'POST', url, json: request, timeoutMs: this.retry.requestTimeoutMs });
       },
-      (message) => this.logger.warn(message),
+      (message) => (this.options.warn ?? this.logger.warn.bind(this.logger))(message),
     );
     return this.interpret(endpoint, period, request, answered.value.body, answered.accessPoint);
   }
