@@ -84,12 +84,14 @@ export class CallGate {
       const wait = (this.pausedUntil.get(appid) ?? 0) - this.clock().getTime();
       if (wait > 0) await this.sleep(wait);
       this.refuseIfClosed(appid, api);
+      const sentAt = this.clock().getTime();
       try {
         return await call();
       } catch (error) {
         if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
         if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
-        this.pause(appid, api);
+        // A call sent before a pause that has begun since met the same minute: it waits, nothing more.
+        if ((this.pausedUntil.get(appid) ?? 0) <= sentAt) this.pause(appid, api);
       }
     }
   }

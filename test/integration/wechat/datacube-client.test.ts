@@ -253,6 +253,40 @@ describe('access tokens', () => {
     expect(sim.callCount('getDailyVisitTrend')).toBe(3);
   });
 
+  it('forces at most one refresh per AppID for the run, shared by concurrent calls, then advises as fits stable_token', async () => {
+    // Prepare: WeChat refuses every token (another system forces refreshes, or the token is not this AppID's).
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'errcode', errcode: 40001 } });
+    const client = clientFor(sim);
+
+    // Act: a daily report's three calls at once, then one more of the same run.
+    const errors = await Promise.all(
+      ['2026-11-22', '2026-11-21', '2026-11-15'].map((d) => client.getDailyVisitTrend(d).catch((e: unknown) => e)),
+    );
+    const later = await client.getDailyVisitTrend('2026-11-14').catch((e: unknown) => e);
+
+    // Assess
+    const forced = sim.requests('stable_token').filter((r) => (r.body as { force_refresh: boolean }).force_refresh);
+    expect(forced).toHaveLength(1);
+    for (const error of [...errors, later]) {
+      expect(error).toBeInstanceOf(WechatApiError);
+      expect((error as WechatApiError).errcode).toBe(40001);
+      expect((error as Error).message).toMatch(
+        /another system forced a refresh of this AppID's stable token .* or the token is not this AppID's/,
+      );
+      expect((error as Error).message).not.toMatch(/cgi-bin\/token/);
+    }
+  });
+
+  it('keeps the /cgi-bin/token advice for the legacy token mode', async () => {
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'errcode', errcode: 40001 } });
+
+    const error = await clientFor(sim, { tokenMode: 'legacy' })
+      .getDailyVisitTrend('2026-11-22')
+      .catch((e: unknown) => e);
+
+    expect((error as Error).message).toMatch(/calling \/cgi-bin\/token for this AppID/);
+  });
+
   it('drops a rejected token only if it is still the cached one', async () => {
     const cache = new AccessTokenCache(fixedClock);
     const source = {
