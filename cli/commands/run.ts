@@ -26,6 +26,7 @@ import type { AppSecrets } from '../../lambda/secrets/secret-source.js';
 import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
+import { CallGate } from '../../lambda/wechat/call-gate.js';
 import type { ComponentApi } from '../../lambda/wechat/component/component-api.js';
 import { createDatacubeClient, tokenModeFor } from '../../lambda/wechat/create-datacube-client.js';
 import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
@@ -142,6 +143,8 @@ function runDependencies(
   const secrets = new EnvSecretSource(io.env);
   const archiveLocation = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
   const apiBase = apiBasesFrom(options.apiBase, io, config.apiBase);
+  // WeChat's limits for the whole run, every app's calls through it (its state is per AppID).
+  const gate = new CallGate({ clock: io.clock, sleep: io.sleep });
   const smtpUrl = io.env.SMTP_URL;
   if (smtpUrl && options.outbox) throw new CliError('give either SMTP_URL or --outbox, not both');
   const emailSender = lazyEmailSender(smtpUrl, options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
@@ -179,6 +182,7 @@ function runDependencies(
         secret: appSecrets.secret,
         tokenMode: tokenModeFor(app, appSecrets.appid, platform),
         apiBase,
+        gate,
         clock: io.clock,
         logger,
       });
