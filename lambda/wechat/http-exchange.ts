@@ -50,7 +50,7 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
   if ((response.status === 200 || response.status >= 500) && isHtmlPage(response, body)) {
     throw new WechatTransportError(
       api,
-      `HTTP ${response.status} with an HTML page from ${where}: a gateway or proxy answered, not WeChat`,
+      `HTTP ${response.status} with an HTML page from ${where} (a gateway or proxy answered, not WeChat)`,
       true,
       { status: response.status, kind: 'gateway-page' },
     );
