@@ -6,6 +6,8 @@ export interface CliIo {
   readonly stderr: { write(chunk: string): unknown };
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly clock: Clock;
+  /** How a wait (WeChat's per-minute limit) passes. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
   readonly cwd: string;
   /** stderr when it is a terminal (for progress bars); absent otherwise. */
   readonly terminal?: NodeJS.WriteStream;

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { Logger } from '../lambda/shared/logger.js';
 import { parseUrlSetting } from '../lambda/shared/url-setting.js';
+import { ApiBaseError, DEFAULT_ACCESS_POINTS, parseAccessPoints } from '../lambda/wechat/access-points.js';
 import { AccessTokenCache } from '../lambda/wechat/access-token.js';
+import type { CallGate } from '../lambda/wechat/call-gate.js';
 import { ComponentApi } from '../lambda/wechat/component/component-api.js';
 import { createDatacubeClient, type TokenMode } from '../lambda/wechat/create-datacube-client.js';
-import { type DatacubeClient, DEFAULT_API_BASE } from '../lambda/wechat/datacube-client.js';
+import type { DatacubeClient } from '../lambda/wechat/datacube-client.js';
 import { CliError, type CliIo } from './cli-io.js';
 
 export interface WechatOptions {
@@ -15,10 +17,35 @@ export interface WechatOptions {
   relayUrl?: string;
 }
 
+/** `--api-base`'s help, the same on every command that talks to WeChat. */
+export const API_BASE_HELP = `WeChat access points, tried in order, comma-separated (env WECHAT_API_BASE; default ${DEFAULT_ACCESS_POINTS.join(',')})`;
+
+/**
+ * The access points of `--api-base`, else WECHAT_API_BASE (blank counts as unset), else `fallback`
+ * (a config's apiBase), else WeChat's default pair; one line naming the setting when a list is wrong.
+ */
+export function apiBasesFrom(flag: string | undefined, io: CliIo, fallback?: string): readonly string[] {
+  const [value, setting] =
+    flag !== undefined
+      ? [flag, '--api-base']
+      : io.env.WECHAT_API_BASE?.trim()
+        ? [io.env.WECHAT_API_BASE, 'WECHAT_API_BASE']
+        : [fallback, 'apiBase in the config'];
+  try {
+    return parseAccessPoints(value, setting);
+  } catch (error) {
+    if (error instanceof ApiBaseError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+/** A warning line on stderr, for what the user should know even without --verbose (an access point failed). */
+export const stderrWarning = (io: CliIo) => (message: string) => io.stderr.write(`wxa-report: warning: ${message}\n`);
+
 /** The options every command that talks to WeChat shares. */
 export function addWechatOptions(command: Command): Command {
   return command
-    .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+    .option('--api-base <urls>', API_BASE_HELP)
     .option('--token-mode <mode>', 'stable (default) or legacy: how access tokens are fetched')
     .option('--token-service <url>', 'your own token service, GET <url>?appid=… → {"access_token"}')
     .option(
@@ -31,8 +58,11 @@ export function addWechatOptions(command: Command): Command {
     );
 }
 
-/** The third-party platform of WECHAT_COMPONENT_APPID / _APPSECRET / _VERIFY_TICKET. */
-export function componentFromEnv(io: CliIo, apiBase: string | undefined): ComponentApi {
+/**
+ * The third-party platform of WECHAT_COMPONENT_APPID / _APPSECRET / _VERIFY_TICKET, at the access
+ * points of `apiBase` (a `--api-base` value, or already resolved).
+ */
+export function componentFromEnv(io: CliIo, apiBase: string | readonly string[] | undefined): ComponentApi {
   const missing = ['WECHAT_COMPONENT_APPID', 'WECHAT_COMPONENT_APPSECRET', 'WECHAT_COMPONENT_VERIFY_TICKET'].filter(
     (name) => !io.env[name],
   );
@@ -47,7 +77,12 @@ export function componentFromEnv(io: CliIo, apiBase: string | undefined): Compon
       componentSecret: async () => io.env.WECHAT_COMPONENT_APPSECRET as string,
       verifyTicket: async () => ticket,
     },
-    { apiBase: (apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, ''), cache: componentTokenCache, clock: io.clock },
+    {
+      apiBase: typeof apiBase === 'object' ? apiBase : apiBasesFrom(apiBase, io),
+      cache: componentTokenCache,
+      clock: io.clock,
+      warn: stderrWarning(io),
+    },
   );
 }
 
@@ -69,14 +104,19 @@ export function checkHttpsSetting(value: string, flag: string): string {
   return value;
 }
 
-/** Credentials come from WECHAT_APPID / WECHAT_APPSECRET so they never sit in shell history. */
-export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Logger): DatacubeClient {
+/**
+ * Credentials come from WECHAT_APPID / WECHAT_APPSECRET so they never sit in shell history. `gate`
+ * shares WeChat's limits with the rest of the run (a backfill's pool); without a logger, warnings
+ * the user should see (an access point failed) still reach stderr.
+ */
+export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Logger, gate?: CallGate): DatacubeClient {
+  const warn = logger ? undefined : stderrWarning(io);
   if (options.authorizerAppid) {
     if (!/^wx[0-9a-f]{16}$/i.test(options.authorizerAppid))
       throw new CliError(
         `--authorizer-appid "${options.authorizerAppid}" is not an AppID (wx followed by 16 hex digits)`,
       );
-    const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;
+    const apiBase = apiBasesFrom(options.apiBase, io);
     const api = componentFromEnv(io, apiBase);
     return createDatacubeClient({
       appid: options.authorizerAppid,
@@ -84,6 +124,8 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
       apiBase,
       clock: io.clock,
       logger,
+      warn,
+      gate,
     });
   }
   const appid = io.env.WECHAT_APPID;
@@ -102,6 +144,7 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
       tokenMode: { cloudRelay: options.relayUrl },
       clock: io.clock,
       logger,
+      gate,
     });
   }
   let tokenMode: TokenMode = 'stable';
@@ -112,8 +155,6 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
   if (typeof tokenMode === 'string' && !secret) {
     throw new CliError('WECHAT_APPSECRET is not set: export the AppSecret, or use --token-service');
   }
-  const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;
-  if (apiBase && !/^https?:\/\/[^/]+/.test(apiBase))
-    throw new CliError(`--api-base "${apiBase}" is not an http(s) URL`);
-  return createDatacubeClient({ appid, secret, tokenMode, apiBase, clock: io.clock, logger });
+  const apiBase = apiBasesFrom(options.apiBase, io);
+  return createDatacubeClient({ appid, secret, tokenMode, apiBase, clock: io.clock, logger, warn, gate });
 }

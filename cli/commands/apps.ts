@@ -10,7 +10,7 @@ import { silentLogger } from '../../lambda/shared/logger.js';
 import { documentClientFor, regionOf } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { checkWebhookUrls, webhookPairs } from '../report-options.js';
-import { checkHttpsSetting, componentFromEnv } from '../wechat-options.js';
+import { API_BASE_HELP, checkHttpsSetting, componentFromEnv } from '../wechat-options.js';
 
 interface TableOptions {
   table?: string;
@@ -235,7 +235,7 @@ export function appsCommand(io: CliIo, setExit: (code: number) => void): Command
         )
         .option('--recipients <a,b>', 'who gets the reports of newly found apps (default: nobody until you set it)')
         .option('--language <zh-CN|en>', "their reports' language")
-        .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+        .option('--api-base <urls>', API_BASE_HELP)
         .addHelpText(
           'after',
           '\nCredentials from WECHAT_COMPONENT_APPID, WECHAT_COMPONENT_APPSECRET and WECHAT_COMPONENT_VERIFY_TICKET.',
@@ -249,7 +249,7 @@ export function appsCommand(io: CliIo, setExit: (code: number) => void): Command
       if (options.language && options.language !== 'zh-CN' && options.language !== 'en')
         throw new CliError(`--language must be zh-CN or en, not "${options.language}"`);
       const result = await discoverAuthorizers({
-        directory: componentFromEnv(io, options.apiBase ?? io.env.WECHAT_API_BASE),
+        directory: componentFromEnv(io, options.apiBase),
         registry: registryFrom(options, io),
         defaults: { recipients, webhooks: [], language: options.language as 'zh-CN' | 'en' | undefined },
         logger: silentLogger,

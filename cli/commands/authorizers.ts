@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
 import { pMapLimit } from '../concurrency.js';
-import { componentFromEnv } from '../wechat-options.js';
+import { API_BASE_HELP, componentFromEnv } from '../wechat-options.js';
 
 /**
  * `wxa-report authorizers`: every Mini Program that authorized the third-party platform (paged
@@ -11,14 +11,14 @@ import { componentFromEnv } from '../wechat-options.js';
 export function authorizersCommand(io: CliIo, setExit: (code: number) => void): Command {
   return new Command('authorizers')
     .description('every Mini Program that authorized the third-party platform: appid, name, data permission')
-    .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+    .option('--api-base <urls>', API_BASE_HELP)
     .option('--json', 'a JSON array of {"appid","name","dataPermission","permissionSets","authTime"}')
     .addHelpText(
       'after',
       '\nCredentials from WECHAT_COMPONENT_APPID, WECHAT_COMPONENT_APPSECRET and WECHAT_COMPONENT_VERIFY_TICKET.',
     )
     .action(async (options: { apiBase?: string; json?: boolean }) => {
-      const api = componentFromEnv(io, options.apiBase ?? io.env.WECHAT_API_BASE);
+      const api = componentFromEnv(io, options.apiBase);
       const authorizers = [];
       for await (const authorizer of api.authorizers()) authorizers.push(authorizer);
       // api_get_authorizer_info one by one, a few at a time.

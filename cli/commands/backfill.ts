@@ -1,7 +1,13 @@
 import { Command } from 'commander';
 import { beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
-import { type BackfillProgress, backfillPlan, runBackfill } from '../../lambda/pipeline/backfill.js';
+import {
+  type BackfillProgress,
+  backfillPlan,
+  type PortraitWeekEnd,
+  runBackfill,
+} from '../../lambda/pipeline/backfill.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
+import { CallGate, type MinutePause } from '../../lambda/wechat/call-gate.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom } from '../report-options.js';
@@ -15,7 +21,27 @@ interface BackfillOptions extends WechatOptions {
   archive?: string;
   apis?: string;
   concurrency?: string;
+  portraitWeekEnds?: string;
 }
+
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+function portraitWeekEndsFrom(value: string | undefined): PortraitWeekEnd {
+  if (value === undefined) return 0;
+  const name = value.trim().toLowerCase();
+  if (name === 'daily') return 'daily';
+  const day = WEEKDAYS.indexOf(name);
+  if (day < 0)
+    throw new CliError(`--portrait-week-ends must be a weekday (${WEEKDAYS.join(', ')}) or daily, not "${value}"`);
+  return day;
+}
+
+/** 10:01:01, in Beijing, as WeChat counts its minutes and days. */
+const beijingTime = (at: Date) => at.toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
+
+/** One line per pause (errcode 45011), however many workers met the limit. */
+const pauseLine = (pause: MinutePause) =>
+  `wxa-report: WeChat's per-minute limit for ${pause.api} (errcode 45011): every call waits until ${beijingTime(pause.until)} (Beijing), then the backfill goes on\n`;
 
 function apisFrom(value: string | undefined): ArchivedApi[] {
   if (!value) return [archivedApi('daily') as ArchivedApi];
@@ -76,7 +102,11 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
         '--apis <list>',
         `which APIs, comma-separated, or "all": ${ARCHIVED_APIS.map((a) => a.cli).join(', ')} (default: daily)`,
       )
-      .option('--concurrency <n>', 'calls at once (WeChat limits calls per minute)', '4'),
+      .option('--concurrency <n>', 'calls at once (WeChat limits calls per minute)', '4')
+      .option(
+        '--portrait-week-ends <day>',
+        'the day the 7-day user portraits end on: sunday (default: the natural week), monday … saturday, or daily',
+      ),
   ).action(async (options: BackfillOptions) => {
     const from = parseIsoDate(options.from, '--from');
     const to = options.to ? parseIsoDate(options.to, '--to') : beijingYesterday(io.clock());
@@ -87,8 +117,15 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
       throw new CliError('--concurrency must be a whole number from 1 to 32');
     const apis = apisFrom(options.apis);
-    const source = clientFromOptions(options, io);
-    const items = backfillPlan(apis, source.appid, from, to);
+    const portraitWeekEnds = portraitWeekEndsFrom(options.portraitWeekEnds);
+    // One gate for the whole pool: a quota closes an API for every worker, a minute limit pauses them all.
+    const gate = new CallGate({
+      clock: io.clock,
+      sleep: io.sleep,
+      onPause: (pause) => io.stderr.write(pauseLine(pause)),
+    });
+    const source = clientFromOptions(options, io, undefined, gate);
+    const items = backfillPlan(apis, source.appid, from, to, { portraitWeekEnds });
     const progress = await progressReporter(io, items.length);
     const result = await runBackfill(
       {
@@ -102,11 +139,15 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     ).finally(() => progress.stop());
     for (const { item, error } of result.failures)
       io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
+    for (const { api, left } of result.quotaReached)
+      io.stderr.write(
+        `wxa-report: WeChat's daily quota for ${api} is used up (errcode 45009): ${left} period(s) left, not called again today; run the same command tomorrow to archive them (what is archived is skipped)\n`,
+      );
     io.stdout.write(
       options.apis
         ? `Archived ${result.fetched} answer(s) of ${result.total} from ${from} to ${to} (${result.skipped} already archived, ${result.notYetAvailable} not yet available, ${result.failed} failed)\n`
         : `Archived ${result.fetched} missing day(s) of ${span} from ${from} to ${to}\n`,
     );
-    setExit(result.failed > 0 ? EXIT_FAILURE : EXIT_OK);
+    setExit(result.failed > 0 || result.quotaReached.length > 0 ? EXIT_FAILURE : EXIT_OK);
   });
 }

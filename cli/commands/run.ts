@@ -27,13 +27,14 @@ import type { AppSecrets } from '../../lambda/secrets/secret-source.js';
 import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
+import { CallGate } from '../../lambda/wechat/call-gate.js';
 import type { ComponentApi } from '../../lambda/wechat/component/component-api.js';
 import { createDatacubeClient, tokenModeFor } from '../../lambda/wechat/create-datacube-client.js';
 import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
-import { componentFromEnv } from '../wechat-options.js';
+import { API_BASE_HELP, apiBasesFrom, componentFromEnv } from '../wechat-options.js';
 
 interface RunOptions {
   config: string;
@@ -168,9 +169,9 @@ function runDependencies(
   const logger = { ...lines, error: lines.info };
   const secrets = new EnvSecretSource(io.env);
   const archiveLocation = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
-  const apiBase = options.apiBase ?? io.env.WECHAT_API_BASE;
-  if (apiBase && !/^https?:\/\/[^/]+/.test(apiBase))
-    throw new CliError(`--api-base "${apiBase}" is not an http(s) URL`);
+  const apiBase = apiBasesFrom(options.apiBase, io, config.apiBase);
+  // WeChat's limits for the whole run, every app's calls through it (its state is per AppID).
+  const gate = new CallGate({ clock: io.clock, sleep: io.sleep });
   const emailSender = lazyEmailSender(smtpSettingsFrom(io, options), options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
   const channelsFor = async (
     audience: Audience,
@@ -207,6 +208,7 @@ function runDependencies(
         secret: appSecrets.secret,
         tokenMode: tokenModeFor(app, appSecrets.appid, platform),
         apiBase,
+        gate,
         clock: io.clock,
         logger,
       });
@@ -258,7 +260,7 @@ export function runCommand(io: CliIo, setExit: (code: number) => void): Command 
     )
     .option('--state <dir>', 'the delivery ledger (default: state/ beside a local archive, else ./wxa-data/state)')
     .option('--concurrency <n>', `apps worked on at once (default ${DEFAULT_CONCURRENCY})`)
-    .option('--api-base <url>', 'WeChat API base URL (env WECHAT_API_BASE)')
+    .option('--api-base <urls>', API_BASE_HELP)
     .option('--json', 'print {"job","outcomes":[…]} as JSON instead of lines')
     .option('--verbose', 'also log each step on stderr')
     .addHelpText(

@@ -14,6 +14,11 @@ export interface Provenance {
    * `errMsg`, through the CloudBase relay). Absent in files archived before it was recorded: `https`.
    */
   readonly shape?: 'https' | 'cloud-call';
+  /**
+   * Which of WeChat's access points answered (`https://api2.weixin.qq.com`), or the relay's URL for a
+   * cloud call. Absent in files archived before it was recorded.
+   */
+  readonly accessPoint?: string;
 }
 
 /**

@@ -3,12 +3,22 @@ import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
 import { closestName } from '../shared/closest-name.js';
+import { parseAccessPoints } from '../wechat/access-points.js';
 
 /**
  * The deployment's configuration: which Mini Programs, who gets what, when. Validated when the CDK
  * app synthesizes (so a typo fails `cdk synth` naming the field) and again when the Lambda starts.
  * It holds no secret: AppIDs, AppSecrets, SMTP URLs and webhook URLs live in SSM Parameter Store.
  */
+
+function isAccessPointList(value: string): boolean {
+  try {
+    parseAccessPoints(value, 'apiBase');
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The APIs a deployment may archive on schedule besides its reports (their `fetch` names). */
 export const EXTRA_APIS = [
@@ -275,8 +285,18 @@ const baseConfigSchema = knownFields({
     z.string().check(z.regex(/^([A-Za-z0-9_.=-]+\/)*$/, 'must be empty or end with "/", e.g. wxa/')),
     '',
   ),
-  /** WeChat API base, for a proxy. @default https://api.weixin.qq.com */
-  apiBase: z.optional(z.url()),
+  /**
+   * WeChat's access points, tried in order, comma-separated (e.g. a proxy, or sh/sz/hk.api.weixin.qq.com).
+   * @default https://api.weixin.qq.com,https://api2.weixin.qq.com
+   */
+  apiBase: z.optional(
+    z.string().check(
+      z.refine(isAccessPointList, {
+        error:
+          'must be one or more http(s) base URLs separated by commas, without a user, password or query, e.g. https://api.weixin.qq.com,https://api2.weixin.qq.com',
+      }),
+    ),
+  ),
   schedule: z._default(scheduleConfigSchema, {
     timeZone: 'Asia/Shanghai',
     daily: 'cron(0 10 * * ? *)',

@@ -2,15 +2,16 @@ import type { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
 import { AccessTokenCache } from '../wechat/access-token.js';
 import { ComponentApi } from '../wechat/component/component-api.js';
 import { DynamoDbPlatformStore } from '../wechat/component/dynamodb/dynamodb-platform-store.js';
-import { DEFAULT_API_BASE } from '../wechat/datacube-client.js';
 import { documents } from './aws-clients.js';
 import { config } from './deployment.js';
+import { logger } from './observability.js';
 
 // The third-party platform as the functions see it: one ComponentApi per container whose component
 // and authorizer tokens, and rotated refresh tokens, live in the platform table, so every container
 // of the deployment shares them (WeChat limits how many tokens a platform is issued a day).
 
-export const apiBase = config.apiBase ?? process.env.WECHAT_API_BASE;
+/** WeChat's access points (comma-separated): the config's, else WECHAT_API_BASE, else WeChat's default pair. */
+export const apiBase = config.apiBase ?? (process.env.WECHAT_API_BASE?.trim() || undefined);
 
 export interface Platform {
   readonly api: ComponentApi;
@@ -39,7 +40,8 @@ export function platformOf(secrets: SsmSecretSource): Platform | undefined {
       verifyTicket: async () => latestTicket ?? (await secrets.component()).verifyTicket,
     },
     {
-      apiBase: (apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, ''),
+      apiBase,
+      warn: (message) => logger.warn(message),
       cache: tokens,
       refreshTokens: store.refreshTokens,
       tokenService: component.tokenService,

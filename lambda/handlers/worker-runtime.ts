@@ -14,6 +14,7 @@ import type { AppSecrets } from '../secrets/secret-source.js';
 import { SsmSecretSource } from '../secrets/ssm/ssm-secret-source.js';
 import { AWS_HTTP_OPTIONS } from '../shared/aws-http.js';
 import { TOOL_VERSION } from '../shared/version.js';
+import { CallGate } from '../wechat/call-gate.js';
 import { createDatacubeClient, tokenModeFor } from '../wechat/create-datacube-client.js';
 import { archivedApis } from '../wechat/datacube-apis.js';
 import { config, ledger, registry } from './deployment.js';
@@ -81,6 +82,10 @@ async function channelsOf(
 }
 
 function unitDependencies(owner: string): UnitDependencies {
+  // WeChat's limits for this invocation's work (a quota, a minute's pause, one forced token refresh).
+  // One pause at most: a unit must end within the function's timeout; past it, 45011 is the unit's
+  // outcome and the retry schedule comes back later.
+  const gate = new CallGate({ maxPausesPerCall: 1 });
   return {
     registry,
     ledger,
@@ -94,6 +99,7 @@ function unitDependencies(owner: string): UnitDependencies {
           // Behind an IP whitelist, tokens come from the user's own token service.
           tokenMode: tokenModeFor(app, appSecrets.appid, () => platform?.api),
           apiBase,
+          gate,
           logger,
         },
         app.tokenMode === 'component' && !app.tokenService ? platform?.tokens : undefined,

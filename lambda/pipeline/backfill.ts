@@ -9,6 +9,7 @@ import {
   type YearMonth,
 } from '../calendar/beijing-calendar.js';
 import { explainFailure } from '../shared/classify-failure.js';
+import { isDailyQuota } from '../wechat/call-gate.js';
 import { type ArchivedApi, archiveKey, type PortraitWindow } from '../wechat/datacube-apis.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
 import type { DatacubeEndpoint } from '../wechat/datacube-endpoints.js';
@@ -28,11 +29,30 @@ export interface DatacubeSource {
 }
 
 /**
- * The periods of each API inside [from, to]: every day; every natural week (Monday to Sunday) and
- * natural month wholly inside; user portraits of 1 day for every day, 7 days to every Sunday and
- * 30 days to every month's last day.
+ * Which days the 7-day portrait windows end on: a weekday (0 Sunday … 6 Saturday; WeChat accepts a
+ * window ending on any day) or every day.
  */
-export function backfillPlan(apis: readonly ArchivedApi[], appid: string, from: IsoDate, to: IsoDate): BackfillItem[] {
+export type PortraitWeekEnd = number | 'daily';
+
+export interface BackfillPlanOptions {
+  /** @default 0: Sunday, the natural week the weekly APIs cover */
+  readonly portraitWeekEnds?: PortraitWeekEnd;
+}
+
+/**
+ * The periods of each API inside [from, to]: every day; every natural week (Monday to Sunday) and
+ * natural month wholly inside; user portraits of 1 day for every day, 7 days to every Sunday (or the
+ * weekday asked, or every day) and 30 days to every month's last day.
+ */
+export function backfillPlan(
+  apis: readonly ArchivedApi[],
+  appid: string,
+  from: IsoDate,
+  to: IsoDate,
+  options: BackfillPlanOptions = {},
+): BackfillItem[] {
+  const weekEnds = options.portraitWeekEnds ?? 0;
+  const endsWeek = (d: IsoDate) => weekEnds === 'daily' || weekday(d) === weekEnds;
   const days = Array.from({ length: Math.max(0, daysBetween(from, to) + 1) }, (_, i) => addDays(from, i));
   const mondays = days.filter((d) => weekday(d) === 1 && addDays(d, 6) <= to);
   const months = [...new Set(days.map((d) => d.slice(0, 7)))].filter(
@@ -44,7 +64,7 @@ export function backfillPlan(apis: readonly ArchivedApi[], appid: string, from: 
     if (api.kind === 'month') return months;
     const windows: PortraitWindow[] = [
       ...days.map((end) => ({ end, days: 1 as const })),
-      ...days.filter((d) => weekday(d) === 0 && addDays(d, -6) >= from).map((end) => ({ end, days: 7 as const })),
+      ...days.filter((d) => endsWeek(d) && addDays(d, -6) >= from).map((end) => ({ end, days: 7 as const })),
       ...months.map((m) => ({ end: lastDayOfMonth(m), days: 30 as const })),
     ];
     return windows;
@@ -63,12 +83,19 @@ export interface BackfillProgress {
 
 export interface BackfillResult extends BackfillProgress {
   readonly failures: readonly { readonly item: BackfillItem; readonly error: string }[];
+  /**
+   * APIs whose daily quota ran out (errcode 45009), with how many of their periods were left for the
+   * same command to archive tomorrow; those periods are not among the failures.
+   */
+  readonly quotaReached: readonly { readonly api: string; readonly left: number }[];
 }
 
 /**
  * Fetches and archives every item the archive does not have yet (so a stopped backfill resumes
- * where it was), a few at a time: WeChat limits calls per minute. A failing item is recorded and
- * the rest go on.
+ * where it was), a few at a time. WeChat's limits are the source's call gate's: once an API's daily
+ * quota runs out its remaining periods are left for tomorrow (counted, not failed) and it is not
+ * called again; a minute limit pauses every worker. Any other failing item is recorded and the
+ * rest go on.
  */
 export async function runBackfill(
   deps: {
@@ -83,6 +110,7 @@ export async function runBackfill(
 ): Promise<BackfillResult> {
   const counts = { done: 0, total: items.length, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 };
   const failures: { item: BackfillItem; error: string }[] = [];
+  const left = new Map<string, number>();
   const limit = pLimit(deps.concurrency ?? 4);
   await Promise.all(
     items.map((item) =>
@@ -102,15 +130,18 @@ export async function runBackfill(
             else counts.notYetAvailable += 1;
           }
         } catch (error) {
-          counts.failed += 1;
-          failures.push({ item, error: explainFailure(error) });
+          if (isDailyQuota(error)) left.set(error.api, (left.get(error.api) ?? 0) + 1);
+          else {
+            counts.failed += 1;
+            failures.push({ item, error: explainFailure(error) });
+          }
         }
         counts.done += 1;
         deps.onProgress?.({ ...counts });
       }),
     ),
   );
-  return { ...counts, failures };
+  return { ...counts, failures, quotaReached: [...left].map(([api, n]) => ({ api, left: n })) };
 }
 
 /**

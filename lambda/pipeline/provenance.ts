@@ -13,5 +13,6 @@ export function provenanceOf(
     fetchedAt: outcome.fetchedAt.toISOString(),
     toolVersion,
     shape: outcome.shape,
+    accessPoint: outcome.accessPoint,
   };
 }

@@ -23,6 +23,11 @@ export type FaultAction =
   | { readonly kind: 'errcode'; readonly errcode: number; readonly errmsg?: string }
   /** Answer with this HTTP status (5xx, 429, 404 …). */
   | { readonly kind: 'http'; readonly status: number; readonly body?: string }
+  /**
+   * A gateway in front of the access point answers instead of WeChat: nginx's HTML error page with
+   * this status. @default status 502
+   */
+  | { readonly kind: 'gateway'; readonly status?: number }
   /** Answer HTTP 200 with a body that is not JSON. */
   | { readonly kind: 'malformed' }
   /** Answer HTTP 200 with exactly this body (hostile or odd shapes). */
@@ -42,6 +47,19 @@ export type FaultAction =
   | { readonly kind: 'not-ready' }
   /** A success answer with no data (`{"list":[]}`, or monthly with empty series). */
   | { readonly kind: 'empty' };
+
+/**
+ * WeChat's call limits for an endpoint, per Mini Program: a daily quota (then errcode 45009 until
+ * midnight, Beijing) and a per-minute limit (then 45011 until the minute turns), on the simulator's clock.
+ */
+export interface CallLimit {
+  /** Which endpoint; every datacube endpoint when absent. */
+  readonly endpoint?: SimulatorEndpoint;
+  /** Calls answered a day; the rest get 45009. */
+  readonly daily?: number;
+  /** Calls answered a minute; the rest get 45011. */
+  readonly perMinute?: number;
+}
 
 export interface FaultRule {
   /** Which endpoint; every endpoint when absent. */

@@ -110,6 +110,23 @@ export function simulatedDailyVisitTrend(appid: string, date: IsoDate): DailyVis
   };
 }
 
+/**
+ * An answer item as WeChat sends it: an optional field is sometimes left out, as real answers do
+ * (the seed doc's own getDailyVisitTrend example has no stay_time_uv). Deterministic per seed: about
+ * one item in six lacks each listed field.
+ */
+export function leavingOut<T extends object>(seed: string, item: T, optional: readonly (keyof T)[]): Partial<T> {
+  const r = random(`omit:${seed}`);
+  const answer: Partial<T> = { ...item };
+  for (const key of optional) if (r() < 1 / 6) delete answer[key];
+  return answer;
+}
+
+/** One `list` entry of getDailyVisitTrend as the simulator answers it: stay_time_uv is sometimes left out. */
+export function simulatedDailyVisitTrendAnswer(appid: string, date: IsoDate): Partial<DailyVisitTrendItem> {
+  return leavingOut(`day:${appid}:${date}`, simulatedDailyVisitTrend(appid, date), ['stay_time_uv']);
+}
+
 export interface MonthlyRetainBody {
   ref_date: string;
   visit_uv_new: { key: number; value: number }[];

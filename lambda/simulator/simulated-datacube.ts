@@ -10,7 +10,7 @@ import {
 } from '../calendar/beijing-calendar.js';
 import { DAILY_RETAIN_KEYS, type PortraitWindow, WEEKLY_RETAIN_KEYS } from '../wechat/datacube-apis.js';
 import type { SimulatorEndpoint } from './faults.js';
-import { type DailyVisitTrendItem, random, simulatedDailyVisitTrend } from './simulated-data.js';
+import { type DailyVisitTrendItem, leavingOut, random, simulatedDailyVisitTrend } from './simulated-data.js';
 
 // Deterministic answers of the other datacube APIs, derived from the same simulated days, so that
 // a week's visitors relate to its days and a page's visits to the day's: SQL over the archive
@@ -49,20 +49,17 @@ function aggregate(appid: string, days: readonly IsoDate[], dedup: number, refDa
   const pv = sum(items.map((i) => i.visit_pv));
   const uv = Math.round(sum(items.map((i) => i.visit_uv)) * dedup);
   const staySeconds = sum(items.map((i) => i.stay_time_session * i.session_cnt));
-  return {
-    list: [
-      {
-        ref_date: refDate,
-        session_cnt: sessions,
-        visit_pv: pv,
-        visit_uv: uv,
-        visit_uv_new: sum(items.map((i) => i.visit_uv_new)),
-        stay_time_uv: round4(staySeconds / uv),
-        stay_time_session: round4(staySeconds / sessions),
-        visit_depth: round4(pv / sessions),
-      },
-    ],
+  const item = {
+    ref_date: refDate,
+    session_cnt: sessions,
+    visit_pv: pv,
+    visit_uv: uv,
+    visit_uv_new: sum(items.map((i) => i.visit_uv_new)),
+    stay_time_uv: round4(staySeconds / uv),
+    stay_time_session: round4(staySeconds / sessions),
+    visit_depth: round4(pv / sessions),
   };
+  return { list: [leavingOut(`trend:${appid}:${refDate}`, item, ['stay_time_uv'])] };
 }
 
 const weekDays = (monday: IsoDate) => Array.from({ length: 7 }, (_, i) => addDays(monday, i));
@@ -127,15 +124,27 @@ function spread(seed: string, total: number, keys: readonly number[], skew = 1.5
     .filter((e) => e.value > 0);
 }
 
+const SOURCES = [1, 3, 2, 4, 7, 8, 6, 10, 18, 22, 5, 12];
+
+/**
+ * getVisitDistribution as real Mini Programs get it: besides the three documented distributions, a
+ * fourth, `access_source_visit_uv` (visitors by source); on some days the source items also carry
+ * `access_source_visit_uv` beside `value`.
+ */
 export function simulatedVisitDistribution(appid: string, date: IsoDate) {
   const day = simulatedDailyVisitTrend(appid, date);
+  const visitors = spread(`srcuv:${appid}:${date}`, day.visit_uv, SOURCES);
+  const r = random(`srcitems:${appid}:${date}`);
+  const withVisitors = r() < 0.3;
+  const sources = spread(`src:${appid}:${date}`, day.session_cnt, SOURCES).map((item) => {
+    const uv = visitors.find((v) => v.key === item.key)?.value;
+    return withVisitors && uv !== undefined ? { ...item, access_source_visit_uv: Math.min(uv, item.value) } : item;
+  });
   return {
     ref_date: toCompactDate(date),
     list: [
-      {
-        index: 'access_source_session_cnt',
-        item_list: spread(`src:${appid}:${date}`, day.session_cnt, [1, 3, 2, 4, 7, 8, 6, 10, 18, 22, 5, 12]),
-      },
+      { index: 'access_source_session_cnt', item_list: sources },
+      { index: 'access_source_visit_uv', item_list: visitors },
       {
         index: 'access_staytime_info',
         item_list: spread(`stay:${appid}:${date}`, day.session_cnt, [4, 3, 5, 2, 6, 7, 1, 8], 0.6),
@@ -195,7 +204,10 @@ const PROVINCES = ['广东省', '浙江省', '江苏省', '上海', '北京', '�
 const CITIES = ['深圳', '广州', '杭州', '上海', '北京', '成都', '南京'];
 const AGES = ['17岁以下', '18-24岁', '25-29岁', '30-39岁', '40-49岁', '50岁以上'];
 
-function distribution(seed: string, total: number, names: readonly string[], withId = true) {
+/** An item's number is under `value`, or (older answers) under `access_source_visit_uv`. */
+type NumberField = 'value' | 'access_source_visit_uv';
+
+function distribution(seed: string, total: number, names: readonly string[], as: NumberField, withId = true) {
   return spread(
     seed,
     total,
@@ -204,37 +216,47 @@ function distribution(seed: string, total: number, names: readonly string[], wit
   ).map(({ key, value }) => ({
     ...(withId ? { id: key + 1 } : {}),
     name: names[key] ?? '未知',
-    value,
+    [as]: value,
   }));
 }
 
-function portraitOf(seed: string, users: number) {
+function portraitOf(seed: string, users: number, as: NumberField) {
   return {
     index: 0,
-    province: distribution(`${seed}:p`, users, PROVINCES),
-    city: distribution(`${seed}:c`, users, CITIES),
-    genders: distribution(`${seed}:g`, users, ['女', '男', '未知']),
-    platforms: distribution(`${seed}:pl`, users, ['android', 'iPhone', '其他']),
+    province: distribution(`${seed}:p`, users, PROVINCES, as),
+    city: distribution(`${seed}:c`, users, CITIES, as),
+    genders: distribution(`${seed}:g`, users, ['女', '男', '未知'], as),
+    platforms: distribution(`${seed}:pl`, users, ['android', 'iPhone', '其他'], as),
     devices: distribution(
       `${seed}:d`,
       users,
       ['iPhone 15', 'HUAWEI Mate 60', 'Xiaomi 14', 'OPPO Reno11', 'vivo X100'],
+      as,
       false,
     ),
-    ages: distribution(`${seed}:a`, users, AGES),
+    ages: distribution(`${seed}:a`, users, AGES, as),
   };
 }
 
+/**
+ * getUserPortrait as real answers come: a 7- or 30-day window's ref_date is the range (the field
+ * table) or only its first day (WeChat's own example), and some answers carry each item's number as
+ * `access_source_visit_uv` instead of `value`. Both deterministic per window.
+ */
 export function simulatedUserPortrait(appid: string, window: PortraitWindow) {
   const begin = addDays(window.end, 1 - window.days);
   const days = Array.from({ length: window.days }, (_, i) => simulatedDailyVisitTrend(appid, addDays(begin, i)));
   const dedup = window.days === 1 ? 1 : window.days === 7 ? 0.62 : 0.38;
+  const r = random(`pform:${appid}:${window.end}:${window.days}`);
+  const firstDayOnly = window.days === 1 || r() < 0.5;
+  const as: NumberField = r() < 0.25 ? 'access_source_visit_uv' : 'value';
   return {
-    ref_date: window.days === 1 ? toCompactDate(begin) : range(begin, window.days),
-    visit_uv_new: portraitOf(`pnew:${appid}:${window.end}:${window.days}`, sum(days.map((d) => d.visit_uv_new))),
+    ref_date: firstDayOnly ? toCompactDate(begin) : range(begin, window.days),
+    visit_uv_new: portraitOf(`pnew:${appid}:${window.end}:${window.days}`, sum(days.map((d) => d.visit_uv_new)), as),
     visit_uv: portraitOf(
       `puv:${appid}:${window.end}:${window.days}`,
       Math.round(sum(days.map((d) => d.visit_uv)) * dedup),
+      as,
     ),
   };
 }

@@ -11,9 +11,14 @@ import {
   systemClock,
 } from '../calendar/beijing-calendar.js';
 import { DATACUBE_APIS } from '../wechat/datacube-apis.js';
-import { type FaultAction, FaultPlan, type FaultRule, type SimulatorEndpoint } from './faults.js';
+import { type CallLimit, type FaultAction, FaultPlan, type FaultRule, type SimulatorEndpoint } from './faults.js';
 import { demoComponent, encryptedPush, type SimulatedComponent } from './simulated-component.js';
-import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend, simulatedMonthlyRetain } from './simulated-data.js';
+import {
+  DEMO_APPS,
+  type SimulatedApp,
+  simulatedDailyVisitTrendAnswer,
+  simulatedMonthlyRetain,
+} from './simulated-data.js';
 import { SIMULATED_DATACUBE } from './simulated-datacube.js';
 
 export interface WechatSimulatorOptions {
@@ -50,6 +55,16 @@ interface IssuedToken {
 const JSON_TYPE = 'application/json; encoding=utf-8';
 // WeChat keeps a token retired by a newer /cgi-bin/token call usable for five more minutes.
 const LEGACY_OVERLAP_MS = 5 * 60_000;
+// stable_token's forced refresh: 20 a day, and one within 30 s of the last does not refresh
+// (getStableAccessToken, 其他说明: "该模式限制每天20次 … 请保证调用时间隔至少为30s，否则不会刷新").
+const FORCED_REFRESHES_A_DAY = 20;
+const FORCED_REFRESH_SPACING_MS = 30_000;
+
+/** nginx's error page, as a gateway in front of an access point answers when WeChat does not. */
+function gatewayPage(status: number): string {
+  const title = `${status} ${status === 502 ? 'Bad Gateway' : status === 504 ? 'Gateway Time-out' : status === 503 ? 'Service Temporarily Unavailable' : 'Error'}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
 
 /**
  * A WeChat API server on loopback that follows the documented rules: both token endpoints, the two
@@ -70,6 +85,11 @@ export class WechatSimulator {
   readonly component: SimulatedComponent;
   private readonly rotateRefreshTokens: boolean;
   private readonly componentTokens = new Map<string, number>();
+  private limits: CallLimit[] = [];
+  /** Calls answered, per `appid#endpoint#day` and `appid#endpoint#minute`. */
+  private readonly used = new Map<string, number>();
+  /** Forced stable_token refreshes per app: the Beijing day, how many that day, and the last one (ms). */
+  private readonly forced = new Map<string, { day: string; count: number; last: number }>();
   /** The permission sets behind an authorizer token (absent for a Mini Program's own token). */
   private readonly tokenScopes = new Map<string, readonly number[]>();
   private readonly server: Server;
@@ -124,11 +144,39 @@ export class WechatSimulator {
     this.faults.add(rule);
   }
 
-  /** Forgets faults, counts and recorded requests. Issued tokens stay valid, as they would at WeChat. */
+  /** WeChat's daily quota and per-minute limit for an endpoint (or all datacube endpoints), per app. */
+  setLimit(limit: CallLimit): void {
+    this.limits.push(limit);
+  }
+
+  /**
+   * Forgets faults, limits, counts (calls, quota used, forced refreshes) and recorded requests.
+   * Issued tokens stay valid, as they would at WeChat.
+   */
   reset(): void {
     this.faults.clear();
     this.counts.clear();
     this.received.length = 0;
+    this.limits = [];
+    this.used.clear();
+    this.forced.clear();
+  }
+
+  /**
+   * The merchant withdrew its authorization and granted it again: WeChat issues a new refresh token
+   * (the stored one, and any rotated one, are refused with 61023) and the app's authorizer tokens stop
+   * working. Returns the new refresh token, which api_get_authorizer_list now lists.
+   */
+  reauthorize(appid: string): string {
+    const authorizer = this.component.authorizers.find((a) => a.appid === appid);
+    if (!authorizer) throw new Error(`${appid} has not authorized the simulated platform`);
+    authorizer.refreshToken = `refreshtoken@@@reauthorized-${randomBytes(8).toString('hex')}`;
+    for (const [token, issued] of this.tokens)
+      if (issued.appid === appid && this.tokenScopes.has(token)) {
+        this.tokens.delete(token);
+        this.tokenScopes.delete(token);
+      }
+    return authorizer.refreshToken;
   }
 
   /** Makes every token of an app unknown to the server, as if another system had force-refreshed it. */
@@ -185,6 +233,9 @@ export class WechatSimulator {
         return true;
       case 'http':
         send(res, fault.status, 'text/html', fault.body ?? `<html><body>${fault.status}</body></html>`);
+        return true;
+      case 'gateway':
+        send(res, fault.status ?? 502, 'text/html', gatewayPage(fault.status ?? 502));
         return true;
       case 'malformed':
         send(res, 200, JSON_TYPE, '{"list":[{"ref_date":"2026');
@@ -245,6 +296,8 @@ export class WechatSimulator {
           return { errcode: 47001, errmsg: 'data format error' };
         }
         const appid = this.tokens.get(url.searchParams.get('access_token') ?? '')?.appid ?? '';
+        const limited = this.overLimit(appid, endpoint);
+        if (limited) return limited;
         if (endpoint === 'getDailyVisitTrend') return this.daily(appid, json);
         if (endpoint === 'getMonthlyRetain') return this.monthly(appid, json);
         return this.datacube(endpoint, appid, json);
@@ -262,6 +315,25 @@ export class WechatSimulator {
     if (!simulated) return { errcode: 404, errmsg: 'not found' };
     if (end >= today || !simulated.accepts(begin, end, today)) return { errcode: 61501, errmsg: 'date range error' };
     return simulated.answer(appid, begin, end, addDays(today, -1));
+  }
+
+  /** 45009 past the day's quota, 45011 past the minute's limit; otherwise the call is counted. */
+  private overLimit(appid: string, endpoint: SimulatorEndpoint): object | undefined {
+    const limits = this.limits.filter((l) => l.endpoint === undefined || l.endpoint === endpoint);
+    if (limits.length === 0) return undefined;
+    const now = this.clock();
+    const dayKey = `${appid}#${endpoint}#${beijingToday(now)}`;
+    const minuteKey = `${appid}#${endpoint}#m${Math.floor(now.getTime() / 60_000)}`;
+    const rid = randomBytes(6).toString('hex');
+    for (const limit of limits) {
+      if (limit.daily !== undefined && (this.used.get(dayKey) ?? 0) >= limit.daily)
+        return { errcode: 45009, errmsg: `reach max api daily quota limit rid: ${rid}` };
+      if (limit.perMinute !== undefined && (this.used.get(minuteKey) ?? 0) >= limit.perMinute)
+        return { errcode: 45011, errmsg: `api minute-quota reach limit  mustslower  retry next minute rid: ${rid}` };
+    }
+    this.used.set(dayKey, (this.used.get(dayKey) ?? 0) + 1);
+    this.used.set(minuteKey, (this.used.get(minuteKey) ?? 0) + 1);
+    return undefined;
   }
 
   private componentToken(json: unknown): object {
@@ -334,8 +406,19 @@ export class WechatSimulator {
     const now = this.clock().getTime();
     const current = this.stableTokens.get(appid);
     const issued = current ? this.tokens.get(current) : undefined;
-    if (body.force_refresh !== true && current && issued && issued.expiresAt > now) {
-      return { access_token: current, expires_in: Math.floor((issued.expiresAt - now) / 1000) };
+    const valid = current && issued && issued.expiresAt > now ? { current, issued } : undefined;
+    if (body.force_refresh === true && valid) {
+      const day = beijingToday(this.clock());
+      const forced = this.forced.get(appid);
+      const today = forced?.day === day ? forced : { day, count: 0, last: Number.NEGATIVE_INFINITY };
+      if (today.count >= FORCED_REFRESHES_A_DAY)
+        return { errcode: 45009, errmsg: `reach max api daily quota limit rid: ${randomBytes(6).toString('hex')}` };
+      // Within 30 s of the last forced refresh WeChat does not refresh: the current token comes back.
+      if (now - today.last < FORCED_REFRESH_SPACING_MS)
+        return { access_token: valid.current, expires_in: Math.floor((valid.issued.expiresAt - now) / 1000) };
+      this.forced.set(appid, { day, count: today.count + 1, last: now });
+    } else if (valid) {
+      return { access_token: valid.current, expires_in: Math.floor((valid.issued.expiresAt - now) / 1000) };
     }
     // Force refresh (or first call): the previous stable token stops working at once.
     if (current) this.tokens.delete(current);
@@ -402,7 +485,7 @@ export class WechatSimulator {
     const { begin, end } = range as { begin: string; end: string };
     const yesterday = addDays(beijingToday(this.clock()), -1);
     if (begin !== end || end > yesterday) return { errcode: 61501, errmsg: 'date range error' };
-    return { list: [simulatedDailyVisitTrend(appid, begin)] };
+    return { list: [simulatedDailyVisitTrendAnswer(appid, begin)] };
   }
 
   private monthly(appid: string, json: object): object {
@@ -420,6 +503,9 @@ export class WechatSimulator {
   private admin(path: string, method: string | undefined, body: string, res: ServerResponse): void {
     if (path === '/__simulator/faults' && method === 'POST') {
       this.faults.add(JSON.parse(body) as FaultRule);
+      send(res, 204, JSON_TYPE, '');
+    } else if (path === '/__simulator/limits' && method === 'POST') {
+      this.setLimit(JSON.parse(body) as CallLimit);
       send(res, 204, JSON_TYPE, '');
     } else if (path === '/__simulator/reset' && method === 'POST') {
       this.reset();

@@ -118,15 +118,14 @@ const pageFields: Fields = [
   ['page_share_uv', 'bigint'],
 ];
 
-const portraitItem: FieldType = {
-  array: {
-    struct: [
-      ['id', 'int'],
-      ['name', 'string'],
-      ['value', 'bigint'],
-    ],
-  },
-};
+// Older answers carry a portrait item's number as access_source_visit_uv instead of value.
+const portraitItemFields: Fields = [
+  ['id', 'int'],
+  ['name', 'string'],
+  ['value', 'bigint'],
+  ['access_source_visit_uv', 'bigint'],
+];
+const portraitItem: FieldType = { array: { struct: portraitItemFields } };
 const PORTRAIT_DIMENSIONS = ['province', 'city', 'genders', 'platforms', 'devices', 'ages'] as const;
 const portraitFields: Fields = PORTRAIT_DIMENSIONS.map((d) => [d, portraitItem] as const);
 
@@ -223,14 +222,26 @@ export const SQL_TABLES: readonly SqlTable[] = [
           array: {
             struct: [
               ['index', 'string'],
-              ['item_list', keyValues],
+              [
+                'item_list',
+                {
+                  // Some real items carry access_source_visit_uv beside value.
+                  array: {
+                    struct: [
+                      ['key', 'int'],
+                      ['value', 'bigint'],
+                      ['access_source_visit_uv', 'bigint'],
+                    ],
+                  },
+                },
+              ],
             ],
           },
         },
       ],
     ],
     select: (dialect) => ({
-      columns: `${field('raw', 'ref_date', dialect)} AS ref_date, l."index" AS distribution, i.key AS key, i.value AS value`,
+      columns: `${field('raw', 'ref_date', dialect)} AS ref_date, l."index" AS distribution, i.key AS key, i.value AS value, ${field('i', 'access_source_visit_uv', dialect)} AS access_source_visit_uv`,
       from: `CROSS JOIN UNNEST(raw.list) AS t(l) CROSS JOIN UNNEST(${field('l', 'item_list', dialect)}) AS u(i)`,
     }),
     columns: [
@@ -238,6 +249,7 @@ export const SQL_TABLES: readonly SqlTable[] = [
       ['distribution', 'varchar'],
       ['key', 'integer'],
       ['value', 'bigint'],
+      ['access_source_visit_uv', 'bigint'],
     ],
   },
   {
@@ -268,12 +280,14 @@ export const SQL_TABLES: readonly SqlTable[] = [
       const group = (users: string, dimension: string) => {
         const items = `${field('raw', users, dialect)}.${dimension}`;
         return dialect === 'athena'
-          ? `CAST(ROW('${users}', '${dimension}', ${items}) AS ROW(users varchar, dimension varchar, items array(row(id integer, name varchar, value bigint))))`
+          ? `CAST(ROW('${users}', '${dimension}', ${items}) AS ROW(users varchar, dimension varchar, items ${prestoType(portraitItem)}))`
           : `{'users': '${users}', 'dimension': '${dimension}', 'items': ${items}}`;
       };
       const groups = ['visit_uv_new', 'visit_uv'].flatMap((users) => PORTRAIT_DIMENSIONS.map((d) => group(users, d)));
+      // The number is under value, or (older answers) access_source_visit_uv in either spelling.
+      const value = `COALESCE(i.value, i.access_source_visit_uv, i."${cloudName('access_source_visit_uv', dialect)}")`;
       return {
-        columns: `${field('raw', 'ref_date', dialect)} AS ref_date, p.users AS users, p.dimension AS dimension, i.name AS name, i.value AS value`,
+        columns: `${field('raw', 'ref_date', dialect)} AS ref_date, p.users AS users, p.dimension AS dimension, i.name AS name, ${value} AS value`,
         from: `CROSS JOIN UNNEST(ARRAY[${groups.join(', ')}]) AS q(p) CROSS JOIN UNNEST(p.items) AS u(i)`,
       };
     },
@@ -294,6 +308,15 @@ export function hiveType(type: FieldType): string {
   return `struct<${withCloudNames(type.struct, 'athena')
     .map(([n, t]) => `${n}:${hiveType(t)}`)
     .join(',')}>`;
+}
+
+/** Presto (Athena) type of a raw field, for a CAST in a view. */
+export function prestoType(type: FieldType): string {
+  if (typeof type === 'string') return { string: 'varchar', bigint: 'bigint', double: 'double', int: 'integer' }[type];
+  if ('array' in type) return `array(${prestoType(type.array)})`;
+  return `row(${withCloudNames(type.struct, 'athena')
+    .map(([n, t]) => `${n} ${prestoType(t)}`)
+    .join(', ')})`;
 }
 
 /** DuckDB type of a raw field (what read_json is told to expect). */

@@ -1,7 +1,8 @@
 import type { Clock } from '../calendar/beijing-calendar.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
+import type { AccessPoints } from './access-points.js';
 import { isTransient, WechatApiError, WechatResponseError, WechatTransportError } from './errors.js';
-import { exchange } from './http-exchange.js';
+import { exchange, type HttpRequest } from './http-exchange.js';
 import { describeZodError, errorEnvelopeSchema, serviceTokenResponseSchema, tokenResponseSchema } from './schemas.js';
 
 export interface IssuedToken {
@@ -10,9 +11,14 @@ export interface IssuedToken {
   readonly expiresInSeconds?: number;
 }
 
+/** Where a source's tokens come from, which decides what a rejected token means and what to advise. */
+export type TokenSourceKind = 'stable' | 'legacy' | 'service' | 'authorizer' | 'component' | 'relay';
+
 /** Where tokens come from: WeChat's stable_token or legacy token endpoint, or the user's own service. */
 export interface AccessTokenSource {
   readonly appid: string;
+  /** @default unknown: the general advice for a rejected token */
+  readonly kind?: TokenSourceKind;
   /** Tokens are cached under this key: the AppID plus where the token came from. */
   readonly cacheKey: string;
   issue(options: { forceRefresh: boolean }): Promise<IssuedToken>;
@@ -100,10 +106,12 @@ export interface WechatCredentials {
 }
 
 interface EndpointOptions {
-  readonly apiBase: string;
+  readonly accessPoints: AccessPoints;
   readonly retry?: RetryPolicy;
   /** Told when stable_token is missing (HTTP 404) and /cgi-bin/token is used instead. */
   readonly onFallback?: () => void;
+  /** Told when an access point fails and the next one is used. */
+  readonly warn?: (message: string) => void;
 }
 
 function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): IssuedToken {
@@ -123,16 +131,26 @@ function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): I
   return { accessToken: ok.data.access_token, expiresInSeconds: ok.data.expires_in };
 }
 
-/** One token request, with the transient-error retries, parsed and checked. */
+type TokenRequest = Omit<HttpRequest, 'timeoutMs'>;
+
+/**
+ * One token request, with the transient-error retries, parsed and checked; at WeChat's access
+ * points (the request built for each base) or at one URL of the user's own.
+ */
 function requestToken(
   api: string,
-  request: { method: 'GET' | 'POST'; url: string; json?: unknown },
+  request: TokenRequest | { readonly points: AccessPoints; readonly at: (base: string) => TokenRequest },
   retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   lifetimeRequired = true,
+  warn?: (message: string) => void,
 ): Promise<IssuedToken> {
+  const send = (one: TokenRequest) => exchange(api, { ...one, timeoutMs: retry.requestTimeoutMs });
   return withRetries(
     async () => {
-      const answer = await exchange(api, { ...request, timeoutMs: retry.requestTimeoutMs });
+      const answer =
+        'points' in request
+          ? (await request.points.attempt(api, (base) => send(request.at(base)), warn)).value
+          : await send(request);
       return parseTokenAnswer(api, answer.body, lifetimeRequired);
     },
     retry,
@@ -150,22 +168,28 @@ export function stableTokenSource(credentials: WechatCredentials, options: Endpo
   const fallback = legacyTokenSource(credentials, options);
   return {
     appid: credentials.appid,
-    cacheKey: `${options.apiBase}#${credentials.appid}`,
+    kind: 'stable',
+    cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
     issue: async ({ forceRefresh }) => {
       try {
         return await requestToken(
           'stable_token',
           {
-            method: 'POST',
-            url: `${options.apiBase}/cgi-bin/stable_token`,
-            json: {
-              grant_type: 'client_credential',
-              appid: credentials.appid,
-              secret: credentials.secret,
-              force_refresh: forceRefresh,
-            },
+            points: options.accessPoints,
+            at: (base) => ({
+              method: 'POST',
+              url: `${base}/cgi-bin/stable_token`,
+              json: {
+                grant_type: 'client_credential',
+                appid: credentials.appid,
+                secret: credentials.secret,
+                force_refresh: forceRefresh,
+              },
+            }),
           },
           options.retry,
+          true,
+          options.warn,
         );
       } catch (error) {
         if (error instanceof WechatTransportError && error.status === 404) {
@@ -187,9 +211,16 @@ export function legacyTokenSource(credentials: WechatCredentials, options: Endpo
   });
   return {
     appid: credentials.appid,
-    cacheKey: `${options.apiBase}#${credentials.appid}`,
+    kind: 'legacy',
+    cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
     issue: () =>
-      requestToken('token', { method: 'GET', url: `${options.apiBase}/cgi-bin/token?${query}` }, options.retry),
+      requestToken(
+        'token',
+        { points: options.accessPoints, at: (base) => ({ method: 'GET', url: `${base}/cgi-bin/token?${query}` }) },
+        options.retry,
+        true,
+        options.warn,
+      ),
   };
 }
 
@@ -208,6 +239,7 @@ export function externalTokenSource(
   if (typeof provider === 'function') {
     return {
       appid,
+      kind: 'service',
       cacheKey: `function#${appid}`,
       issue: async ({ forceRefresh }) => {
         const result = await provider({ appid, forceRefresh });
@@ -217,6 +249,7 @@ export function externalTokenSource(
   }
   return {
     appid,
+    kind: 'service',
     cacheKey: `${provider}#${appid}`,
     issue: ({ forceRefresh }) => {
       const url = new URL(provider);

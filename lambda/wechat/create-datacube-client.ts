@@ -2,6 +2,7 @@ import type { Clock } from '../calendar/beijing-calendar.js';
 import type { Logger } from '../shared/logger.js';
 import { SecretScrubber } from '../shared/redact.js';
 import type { RetryPolicy } from '../shared/retry-policy.js';
+import { AccessPoints, parseAccessPoints } from './access-points.js';
 import {
   AccessTokenCache,
   type AccessTokenSource,
@@ -10,8 +11,9 @@ import {
   stableTokenSource,
   type TokenFunction,
 } from './access-token.js';
+import type { CallGate } from './call-gate.js';
 import { authorizerTokenSource, type ComponentApi } from './component/component-api.js';
-import { DatacubeClient, type DatacubeClientOptions, DEFAULT_API_BASE } from './datacube-client.js';
+import { DatacubeClient, type DatacubeClientOptions } from './datacube-client.js';
 
 /**
  * How access tokens are obtained. `stable` (the default) never invalidates a token another system of
@@ -68,18 +70,26 @@ export interface DatacubeClientConfig {
   readonly secret?: string;
   /** @default 'stable' */
   readonly tokenMode?: TokenMode;
-  /** @default https://api.weixin.qq.com */
-  readonly apiBase?: string;
+  /**
+   * WeChat's access points, tried in order: a comma-separated list or an array of base URLs.
+   * @default https://api.weixin.qq.com,https://api2.weixin.qq.com
+   */
+  readonly apiBase?: string | readonly string[];
+  /** WeChat's limits for the run (shared by its clients). @default one for this client */
+  readonly gate?: CallGate;
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where a warning the operator should see goes (an access point failed). @default logger.warn */
+  readonly warn?: (message: string) => void;
 }
 
 // One cache per process: a warm Lambda keeps its tokens across invocations.
 const processTokenCache = new AccessTokenCache();
 
 export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = processTokenCache): DatacubeClient {
-  const apiBase = (config.apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+  const accessPoints = AccessPoints.of(parseAccessPoints(config.apiBase, 'apiBase'));
+  const warn = config.warn ?? ((message: string) => config.logger?.warn(message));
   const scrubber = new SecretScrubber();
   scrubber.add(config.secret);
   const mode = config.tokenMode ?? 'stable';
@@ -94,6 +104,7 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
     // The relay's function holds the Mini Program's identity: no token is ever asked for here.
     tokenSource = {
       appid: config.appid,
+      kind: 'relay',
       cacheKey: `relay#${config.appid}`,
       issue: () => Promise.reject(new Error('the cloud relay needs no access token')),
     };
@@ -106,11 +117,12 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
     if (!config.secret) throw new Error(`no AppSecret for ${config.appid}: set one, or use a token service`);
     const credentials = { appid: config.appid, secret: config.secret };
     const options = {
-      apiBase,
+      accessPoints,
       retry: config.retry,
+      warn,
       onFallback: () =>
         config.logger?.warn('this API base has no /cgi-bin/stable_token (HTTP 404); using /cgi-bin/token instead', {
-          apiBase,
+          apiBase: accessPoints.key,
         }),
     };
     tokenSource = mode === 'legacy' ? legacyTokenSource(credentials, options) : stableTokenSource(credentials, options);
@@ -118,10 +130,12 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
   return new DatacubeClient({
     tokenSource,
     tokenCache,
-    apiBase,
+    accessPoints,
+    gate: config.gate,
     retry: config.retry,
     clock: config.clock,
     logger: config.logger,
+    warn,
     scrubber,
     relay,
   });

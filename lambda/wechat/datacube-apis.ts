@@ -80,7 +80,12 @@ export const datacubeSchemas = {
   visitDistribution: z.looseObject({
     ref_date: z.string(),
     list: z.array(
-      z.looseObject({ index: z.string(), item_list: z.array(z.looseObject({ key: z.int(), value: count })) }),
+      z.looseObject({
+        index: z.string(),
+        // Real answers carry a fourth distribution, access_source_visit_uv, and some items carry
+        // access_source_visit_uv beside value: every number is kept.
+        item_list: z.array(z.looseObject({ key: z.int(), value: count, access_source_visit_uv: z.optional(count) })),
+      }),
     ),
   }),
   visitPage: z.looseObject({
@@ -149,7 +154,11 @@ export function portraitRequest(api: string, window: PortraitWindow, now: Date):
   return { begin_date: toCompactDate(addDays(window.end, 1 - window.days)), end_date };
 }
 
-/** The `ref_date` an answer must carry for the period asked. */
+/**
+ * The `ref_date`s an answer may carry for the period asked, the documented one first. A 7- or 30-day
+ * portrait window comes as the range ("20170611-20170617", the field table) or as its first day
+ * ("20170611", WeChat's own example and real answers); nothing else is accepted.
+ */
 function expectedRefDates(kind: PeriodKind, period: unknown): string[] {
   if (kind === 'day') return [toCompactDate(period as IsoDate)];
   if (kind === 'month') return [(period as YearMonth).replace('-', '')];
@@ -162,7 +171,8 @@ function expectedRefDates(kind: PeriodKind, period: unknown): string[] {
         };
   const begin = toCompactDate(range.begin);
   const end = toCompactDate(addDays(range.begin, range.days - 1));
-  return range.days === 1 ? [begin, `${begin}-${end}`] : [`${begin}-${end}`];
+  if (kind === 'portrait') return range.days === 1 ? [begin, `${begin}-${end}`] : [`${begin}-${end}`, begin];
+  return [`${begin}-${end}`];
 }
 
 function checkRefDate(api: string, kind: PeriodKind, period: unknown, refDate: string): void {

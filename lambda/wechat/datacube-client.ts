@@ -4,8 +4,10 @@ import type { MonthlyRetention } from '../domain/monthly-retention.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { redactUrl, SecretScrubber } from '../shared/redact.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
+import { AccessPoints, DEFAULT_ACCESS_POINTS } from './access-points.js';
 import type { AccessTokenCache, AccessTokenSource } from './access-token.js';
 import { type AnswerShape, answerShape, asHttpsShape } from './answer-shape.js';
+import { CallGate, isMinuteLimit } from './call-gate.js';
 import { type CloudRelay, callRelay } from './cloud-relay.js';
 import {
   type DatacubeEndpoint,
@@ -16,8 +18,6 @@ import {
 import { afterEveryTry, isTransient, WechatApiError, WechatResponseError } from './errors.js';
 import { exchange } from './http-exchange.js';
 import { errorEnvelopeSchema } from './schemas.js';
-
-export const DEFAULT_API_BASE = 'https://api.weixin.qq.com';
 
 /** What one datacube call produced: the data (with its raw bytes), or "not computed yet". */
 export type DatacubeOutcome<Value> =
@@ -31,6 +31,8 @@ export type DatacubeOutcome<Value> =
       readonly fetchedAt: Date;
       /** The shape the raw bytes are in: WeChat's HTTPS answer, or a cloud call's (through a relay). */
       readonly shape: AnswerShape;
+      /** Which access point answered (`https://api2.weixin.qq.com`), or the relay's URL. */
+      readonly accessPoint: string;
     }
   | {
       readonly status: 'not-yet-available';
@@ -43,12 +45,16 @@ export type DatacubeOutcome<Value> =
 export interface DatacubeClientOptions {
   readonly tokenSource: AccessTokenSource;
   readonly tokenCache: AccessTokenCache;
-  /** @default https://api.weixin.qq.com */
-  readonly apiBase?: string;
+  /** WeChat's access points, tried in order (process-wide state). @default DEFAULT_ACCESS_POINTS */
+  readonly accessPoints?: AccessPoints;
+  /** WeChat's limits for the run this client works in (shared with the run's other clients). @default one for this client */
+  readonly gate?: CallGate;
   /** @default DEFAULT_RETRY_POLICY */
   readonly retry?: RetryPolicy;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** Where a warning the operator should see goes (an access point failed). @default logger.warn */
+  readonly warn?: (message: string) => void;
   /** Secrets to scrub from anything this client logs or throws (the AppSecret, typically). */
   readonly scrubber?: SecretScrubber;
   /**
@@ -61,19 +67,37 @@ export interface DatacubeClientOptions {
 /** How many times a rejected token is replaced before giving up (normal refresh, then forced). */
 const MAX_TOKEN_RENEWALS = 2;
 
+/**
+ * What to do when WeChat keeps rejecting the tokens of a source even after one forced refresh,
+ * by where the tokens come from (the errcode table's advice fits /cgi-bin/token users).
+ */
+const REJECTED_TOKEN_FIX: Partial<Record<NonNullable<AccessTokenSource['kind']>, string>> = {
+  stable:
+    "another system forced a refresh of this AppID's stable token (each forced refresh retires the token for every system; WeChat allows 20 a day, 30 s apart), or the token is not this AppID's (check the AppID, and any proxy at the API base). wxa-reporter forced one refresh and stops there: find the system that forces refreshes, or run again in a few minutes",
+  service:
+    "your token service handed out tokens WeChat rejects, even when asked to refresh (force_refresh=1): check that it serves this AppID's current token",
+  authorizer:
+    "the platform's authorizer_access_token for this Mini Program was rejected even after a refresh: check that the Mini Program still authorizes the platform (wxa-report authorizers)",
+};
+
+/** Retried by the client; the minute limit (45011) is the gate's, which pauses the whole run instead. */
+const retryable = (error: unknown) => isTransient(error) && !isMinuteLimit(error);
+
 export class DatacubeClient {
-  private readonly apiBase: string;
+  private readonly points: AccessPoints;
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly scrubber: SecretScrubber;
+  readonly gate: CallGate;
 
   constructor(private readonly options: DatacubeClientOptions) {
-    this.apiBase = (options.apiBase ?? DEFAULT_API_BASE).replace(/\/+$/, '');
+    this.points = options.accessPoints ?? AccessPoints.of(DEFAULT_ACCESS_POINTS);
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.clock = options.clock ?? (() => new Date());
     this.logger = options.logger ?? silentLogger;
     this.scrubber = options.scrubber ?? new SecretScrubber();
+    this.gate = options.gate ?? new CallGate({ clock: this.clock });
   }
 
   get appid(): string {
@@ -95,21 +119,22 @@ export class DatacubeClient {
   ): Promise<DatacubeOutcome<Value>> {
     const request = endpoint.request(period, this.clock());
     try {
-      const { relay } = this.options;
-      if (relay) {
-        return await withRetries(
+      return await this.gate.run(this.appid, endpoint.name, () => {
+        const { relay } = this.options;
+        if (!relay) return this.callWithTokenRenewal(endpoint, period, request);
+        return withRetries(
           async () =>
             this.interpret(
               endpoint,
               period,
               request,
               await callRelay(relay, endpoint.name, request, this.retry, this.clock()),
+              relay.url,
             ),
           this.retry,
-          isTransient,
+          retryable,
         );
-      }
-      return await this.callWithTokenRenewal(endpoint, period, request);
+      });
     } catch (error) {
       throw this.scrubbed(afterEveryTry(error));
     }
@@ -128,7 +153,7 @@ export class DatacubeClient {
         return await withRetries(
           () => this.callOnce(endpoint, period, request, token),
           this.retry,
-          isTransient,
+          retryable,
           // A retry is routine (info); if every try fails, the error says so once.
           (error, attempt) =>
             this.logger.info('datacube call failed, retrying', {
@@ -138,14 +163,11 @@ export class DatacubeClient {
             }),
         );
       } catch (error) {
-        if (
-          !(error instanceof WechatApiError && error.handling === 'refresh-token') ||
-          renewals >= MAX_TOKEN_RENEWALS
-        ) {
-          throw error;
-        }
+        if (!(error instanceof WechatApiError && error.handling === 'refresh-token')) throw error;
+        if (renewals >= MAX_TOKEN_RENEWALS) throw this.stillRejected(error);
         // First rejection: the cached token may simply be stale, a normal fetch is enough. If the
-        // freshly fetched one is rejected too, only then ask WeChat to force a new one.
+        // freshly fetched one is rejected too, only then ask WeChat to force a new one: once per
+        // AppID for the whole run, shared by every call that meets the rejection.
         const force = renewals > 0;
         this.logger.warn('access token rejected, fetching a new one', {
           api: endpoint.name,
@@ -153,10 +175,25 @@ export class DatacubeClient {
           forceRefresh: force,
         });
         tokenCache.invalidate(tokenSource, token);
-        token = await tokenCache.get(tokenSource, { forceRefresh: force });
+        const rejected = token;
+        if (!force) token = await tokenCache.get(tokenSource);
+        else {
+          const forced = await this.gate.forceRefreshOnce(tokenSource.cacheKey, () =>
+            tokenCache.get(tokenSource, { forceRefresh: true }),
+          );
+          // Someone else's forced refresh gave the very token just rejected: a second would not help.
+          if (!forced.first && forced.token === rejected) throw this.stillRejected(error);
+          token = forced.token;
+        }
         this.scrubber.add(token);
       }
     }
+  }
+
+  /** The last rejection of a token, with the advice that fits where the tokens come from. */
+  private stillRejected(error: WechatApiError): WechatApiError {
+    const fix = REJECTED_TOKEN_FIX[this.options.tokenSource.kind ?? 'legacy'];
+    return fix ? new WechatApiError(error.api, error.errcode, error.errmsg, { cause: error, fix }) : error;
   }
 
   private async callOnce<Period, Value>(
@@ -165,15 +202,16 @@ export class DatacubeClient {
     request: DatacubeRequest,
     token: string,
   ): Promise<DatacubeOutcome<Value>> {
-    const url = `${this.apiBase}${endpoint.path}?access_token=${encodeURIComponent(token)}`;
-    this.logger.debug('datacube request', { api: endpoint.name, url: redactUrl(url), request });
-    const answer = await exchange(endpoint.name, {
-      method: 'POST',
-      url,
-      json: request,
-      timeoutMs: this.retry.requestTimeoutMs,
-    });
-    return this.interpret(endpoint, period, request, answer.body);
+    const answered = await this.points.attempt(
+      endpoint.name,
+      (base) => {
+        const url = `${base}${endpoint.path}?access_token=${encodeURIComponent(token)}`;
+        this.logger.debug('datacube request', { api: endpoint.name, url: redactUrl(url), request });
+        return exchange(endpoint.name, { method: 'POST', url, json: request, timeoutMs: this.retry.requestTimeoutMs });
+      },
+      (message) => (this.options.warn ?? this.logger.warn.bind(this.logger))(message),
+    );
+    return this.interpret(endpoint, period, request, answered.value.body, answered.accessPoint);
   }
 
   /** One answer, in either shape: an errcode thrown (or "not yet"), the data checked, the bytes kept. */
@@ -182,6 +220,7 @@ export class DatacubeClient {
     period: Period,
     request: DatacubeRequest,
     body: Buffer,
+    accessPoint: string,
   ): DatacubeOutcome<Value> {
     const fetchedAt = this.clock();
     let received: unknown;
@@ -216,7 +255,7 @@ export class DatacubeClient {
         reason: 'WeChat answered with no data for this period',
       };
     }
-    return { status: 'ok', api: endpoint.name, request, raw: body, value, fetchedAt, shape };
+    return { status: 'ok', api: endpoint.name, request, raw: body, value, fetchedAt, shape, accessPoint };
   }
 
   private scrubbed(error: unknown): unknown {

@@ -16,6 +16,8 @@ export interface ErrcodeInfo {
   readonly handling: ErrcodeHandling;
   readonly meaning: string;
   readonly fix: string;
+  /** Who answers with the code: WeChat (the default), or CloudBase in a cloud call through the relay. */
+  readonly source?: 'cloudbase';
 }
 
 const TOKEN_REJECTED = 'refresh-token' as const;
@@ -81,7 +83,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   45011: {
     handling: 'retry',
     meaning: 'API minute-rate limit reached',
-    fix: 'transient; retried with backoff. Spread runs for many apps over time if it persists',
+    fix: 'transient; every call of the app waits for the next minute, then goes on. Spread runs for many apps over time if it persists',
   },
   47001: {
     handling: 'fatal',
@@ -136,7 +138,7 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   61023: {
     handling: 'fatal',
     meaning: 'authorizer_refresh_token invalid',
-    fix: 'the Mini Program re-authorized (which issues a new refresh token): take it from api_get_authorizer_list or the authorization event',
+    fix: 'the Mini Program authorized again (which issues a new refresh token): wxa-reporter takes the current one from api_get_authorizer_list and stores it; if that is refused too, the merchant must authorize the platform again',
   },
   61503: {
     handling: 'not-yet-available',
@@ -150,7 +152,90 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   },
 };
 
+/**
+ * The codes a cloud call (`cloud.openapi.*` in a CloudBase function, the project's relay) answers
+ * with itself, beside WeChat's own. Sources: wx-server-sdk's error table (WX_FUNCTIONS_SERVER_OPENAPI_*,
+ * TCB_*), 云开发错误码 (developers.weixin.qq.com/miniprogram/dev/wxcloud/reference/errcode.html) and
+ * "云调用报错 -604101 如何解决" (docs.cloudbase.net/faq/knowledge/cloud-call-604101-permission-error).
+ */
+const CLOUDBASE: Readonly<Record<number, Omit<ErrcodeInfo, 'source'>>> = {
+  [-604100]: {
+    handling: 'fatal',
+    meaning: 'the cloud call does not know this API',
+    fix: "the relay function's wx-server-sdk is too old for this API: upload cloudbase/wxa-relay again with 上传并部署：云端安装依赖 (it installs the current wx-server-sdk)",
+  },
+  [-604101]: {
+    handling: 'fatal',
+    meaning: 'the cloud function has no permission to call this API',
+    fix: "the relay's config.json must list this API under permissions.openapi (cloudbase/wxa-relay/config.json lists all ten): upload the function again with its config.json, then wait up to 10 minutes for CloudBase to apply it",
+  },
+  [-604102]: {
+    handling: 'retry',
+    meaning: 'the cloud call to WeChat timed out',
+    fix: 'transient; retried automatically, run again later if it persists',
+  },
+  [-604103]: {
+    handling: 'retry',
+    meaning: 'the cloud call failed inside WeChat (system error)',
+    fix: 'transient; retried automatically, run again later if it persists',
+  },
+  [-604104]: {
+    handling: 'fatal',
+    meaning: 'the cloud call was made from outside a deployed cloud function',
+    fix: 'deploy cloudbase/wxa-relay as a cloud function (上传并部署) and call it through its HTTP access URL; local debugging in DevTools cannot make cloud calls',
+  },
+  [-601001]: {
+    handling: 'retry',
+    meaning: 'WeChat system error in the cloud call',
+    fix: 'transient; retried automatically',
+  },
+  [-601003]: {
+    handling: 'retry',
+    meaning: 'network error between CloudBase and WeChat',
+    fix: 'transient; retried automatically',
+  },
+  [-601004]: {
+    handling: 'fatal',
+    meaning: 'the cloud call was refused: API permission denied',
+    fix: 'the Mini Program must be verified (微信认证) and own the data analysis APIs; check the relay runs in the CloudBase environment of this Mini Program',
+  },
+  [-501001]: {
+    handling: 'retry',
+    meaning: 'CloudBase system error',
+    fix: 'transient; retried automatically',
+  },
+  [-501002]: {
+    handling: 'retry',
+    meaning: 'CloudBase timed out',
+    fix: 'transient; retried automatically',
+  },
+  [-501003]: {
+    handling: 'fatal',
+    meaning: "the CloudBase environment's request quota is used up",
+    fix: "raise the environment's plan (云开发控制台 → 设置 → 套餐) or wait for the quota to renew; the relay makes one call per API and period",
+  },
+  [-501004]: {
+    handling: 'retry',
+    meaning: "the CloudBase environment's concurrent request limit was reached",
+    fix: 'transient; retried with backoff. Lower --concurrency if it persists',
+  },
+  [-501005]: {
+    handling: 'fatal',
+    meaning: 'the CloudBase environment is invalid',
+    fix: 'the relay calls cloud.init with DYNAMIC_CURRENT_ENV: deploy it in the environment of this Mini Program, and check the environment is not suspended (欠费/停用)',
+  },
+};
+
 export function errcodeInfo(errcode: number): ErrcodeInfo {
+  const cloudbase = CLOUDBASE[errcode];
+  if (cloudbase) return { ...cloudbase, source: 'cloudbase' };
+  if (errcode <= -400_000)
+    return {
+      handling: 'fatal',
+      meaning: 'unrecognised CloudBase error',
+      source: 'cloudbase',
+      fix: "a cloud call error of CloudBase, not WeChat: look it up in 云开发错误码 (developers.weixin.qq.com/miniprogram/dev/wxcloud/reference/errcode.html) and check the relay function's log (云开发控制台 → 云函数 → 日志)",
+    };
   return (
     ERRCODES[errcode] ?? {
       handling: 'fatal',

@@ -12,18 +12,23 @@ export class WechatApiError extends Error {
     readonly api: string,
     readonly errcode: number,
     rawErrmsg: string,
-    options?: { cause?: unknown },
+    options?: {
+      cause?: unknown;
+      /** What the person should do, where the situation says more than the errcode's table entry. */
+      fix?: string;
+    },
   ) {
     const info = errcodeInfo(errcode);
     const errmsg = normaliseErrmsg(rawErrmsg);
+    const fix = options?.fix ?? info.fix;
     super(
-      `${api} failed: WeChat errcode ${errcode} (${errmsg || info.meaning}): ${info.meaning}. Fix: ${info.fix}`,
-      options,
+      `${api} failed: ${info.source === 'cloudbase' ? 'CloudBase errCode' : 'WeChat errcode'} ${errcode} (${errmsg || info.meaning}): ${info.meaning}. Fix: ${fix}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.errmsg = errmsg;
     this.handling = info.handling;
     this.explanation = info.meaning;
-    this.fix = info.fix;
+    this.fix = fix;
   }
 
   /** Whether calling again (after a backoff) may succeed. */
@@ -49,6 +54,12 @@ export class WechatResponseError extends Error {
   }
 }
 
+/**
+ * How an exchange failed: no connection or no complete answer in time (`network`), an HTML page
+ * from a gateway or proxy where WeChat answers JSON (`gateway-page`), or an HTTP status (`http`).
+ */
+export type TransportFailure = 'network' | 'gateway-page' | 'http';
+
 /** The HTTP exchange itself failed (5xx, reset, timeout) after every allowed retry. */
 export class WechatTransportError extends Error {
   override name = 'WechatTransportError';
@@ -56,10 +67,11 @@ export class WechatTransportError extends Error {
     readonly api: string,
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown; status?: number; explained?: boolean },
+    options?: { cause?: unknown; status?: number; kind?: TransportFailure; explained?: boolean },
   ) {
-    super(`${api}: ${message}`, options);
+    super(`${api}: ${message}`, options?.cause === undefined ? undefined : { cause: options.cause });
     this.status = options?.status;
+    this.kind = options?.kind ?? (options?.status === undefined ? 'network' : 'http');
     this.explained = options?.explained ?? false;
   }
 
@@ -68,6 +80,7 @@ export class WechatTransportError extends Error {
 
   /** The HTTP status, when an answer arrived at all. */
   readonly status: number | undefined;
+  readonly kind: TransportFailure;
 }
 
 /** True for failures that another attempt after a backoff may cure. */
@@ -93,11 +106,24 @@ const API_BASE_SETTING = 'the API base (--api-base, WECHAT_API_BASE, or apiBase 
 export function afterEveryTry(error: unknown): unknown {
   if (!(error instanceof WechatTransportError) || !error.retryable) return error;
   const detail = error.message.slice(error.api.length + 2);
+  const every = 'no WeChat access point answered: ';
+  if (detail.startsWith(every)) {
+    // Every point of the list failed: say each one's reason, then what to do.
+    const told = `no WeChat access point answered on every try (${detail.slice(every.length)}): WeChat, or the network or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check ${API_BASE_SETTING} and this machine's network`;
+    return new WechatTransportError(error.api, told, true, {
+      cause: error,
+      status: error.status,
+      kind: error.kind,
+      explained: true,
+    });
+  }
   const url = /https?:\/\/[^/\s)?#]+/.exec(detail)?.[0];
   const host = url ? new URL(url).host : 'the server';
   const code = /connection failed: (\w+)/.exec(detail)?.[1];
   let told: string;
-  if (error.status === 429)
+  if (error.kind === 'gateway-page')
+    told = `${host} answered with an HTML page (a gateway or proxy, not WeChat) on every try: run the same command again later; if it lasts, check ${API_BASE_SETTING}, or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)`;
+  else if (error.status === 429)
     told = `${host} answered HTTP 429 (${STATUS_TEXT[429]}) on every try: too many calls at once; run again in a minute, with less concurrency`;
   else if (error.status !== undefined)
     told = `${host} answered HTTP ${error.status}${STATUS_TEXT[error.status] ? ` (${STATUS_TEXT[error.status]})` : ''} on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check ${API_BASE_SETTING}, or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)`;
@@ -108,5 +134,10 @@ export function afterEveryTry(error: unknown): unknown {
   else if (/no complete answer within/.test(detail))
     told = `${host} did not answer in time on every try: check this machine's network (a function in a VPC needs a NAT gateway) and any proxy, then run again`;
   else told = `${detail} on every try: run the same command again later`;
-  return new WechatTransportError(error.api, told, true, { cause: error, status: error.status, explained: true });
+  return new WechatTransportError(error.api, told, true, {
+    cause: error,
+    status: error.status,
+    kind: error.kind,
+    explained: true,
+  });
 }

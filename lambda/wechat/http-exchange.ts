@@ -21,8 +21,9 @@ export interface HttpRequest {
 }
 
 /**
- * One HTTP exchange with WeChat (or a compatible server). Network failures, timeouts and 5xx become
- * a retryable WechatTransportError; the URL in any message has its secrets masked.
+ * One HTTP exchange with WeChat (or a compatible server). Network failures, timeouts, 5xx and an HTML
+ * page from a gateway where JSON was due become a retryable WechatTransportError (its `kind` says
+ * which, so another access point can be tried); the URL in any message has its secrets masked.
  */
 export async function exchange(api: string, request: HttpRequest): Promise<HttpAnswer> {
   const where = redactUrl(request.url);
@@ -45,6 +46,14 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
     throw new WechatTransportError(api, `${describeNetworkError(error, request.timeoutMs)} (${where})`, true, {
       cause: sanitiseCause(error),
     });
+  }
+  if ((response.status === 200 || response.status >= 500) && isHtmlPage(response, body)) {
+    throw new WechatTransportError(
+      api,
+      `HTTP ${response.status} with an HTML page from ${where} (a gateway or proxy answered, not WeChat)`,
+      true,
+      { status: response.status, kind: 'gateway-page' },
+    );
   }
   if (response.status >= 500 || response.status === 429) {
     throw new WechatTransportError(api, `HTTP ${response.status} from ${where}`, true, { status: response.status });
@@ -90,6 +99,13 @@ async function readCapped(api: string, response: Response, where: string): Promi
     chunks.push(Buffer.from(value));
   }
   return Buffer.concat(chunks, total);
+}
+
+/** An HTML page (a gateway's 502, a captive portal) where WeChat answers JSON. */
+function isHtmlPage(response: Response, body: Buffer): boolean {
+  if (/^text\/html\b/i.test(response.headers.get('content-type') ?? '')) return true;
+  const start = body.subarray(0, 64).toString('utf8').trimStart().toLowerCase();
+  return start.startsWith('<!doctype html') || start.startsWith('<html');
 }
 
 function describeNetworkError(error: unknown, timeoutMs: number): string {

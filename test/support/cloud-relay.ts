@@ -20,6 +20,17 @@ export async function startRelay(options: {
   readonly appsecret: string;
   /** The APIs config.json grants. @default all */
   readonly permissions?: readonly string[];
+  /** How the stand-in cloud call behaves (see standin_modules/wx-server-sdk): which of its CloudBase codes come. */
+  readonly cloud?: {
+    /** APIs the cloud-call service knows (-604100 for the others). @default all */
+    readonly knownApis?: readonly string[];
+    /** WeChat's answer is awaited this long (-604102 after). @default 5000 */
+    readonly timeoutMs?: number;
+    /** `devtools`: run as local debugging, where cloud calls fail with -604104. */
+    readonly source?: 'cloudbase' | 'devtools';
+    /** Calls the environment's quota allows (-501003 after). @default no limit */
+    readonly quota?: number;
+  };
 }): Promise<RunningRelay> {
   const child: ChildProcess = spawn(
     process.execPath,
@@ -33,6 +44,10 @@ export async function startRelay(options: {
         STANDIN_APPID: options.appid,
         STANDIN_APPSECRET: options.appsecret,
         ...(options.permissions ? { STANDIN_PERMISSIONS: options.permissions.join(',') } : {}),
+        ...(options.cloud?.knownApis ? { STANDIN_KNOWN_APIS: options.cloud.knownApis.join(',') } : {}),
+        ...(options.cloud?.timeoutMs ? { STANDIN_OPENAPI_TIMEOUT_MS: String(options.cloud.timeoutMs) } : {}),
+        ...(options.cloud?.source ? { STANDIN_SOURCE: options.cloud.source } : {}),
+        ...(options.cloud?.quota !== undefined ? { STANDIN_ENV_QUOTA: String(options.cloud.quota) } : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     },

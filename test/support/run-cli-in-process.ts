@@ -10,7 +10,13 @@ export interface CliRun {
 /** Runs the CLI in this process with a fixed clock and the given environment and working folder. */
 export async function runCliInProcess(
   args: readonly string[],
-  options: { env?: Record<string, string | undefined>; cwd?: string; clock?: () => Date } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    cwd?: string;
+    clock?: () => Date;
+    /** How waits pass (a virtual clock's), e.g. a pause for WeChat's per-minute limit. */
+    sleep?: (ms: number) => Promise<void>;
+  } = {},
   prompt?: (question: string, options: { secret: boolean }) => Promise<string>,
 ): Promise<CliRun> {
   const out: Buffer[] = [];
@@ -20,6 +26,7 @@ export async function runCliInProcess(
     stderr: { write: (c: string) => (err += c) },
     env: options.env ?? {},
     clock: options.clock ?? fixedClock,
+    sleep: options.sleep,
     cwd: options.cwd ?? process.cwd(),
     prompt,
   });

@@ -50,6 +50,7 @@ export class S3Archive implements Archive {
             'fetched-at': provenance.fetchedAt,
             'tool-version': provenance.toolVersion,
             shape: provenance.shape ?? 'https',
+            ...(provenance.accessPoint ? { 'access-point': provenance.accessPoint } : {}),
           },
         }),
       );

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { Clock } from '../../calendar/beijing-calendar.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
+import { AccessPoints, parseAccessPoints } from '../access-points.js';
 import { type AccessTokenCache, type AccessTokenSource, externalTokenSource } from '../access-token.js';
 import { isTransient, WechatApiError, WechatResponseError } from '../errors.js';
 import { exchange } from '../http-exchange.js';
@@ -22,7 +23,10 @@ export interface RefreshTokenStore {
 }
 
 export interface ComponentOptions {
-  readonly apiBase: string;
+  /** WeChat's access points, tried in order (a comma-separated list or an array). @default DEFAULT_ACCESS_POINTS */
+  readonly apiBase?: string | readonly string[];
+  /** Told when an access point fails and the next one is used. */
+  readonly warn?: (message: string) => void;
   /** Shared by every client in the process (and, given a shared store, every container): the component token's daily issue count is limited. */
   readonly cache: AccessTokenCache;
   /** @default the refresh tokens of api_get_authorizer_list only */
@@ -79,17 +83,23 @@ const schemas = {
   }),
 };
 
-/** One JSON call: transient failures retried, a non-zero errcode thrown, the answer checked. */
+/** One JSON call at the access points: transient failures retried, a non-zero errcode thrown, the answer checked. */
 async function callJson<S extends z.ZodMiniType>(
   api: string,
-  url: string,
+  points: AccessPoints,
+  url: (base: string) => string,
   body: unknown,
   schema: S,
   retry: RetryPolicy,
+  warn?: (message: string) => void,
 ): Promise<z.infer<S>> {
   return withRetries(
     async () => {
-      const answer = await exchange(api, { method: 'POST', url, json: body, timeoutMs: retry.requestTimeoutMs });
+      const { value: answer } = await points.attempt(
+        api,
+        (base) => exchange(api, { method: 'POST', url: url(base), json: body, timeoutMs: retry.requestTimeoutMs }),
+        warn,
+      );
       let json: unknown;
       try {
         json = JSON.parse(answer.body.toString('utf8'));
@@ -116,25 +126,32 @@ async function callJson<S extends z.ZodMiniType>(
 export class ComponentApi {
   readonly tokenSource: AccessTokenSource;
   private readonly retry: RetryPolicy;
+  private readonly points: AccessPoints;
 
   constructor(
     private readonly credentials: ComponentCredentials,
     private readonly options: ComponentOptions,
   ) {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
-    const base = options.apiBase.replace(/\/+$/, '');
+    this.points = AccessPoints.of(parseAccessPoints(options.apiBase, 'apiBase'));
     if (options.tokenService) {
       const service = externalTokenSource(credentials.componentAppid, options.tokenService, { retry: this.retry });
-      this.tokenSource = { ...service, cacheKey: `${options.tokenService}#component#${credentials.componentAppid}` };
+      this.tokenSource = {
+        ...service,
+        kind: 'component',
+        cacheKey: `${options.tokenService}#component#${credentials.componentAppid}`,
+      };
       return;
     }
     this.tokenSource = {
       appid: credentials.componentAppid,
-      cacheKey: `${base}#component#${credentials.componentAppid}`,
+      kind: 'component',
+      cacheKey: `${this.points.key}#component#${credentials.componentAppid}`,
       issue: async () => {
         const answer = await callJson(
           'api_component_token',
-          `${base}/cgi-bin/component/api_component_token`,
+          this.points,
+          (base) => `${base}/cgi-bin/component/api_component_token`,
           {
             component_appid: credentials.componentAppid,
             component_appsecret: await credentials.componentSecret(),
@@ -142,6 +159,7 @@ export class ComponentApi {
           },
           schemas.componentToken,
           this.retry,
+          options.warn,
         );
         return { accessToken: answer.component_access_token, expiresInSeconds: answer.expires_in };
       },
@@ -203,6 +221,13 @@ export class ComponentApi {
   }
 
   private listed: Promise<Map<string, string>> | undefined;
+  private relisting: Promise<Map<string, string>> | undefined;
+
+  private async readList(): Promise<Map<string, string>> {
+    const tokens = new Map<string, string>();
+    for await (const a of this.authorizers()) tokens.set(a.appid, a.refreshToken);
+    return tokens;
+  }
 
   /**
    * An authorizer's current refresh token from the authorizer list, read once and kept (one list for
@@ -211,20 +236,26 @@ export class ComponentApi {
   async refreshTokenOf(authorizerAppid: string): Promise<string> {
     const stored = await this.options.refreshTokens?.get(authorizerAppid);
     if (stored) return stored;
-    const list = async () => {
-      const tokens = new Map<string, string>();
-      for await (const a of this.authorizers()) tokens.set(a.appid, a.refreshToken);
-      return tokens;
-    };
-    this.listed ??= list();
+    this.listed ??= this.readList();
     let token = (await this.listed).get(authorizerAppid);
-    if (token === undefined) {
-      this.listed = list();
-      token = (await this.listed).get(authorizerAppid);
-    }
+    if (token === undefined) token = await this.listedNow(authorizerAppid);
     if (token === undefined)
       throw new WechatApiError('api_get_authorizer_list', 61003, `${authorizerAppid} has not authorized this platform`);
     return token;
+  }
+
+  /**
+   * The refresh token api_get_authorizer_list gives now, read afresh (calls at once share one read):
+   * after a merchant authorizes again, this is where WeChat says the current one is. Undefined when
+   * the app is not on the list.
+   */
+  async listedNow(authorizerAppid: string): Promise<string | undefined> {
+    this.relisting ??= this.readList().finally(() => {
+      this.relisting = undefined;
+    });
+    const reading = this.relisting;
+    this.listed = reading;
+    return (await reading).get(authorizerAppid);
   }
 
   /** Keeps a refresh token WeChat rotated, so the next token is asked for with it. */
@@ -250,16 +281,17 @@ export class ComponentApi {
   }
 
   private async withComponentToken<S extends z.ZodMiniType>(api: string, path: string, body: unknown, schema: S) {
-    const base = this.options.apiBase.replace(/\/+$/, '');
     for (let attempt = 0; ; attempt++) {
       const token = await this.options.cache.get(this.tokenSource);
       try {
         return await callJson(
           api,
-          `${base}${path}?component_access_token=${encodeURIComponent(token)}`,
+          this.points,
+          (base) => `${base}${path}?component_access_token=${encodeURIComponent(token)}`,
           body,
           schema,
           this.retry,
+          this.options.warn,
         );
       } catch (error) {
         if (attempt > 0 || !(error instanceof WechatApiError && error.handling === 'refresh-token')) throw error;
@@ -269,9 +301,17 @@ export class ComponentApi {
   }
 }
 
+/** errcode 61023: WeChat refused the authorizer_refresh_token (the merchant authorized again, or it was rotated elsewhere). */
+const REFRESH_TOKEN_REFUSED = 61023;
+const isRefreshTokenRefused = (error: unknown): error is WechatApiError =>
+  error instanceof WechatApiError && error.errcode === REFRESH_TOKEN_REFUSED;
+
 /**
  * An authorizer's tokens as an AccessTokenSource, so the datacube client uses them like any other.
- * A rotated refresh token is handed to `onRotated` to be stored.
+ * A rotated refresh token is handed to `onRotated` to be stored. A refused refresh token (61023) goes
+ * through WeChat's recovery once: the current one from api_get_authorizer_list, stored, then asked
+ * with; refused again (or the same), the merchant must authorize again, and the error says so.
+ * Source: "出现 refresh_token is invalid 怎么办", developers.weixin.qq.com/doc/knowledge/86c3b157336fa115
  */
 export function authorizerTokenSource(
   api: ComponentApi,
@@ -279,16 +319,44 @@ export function authorizerTokenSource(
   refreshToken: () => Promise<string>,
   onRotated?: (refreshToken: string) => Promise<void>,
 ): AccessTokenSource {
+  const keep = async (token: string) => {
+    await api.rememberRefreshToken(authorizerAppid, token);
+    await onRotated?.(token);
+  };
+  const authorizeAgain = (error: WechatApiError, listed: boolean) =>
+    new WechatApiError(error.api, error.errcode, error.errmsg, {
+      cause: error,
+      fix: `WeChat refused the refresh token of ${authorizerAppid}${listed ? ', and the current one from api_get_authorizer_list too' : ' and api_get_authorizer_list has no other'}: the merchant must authorize the platform again (its authorization page); the next run takes the new token from the authorizer list`,
+    });
   return {
     appid: authorizerAppid,
+    kind: 'authorizer',
     cacheKey: `component:${api.componentAppid}#${authorizerAppid}`,
     issue: async () => {
       const current = await refreshToken();
-      const issued = await api.authorizerToken(authorizerAppid, current);
-      if (issued.refreshToken !== current) {
-        await api.rememberRefreshToken(authorizerAppid, issued.refreshToken);
-        await onRotated?.(issued.refreshToken);
+      let used = current;
+      let issued: Awaited<ReturnType<ComponentApi['authorizerToken']>>;
+      try {
+        issued = await api.authorizerToken(authorizerAppid, current);
+      } catch (error) {
+        if (!isRefreshTokenRefused(error)) throw error;
+        const listed = await api.listedNow(authorizerAppid);
+        if (listed === undefined)
+          throw new WechatApiError(
+            'api_get_authorizer_list',
+            61003,
+            `${authorizerAppid} has not authorized this platform`,
+          );
+        if (listed === current) throw authorizeAgain(error, false);
+        await keep(listed);
+        used = listed;
+        try {
+          issued = await api.authorizerToken(authorizerAppid, listed);
+        } catch (again) {
+          throw isRefreshTokenRefused(again) ? authorizeAgain(again, true) : again;
+        }
       }
+      if (issued.refreshToken !== used) await keep(issued.refreshToken);
       return { accessToken: issued.accessToken, expiresInSeconds: issued.expiresInSeconds };
     },
   };

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { DAILY_METRICS } from '../../../lambda/domain/daily-visit-trend.js';
-import { simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import { simulatedDailyVisitTrend, simulatedDailyVisitTrendAnswer } from '../../../lambda/simulator/simulated-data.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -50,20 +50,24 @@ describe('wxa-report daily', () => {
   it('prints --json figures, changes to 4 decimals as the README shows', async () => {
     const { code, stdout } = await daily(['--date', '2026-11-22', '--json']);
 
-    const d = simulatedDailyVisitTrend(APP.appid, '2026-11-22');
-    const d1 = simulatedDailyVisitTrend(APP.appid, '2026-11-21');
-    const d7 = simulatedDailyVisitTrend(APP.appid, '2026-11-15');
+    // As WeChat answered: 2026-11-15's answer has no stay_time_uv, so its comparison is null.
+    const d = simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-22');
+    const d1 = simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-21');
+    const d7 = simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-15');
+    const change = (now: number | undefined, then: number | undefined) =>
+      now === undefined || then === undefined ? null : Math.round(((now - then) / then) * 10_000) / 10_000;
     const json = JSON.parse(stdout);
     expect(code).toBe(0);
     expect(json.appid).toBe(APP.appid);
     expect(json.date).toBe('2026-11-22');
+    expect(d7.stay_time_uv).toBeUndefined();
     for (const metric of DAILY_METRICS) {
       expect(json.metrics[metric]).toEqual({
         value: d[metric],
-        previousDay: d1[metric],
-        dayOverDay: Math.round(((d[metric] - d1[metric]) / d1[metric]) * 10_000) / 10_000,
-        previousWeek: d7[metric],
-        weekOverWeek: Math.round(((d[metric] - d7[metric]) / d7[metric]) * 10_000) / 10_000,
+        previousDay: d1[metric] ?? null,
+        dayOverDay: change(d[metric], d1[metric]),
+        previousWeek: d7[metric] ?? null,
+        weekOverWeek: change(d[metric], d7[metric]),
       });
     }
   });
@@ -238,7 +242,9 @@ describe('wxa-report daily', () => {
       );
 
       const stored = await new S3Archive(s3, bucket, 'wxa').get(archiveKeys.dailyVisitTrend(APP.appid, '2026-11-22'));
-      expect(stored?.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-22')] }));
+      expect(stored?.toString()).toBe(
+        JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-22')] }),
+      );
       s3.destroy();
     });
   });

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../cli/run-cli.js';
-import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../../lambda/simulator/simulated-data.js';
+import { simulatedDailyVisitTrendAnswer, simulatedMonthlyRetain } from '../../../lambda/simulator/simulated-data.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { APP, fixedClock, NOW, startSimulator } from '../../support/simulator.js';
 
@@ -32,7 +32,7 @@ describe('wxa-report fetch', () => {
 
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-22')] }));
+    expect(stdout.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-22')] }));
   });
 
   it('prints the monthly body for --month', async () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,9 @@ describe('the reporter through the CloudBase relay', () => {
     expect(notYet).toMatchObject({ status: 'not-yet-available', reason: expect.stringMatching(/61503/) });
     await expect(portrait).rejects.toBeInstanceOf(WechatApiError);
     await expect(portrait).rejects.toMatchObject({ errcode: -604101 });
+    await expect(portrait).rejects.toThrow(
+      /^getUserPortrait failed: CloudBase errCode -604101 .*the cloud function has no permission to call this API\. Fix: the relay's config\.json must list this API/,
+    );
     sim.reset();
   });
 
@@ -189,6 +192,131 @@ describe('wxa-report through the relay', () => {
       simulatedDailyVisitTrend(APP.appid, date).visit_uv,
     );
     await dir.remove();
+  });
+});
+
+describe("CloudBase's own codes, as the relay hands them back", () => {
+  const date = beijingYesterday(new Date());
+  const relays: RunningRelay[] = [];
+  afterAll(() => Promise.all(relays.map((r) => r.close())));
+  const relayWith = async (cloud: Parameters<typeof startRelay>[0]['cloud']) => {
+    const started = await startRelay({
+      secret: SECRET,
+      wechat: sim.url,
+      appid: APP.appid,
+      appsecret: APP.secret,
+      cloud,
+    });
+    relays.push(started);
+    return started;
+  };
+  const through = (url: string) =>
+    createDatacubeClient({
+      appid: APP.appid,
+      secret: SECRET,
+      tokenMode: { cloudRelay: url },
+      retry: FAST_RETRY,
+      clock,
+    });
+  const failure = async (url: string) =>
+    (await through(url)
+      .getDailyVisitTrend(date)
+      .catch((error: unknown) => error)) as WechatApiError;
+
+  it.each([
+    [{ knownApis: ['getMonthlyRetain'] }, -604100, /does not know this API.*wx-server-sdk is too old.*云端安装依赖/],
+    [{ source: 'devtools' as const }, -604104, /outside a deployed cloud function.*HTTP access URL/],
+    [{ quota: 0 }, -501003, /request quota is used up.*套餐/],
+  ])('%j: errCode %i says what to fix, and is not retried', async (cloud, errcode, fix) => {
+    // Prepare
+    const relay = await relayWith(cloud);
+    sim.reset();
+
+    // Act
+    const error = await failure(relay.url);
+
+    // Assess
+    expect(error).toBeInstanceOf(WechatApiError);
+    expect(error.errcode).toBe(errcode);
+    expect(error.message).toMatch(new RegExp(`^getDailyVisitTrend failed: CloudBase errCode ${errcode} `));
+    expect(error.message).toMatch(fix);
+    expect(error.message).not.toMatch(/unrecognised/);
+    // CloudBase refused it: WeChat was never asked, and nothing was asked twice.
+    expect(sim.callCount('getDailyVisitTrend')).toBe(0);
+  });
+
+  it('retries a timeout (-604102) and a system error (-604103) of the cloud call, then says they are transient', async () => {
+    // Prepare: WeChat answers slower than the cloud call waits, then with HTTP 500.
+    const relay = await relayWith({ timeoutMs: 150 });
+    sim.reset();
+    sim.addFault({ endpoint: 'getDailyVisitTrend', times: 1, action: { kind: 'delay', ms: 1_000 } });
+    sim.addFault({ endpoint: 'getDailyVisitTrend', times: 1, action: { kind: 'http', status: 500 } });
+
+    // Act: the third attempt is answered.
+    const recovered = await through(relay.url).getDailyVisitTrend(date);
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'http', status: 500 } });
+    const error = await failure(relay.url);
+
+    // Assess
+    expect(recovered.status).toBe('ok');
+    expect(error.errcode).toBe(-604103);
+    expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/the cloud call failed inside WeChat \(system error\)\. Fix: transient/);
+    sim.reset();
+  });
+
+  it('wxa-report fetch and run print the fix in one line, naming CloudBase, not "unrecognised WeChat error"', async () => {
+    // Prepare: a relay whose config.json lacks getDailyVisitTrend.
+    const relay = await startRelay({
+      secret: SECRET,
+      wechat: sim.url,
+      appid: APP.appid,
+      appsecret: APP.secret,
+      permissions: ['analysis.getMonthlyRetain'],
+    });
+    relays.push(relay);
+    const dir = await tempDir();
+    await writeFile(
+      join(dir.path, 'wxa.config.json'),
+      JSON.stringify({
+        apps: [
+          {
+            name: 'cloud',
+            appid: APP.appid,
+            tokenMode: 'cloud-relay',
+            relayUrl: relay.url,
+            recipients: ['ops@example.com'],
+          },
+        ],
+        email: { transport: 'smtp', from: 'wxa-reporter <r@example.com>' },
+      }),
+    );
+
+    // Act
+    const fetched = await runCliInProcess(['fetch', 'daily', '--date', date, '--relay-url', relay.url], {
+      env: { WECHAT_APPID: APP.appid, WXA_RELAY_SECRET: SECRET },
+      clock,
+    });
+    const ran = await runCliInProcess(['run', 'daily', '--config', 'wxa.config.json', '--date', date, '--json'], {
+      env: { WXA_APP_CLOUD_SECRET: SECRET },
+      cwd: dir.path,
+      clock,
+    });
+    await dir.remove();
+
+    // Assess: the CLI's line, and the unit outcome the worker and run record.
+    expect(fetched.code).toBe(1);
+    expect(fetched.stderr).toMatch(
+      /^wxa-report: getDailyVisitTrend failed: CloudBase errCode -604101 \(.*\): the cloud function has no permission to call this API\. Fix: the relay's config\.json must list this API.*\n$/,
+    );
+    expect(ran.code).toBe(1);
+    const [outcome] = JSON.parse(ran.stdout).outcomes;
+    expect(outcome).toMatchObject({
+      app: 'cloud',
+      status: 'failed',
+      detail: expect.stringContaining('CloudBase errCode -604101'),
+    });
+    expect(outcome.detail).toMatch(/config\.json must list this API/);
   });
 });
 

@@ -9,7 +9,11 @@ import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { beijingYesterday, lastCompleteMonth } from '../../../lambda/calendar/beijing-calendar.js';
 import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
-import { DEMO_APPS, type SimulatedApp, simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import {
+  DEMO_APPS,
+  type SimulatedApp,
+  simulatedDailyVisitTrendAnswer,
+} from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { DynamoDbLedger } from '../../../lambda/state/dynamodb/dynamodb-ledger.js';
 import { type BundledStack, functionEnvironment, invokeBundle, synthBundles } from '../../support/bundled-stack.js';
@@ -158,7 +162,7 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     expect(dailies.map((m) => m.envelope.to[0]).sort()).toEqual(['growth@example.com', 'ops@example.com']);
     expect(hooks.accepted('json')).toHaveLength(1);
     const stored = await new S3Archive(s3, bucket).get(archiveKeys.dailyVisitTrend(SHOP.appid, date));
-    expect(stored?.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrend(SHOP.appid, date)] }));
+    expect(stored?.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(SHOP.appid, date)] }));
     const ledger = new DynamoDbLedger(dynamo.documents, tables.ledger);
     expect((await ledger.getDelivery({ job: 'daily', period: date, app: 'shop' }, 'json'))?.status).toBe('sent');
 

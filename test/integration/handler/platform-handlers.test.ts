@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
+import { addDays, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
 import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
 import { demoComponent } from '../../../lambda/simulator/simulated-component.js';
@@ -50,6 +50,8 @@ let dynamo: ReturnType<typeof dynamoClientsFor>;
 let env: Record<string, string>;
 let tables: { apps: string; ledger: string; platform: string };
 let queues: { work: string; failed: string; workArn: string };
+/** How far WeChat's clock is ahead of the functions': moving it expires the tokens WeChat issued. */
+let wechatAhead = 0;
 
 beforeAll(async () => {
   stack = await synthBundles('WxaReporterPlatform', {
@@ -59,7 +61,11 @@ beforeAll(async () => {
   });
   [moto, sim, smtp, hooks] = await Promise.all([
     startMoto(),
-    WechatSimulator.start({ component: platform, rotateRefreshTokens: true }),
+    WechatSimulator.start({
+      component: platform,
+      rotateRefreshTokens: true,
+      clock: () => new Date(Date.now() + wechatAhead),
+    }),
     startSmtpReceiver(),
     startWebhookReceivers(),
   ]);
@@ -217,6 +223,45 @@ describe('a third-party platform on AWS, as WeChat drives it', () => {
     expect(result.added).toEqual([missed.appid]);
     expect((await entryOf(missed.appid))?.tokenMode).toBe('component');
   }, 120_000);
+
+  it('recovers once from a re-authorization, in fresh processes sharing the table: three daily fetches, one list read', async () => {
+    // Prepare: the app discovered above is reported once (its rotated refresh token goes to the table);
+    // then its merchant withdraws and grants the authorization again.
+    const store = new DynamoDbPlatformStore(dynamo.documents, tables.platform);
+    const [first, ...later] = [10, 9, 8, 7].map((back) => addDays(date, -back));
+    const dailyRun = async (day: string) => {
+      await invoke('dispatcher', { job: 'daily', date: day });
+      const outputs = [];
+      for (const message of await receiveAll(sqs, queues.work))
+        outputs.push(
+          (await invoke<{ batchItemFailures: unknown[] }>('worker', sqsEventOf(message, queues.workArn))).result,
+        );
+      return outputs;
+    };
+    expect(await dailyRun(first as string)).toEqual([{ batchItemFailures: [] }]);
+    const kept = await store.refreshTokens.get(missed.appid);
+    const current = sim.reauthorize(missed.appid);
+    sim.reset();
+
+    // Act: three daily fetches on three days, each unit in a cold worker; WeChat's tokens expire in between.
+    const runs = [];
+    for (const day of later) {
+      wechatAhead += 3 * 3_600_000;
+      runs.push(await dailyRun(day));
+    }
+
+    // Assess: every run reported, the list read once. Each refresh token serves one fetch (an expired
+    // component token may ask twice with it): the kept one, refused; the listed one; then each one
+    // WeChat rotated and the table kept for the next cold worker.
+    expect(runs).toEqual(later.map(() => [{ batchItemFailures: [] }]));
+    const asked = sim
+      .requests('api_authorizer_token')
+      .map((r) => (r.body as Record<string, string>).authorizer_refresh_token);
+    expect([...new Set(asked)]).toEqual([kept, current, expect.any(String), expect.any(String)]);
+    expect(sim.callCount('api_get_authorizer_list')).toBe(1);
+    expect(await store.refreshTokens.get(missed.appid)).toBe(missed.refreshToken);
+    expect(await receiveAll(sqs, queues.failed)).toEqual([]);
+  }, 180_000);
 });
 
 describe('the same platform behind API Gateway, as deployed in the AWS China regions', () => {

@@ -7,7 +7,7 @@ import { EmailChannel } from '../../../lambda/notify/email-channel.js';
 import { SmtpEmailSender } from '../../../lambda/notify/smtp/smtp-email-sender.js';
 import { DeliveryError } from '../../../lambda/pipeline/deliver.js';
 import { runDailyReport } from '../../../lambda/pipeline/run-daily-report.js';
-import { simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import { simulatedDailyVisitTrend, simulatedDailyVisitTrendAnswer } from '../../../lambda/simulator/simulated-data.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { createBucket, s3ClientFor } from '../../support/s3.js';
@@ -38,7 +38,8 @@ function emailChannel(url = smtp.url) {
   });
 }
 
-const rawDay = (date: string) => Buffer.from(JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, date)] }));
+const rawDay = (date: string) =>
+  Buffer.from(JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, date)] }));
 
 describe('the daily pipeline: simulator → moto S3 → SMTP', () => {
   it('archives the report day byte for byte and emails the report', async () => {

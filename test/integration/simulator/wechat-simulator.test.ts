@@ -100,6 +100,61 @@ describe('token endpoints', () => {
   });
 });
 
+describe("stable_token's forced refresh, as WeChat limits it", () => {
+  it('does not refresh within 30 s of the last forced refresh: the current token comes back', async () => {
+    await stableToken();
+    const forced = await stableToken(true);
+    now += 29_000;
+    const tooSoon = await stableToken(true);
+    now += 2_000;
+    const later = await stableToken(true);
+
+    expect(tooSoon).toBe(forced);
+    expect(later).not.toBe(forced);
+  });
+
+  it('refuses the 21st forced refresh of the Beijing day with 45009, and forces again the next day', async () => {
+    await stableToken();
+    for (let i = 0; i < 20; i++) {
+      await stableToken(true);
+      now += 31_000;
+    }
+
+    const refused = await post('/cgi-bin/stable_token', {
+      grant_type: 'client_credential',
+      appid: APP.appid,
+      secret: APP.secret,
+      force_refresh: true,
+    });
+    now += 24 * 3_600_000;
+    const nextDay = await stableToken(true);
+
+    expect(refused.errcode).toBe(45009);
+    expect(nextDay).toEqual(expect.any(String));
+  });
+});
+
+describe("WeChat's call limits", () => {
+  it('answers 45011 past the per-minute limit until the minute turns, and 45009 past the daily quota until midnight in Beijing', async () => {
+    // Prepare
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', perMinute: 2, daily: 3 });
+    const token = await stableToken();
+
+    // Act
+    const minute = [await daily(token, '20261122'), await daily(token, '20261121'), await daily(token, '20261120')];
+    now += 60_000;
+    const nextMinute = [await daily(token, '20261120'), await daily(token, '20261119')];
+    now += 14 * 3_600_000; // midnight passed in Beijing
+    const nextDay = await daily(await stableToken(), '20261119');
+
+    // Assess
+    expect(minute.map((a) => a.errcode)).toEqual([undefined, undefined, 45011]);
+    expect(String(minute[2]?.errmsg)).toMatch(/retry next minute/);
+    expect(nextMinute.map((a) => a.errcode)).toEqual([undefined, 45009]);
+    expect(nextDay.errcode).toBeUndefined();
+  });
+});
+
 describe('date rules in Asia/Shanghai', () => {
   it('serves yesterday in Beijing and refuses today (61501), though it is still yesterday in UTC', async () => {
     now = new Date('2026-11-22T16:30:00Z').getTime(); // 00:30 on the 23rd in Beijing
@@ -153,6 +208,19 @@ describe('faults', () => {
 
     expect(res.status).toBe(503);
     expect(calls).toEqual({ stable_token: 1, getDailyVisitTrend: 1 });
+  });
+
+  it("answers as a gateway in front of WeChat does: nginx's HTML error page", async () => {
+    sim.addFault({ endpoint: 'getDailyVisitTrend', times: 1, action: { kind: 'gateway' } });
+
+    const res = await fetch(`${sim.url}/datacube/getweanalysisappiddailyvisittrend?access_token=x`, {
+      method: 'POST',
+      body: '{}',
+    });
+
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toBe('text/html');
+    expect(await res.text()).toMatch(/<title>502 Bad Gateway<\/title>[\s\S]*<center>nginx<\/center>/);
   });
 
   it('adds latency to every answer when asked', async () => {

@@ -4,11 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
 import { backfillPlan, runBackfill } from '../../../lambda/pipeline/backfill.js';
 import { simulatedDailyVisitTrend, simulatedMonthlyRetain } from '../../../lambda/simulator/simulated-data.js';
-import { simulatedVisitPage, simulatedWeeklyVisitTrend } from '../../../lambda/simulator/simulated-datacube.js';
+import {
+  simulatedUserPortrait,
+  simulatedVisitDistribution,
+  simulatedVisitPage,
+  simulatedWeeklyVisitTrend,
+} from '../../../lambda/simulator/simulated-datacube.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { LocalSql } from '../../../lambda/sql/duckdb/local-sql.js';
 import { SQL_TABLES } from '../../../lambda/sql/tables.js';
-import { ARCHIVED_APIS } from '../../../lambda/wechat/datacube-apis.js';
+import { ARCHIVED_APIS, type ArchivedApi, archivedApi, archiveKey } from '../../../lambda/wechat/datacube-apis.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
 import { APP, clientFor, NOW, startSimulator } from '../../support/simulator.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -107,6 +112,53 @@ describe('SQL over the local archive (DuckDB)', () => {
       'genders',
       'platforms',
       'province',
+    ]);
+  });
+
+  it('keeps every number of getVisitDistribution: the fourth distribution and access_source_visit_uv beside value', async () => {
+    // Prepare: what the simulator sent for October (some days' source items carry visitors too).
+    const days = Array.from({ length: 31 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
+    const numbers = days.flatMap((d) =>
+      simulatedVisitDistribution(APP.appid, d).list.flatMap((l) =>
+        l.item_list.flatMap((i) =>
+          ['value', 'access_source_visit_uv'].flatMap((k) => (k in i ? [i[k as 'value']] : [])),
+        ),
+      ),
+    );
+
+    // Act
+    const { rows } = await sql.query(
+      "SELECT distribution, sum(value) + coalesce(sum(access_source_visit_uv), 0) AS total, count(access_source_visit_uv) AS beside FROM visit_distribution WHERE dt BETWEEN '2026-10-01' AND '2026-10-31' GROUP BY ALL ORDER BY 1",
+    );
+
+    // Assess
+    expect(rows.map((r) => r.distribution)).toEqual([
+      'access_depth_info',
+      'access_source_session_cnt',
+      'access_source_visit_uv',
+      'access_staytime_info',
+    ]);
+    expect(rows.reduce((sum, r) => sum + Number(r.total), 0)).toBe(numbers.reduce((a, b) => a + b, 0));
+    expect(Number(rows.find((r) => r.distribution === 'access_source_session_cnt')?.beside)).toBeGreaterThan(0);
+  });
+
+  it("reads a portrait item's number whether it is under value or access_source_visit_uv", async () => {
+    const windows = Array.from({ length: 30 }, (_, i) => `2026-10-${String(i + 2).padStart(2, '0')}`).map((end) =>
+      simulatedUserPortrait(APP.appid, { end, days: 1 }),
+    );
+    const older = windows.filter((w) => 'access_source_visit_uv' in (w.visit_uv.province[0] ?? {}));
+
+    const { rows } = await sql.query(
+      "SELECT count(*) AS n, count(value) AS numbered, sum(value) AS users FROM user_portrait WHERE days = 1 AND dt BETWEEN '2026-10-02' AND '2026-10-31' AND users = 'visit_uv' AND dimension = 'province'",
+    );
+
+    expect(older.length).toBeGreaterThan(0);
+    // Each item's number, wherever it is.
+    const expected = windows.flatMap((w) =>
+      w.visit_uv.province.map((p: Record<string, unknown>) => Number(p.value ?? p.access_source_visit_uv)),
+    );
+    expect(rows).toEqual([
+      { n: expected.length, numbered: expected.length, users: expected.reduce((a, b) => a + b, 0) },
     ]);
   });
 
@@ -226,5 +278,62 @@ describe('backfill over every API', () => {
       1,
       31 + 3 + 1,
     ]); // October 2026 starts on a Thursday: three whole weeks
+  });
+
+  it('plans 7-day portraits to the weekday asked, or to every day', () => {
+    const portraits = (portraitWeekEnds: 3 | 'daily') =>
+      backfillPlan(ARCHIVED_APIS, APP.appid, '2026-10-01', '2026-10-31', { portraitWeekEnds })
+        .filter((i) => i.api.cli === 'user-portrait' && (i.period as { days: number }).days === 7)
+        .map((i) => (i.period as { end: string }).end);
+
+    expect(portraits(3)).toEqual(['2026-10-07', '2026-10-14', '2026-10-21', '2026-10-28']);
+    expect(portraits('daily')).toHaveLength(25); // every day from the 7th, the first with six days before it
+  });
+
+  it('archives portraits ending on a Wednesday with --portrait-week-ends, whichever ref_date form WeChat sends', async () => {
+    // Prepare
+    const sim = await startSimulator();
+    const dir = await tempDir();
+    try {
+      // Act
+      const { code, stdout } = await runCliInProcess(
+        [
+          'backfill',
+          '--from',
+          '2026-10-01',
+          '--to',
+          '2026-10-31',
+          '--apis',
+          'user-portrait',
+          '--portrait-week-ends',
+          'wednesday',
+          '--archive',
+          dir.path,
+        ],
+        { env: { WECHAT_APPID: APP.appid, WECHAT_APPSECRET: APP.secret, WECHAT_API_BASE: sim.url } },
+      );
+
+      // Assess: 31 one-day windows, four 7-day windows to each Wednesday, one 30-day window.
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/^Archived 36 answer\(s\) of 36 /);
+      const forms = (['2026-10-07', '2026-10-14', '2026-10-21', '2026-10-28'] as const).map((end) =>
+        simulatedUserPortrait(APP.appid, { end, days: 7 }).ref_date.includes('-'),
+      );
+      expect(new Set(forms).size).toBe(2);
+      const week = await new LocalArchive(dir.path).get(
+        archiveKey(archivedApi('user-portrait') as ArchivedApi, APP.appid, { end: '2026-10-14', days: 7 }),
+      );
+      expect(week).toBeDefined();
+      const bad = await runCliInProcess(['backfill', '--from', '2026-10-01', '--portrait-week-ends', 'weekend'], {
+        env: { WECHAT_APPID: APP.appid, WECHAT_APPSECRET: APP.secret, WECHAT_API_BASE: sim.url },
+      });
+      expect(bad).toMatchObject({
+        code: 1,
+        stderr:
+          'wxa-report: --portrait-week-ends must be a weekday (sunday, monday, tuesday, wednesday, thursday, friday, saturday) or daily, not "weekend"\n',
+      });
+    } finally {
+      await Promise.all([sim.close(), dir.remove()]);
+    }
   });
 });

@@ -75,7 +75,7 @@ describe('a third-party platform calling the datacube for its Mini Programs', ()
     expect(rotated[0]).not.toBe(before);
   });
 
-  it('says what to do for a wrong ticket, a stale refresh token and a missing permission', async () => {
+  it('says what to do for a wrong ticket and a missing permission', async () => {
     const client = (appid: string, refreshToken: string) =>
       createDatacubeClient(
         {
@@ -91,16 +91,12 @@ describe('a third-party platform calling the datacube for its Mini Programs', ()
     const ticket = await api('ticket@@@old')
       .authorizerPage(0)
       .catch((e: unknown) => e);
-    const stale = await client(first.appid, 'refreshtoken@@@revoked')
-      .getDailyVisitTrend('2026-11-22')
-      .catch((e: unknown) => e);
     const denied = await client(third.appid, third.refreshToken)
       .getDailyVisitTrend('2026-11-22')
       .catch((e: unknown) => e);
 
     expect(ticket).toMatchObject({ errcode: 61006 });
     expect((ticket as Error).message).toMatch(/push endpoint|latest ticket/);
-    expect(stale).toMatchObject({ errcode: 61023 });
     expect(denied).toBeInstanceOf(WechatApiError);
     expect((denied as WechatApiError).errcode).toBe(61007);
     expect((denied as Error).message).toMatch(/set \(18 or 21\)/);
@@ -116,6 +112,67 @@ describe('a third-party platform calling the datacube for its Mini Programs', ()
     expect(decryptMessage(encrypted, platform.appid, platform.encodingAesKey)).toContain(
       '<ComponentVerifyTicket><![CDATA[ticket@@@next]]>',
     );
+  });
+});
+
+describe('a Mini Program that authorized the platform again (61023)', () => {
+  const clientOf = (component: ComponentApi, refreshToken: string, rotated: string[] = []) =>
+    createDatacubeClient(
+      {
+        appid: first.appid,
+        tokenMode: {
+          authorizer: {
+            api: component,
+            refreshToken: async () => refreshToken,
+            onRotated: async (t) => void rotated.push(t),
+          },
+        },
+        apiBase: sim.url,
+        retry: FAST_RETRY,
+        clock: fixedClock,
+      },
+      new AccessTokenCache(fixedClock),
+    );
+
+  it('takes the current refresh token from the authorizer list, keeps it and asks again, once', async () => {
+    // Prepare: the merchant withdrew and granted again; the token the product kept is refused.
+    const kept = first.refreshToken;
+    const current = sim.reauthorize(first.appid);
+    const rotated: string[] = [];
+
+    // Act
+    const outcome = await clientOf(api(), kept, rotated).getDailyVisitTrend('2026-11-22');
+
+    // Assess: one read of the list (1,203 authorizers: three pages), the listed token kept, then WeChat's rotation.
+    expect(outcome.status).toBe('ok');
+    expect(sim.callCount('api_get_authorizer_list')).toBe(3);
+    expect(
+      sim.requests('api_authorizer_token').map((r) => (r.body as Record<string, string>).authorizer_refresh_token),
+    ).toEqual([kept, current]);
+    expect(rotated).toEqual([current, first.refreshToken]);
+  });
+
+  it('then says the merchant must authorize again, naming the app, when the listed token is refused too', async () => {
+    // Prepare
+    sim.addFault({
+      endpoint: 'api_authorizer_token',
+      action: { kind: 'errcode', errcode: 61023, errmsg: 'refresh_token is invalid' },
+    });
+
+    // Act
+    const error = await clientOf(api(), 'refreshtoken@@@kept-before-reauthorization')
+      .getDailyVisitTrend('2026-11-22')
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toBeInstanceOf(WechatApiError);
+    expect(error).toMatchObject({ errcode: 61023 });
+    expect((error as Error).message).toMatch(
+      new RegExp(`refresh token of ${first.appid}.*the merchant must authorize the platform again`),
+    );
+    expect(sim.callCount('api_authorizer_token')).toBe(2);
+    expect(sim.callCount('api_get_authorizer_list')).toBe(3);
+    expect((error as Error).message).not.toContain(first.refreshToken);
   });
 });
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
+import { addDays } from '../../../lambda/calendar/beijing-calendar.js';
+import { simulatedUserPortrait, simulatedVisitDistribution } from '../../../lambda/simulator/simulated-datacube.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import {
   type AnyDatacubeApi,
@@ -8,6 +10,7 @@ import {
   dailyRetainApi,
   lastCompleteWeek,
   userPortraitApi,
+  visitDistributionApi,
   visitPageApi,
   weeklyRetainApi,
   weeklyVisitTrendApi,
@@ -65,11 +68,78 @@ describe('every other datacube API against the simulator', () => {
 
     const pvs = pages.status === 'ok' ? pages.value.list.map((p) => p.page_visit_pv ?? 0) : [];
     expect(pvs).toEqual([...pvs].sort((a, b) => b - a));
-    expect(windows.map((w) => (w.status === 'ok' ? w.value.ref_date : ''))).toEqual([
-      '20261122',
-      '20261116-20261122',
-      '20261024-20261122',
+    expect(windows.map((w) => (w.status === 'ok' ? w.value.ref_date : ''))).toEqual(
+      ([1, 7, 30] as const).map((days) => simulatedUserPortrait(APP.appid, { end: '2026-11-22', days }).ref_date),
+    );
+  });
+});
+
+describe('the answers real Mini Programs send', () => {
+  const portraitAnswer = (refDate: string) => ({
+    kind: 'body' as const,
+    body: JSON.stringify({ ...simulatedUserPortrait(APP.appid, { end: '2026-11-22', days: 7 }), ref_date: refDate }),
+  });
+
+  it("takes a 7- or 30-day portrait's ref_date as the window's first day or as the range, and nothing else", async () => {
+    // Prepare: WeChat's example answers 20170611-20170617 with "20170611"; the field table says the range.
+    for (const refDate of ['20261116', '20261116-20261122', '20261122', '20261116-20261121', '20261117'])
+      sim.addFault({ endpoint: 'getUserPortrait', times: 1, action: portraitAnswer(refDate) });
+
+    // Act
+    const answers = [];
+    for (let i = 0; i < 5; i++)
+      answers.push(await call(userPortraitApi, { end: '2026-11-22', days: 7 }).catch((e: unknown) => e));
+
+    // Assess
+    expect(answers.slice(0, 2).map((a) => (a as { status: string }).status)).toEqual(['ok', 'ok']);
+    for (const refused of answers.slice(2)) {
+      expect(refused).toBeInstanceOf(WechatResponseError);
+      expect((refused as Error).message).toMatch(/asked for 20261116-20261122, the answer is for ref_date/);
+    }
+  });
+
+  it('meets both forms, and numbers under access_source_visit_uv, in what the simulator sends', () => {
+    const windows = Array.from({ length: 28 }, (_, i) =>
+      simulatedUserPortrait(APP.appid, { end: addDays('2026-11-22', -i), days: 7 }),
+    );
+    const forms = new Set(windows.map((w) => (w.ref_date.includes('-') ? 'range' : 'first day')));
+    const numbers = new Set(windows.map((w) => Object.keys(w.visit_uv.province[0] ?? {}).at(-1)));
+
+    expect([...forms].sort()).toEqual(['first day', 'range']);
+    expect([...numbers].sort()).toEqual(['access_source_visit_uv', 'value']);
+  });
+
+  it("keeps getVisitDistribution's fourth distribution and access_source_visit_uv beside value", async () => {
+    // Prepare: a day whose source items carry visitors beside visits.
+    const date = Array.from({ length: 28 }, (_, i) => addDays('2026-11-22', -i)).find((d) =>
+      simulatedVisitDistribution(APP.appid, d).list[0]?.item_list.some((item) => 'access_source_visit_uv' in item),
+    ) as string;
+
+    // Act
+    const outcome = await call(visitDistributionApi, date);
+
+    // Assess
+    if (outcome.status !== 'ok') throw new Error('expected data');
+    const body = outcome.value as { list: { index: string; item_list: Record<string, number>[] }[] };
+    expect(body.list.map((d) => d.index)).toEqual([
+      'access_source_session_cnt',
+      'access_source_visit_uv',
+      'access_staytime_info',
+      'access_depth_info',
     ]);
+    expect(body.list[0]?.item_list.every((i) => i.access_source_visit_uv !== undefined && i.value !== undefined)).toBe(
+      true,
+    );
+  });
+
+  it('leaves stay_time_uv out of some days, as the seed example does', async () => {
+    const days = Array.from({ length: 28 }, (_, i) => addDays('2026-11-22', -i));
+
+    const answers = await Promise.all(days.map((d) => clientFor(sim).getDailyVisitTrend(d)));
+
+    const present = answers.map((a) => a.status === 'ok' && a.value.metrics.stay_time_uv !== undefined);
+    expect(present).toContain(true);
+    expect(present).toContain(false);
   });
 });
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../lambda/shared/logger.js';
-import { simulatedDailyVisitTrend } from '../../../lambda/simulator/simulated-data.js';
+import { simulatedDailyVisitTrend, simulatedDailyVisitTrendAnswer } from '../../../lambda/simulator/simulated-data.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { AccessTokenCache } from '../../../lambda/wechat/access-token.js';
 import {
@@ -25,7 +25,7 @@ describe('a daily call', () => {
     const outcome = await clientFor(sim).getDailyVisitTrend('2026-11-22');
 
     if (outcome.status !== 'ok') throw new Error('expected data');
-    const expected = JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-22')] });
+    const expected = JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-22')] });
     expect(outcome.raw.equals(Buffer.from(expected))).toBe(true);
     expect(outcome.value.metrics.visit_uv).toBe(simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv);
     expect(outcome.request).toEqual({ begin_date: '20261122', end_date: '20261122' });
@@ -255,6 +255,40 @@ describe('access tokens', () => {
     expect(sim.callCount('getDailyVisitTrend')).toBe(3);
   });
 
+  it('forces at most one refresh per AppID for the run, shared by concurrent calls, then advises as fits stable_token', async () => {
+    // Prepare: WeChat refuses every token (another system forces refreshes, or the token is not this AppID's).
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'errcode', errcode: 40001 } });
+    const client = clientFor(sim);
+
+    // Act: a daily report's three calls at once, then one more of the same run.
+    const errors = await Promise.all(
+      ['2026-11-22', '2026-11-21', '2026-11-15'].map((d) => client.getDailyVisitTrend(d).catch((e: unknown) => e)),
+    );
+    const later = await client.getDailyVisitTrend('2026-11-14').catch((e: unknown) => e);
+
+    // Assess
+    const forced = sim.requests('stable_token').filter((r) => (r.body as { force_refresh: boolean }).force_refresh);
+    expect(forced).toHaveLength(1);
+    for (const error of [...errors, later]) {
+      expect(error).toBeInstanceOf(WechatApiError);
+      expect((error as WechatApiError).errcode).toBe(40001);
+      expect((error as Error).message).toMatch(
+        /another system forced a refresh of this AppID's stable token .* or the token is not this AppID's/,
+      );
+      expect((error as Error).message).not.toMatch(/cgi-bin\/token/);
+    }
+  });
+
+  it('keeps the /cgi-bin/token advice for the legacy token mode', async () => {
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'errcode', errcode: 40001 } });
+
+    const error = await clientFor(sim, { tokenMode: 'legacy' })
+      .getDailyVisitTrend('2026-11-22')
+      .catch((e: unknown) => e);
+
+    expect((error as Error).message).toMatch(/calling \/cgi-bin\/token for this AppID/);
+  });
+
   it('drops a rejected token only if it is still the cached one', async () => {
     const cache = new AccessTokenCache(fixedClock);
     const source = {
@@ -368,7 +402,10 @@ describe('hostile bodies', () => {
   it('refuses a success body for a different day', async () => {
     sim.addFault({
       endpoint: 'getDailyVisitTrend',
-      action: { kind: 'body', body: JSON.stringify({ list: [simulatedDailyVisitTrend(APP.appid, '2026-11-01')] }) },
+      action: {
+        kind: 'body',
+        body: JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(APP.appid, '2026-11-01')] }),
+      },
     });
 
     await expect(clientFor(sim).getDailyVisitTrend('2026-11-22')).rejects.toThrow(WechatResponseError);

@@ -1,0 +1,140 @@
+import { beijingToday, type Clock, systemClock } from '../calendar/beijing-calendar.js';
+import { WechatApiError } from './errors.js';
+
+/** errcode 45009: the API's daily quota for this account is used up until midnight (Beijing). */
+export const DAILY_QUOTA = 45009;
+/** errcode 45011: too many calls this minute ("api minute-quota reach limit ... retry next minute"). */
+export const MINUTE_LIMIT = 45011;
+
+export const isDailyQuota = (error: unknown): error is WechatApiError =>
+  error instanceof WechatApiError && error.errcode === DAILY_QUOTA;
+export const isMinuteLimit = (error: unknown): error is WechatApiError =>
+  error instanceof WechatApiError && error.errcode === MINUTE_LIMIT;
+
+/**
+ * A call the gate did not send: the API's daily quota ran out earlier in this run (errcode 45009).
+ * It is a WechatApiError of that errcode, so it is handled as WeChat's own refusal would be.
+ */
+export class QuotaClosedError extends WechatApiError {
+  override name = 'QuotaClosedError';
+  constructor(api: string, since: string) {
+    super(api, DAILY_QUOTA, `not called: the daily quota ran out at ${since} in this run`);
+  }
+}
+
+/** A pause of every call of an app after errcode 45011, until the minute after. */
+export interface MinutePause {
+  readonly appid: string;
+  readonly api: string;
+  readonly until: Date;
+}
+
+export interface CallGateOptions {
+  /** Decides the Beijing day of a quota and the minute of a pause. @default the system clock */
+  readonly clock?: Clock;
+  /** How a pause waits. @default setTimeout */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Told when every call of an app is paused (once per pause, however many calls hit the limit). */
+  readonly onPause?: (pause: MinutePause) => void;
+  /** Pauses one call may wait through before its 45011 is its answer. @default 5 */
+  readonly maxPausesPerCall?: number;
+}
+
+/** WeChat counts its minutes on its own clock: start again a little after ours says the minute turned. */
+const MINUTE_MARGIN_MS = 1_000;
+
+/**
+ * WeChat's limits for one run (a backfill, a report, a first report fetching its history), shared by
+ * every call the run makes, however many run at once. Per AppID:
+ *
+ * - errcode 45009 (daily quota): the API is not called again that Beijing day; later calls fail at
+ *   once with QuotaClosedError, so what was fetched is kept and the rest is left for tomorrow;
+ * - errcode 45011 (minute limit, "retry next minute"): every call of the app waits until the next
+ *   minute, then the refused call is sent again;
+ * - a forced token refresh (stable_token allows 20 a day, 30 s apart, and each retires the token for
+ *   every system of the app) happens at most once, shared by concurrent work.
+ *
+ * Source: 全局错误码 (45009, 45011), getStableAccessToken (force_refresh),
+ * https://developers.weixin.qq.com/doc/oplatform/developers/errCode/errCode.html
+ */
+export class CallGate {
+  private readonly clock: Clock;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly maxPauses: number;
+  /** `${appid}#${api}` → the instant (ISO) its quota ran out, and the Beijing day it stays closed. */
+  private readonly closed = new Map<string, { day: string; since: string }>();
+  /** appid → epoch ms before which nothing of the app is sent. */
+  private readonly pausedUntil = new Map<string, number>();
+  private readonly forced = new Map<string, Promise<string>>();
+
+  constructor(private readonly options: CallGateOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.maxPauses = options.maxPausesPerCall ?? 5;
+  }
+
+  /**
+   * Sends one call of `api` for `appid` when the limits allow: refused at once (QuotaClosedError)
+   * once the API's daily quota ran out; held while the app is paused; sent again after a pause when
+   * it met the minute limit. Any other outcome is the call's own.
+   */
+  async run<T>(appid: string, api: string, call: () => Promise<T>): Promise<T> {
+    for (let pauses = 0; ; pauses++) {
+      this.refuseIfClosed(appid, api);
+      const wait = (this.pausedUntil.get(appid) ?? 0) - this.clock().getTime();
+      if (wait > 0) await this.sleep(wait);
+      this.refuseIfClosed(appid, api);
+      const sentAt = this.clock().getTime();
+      try {
+        return await call();
+      } catch (error) {
+        if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
+        if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
+        // A call sent before a pause that has begun since met the same minute: it waits, nothing more.
+        if ((this.pausedUntil.get(appid) ?? 0) <= sentAt) this.pause(appid, api);
+      }
+    }
+  }
+
+  /** Whether `api` of `appid` has used up its quota for today (Beijing). */
+  isClosed(appid: string, api: string): boolean {
+    return this.closed.get(`${appid}#${api}`)?.day === beijingToday(this.clock());
+  }
+
+  /**
+   * At most one forced refresh per token key (an AppID's) for the run: the first caller's `refresh`
+   * runs, every other caller, concurrent or later, gets its token. `first` says whether this caller's
+   * refresh was the one sent. A refresh that fails may be tried again.
+   */
+  async forceRefreshOnce(key: string, refresh: () => Promise<string>): Promise<{ token: string; first: boolean }> {
+    const done = this.forced.get(key);
+    if (done) return { token: await done, first: false };
+    const fetching = refresh();
+    this.forced.set(key, fetching);
+    try {
+      return { token: await fetching, first: true };
+    } catch (error) {
+      this.forced.delete(key);
+      throw error;
+    }
+  }
+
+  private refuseIfClosed(appid: string, api: string): void {
+    const closed = this.closed.get(`${appid}#${api}`);
+    if (closed?.day === beijingToday(this.clock())) throw new QuotaClosedError(api, closed.since);
+  }
+
+  private close(appid: string, api: string): void {
+    if (this.isClosed(appid, api)) return;
+    const now = this.clock();
+    this.closed.set(`${appid}#${api}`, { day: beijingToday(now), since: now.toISOString() });
+  }
+
+  private pause(appid: string, api: string): void {
+    const now = this.clock().getTime();
+    const until = (Math.floor(now / 60_000) + 1) * 60_000 + MINUTE_MARGIN_MS;
+    if ((this.pausedUntil.get(appid) ?? 0) >= until) return;
+    this.pausedUntil.set(appid, until);
+    this.options.onPause?.({ appid, api, until: new Date(until) });
+  }
+}

@@ -1,0 +1,176 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
+import { beijingToday } from '../../../lambda/calendar/beijing-calendar.js';
+import { backfillPlan, runBackfill } from '../../../lambda/pipeline/backfill.js';
+import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { CallGate, QuotaClosedError } from '../../../lambda/wechat/call-gate.js';
+import { archivedApi } from '../../../lambda/wechat/datacube-apis.js';
+import { WechatApiError } from '../../../lambda/wechat/errors.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { APP, clientFor, NOW, startSimulator } from '../../support/simulator.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+/**
+ * WeChat's limits during long work, with the simulator counting as WeChat does (a daily quota per
+ * API, a per-minute limit, stable_token's forced refreshes) on a clock the test moves: a pause for
+ * the next minute takes no real time.
+ */
+function virtualTime(start = NOW.getTime()) {
+  let now = start;
+  return {
+    clock: () => new Date(now),
+    // A wait ends at once, the clock moved to its end; the next waiter then has nothing left to wait.
+    sleep: async (ms: number) => {
+      now += ms;
+    },
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+let sim: WechatSimulator | undefined;
+let dir: Awaited<ReturnType<typeof tempDir>> | undefined;
+afterEach(async () => {
+  await Promise.all([sim?.close(), dir?.remove()]);
+  sim = undefined;
+  dir = undefined;
+});
+
+const env = () => ({ WECHAT_APPID: APP.appid, WECHAT_APPSECRET: APP.secret, WECHAT_API_BASE: sim?.url ?? '' });
+const archivedDays = async (archive: string) =>
+  (await readdir(join(archive, 'raw/daily-visit-trend', `appid=${APP.appid}`)).catch(() => [])).length;
+
+describe('the daily quota (45009) in the middle of a backfill', () => {
+  it('stops calling the API, keeps what was archived, says once what is left, and the same command goes on the next days', async () => {
+    // Prepare: WeChat answers 10 calls of getDailyVisitTrend a day for this app.
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', daily: 10 });
+    dir = await tempDir();
+    const args = ['backfill', '--from', '2026-10-24', '--to', '2026-11-22', '--archive', dir.path];
+
+    // Act
+    const run = () => runCliInProcess(args, { env: env(), clock: time.clock, sleep: time.sleep });
+    const today = await run();
+    const callsToday = sim.callCount('getDailyVisitTrend');
+    time.advance(24 * 3_600_000);
+    const tomorrow = await run();
+    time.advance(24 * 3_600_000);
+    const dayAfter = await run();
+
+    // Assess: 10 archived, the other 20 left in one line (not 20 failures), at most the calls in flight refused.
+    expect(today.code).toBe(1);
+    expect(today.stdout).toBe('Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22\n');
+    expect(today.stderr).toBe(
+      "wxa-report: WeChat's daily quota for getDailyVisitTrend is used up (errcode 45009): 20 period(s) left, not called again today; run the same command tomorrow to archive them (what is archived is skipped)\n",
+    );
+    expect(callsToday).toBeGreaterThan(10);
+    expect(callsToday).toBeLessThanOrEqual(10 + 4);
+    expect(tomorrow).toMatchObject({
+      code: 1,
+      stdout: 'Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22\n',
+      stderr: expect.stringContaining('(errcode 45009): 10 period(s) left'),
+    });
+    expect(dayAfter).toMatchObject({
+      code: 0,
+      stdout: 'Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22\n',
+      stderr: '',
+    });
+    expect(await archivedDays(dir.path)).toBe(30);
+  });
+
+  it('closes only the API whose quota ran out; the others go on', async () => {
+    // Prepare
+    sim = await startSimulator();
+    sim.setLimit({ endpoint: 'getVisitPage', daily: 3 });
+    dir = await tempDir();
+    const apis = ['daily', 'visit-page'].map((name) => archivedApi(name)) as NonNullable<
+      ReturnType<typeof archivedApi>
+    >[];
+    const items = backfillPlan(apis, APP.appid, '2026-11-13', '2026-11-22');
+
+    // Act
+    const result = await runBackfill(
+      { source: clientFor(sim), archive: new LocalArchive(dir.path), toolVersion: 'test', concurrency: 1 },
+      items,
+    );
+
+    // Assess
+    expect(result.fetched).toBe(13);
+    expect(result.failed).toBe(0);
+    expect(result.quotaReached).toEqual([{ api: 'getVisitPage', left: 7 }]);
+    expect(sim.callCount('getVisitPage')).toBe(4);
+  });
+});
+
+describe('the per-minute limit (45011) during a backfill', () => {
+  it('pauses every worker until the next minute, then goes on: every day archived', async () => {
+    // Prepare: WeChat answers 5 calls a minute; 20 days, 4 workers.
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', perMinute: 5 });
+    dir = await tempDir();
+
+    // Act
+    const { code, stdout, stderr } = await runCliInProcess(
+      ['backfill', '--from', '2026-11-03', '--to', '2026-11-22', '--archive', dir.path],
+      { env: env(), clock: time.clock, sleep: time.sleep },
+    );
+
+    // Assess: three pauses (5 + 5 + 5 + 5), each said once; only calls already in flight refused.
+    expect(code).toBe(0);
+    expect(stdout).toBe('Archived 20 missing day(s) of 20 from 2026-11-03 to 2026-11-22\n');
+    expect(stderr.split('\n').filter(Boolean)).toEqual(
+      ['10:01:01', '10:02:01', '10:03:01'].map(
+        (until) =>
+          `wxa-report: WeChat's per-minute limit for getDailyVisitTrend (errcode 45011): every call waits until ${until} (Beijing), then the backfill goes on`,
+      ),
+    );
+    const refused = sim.callCount('getDailyVisitTrend') - 20;
+    expect(refused).toBeGreaterThanOrEqual(3);
+    expect(refused).toBeLessThanOrEqual(3 * 4);
+    expect(await archivedDays(dir.path)).toBe(20);
+  });
+});
+
+describe('the call gate, for any long work of a run', () => {
+  it('refuses without calling once a quota ran out today, and calls again the next Beijing day', async () => {
+    const time = virtualTime();
+    const gate = new CallGate({ clock: time.clock, sleep: time.sleep });
+    let calls = 0;
+    const quota = () => {
+      calls += 1;
+      return Promise.reject(new WechatApiError('getVisitPage', 45009, 'reach max api daily quota limit'));
+    };
+
+    const first = await gate.run(APP.appid, 'getVisitPage', quota).catch((e: unknown) => e);
+    const second = await gate.run(APP.appid, 'getVisitPage', quota).catch((e: unknown) => e);
+    const otherApp = await gate.run('wx0000000000000000', 'getVisitPage', async () => 'answered');
+    // 10:00 Beijing + 14 h = midnight passed in Beijing.
+    time.advance(14 * 3_600_000);
+    const nextDay = await gate.run(APP.appid, 'getVisitPage', async () => 'answered');
+
+    expect(first).toBeInstanceOf(WechatApiError);
+    expect(second).toBeInstanceOf(QuotaClosedError);
+    expect((second as WechatApiError).errcode).toBe(45009);
+    expect(calls).toBe(1);
+    expect([otherApp, nextDay]).toEqual(['answered', 'answered']);
+    expect(beijingToday(time.clock())).toBe('2026-11-24');
+  });
+
+  it('forces one token refresh per AppID, shared by every caller of the run', async () => {
+    const gate = new CallGate();
+    let refreshes = 0;
+    const refresh = async () => `forced-${++refreshes}`;
+
+    const all = await Promise.all(Array.from({ length: 3 }, () => gate.forceRefreshOnce('wx1', refresh)));
+    const later = await gate.forceRefreshOnce('wx1', refresh);
+
+    expect(refreshes).toBe(1);
+    expect(all.map((a) => a.first)).toEqual([true, false, false]);
+    expect(new Set([...all, later].map((a) => a.token))).toEqual(new Set(['forced-1']));
+  });
+});
