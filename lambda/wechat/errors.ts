@@ -121,7 +121,7 @@ export function afterEveryTry(error: unknown): unknown {
   const host = url ? new URL(url).host : 'the server';
   const code = /connection failed: (\w+)/.exec(detail)?.[1];
   let told: string;
-  if (error.kind === 'gateway-page')
+  if (error.kind === 'gateway-page' && (error.status === undefined || error.status < 400))
     told = `${host} answered with an HTML page (a gateway or proxy, not WeChat) on every try: run the same command again later; if it lasts, check ${API_BASE_SETTING}, or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)`;
   else if (error.status === 429)
     told = `${host} answered HTTP 429 (${STATUS_TEXT[429]}) on every try: too many calls at once; run again in a minute, with less concurrency`;

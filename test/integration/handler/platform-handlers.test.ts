@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
 import { DynamoDbAppRegistry } from '../../../lambda/registry/dynamodb/dynamodb-app-registry.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
@@ -52,6 +52,10 @@ let tables: { apps: string; ledger: string; platform: string };
 let queues: { work: string; failed: string; workArn: string };
 /** How far WeChat's clock is ahead of the functions': moving it expires the tokens WeChat issued. */
 let wechatAhead = 0;
+// A test that moves WeChat's clock puts it back: the pushes of the next one are signed with it.
+afterEach(() => {
+  wechatAhead = 0;
+});
 
 beforeAll(async () => {
   stack = await synthBundles('WxaReporterPlatform', {

@@ -191,7 +191,7 @@ describe('a list of access points', () => {
     expect(error).toBeInstanceOf(WechatTransportError);
     expect((error as WechatTransportError).retryable).toBe(true);
     expect((error as Error).message).toBe(
-      `stable_token: no WeChat access point answered: ${a}: connection failed: ECONNREFUSED; ${b}: connection failed: ECONNREFUSED`,
+      `stable_token: no WeChat access point answered on every try (${a}: connection failed: ECONNREFUSED; ${b}: connection failed: ECONNREFUSED): WeChat, or the network or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config) and this machine's network`,
     );
   });
 
