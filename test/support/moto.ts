@@ -4,6 +4,9 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
 const MOTO = resolve('.venv/bin/moto_server');
+const PYTHON = resolve('.venv/bin/python');
+// moto_server, with DynamoDB's conditional writes made atomic as the real service's are.
+const SERVER = resolve('test/support/moto_server.py');
 
 export interface MotoServer {
   readonly endpoint: string;
@@ -32,7 +35,7 @@ async function freePort(): Promise<number> {
 export async function startMoto(): Promise<MotoServer> {
   if (!existsSync(MOTO)) throw new Error('moto is not installed: run scripts/setup-venv.sh (the test set-up does)');
   const port = await freePort();
-  const child: ChildProcess = spawn(MOTO, ['-H', '127.0.0.1', '-p', String(port)], {
+  const child: ChildProcess = spawn(PYTHON, [SERVER, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...{ AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' } },
   });
