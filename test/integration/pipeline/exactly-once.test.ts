@@ -174,6 +174,8 @@ describe('exactly-once delivery per channel', () => {
         if (scope.app === 'shop' && channel === 'email' && next.status === 'sent') throw new Error('killed');
         return files.swapDelivery(scope, channel, expected, next);
       },
+      noDataPeriods: (...args) => files.noDataPeriods(...args),
+      rememberNoData: (...args) => files.rememberNoData(...args),
     };
     const first = await run({ job: 'daily', apps: ['shop'] }, { ledger: crashing });
 

@@ -151,6 +151,30 @@ describe.each([
     }
   });
 
+  it('remembers the periods WeChat had no data for, per AppID and API, as a union of every run', async () => {
+    // Prepare
+    const ledger = await make();
+    const appid = `wx${String(++n).padStart(16, '0')}`;
+
+    // Act: two runs remembering at once, one more later, another API, another app
+    await Promise.all([
+      ledger.rememberNoData(appid, 'getDailyVisitTrend', ['2026-09-27', '2026-10-04']),
+      ledger.rememberNoData(appid, 'getDailyVisitTrend', ['2026-10-04', '2026-10-11']),
+    ]);
+    await ledger.rememberNoData(appid, 'getDailyVisitTrend', []);
+    await ledger.rememberNoData(appid, 'getMonthlyRetain', ['2026-08']);
+
+    // Assess
+    expect([...(await ledger.noDataPeriods(appid, 'getDailyVisitTrend'))].sort()).toEqual([
+      '2026-09-27',
+      '2026-10-04',
+      '2026-10-11',
+    ]);
+    expect([...(await ledger.noDataPeriods(appid, 'getMonthlyRetain'))]).toEqual(['2026-08']);
+    expect((await ledger.noDataPeriods(appid, 'getVisitPage')).size).toBe(0);
+    expect((await ledger.noDataPeriods('wx0000000000000001', 'getDailyVisitTrend')).size).toBe(0);
+  });
+
   it('refuses names that could leave their place', async () => {
     const ledger = await make();
 
