@@ -20,6 +20,11 @@ export interface BackfillItem {
   readonly api: ArchivedApi;
   readonly period: unknown;
   readonly key: string;
+  /**
+   * Fetch without looking in the archive first: the caller has looked (a report's history), or what
+   * is archived is incomplete (a month without its key 1 yet). @default false
+   */
+  readonly always?: boolean;
 }
 
 /** What a backfill needs of WeChat: any endpoint, for an app (through the run's call gate). */
@@ -131,7 +136,7 @@ export async function runBackfill(
     items.map((item) =>
       limit(async () => {
         try {
-          if (await deps.archive.get(item.key)) counts.skipped += 1;
+          if (!item.always && (await deps.archive.get(item.key))) counts.skipped += 1;
           else {
             const endpoint = item.api.endpoint as DatacubeEndpoint<unknown, unknown>;
             const result = await fetchAndArchive(

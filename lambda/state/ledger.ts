@@ -133,16 +133,24 @@ function unreadableState(record: DeliveryRecord): string {
 
 const MAX_SWAP_ATTEMPTS = 5;
 
-/** Claims a channel through the ledger's compare-and-swap, re-reading when another writer got there first. */
+/** With `force`, whatever no other run is sending right now is claimed. */
+const forcedDecision = (decision: ClaimDecision, force: boolean | undefined): ClaimDecision =>
+  force && decision !== 'busy' ? 'claim' : decision;
+
+/**
+ * Claims a channel through the ledger's compare-and-swap, re-reading when another writer got there
+ * first. `force` (a person asked to send again: `daily --force`) claims a channel already sent or
+ * unconfirmed too, never one another run is sending right now.
+ */
 export async function claimDelivery(
   ledger: Ledger,
   scope: DeliveryScope,
   channel: string,
-  claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
+  claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number; readonly force?: boolean },
 ): Promise<ClaimOutcome> {
   for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt++) {
     const record = await ledger.getDelivery(scope, channel);
-    const decision = decideClaim(record, claim.now);
+    const decision = forcedDecision(decideClaim(record, claim.now), claim.force);
     const updatedAt = claim.now.toISOString();
     if (decision === 'already-sent' && record) return { kind: 'already-sent', record };
     if (decision === 'busy' && record) return { kind: 'busy', record };

@@ -89,7 +89,7 @@ describe('wxa-report monthly', () => {
   it('writes the monthly .eml in the chosen language', async () => {
     await monthly(['--month', '2026-10', '--lang', 'en', '--app-name', 'Daily Brew']);
 
-    const mail = await simpleParser(await readFile(join(dir.path, 'outbox', `monthly-${APP.appid}-2026-10.eml`)));
+    const mail = await simpleParser(await readFile(join(dir.path, 'outbox', `monthly-${APP.appid}-2026-10.en.eml`)));
     expect(mail.subject).toMatch(
       /^Daily Brew · October 2026: [\d,]+ active users \([▲▼] [+-]\d+\.\d% month over month\), new-user retention \d+\.\d%$/,
     );

@@ -68,7 +68,7 @@ describe('wxa-report run', () => {
     expect(first.stdout).toMatch(new RegExp(`^sent +digest ${DATE()} +email$`, 'm'));
     expect((await readdir(join(dir.path, 'wxa-data'))).sort()).toEqual(['archive', 'outbox', 'state']);
     expect((await readdir(join(dir.path, 'wxa-data', 'outbox'))).filter((f) => f.endsWith('.eml')).sort()).toEqual([
-      `daily-${COFFEE.appid}-${DATE()}.eml`,
+      `daily-${COFFEE.appid}-${DATE()}.en.eml`,
       `daily-${SHOP.appid}-${DATE()}.eml`,
       `digest-${DATE()}.eml`,
     ]);
