@@ -5,7 +5,6 @@ import type { Delivery } from '../lambda/notify/report-channel.js';
 import type { DeliveryGuard } from '../lambda/pipeline/delivery-guard.js';
 import { ledgerGuard } from '../lambda/pipeline/delivery-guard.js';
 import type { HistoryOptions } from '../lambda/pipeline/report-history.js';
-import { type HistoryGaps, historyGapLines } from '../lambda/report/history-gaps.js';
 import type { Logger } from '../lambda/shared/logger.js';
 import type { JobKind } from '../lambda/state/ledger.js';
 import { FileLedger } from '../lambda/state/local/file-ledger.js';
@@ -61,11 +60,10 @@ export function localReportRun(
   return { guard, history: { memory: ledger, clock: io.clock } };
 }
 
-/** The summary lines of what was archived, sent or not sent, and what history is missing. */
+/** The summary lines of what was archived, and sent or not (what history is missing is a warning of its own). */
 export function describeRun(result: {
   readonly archived: readonly string[];
   readonly deliveries: readonly Delivery[];
-  readonly gaps: HistoryGaps;
 }): string[] {
   const [first, ...rest] = result.archived;
   return [
@@ -73,7 +71,6 @@ export function describeRun(result: {
     ...(rest.length > 2
       ? [`  Also archived  ${rest.length} earlier periods the report shows (its history, fetched once)`]
       : rest.map((location) => `  Also archived  ${location}`)),
-    ...historyGapLines(result.gaps, 'en').map((line) => `  Not in this report  ${line}`),
     ...result.deliveries.map((d) =>
       d.skipped === 'already-sent'
         ? `  Not sent (${d.channel})  ${d.detail}; --force sends it again`

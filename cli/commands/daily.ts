@@ -45,7 +45,7 @@ export function describeDaily(result: Extract<DailyReportResult, { status: 'sent
   return [
     `Daily report for ${report.appName} on ${report.date}`,
     `  Visitors  ${visitors.value === null ? 'n/a' : formatCount(visitors.value)}  ${formatChangeWithArrow(visitors.dayOverDay, 'n/a')} day over day, ${formatChangeWithArrow(visitors.weekOverWeek, 'n/a')} week over week`,
-    ...describeRun({ ...result, gaps: report.gaps }),
+    ...describeRun(result),
   ].join('\n');
 }
 

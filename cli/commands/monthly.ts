@@ -44,7 +44,7 @@ export function describeMonthly(result: Extract<MonthlyReportResult, { status: '
     `  Active users  ${count(report.activeUsers.value)}  ${formatChangeWithArrow(report.activeUsers.change, 'n/a')} month over month`,
     `  New users     ${count(report.newUsers.value)}  ${formatChangeWithArrow(report.newUsers.change, 'n/a')} month over month`,
     `  Cohort ${report.cohort.month}: new-user retention ${formatRate(report.cohort.newUserRetention, 'n/a')}, active-user retention ${formatRate(report.cohort.activeUserRetention, 'n/a')}`,
-    ...describeRun({ ...result, gaps: report.gaps }),
+    ...describeRun(result),
   ].join('\n');
 }
 

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { Archive } from '../archive/archive.js';
 import { addDays, beijingToday, type Clock, lastDayOfMonth, systemClock } from '../calendar/beijing-calendar.js';
-import type { HistoryGaps, MissingBecause } from '../report/history-gaps.js';
+import { type HistoryGaps, historyGapLines, type MissingBecause } from '../report/history-gaps.js';
 import type { Logger } from '../shared/logger.js';
 import type { NoDataMemory } from '../state/ledger.js';
 import { type ArchivedApi, archiveKey } from '../wechat/datacube-apis.js';
@@ -148,4 +148,9 @@ export async function completeHistory<Period extends string, Value>(input: {
     fetched: fetched.sort(),
     gaps: { noData: input.periods.filter((p) => noData.has(p) && !values.has(p)), missing, missingBecause: because },
   };
+}
+
+/** One warning when a report goes out without part of its history: what, why, and that the next report fetches it. */
+export function warnOfGaps(logger: Logger, appid: string, gaps: HistoryGaps): void {
+  for (const line of historyGapLines(gaps, 'en')) logger.warn(line, { appid });
 }

@@ -6,7 +6,7 @@ import { silentLogger } from '../shared/logger.js';
 import { DAILY_VISIT_TREND, type DailyVisitSource, fetchAndArchiveDay } from './daily-history.js';
 import { loadDayExtras } from './day-extras.js';
 import { deliverToAll, type ReportRunDependencies } from './deliver.js';
-import { completeHistory, HISTORY_BUDGET_MS } from './report-history.js';
+import { completeHistory, HISTORY_BUDGET_MS, warnOfGaps } from './report-history.js';
 
 export type DailyReportDependencies = ReportRunDependencies<DailyVisitSource>;
 
@@ -69,12 +69,7 @@ export async function runDailyReport(
     }),
     loadDayExtras({ source, archive, date: request.date, toolVersion: deps.toolVersion, logger, deadline }),
   ]);
-  if (history.gaps.missing.length)
-    logger.warn('the report goes out without part of its history; the next report fetches it', {
-      appid: source.appid,
-      missing: history.gaps.missing.length,
-      because: history.gaps.missingBecause,
-    });
+  warnOfGaps(logger, source.appid, history.gaps);
   const report = buildDailyReport({
     appid: source.appid,
     appName: request.appName,

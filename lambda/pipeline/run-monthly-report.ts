@@ -11,7 +11,7 @@ import { fetchAndArchive } from './archived-datacube.js';
 import type { DatacubeSource } from './backfill.js';
 import { DAILY_VISIT_TREND, MONTHLY_RETAIN } from './daily-history.js';
 import { deliverToAll, type ReportRunDependencies } from './deliver.js';
-import { completeHistory, HISTORY_BUDGET_MS } from './report-history.js';
+import { completeHistory, HISTORY_BUDGET_MS, warnOfGaps } from './report-history.js';
 
 /** What the monthly pipeline needs of WeChat: a month's retention, and any other API (the history). */
 export interface MonthlyRetainSource extends DatacubeSource {
@@ -84,12 +84,7 @@ export async function runMonthlyReport(
     missing: [...months.gaps.missing, ...days.gaps.missing],
     missingBecause: months.gaps.missingBecause ?? days.gaps.missingBecause,
   };
-  if (gaps.missing.length)
-    logger.warn('the report goes out without part of its history; the next report fetches it', {
-      appid,
-      missing: gaps.missing.length,
-      because: gaps.missingBecause,
-    });
+  warnOfGaps(logger, appid, gaps);
   const retention = new Map<YearMonth, MonthlyRetention>([...months.values, [month, current.value]]);
   const report = buildMonthlyReport({ appid, appName: request.appName, month, retention, days: days.values, gaps });
   const archived = [current.location, ...months.fetched, ...days.fetched];

@@ -75,7 +75,7 @@ describe('wxa-report daily', () => {
   it('writes an .eml whose subject and both parts carry the figures', async () => {
     await daily([
       '--date',
-      '2026-11-22',
+      '2026-11-21',
       '--app-name',
       'Daily Brew',
       '--lang',
@@ -84,25 +84,25 @@ describe('wxa-report daily', () => {
       'a@example.com,b@example.com',
     ]);
 
-    const eml = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
+    const eml = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-21.en.eml`));
     const mail = await simpleParser(eml);
-    const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv.toLocaleString('en-US');
+    const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-21').visit_uv.toLocaleString('en-US');
     expect(mail.subject).toMatch(
-      new RegExp(`^Daily Brew · Nov 22, 2026: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
+      new RegExp(`^Daily Brew · Nov 21, 2026: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
     );
     expect(mail.text).toContain(`Visitors: ${visitors}`);
     expect(mail.html).toContain(visitors);
-    expect(mail.messageId).toMatch(/^<daily-wx5f1d0c3a9e7b2d41-2026-11-22\.[0-9a-f-]+@localhost>$/);
+    expect(mail.messageId).toMatch(/^<daily-wx5f1d0c3a9e7b2d41-2026-11-21\.en\.[0-9a-f-]+@localhost>$/);
     expect((mail.to as { text: string }).text).toBe('a@example.com, b@example.com');
     expect(await readdir(join(dir.path, 'outbox'))).toEqual([
-      `daily-${APP.appid}-2026-11-22.eml`,
-      `daily-${APP.appid}-2026-11-22.html`,
+      `daily-${APP.appid}-2026-11-21.en.eml`,
+      `daily-${APP.appid}-2026-11-21.en.html`,
     ]);
   });
 
-  it('reads D-1 and D-7 from the archive when they are there: one datacube call', async () => {
+  it('reads the history from the archive when it is there: one datacube call', async () => {
     await runCliInProcess(
-      ['backfill', '--from', '2026-11-08', '--to', '2026-11-21', '--archive', join(dir.path, 'archive')],
+      ['backfill', '--from', '2026-09-27', '--to', '2026-11-21', '--archive', join(dir.path, 'archive')],
       {
         env: env(),
       },
@@ -124,9 +124,35 @@ describe('wxa-report daily', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout).metrics.visit_uv.dayOverDay).toBeNull();
-    expect(stderr).toMatch(
-      /^wxa-report: warning: comparison day could not be fetched; the report shows n\/a for it .*45009/,
+    expect(JSON.parse(stdout).gaps).toEqual({ noData: [], missing: ['2026-11-21'], missingBecause: 'quota' });
+    expect(stderr).toBe(
+      `wxa-report: warning: 1 earlier day could not be fetched this time (WeChat's daily quota is used up); the next report fetches it (appid ${APP.appid})\n`,
     );
+  });
+
+  it('sends each report once per channel: a second run says it was already sent, --force sends it again', async () => {
+    const first = await daily(['--date', '2026-11-22']);
+    const second = await daily(['--date', '2026-11-22']);
+    const json = await daily(['--date', '2026-11-22', '--json']);
+    const forced = await daily(['--date', '2026-11-22', '--force']);
+    const after = await daily(['--date', '2026-11-22']);
+
+    expect([first, second, json, forced, after].map((r) => r.code)).toEqual([0, 0, 0, 0, 0]);
+    expect(first.stdout).toMatch(/^ {2}Sent \(email\) {2}.*daily-wx5f1d0c3a9e7b2d41-2026-11-22\.eml$/m);
+    expect(second.stdout).toMatch(
+      /^ {2}Not sent \(email\) {2}already sent \(2026-11-23T02:00:00\.000Z\); --force sends it again$/m,
+    );
+    expect(second.stdout).not.toContain('Sent (email)');
+    expect(JSON.parse(json.stdout).date).toBe('2026-11-22');
+    expect(json.stderr).toBe(
+      'wxa-report: email not sent: already sent (2026-11-23T02:00:00.000Z); --force sends it again\n',
+    );
+    expect(forced.stdout).toMatch(/^ {2}Sent \(email\) /m);
+    expect(after.stdout).toContain('Not sent (email)  already sent');
+    // The ledger beside the archive, as `run` keeps it.
+    expect(await readdir(join(dir.path, 'state', 'deliveries', 'daily', '2026-11-22', APP.appid))).toEqual([
+      'email.json',
+    ]);
   });
 
   it('exits 75 and archives nothing when the day is not yet available', async () => {
@@ -207,7 +233,7 @@ describe('wxa-report daily', () => {
       const mail = await smtp.nextMessage();
       expect(code).toBe(0);
       expect(mail.envelope).toEqual({ from: 'r@example.com', to: ['ops@example.com'] });
-      expect(mail.parsed.subject).toContain('访问人数');
+      expect(mail.parsed.subject).toMatch(/^(⚠)?【wx5f1d0c3a9e7b2d41】11月22日 /);
     });
 
     it('archives to s3:// as a separate process, with the endpoint from the AWS environment', async () => {
@@ -283,8 +309,8 @@ describe('wxa-report demo (npm start)', () => {
       expect(run.stdout).toContain(`wxa-data/outbox/daily-${APP.appid}-2026-11-22.html`);
       expect(run.stdout).toContain(`wxa-data/outbox/monthly-${APP.appid}-2026-10.html`);
     }
-    // 13 trend days (Nov 9-21) + the 31 days of October + 4 older months for the chart.
-    expect(first.stdout).toContain('First run: backfilled 48 earlier day(s) and month(s)');
+    // The daily: 13 trend days (Nov 9-21) + 7 Sundays; the monthly: the 27 other days of October + 5 months.
+    expect(first.stdout).toContain('First run: fetched 52 earlier day(s) and month(s) the reports show, once');
     expect(second.stdout).toContain('History read from the archive');
     expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(4);
   });

@@ -97,7 +97,7 @@ describe('wxa-report run', () => {
     const html = (name: string) => readFile(join(dir.path, 'wxa-data', 'outbox', `${name}.html`), 'utf8');
     expect(code).toBe(0);
     expect(await html(`daily-${SHOP.appid}-${DATE()}`)).toContain('.wxa-up { color: #ff7b72 !important; }');
-    expect(await html(`daily-${COFFEE.appid}-${DATE()}`)).toContain('.wxa-up { color: #3fb950 !important; }');
+    expect(await html(`daily-${COFFEE.appid}-${DATE()}.en`)).toContain('.wxa-up { color: #3fb950 !important; }');
     expect(await html(`digest-${DATE()}`)).toContain('.wxa-up { color: #3fb950 !important; }');
   });
 
