@@ -80,6 +80,17 @@ describe('wxa-report monthly', () => {
     });
   });
 
+  it('sends each month once per channel: a second run says it was already sent, --force sends it again', async () => {
+    const first = await monthly(['--month', '2026-10']);
+    const second = await monthly(['--month', '2026-10']);
+    const forced = await monthly(['--month', '2026-10', '--force']);
+
+    expect([first.code, second.code, forced.code]).toEqual([0, 0, 0]);
+    expect(first.stdout).toMatch(/^ {2}Sent \(email\) /m);
+    expect(second.stdout).toMatch(/^ {2}Not sent \(email\) {2}already sent \(.*\); --force sends it again$/m);
+    expect(forced.stdout).toMatch(/^ {2}Sent \(email\) /m);
+  });
+
   it('writes the monthly .eml in the chosen language', async () => {
     await monthly(['--month', '2026-10', '--lang', 'en', '--app-name', 'Daily Brew']);
 

@@ -66,6 +66,8 @@ describe('wxa-report run', () => {
     expect(first.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()} +email$`, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^sent +coffee\\.cn daily ${DATE()} +email$`, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^sent +digest ${DATE()} +email$`, 'm'));
+    // Each app's first report fetched its history once: the report day and 20 days; the second run nothing.
+    expect(sim.callCount('getDailyVisitTrend')).toBe(2 * 21);
     expect((await readdir(join(dir.path, 'wxa-data'))).sort()).toEqual(['archive', 'outbox', 'state']);
     expect((await readdir(join(dir.path, 'wxa-data', 'outbox'))).filter((f) => f.endsWith('.eml')).sort()).toEqual([
       `daily-${COFFEE.appid}-${DATE()}.en.eml`,
