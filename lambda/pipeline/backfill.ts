@@ -81,6 +81,38 @@ export function backfillPlan(
   return apis.flatMap((api) => periodsOf(api).map((period) => ({ api, period, key: archiveKey(api, appid, period) })));
 }
 
+/** The day an item's period starts on (a week's Monday, a month's first, a portrait window's first day). */
+function startOf(item: BackfillItem): IsoDate {
+  if (item.api.kind === 'day' || item.api.kind === 'week') return item.period as IsoDate;
+  if (item.api.kind === 'month') return `${item.period as YearMonth}-01`;
+  const window = item.period as PortraitWindow;
+  return addDays(window.end, 1 - window.days);
+}
+
+/**
+ * A plan over [from, to] in consecutive parts of at most `days` days, the newest first, each item in
+ * the part its period starts in (a week or month across a boundary is never cut: it was planned over
+ * the whole range).
+ */
+export function splitRange(
+  items: readonly BackfillItem[],
+  from: IsoDate,
+  to: IsoDate,
+  days: number,
+): { from: IsoDate; to: IsoDate; items: BackfillItem[] }[] {
+  const parts: { from: IsoDate; to: IsoDate; items: BackfillItem[] }[] = [];
+  for (let end = to; end >= from; end = addDays(end, -days)) {
+    const start = addDays(end, 1 - days) < from ? from : addDays(end, 1 - days);
+    parts.push({ from: start, to: end, items: [] });
+  }
+  for (const item of items) {
+    const start = startOf(item);
+    const part = parts.find((p) => start >= p.from) ?? parts[parts.length - 1];
+    part?.items.push(item);
+  }
+  return parts;
+}
+
 export interface BackfillProgress {
   readonly done: number;
   readonly total: number;

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -243,7 +243,7 @@ describe('wxa-report daily', () => {
       await promisify(execFile)(
         process.execPath,
         [
-          'dist/wxa-report.mjs',
+          resolve('dist/wxa-report.mjs'),
           'daily',
           '--date',
           '2026-11-22',
@@ -264,6 +264,8 @@ describe('wxa-report daily', () => {
             AWS_SECRET_ACCESS_KEY: 'testing',
             AWS_REGION: 'us-east-1',
           },
+          // The ledger of an S3 archive goes to ./wxa-data/state: here, not in the checkout.
+          cwd: dir.path,
         },
       );
 
@@ -294,6 +296,29 @@ describe('wxa-report backfill', () => {
     expect(stdout).toBe('Archived 2 missing day(s) of 4 from 2026-11-18 to 2026-11-21\n');
     expect(sim.callCount('getDailyVisitTrend')).toBe(2);
   });
+
+  it("splits more than 366 days into parts, the newest first: the README's year of everything, a week more", async () => {
+    // 2025-11-16 … 2026-11-22 (yesterday): 372 days, every API.
+    const archive = join(dir.path, 'archive');
+
+    const { code, stdout, stderr } = await runCliInProcess(
+      ['backfill', '--from', '2025-11-16', '--apis', 'all', '--archive', archive],
+      { env: env() },
+    );
+
+    expect(stderr).toContain('backfill: 372 days, in 2 parts of at most 366 days, the newest first\n');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^Archived (\d+) answer\(s\) of \1 from 2025-11-16 to 2026-11-22 \(0 already archived, 0 not yet available, 0 failed\)\n$/,
+    );
+    expect(sim.callCount('getDailyVisitTrend')).toBe(372);
+    // The natural week and month across the parts' boundary (2025-11-22) are whole, and only once.
+    const weeks = sim.requests('getWeeklyVisitTrend').map((r) => (r.body as { begin_date: string }).begin_date);
+    expect(weeks.filter((w) => w === '20251117')).toHaveLength(1);
+    expect(sim.requests('getMonthlyVisitTrend').map((r) => (r.body as { begin_date: string }).begin_date)).toContain(
+      '20251201',
+    );
+  }, 60_000);
 });
 
 describe('wxa-report demo (npm start)', () => {
