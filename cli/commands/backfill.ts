@@ -108,6 +108,24 @@ async function progressReporter(
   };
 }
 
+/** Each part in turn, with its own progress, and their results as one. */
+async function runParts(
+  io: CliIo,
+  parts: ReturnType<typeof splitRange>,
+  run: (
+    part: ReturnType<typeof splitRange>[number],
+    onProgress: (p: BackfillProgress) => void,
+  ) => Promise<BackfillResult>,
+): Promise<BackfillResult> {
+  const results: BackfillResult[] = [];
+  for (const [i, part] of parts.entries()) {
+    const label = parts.length > 1 ? `${i + 1}/${parts.length} ${part.from}…${part.to} ` : '';
+    const progress = await progressReporter(io, part.items.length, label);
+    results.push(await run(part, progress.update).finally(() => progress.stop()));
+  }
+  return combined(results);
+}
+
 /** The results of the parts of a long range, as one. */
 function combined(results: readonly BackfillResult[]): BackfillResult {
   const sum = (pick: (r: BackfillResult) => number) => results.reduce((n, r) => n + pick(r), 0);
@@ -166,18 +184,9 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
       io.stderr.write(
         `backfill: ${span} days, in ${parts.length} parts of at most ${DAYS_PER_PART} days, the newest first\n`,
       );
-    const results: BackfillResult[] = [];
-    for (const [i, part] of parts.entries()) {
-      const label = parts.length > 1 ? `${i + 1}/${parts.length} ${part.from}…${part.to} ` : '';
-      const progress = await progressReporter(io, part.items.length, label);
-      results.push(
-        await runBackfill(
-          { source, archive, toolVersion: TOOL_VERSION, concurrency, onProgress: progress.update },
-          part.items,
-        ).finally(() => progress.stop()),
-      );
-    }
-    const result = combined(results);
+    const result = await runParts(io, parts, (part, onProgress) =>
+      runBackfill({ source, archive, toolVersion: TOOL_VERSION, concurrency, onProgress }, part.items),
+    );
     for (const { item, error } of result.failures)
       io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
     for (const { api, left } of result.quotaReached)
