@@ -96,7 +96,9 @@ export async function completeHistory<Period extends string, Value>(input: {
         return new Set<string>();
       })
     : new Set<string>();
-  const toAsk = lacking.filter((p) => !known.has(p));
+  // The newest first: if the quota or the time runs out, what is missing is the oldest of the usual
+  // range, not the day before or the trend.
+  const toAsk = lacking.filter((p) => !known.has(p)).sort((a, b) => b.localeCompare(a));
   const today = beijingToday((input.history?.clock ?? systemClock)());
   const noData = new Set<string>(lacking.filter((p) => known.has(p)));
   const answeredEmpty: string[] = [];
