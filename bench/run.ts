@@ -66,7 +66,8 @@ try {
   record('datacube call p50 (loopback)', percentile(latencies, 0.5), 'ms', 5);
   record('datacube call p95 (loopback)', percentile(latencies, 0.95), 'ms', 20);
 
-  // 3. The whole daily pipeline with the archive warm: one call, 13 archive reads, render, outbox write.
+  // 3. The whole daily pipeline with the archive warm: one call, the history's 20 archive reads and the
+  // extras' 3, render, outbox write.
   const dir = await mkdtemp(join(tmpdir(), 'wxa-bench-'));
   try {
     const deps = {
@@ -320,6 +321,50 @@ if (!process.argv.includes('--quick')) {
     record('backfill answers missing of 1,825', items.length - result.fetched, 'missing', 0);
   } finally {
     await backfillSim.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+// 8. An app's first reports (an empty archive): the daily report fetches its trend and usual range,
+// the monthly its months and days, once, every WeChat answer after 100 ms; calls counted.
+{
+  const { runMonthlyReport } = await import('../lambda/pipeline/run-monthly-report.js');
+  const latencyMs = 100;
+  const firstSim = await WechatSimulator.start({ clock: now, latencyMs });
+  const dir = await mkdtemp(join(tmpdir(), 'wxa-bench-first-'));
+  try {
+    const calls = () =>
+      (['stable_token', 'getDailyVisitTrend', 'getDailySummary', 'getVisitPage', 'getMonthlyRetain'] as const).reduce(
+        (sum, endpoint) => sum + firstSim.callCount(endpoint),
+        0,
+      );
+    const deps = (name: string) => ({
+      source: createDatacubeClient(
+        { appid: app.appid, secret: app.secret, apiBase: firstSim.url, clock: now },
+        new AccessTokenCache(now),
+      ),
+      archive: new LocalArchive(join(dir, name)),
+      channels: [],
+      toolVersion: 'bench',
+    });
+    let started = performance.now();
+    await runDailyReport(deps('daily'), { date: '2026-11-22' });
+    const dailyS = (performance.now() - started) / 1000;
+    const dailyCalls = calls();
+    firstSim.reset();
+    started = performance.now();
+    await runMonthlyReport(deps('monthly'), { month: '2026-10' });
+    const monthlyS = (performance.now() - started) / 1000;
+    const monthlyCalls = calls();
+    process.stdout.write(
+      `first-report latency_ms=${latencyMs} daily_calls=${dailyCalls} daily_s=${dailyS.toFixed(2)} monthly_calls=${monthlyCalls} monthly_s=${monthlyS.toFixed(2)}\n`,
+    );
+    record('first daily report: WeChat calls (token incl.)', dailyCalls, 'calls', 25);
+    record('first daily report, 100 ms answers', dailyS, 's', 1.5);
+    record('first monthly report: WeChat calls (token incl.)', monthlyCalls, 'calls', 38);
+    record('first monthly report, 100 ms answers', monthlyS, 's', 2);
+  } finally {
+    await firstSim.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -3,27 +3,29 @@
 // user's PATH has. The CLI is built for and tested on Node 24 (the Lambdas' runtime); on an older
 // Node this launcher hands the command to the Node 24 the checkout brings (the `node` package in its
 // node_modules), with the same arguments, terminal and exit status. Plain JavaScript, no imports of
-// the project: it must parse on any Node that can run an ES module.
-import { spawn } from 'node:child_process';
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// the project, nothing loaded on Node 24 but the CLI itself (`--help` stays fast): it must parse on
+// any Node that can run an ES module. Node resolves a linked main module to its real path, so the
+// CLI and node_modules are found beside the checkout's dist/.
 
 const REQUIRED_MAJOR = 24;
-const here = dirname(realpathSync(fileURLToPath(import.meta.url)));
-const cli = join(here, 'cli.mjs');
+const cli = new URL('./cli.mjs', import.meta.url);
 
 if (Number(process.versions.node.split('.')[0]) >= REQUIRED_MAJOR) {
-  await import(pathToFileURL(cli).href);
+  await import(cli.href);
 } else {
-  const node = join(here, '..', 'node_modules', 'node', 'bin', 'node');
+  const [{ spawn }, { existsSync }, { fileURLToPath }] = await Promise.all([
+    import('node:child_process'),
+    import('node:fs'),
+    import('node:url'),
+  ]);
+  const node = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
   if (!existsSync(node)) {
     process.stderr.write(
       `wxa-report: needs Node.js ${REQUIRED_MAJOR} or later, and this is Node.js ${process.versions.node}: install Node.js ${REQUIRED_MAJOR} (https://nodejs.org, or nvm install ${REQUIRED_MAJOR}), or install wxa-report from its checkout (npm ci, then npm run install-global), which brings its own Node.js ${REQUIRED_MAJOR}\n`,
     );
     process.exit(1);
   }
-  const child = spawn(node, [cli, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(node, [fileURLToPath(cli), ...process.argv.slice(2)], { stdio: 'inherit' });
   // Ctrl-C reaches both processes from the terminal; a signal sent to this one alone is passed on.
   const pass = (signal) => child.kill(signal);
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
