@@ -52,7 +52,7 @@ export function describeDaily(result: Extract<DailyReportResult, { status: 'sent
 export function dailyCommand(io: CliIo, setExit: (code: number) => void): Command {
   return addReportOptions(
     new Command('daily')
-      .description('fetch one day, archive it, and send the day-over-day report')
+      .description('fetch one day (and, once, the history it shows), archive it, and send the day-over-day report once')
       .option('--date <YYYY-MM-DD>', 'the report day (default: yesterday in Asia/Shanghai)'),
   ).action(async (options: ReportOptions & { date?: string }) => {
     const result = await runDailyFromOptions(

@@ -337,7 +337,31 @@ describe('wxa-report demo (npm start)', () => {
     // The daily: 13 trend days (Nov 9-21) + 7 Sundays; the monthly: the 27 other days of October + 5 months.
     expect(first.stdout).toContain('First run: fetched 52 earlier day(s) and month(s) the reports show, once');
     expect(second.stdout).toContain('History read from the archive');
+    // Both reports shown every time (the demo keeps no delivery ledger).
+    expect(second.stdout.match(/^ {2}Sent \(email\) /gm)).toHaveLength(2);
     expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(4);
+  });
+
+  it('keeps the Chinese files when run in English, and the other way round', async () => {
+    await runCliInProcess(['demo'], { cwd: dir.path });
+    const english = await runCliInProcess(['demo', '--lang', 'en'], { cwd: dir.path });
+    await runCliInProcess(['demo'], { cwd: dir.path });
+
+    expect(english.stdout).toContain(`wxa-data/outbox/daily-${APP.appid}-2026-11-22.en.html`);
+    expect((await readdir(join(dir.path, 'wxa-data', 'outbox'))).sort()).toEqual([
+      `daily-${APP.appid}-2026-11-22.eml`,
+      `daily-${APP.appid}-2026-11-22.en.eml`,
+      `daily-${APP.appid}-2026-11-22.en.html`,
+      `daily-${APP.appid}-2026-11-22.html`,
+      `monthly-${APP.appid}-2026-10.eml`,
+      `monthly-${APP.appid}-2026-10.en.eml`,
+      `monthly-${APP.appid}-2026-10.en.html`,
+      `monthly-${APP.appid}-2026-10.html`,
+    ]);
+    const zh = await readFile(join(dir.path, 'wxa-data', 'outbox', `daily-${APP.appid}-2026-11-22.html`), 'utf8');
+    const en = await readFile(join(dir.path, 'wxa-data', 'outbox', `daily-${APP.appid}-2026-11-22.en.html`), 'utf8');
+    expect(zh).toContain('访问人数');
+    expect(en).toContain('Visitors');
   });
 });
 
