@@ -1,3 +1,4 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
@@ -8,6 +9,7 @@ import { runDailyReport } from '../../../lambda/pipeline/run-daily-report.js';
 import { runMonthlyReport } from '../../../lambda/pipeline/run-monthly-report.js';
 import type { DailyReport } from '../../../lambda/report/daily-report.js';
 import type { MonthlyReport } from '../../../lambda/report/monthly-report.js';
+import { silentLogger } from '../../../lambda/shared/logger.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { FileLedger } from '../../../lambda/state/local/file-ledger.js';
 import { CallGate } from '../../../lambda/wechat/call-gate.js';
@@ -161,6 +163,31 @@ describe("an app's first daily report", () => {
     expect(en?.parsed.text).toContain('Too little history to judge what is usual: only 2 earlier Sundays have data');
     expect(section(en?.parsed.text ?? '', 'Visitors, last 14 days').filter((row) => row.includes('n/a'))).toEqual([]);
     expect(`${en?.parsed.text}${en?.parsed.html}`).not.toMatch(/backfill/);
+  });
+
+  it('asks WeChat again, and goes out, when the record of what WeChat has no data for is damaged', async () => {
+    // Prepare: the ledger's file holds something no run writes.
+    sim = await startSimulator({ apps: [{ ...APP, since: '2026-11-03' }] });
+    dir = await tempDir();
+    const ledger = new FileLedger(join(dir.path, 'state'));
+    await mkdir(join(dir.path, 'state', 'no-data', APP.appid), { recursive: true });
+    await writeFile(join(dir.path, 'state', 'no-data', APP.appid, 'getDailyVisitTrend.json'), '{"periods":[20261101]}');
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warnings.push(message) };
+
+    const { report } = await dailyReport({
+      source: clientFor(sim),
+      archive: new LocalArchive(join(dir.path, 'archive')),
+      channels: [],
+      toolVersion: 'test',
+      logger,
+      history: { memory: ledger, clock: () => NOW },
+    });
+
+    expect(report.gaps.noData).toHaveLength(6);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(21);
+    expect(warnings).toEqual(['could not read which periods WeChat has no data for; asking again']);
+    expect((await ledger.noDataPeriods(APP.appid, 'getDailyVisitTrend')).size).toBe(6);
   });
 
   it('for an app five days old: the trend starts on its first day', async () => {
