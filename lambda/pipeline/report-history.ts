@@ -75,7 +75,14 @@ export async function completeHistory<Period extends string, Value>(input: {
   await Promise.all(
     input.periods.map((period) =>
       read(async () => {
-        const value = await readArchived(archive, keyOf(period), endpoint, period, logger);
+        // History is never a reason to hold the report back: an archive that cannot be read is asked of WeChat.
+        const value = await readArchived(archive, keyOf(period), endpoint, period, logger).catch((error: unknown) => {
+          logger.warn('could not read the archive; asking WeChat instead', {
+            location: archive.locate(keyOf(period)),
+            error: (error as Error).message,
+          });
+          return undefined;
+        });
         if (value !== undefined) values.set(period, value);
       }),
     ),
