@@ -21,12 +21,14 @@ const COMMANDS: readonly { name: string; description: string; load: CommandFacto
   },
   {
     name: 'monthly',
-    description: 'fetch a month (and, once, the months and days it shows), archive them, and send the retention report once',
+    description:
+      'fetch a month (and, once, the months and days it shows), archive them, and send the retention report once',
     load: async (io, setExit) => (await import('./commands/monthly.js')).monthlyCommand(io, setExit),
   },
   {
     name: 'backfill',
-    description: 'archive every day of a range that the archive does not have yet (one call per missing day; a long range a year at a time)',
+    description:
+      'archive every day of a range that the archive does not have yet (one call per missing day; a long range a year at a time)',
     load: async (io, setExit) => (await import('./commands/backfill.js')).backfillCommand(io, setExit),
   },
   {

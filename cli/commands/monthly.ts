@@ -51,7 +51,9 @@ export function describeMonthly(result: Extract<MonthlyReportResult, { status: '
 export function monthlyCommand(io: CliIo, setExit: (code: number) => void): Command {
   return addReportOptions(
     new Command('monthly')
-      .description('fetch a month (and, once, the months and days it shows), archive them, and send the retention report once')
+      .description(
+        'fetch a month (and, once, the months and days it shows), archive them, and send the retention report once',
+      )
       .option('--month <YYYY-MM>', 'the report month (default: the last complete month in Asia/Shanghai)'),
   ).action(async (options: ReportOptions & { month?: string }) => {
     const result = await runMonthlyFromOptions(
