@@ -39,6 +39,8 @@ export interface ReportOptions extends WechatOptions {
   webhook?: string[];
   webhookSecret?: string[];
   verbose?: boolean;
+  state?: string;
+  force?: boolean;
 }
 
 export const DEFAULT_ARCHIVE = join('wxa-data', 'archive');
@@ -81,7 +83,12 @@ export function addReportOptions(command: Command): Command {
       `which colour says up and which down: ${COLOUR_CONVENTIONS.join(', ')} (default ${DEFAULT_COLOURS})`,
     )
     .option('--json', 'print the report figures as one JSON object instead of a summary')
-    .option('--verbose', 'also log each step on stderr, as JSON fields (warnings are always shown)');
+    .option('--verbose', 'also log each step on stderr, as JSON fields (warnings are always shown)')
+    .option(
+      '--state <dir>',
+      'the ledger that sends each report once per channel (default: state/ beside a local archive, else ./wxa-data/state)',
+    )
+    .option('--force', 'send the report again on channels that already have it');
 }
 
 function collect(value: string, previous: string[]): string[] {

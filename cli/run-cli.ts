@@ -16,17 +16,19 @@ type CommandFactory = (io: CliIo, setExit: (code: number) => void, hooks: RunCli
 const COMMANDS: readonly { name: string; description: string; load: CommandFactory }[] = [
   {
     name: 'daily',
-    description: 'fetch one day, archive it, and send the day-over-day report',
+    description: 'fetch one day (and, once, the history it shows), archive it, and send the day-over-day report once',
     load: async (io, setExit) => (await import('./commands/daily.js')).dailyCommand(io, setExit),
   },
   {
     name: 'monthly',
-    description: 'fetch a month (and the month before), archive them, and send the retention report',
+    description:
+      'fetch a month (and, once, the months and days it shows), archive them, and send the retention report once',
     load: async (io, setExit) => (await import('./commands/monthly.js')).monthlyCommand(io, setExit),
   },
   {
     name: 'backfill',
-    description: 'archive every day of a range that the archive does not have yet (one call per missing day)',
+    description:
+      'archive every day of a range that the archive does not have yet (one call per missing day; a long range a year at a time)',
     load: async (io, setExit) => (await import('./commands/backfill.js')).backfillCommand(io, setExit),
   },
   {

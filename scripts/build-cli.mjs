@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, rmSync } from 'node:fs';
 
-// Bundles the CLI into dist/wxa-report.mjs so `npx wxa-report` works right after `npm ci`
-// (this runs as the `prepare` script). Dependencies stay external: they are in node_modules.
+// Bundles the CLI into dist/cli.mjs, with dist/wxa-report.mjs (the `bin`) the launcher in front of
+// it, so `npx wxa-report` works right after `npm ci` (this runs as the `prepare` script) and so does
+// `wxa-report` on the PATH on any Node (bin/wxa-report-launcher.mjs). Dependencies stay external:
+// they are in node_modules.
 import { build } from 'esbuild';
 
 // Stale chunks of an earlier build would pile up otherwise.
@@ -10,7 +12,7 @@ rmSync('dist', { recursive: true, force: true });
 // Split per command: `wxa-report --help` loads the entry and commander only, and each command
 // loads its own chunk when it runs.
 await build({
-  entryPoints: { 'wxa-report': 'bin/wxa-report.ts' },
+  entryPoints: { cli: 'bin/wxa-report.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
@@ -24,3 +26,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
+
+copyFileSync('bin/wxa-report-launcher.mjs', 'dist/wxa-report.mjs');
+chmodSync('dist/wxa-report.mjs', 0o755);

@@ -2,18 +2,21 @@ import { Command } from 'commander';
 import { beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
 import {
   type BackfillProgress,
+  type BackfillResult,
   backfillPlan,
   type PortraitWeekEnd,
   runBackfill,
+  splitRange,
 } from '../../lambda/pipeline/backfill.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
-import { CallGate, type MinutePause } from '../../lambda/wechat/call-gate.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom } from '../report-options.js';
+import { commandGate } from '../report-run.js';
 import { addWechatOptions, clientFromOptions, type WechatOptions } from '../wechat-options.js';
 
-const MAX_BACKFILL_DAYS = 366;
+/** A longer range is worked through in parts of at most this many days, the newest first. */
+const DAYS_PER_PART = 366;
 
 interface BackfillOptions extends WechatOptions {
   from: string;
@@ -36,13 +39,6 @@ function portraitWeekEndsFrom(value: string | undefined): PortraitWeekEnd {
   return day;
 }
 
-/** 10:01:01, in Beijing, as WeChat counts its minutes and days. */
-const beijingTime = (at: Date) => at.toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
-
-/** One line per pause (errcode 45011), however many workers met the limit. */
-const pauseLine = (pause: MinutePause) =>
-  `wxa-report: WeChat's per-minute limit for ${pause.api} (errcode 45011): every call waits until ${beijingTime(pause.until)} (Beijing), then the backfill goes on\n`;
-
 function apisFrom(value: string | undefined): ArchivedApi[] {
   if (!value) return [archivedApi('daily') as ArchivedApi];
   if (value === 'all') return [...ARCHIVED_APIS];
@@ -53,26 +49,49 @@ function apisFrom(value: string | undefined): ArchivedApi[] {
   });
 }
 
-/** A bar on a terminal; elsewhere (CI, cron, a pipe) a plain line at every tenth. */
+/** Signals that end a run from its terminal: Ctrl-C, kill, the terminal closing. */
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * A bar on a terminal; elsewhere (CI, cron, a pipe) a plain line at every tenth. The bar hides the
+ * cursor and turns line wrap off while it draws: both are given back however the process ends (done,
+ * failed, Ctrl-C, kill, the terminal closing), never left for `reset` to fix.
+ */
 async function progressReporter(
   io: CliIo,
   total: number,
+  label: string,
 ): Promise<{ update(p: BackfillProgress): void; stop(): void }> {
   if (io.terminal) {
     const { SingleBar, Presets } = await import('cli-progress');
     const bar = new SingleBar(
       {
         stream: io.terminal,
-        format:
-          'backfill [{bar}] {value}/{total} · {fetched} fetched, {skipped} already archived, {failed} failed · ETA {eta_formatted}',
+        format: `${label}[{bar}] {value}/{total} · {fetched} fetched, {skipped} already archived, {failed} failed · ETA {eta_formatted}`,
         hideCursor: true,
       },
       Presets.shades_classic,
     );
+    const restore = () => bar.stop();
+    const onSignal = (signal: NodeJS.Signals) => {
+      restore();
+      detach();
+      // Ended as the signal would have ended it (exit status 128 + its number), the terminal restored.
+      process.kill(process.pid, signal);
+    };
+    const detach = () => {
+      for (const signal of ENDING_SIGNALS) process.off(signal, onSignal);
+      process.off('exit', restore);
+    };
+    for (const signal of ENDING_SIGNALS) process.once(signal, onSignal);
+    process.once('exit', restore);
     bar.start(total, 0, { fetched: 0, skipped: 0, failed: 0 });
     return {
       update: (p) => bar.update(p.done, { fetched: p.fetched, skipped: p.skipped, failed: p.failed }),
-      stop: () => bar.stop(),
+      stop: () => {
+        restore();
+        detach();
+      },
     };
   }
   let shown = 0;
@@ -82,10 +101,46 @@ async function progressReporter(
       if (p.total < 50 || tenth <= shown) return;
       shown = tenth;
       io.stderr.write(
-        `backfill: ${p.done}/${p.total} (${Math.round((p.done * 100) / p.total)}%): ${p.fetched} fetched, ${p.skipped} already archived, ${p.notYetAvailable} not yet available, ${p.failed} failed\n`,
+        `backfill: ${label}${p.done}/${p.total} (${Math.round((p.done * 100) / p.total)}%): ${p.fetched} fetched, ${p.skipped} already archived, ${p.notYetAvailable} not yet available, ${p.failed} failed\n`,
       );
     },
     stop() {},
+  };
+}
+
+/** Each part in turn, with its own progress, and their results as one. */
+async function runParts(
+  io: CliIo,
+  parts: ReturnType<typeof splitRange>,
+  run: (
+    part: ReturnType<typeof splitRange>[number],
+    onProgress: (p: BackfillProgress) => void,
+  ) => Promise<BackfillResult>,
+): Promise<BackfillResult> {
+  const results: BackfillResult[] = [];
+  for (const [i, part] of parts.entries()) {
+    const label = parts.length > 1 ? `${i + 1}/${parts.length} ${part.from}…${part.to} ` : '';
+    const progress = await progressReporter(io, part.items.length, label);
+    results.push(await run(part, progress.update).finally(() => progress.stop()));
+  }
+  return combined(results);
+}
+
+/** The results of the parts of a long range, as one. */
+function combined(results: readonly BackfillResult[]): BackfillResult {
+  const sum = (pick: (r: BackfillResult) => number) => results.reduce((n, r) => n + pick(r), 0);
+  const left = new Map<string, number>();
+  for (const { api, left: n } of results.flatMap((r) => r.quotaReached)) left.set(api, (left.get(api) ?? 0) + n);
+  return {
+    done: sum((r) => r.done),
+    total: sum((r) => r.total),
+    fetched: sum((r) => r.fetched),
+    skipped: sum((r) => r.skipped),
+    notYetAvailable: sum((r) => r.notYetAvailable),
+    failed: sum((r) => r.failed),
+    outOfTime: sum((r) => r.outOfTime),
+    failures: results.flatMap((r) => r.failures),
+    quotaReached: [...left].map(([api, n]) => ({ api, left: n })),
   };
 }
 
@@ -112,31 +167,26 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     const to = options.to ? parseIsoDate(options.to, '--to') : beijingYesterday(io.clock());
     const span = daysBetween(from, to) + 1;
     if (span < 1) throw new CliError(`--from ${from} is after --to ${to}`);
-    if (span > MAX_BACKFILL_DAYS) throw new CliError(`at most ${MAX_BACKFILL_DAYS} days at a time (asked for ${span})`);
     const concurrency = Number(options.concurrency);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
       throw new CliError('--concurrency must be a whole number from 1 to 32');
     const apis = apisFrom(options.apis);
     const portraitWeekEnds = portraitWeekEndsFrom(options.portraitWeekEnds);
-    // One gate for the whole pool: a quota closes an API for every worker, a minute limit pauses them all.
-    const gate = new CallGate({
-      clock: io.clock,
-      sleep: io.sleep,
-      onPause: (pause) => io.stderr.write(pauseLine(pause)),
-    });
-    const source = clientFromOptions(options, io, undefined, gate);
-    const items = backfillPlan(apis, source.appid, from, to, { portraitWeekEnds });
-    const progress = await progressReporter(io, items.length);
-    const result = await runBackfill(
-      {
-        source,
-        archive: archiveFrom(options, io),
-        toolVersion: TOOL_VERSION,
-        concurrency,
-        onProgress: progress.update,
-      },
-      items,
-    ).finally(() => progress.stop());
+    // One gate for the whole pool and every part: a quota closes an API for every worker, a minute
+    // limit pauses them all.
+    const source = clientFromOptions(options, io, undefined, commandGate(io, 'the backfill goes on'));
+    const archive = archiveFrom(options, io);
+    // The weeks and months of the whole range, then a long range worked through a year at a time,
+    // the newest first (what the reports show is then archived first if WeChat's quota runs out).
+    const plan = backfillPlan(apis, source.appid, from, to, { portraitWeekEnds });
+    const parts = splitRange(plan, from, to, DAYS_PER_PART);
+    if (parts.length > 1)
+      io.stderr.write(
+        `backfill: ${span} days, in ${parts.length} parts of at most ${DAYS_PER_PART} days, the newest first\n`,
+      );
+    const result = await runParts(io, parts, (part, onProgress) =>
+      runBackfill({ source, archive, toolVersion: TOOL_VERSION, concurrency, onProgress }, part.items),
+    );
     for (const { item, error } of result.failures)
       io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
     for (const { api, left } of result.quotaReached)

@@ -7,22 +7,34 @@ import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { commandGate, describeRun, localReportRun, notSentLines } from '../report-run.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { clientFromOptions } from '../wechat-options.js';
 
-/** Runs the daily report from parsed options; shared by `daily` and `demo`. */
+/**
+ * Runs the daily report from parsed options; shared by `daily` and `demo`. Exactly once per channel
+ * through the local ledger unless `exactlyOnce` is false (the demo shows its reports every time).
+ */
 export async function runDailyFromOptions(
   options: ReportOptions & { date?: string },
   io: CliIo,
   logger?: Logger,
+  exactlyOnce = true,
 ): Promise<DailyReportResult> {
   const date = options.date ? parseIsoDate(options.date, '--date') : beijingYesterday(io.clock());
   const locale = localeFrom(options);
-  const source = clientFromOptions(options, io, logger);
+  const source = clientFromOptions(options, io, logger, commandGate(io, 'the report goes on'));
   const archive = archiveFrom(options, io);
   const channels = channelsFrom(options, io, locale);
+  const { guard, history } = localReportRun(
+    options,
+    io,
+    { job: 'daily', period: date, appid: source.appid },
+    exactlyOnce,
+    logger,
+  );
   return runDailyReport(
-    { source, archive, channels, toolVersion: TOOL_VERSION, logger },
+    { source, archive, channels, toolVersion: TOOL_VERSION, logger, guard, history },
     { date, appName: options.appName },
   );
 }
@@ -33,15 +45,14 @@ export function describeDaily(result: Extract<DailyReportResult, { status: 'sent
   return [
     `Daily report for ${report.appName} on ${report.date}`,
     `  Visitors  ${visitors.value === null ? 'n/a' : formatCount(visitors.value)}  ${formatChangeWithArrow(visitors.dayOverDay, 'n/a')} day over day, ${formatChangeWithArrow(visitors.weekOverWeek, 'n/a')} week over week`,
-    ...result.archived.map((location, i) => `  ${i === 0 ? 'Archived' : 'Also archived'}  ${location}`),
-    ...result.deliveries.map((d) => `  Sent (${d.channel})  ${d.detail}`),
+    ...describeRun(result),
   ].join('\n');
 }
 
 export function dailyCommand(io: CliIo, setExit: (code: number) => void): Command {
   return addReportOptions(
     new Command('daily')
-      .description('fetch one day, archive it, and send the day-over-day report')
+      .description('fetch one day (and, once, the history it shows), archive it, and send the day-over-day report once')
       .option('--date <YYYY-MM-DD>', 'the report day (default: yesterday in Asia/Shanghai)'),
   ).action(async (options: ReportOptions & { date?: string }) => {
     const result = await runDailyFromOptions(
@@ -55,6 +66,7 @@ export function dailyCommand(io: CliIo, setExit: (code: number) => void): Comman
         EXIT_NOT_YET_AVAILABLE,
       );
     }
+    if (options.json) io.stderr.write(notSentLines(result.deliveries));
     io.stdout.write(`${options.json ? JSON.stringify(dailyReportJson(result.report)) : describeDaily(result)}\n`);
     setExit(EXIT_OK);
   });

@@ -7,21 +7,31 @@ import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
+import { commandGate, describeRun, localReportRun, notSentLines } from '../report-run.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { clientFromOptions } from '../wechat-options.js';
 
+/** Runs the monthly report from parsed options; shared by `monthly` and `demo` (see runDailyFromOptions). */
 export async function runMonthlyFromOptions(
   options: ReportOptions & { month?: string },
   io: CliIo,
   logger?: Logger,
+  exactlyOnce = true,
 ): Promise<MonthlyReportResult> {
   const month = options.month ? parseYearMonth(options.month, '--month') : lastCompleteMonth(io.clock());
   const locale = localeFrom(options);
-  const source = clientFromOptions(options, io, logger);
+  const source = clientFromOptions(options, io, logger, commandGate(io, 'the report goes on'));
   const archive = archiveFrom(options, io);
   const channels = channelsFrom(options, io, locale);
+  const { guard, history } = localReportRun(
+    options,
+    io,
+    { job: 'monthly', period: month, appid: source.appid },
+    exactlyOnce,
+    logger,
+  );
   return runMonthlyReport(
-    { source, archive, channels, toolVersion: TOOL_VERSION, logger },
+    { source, archive, channels, toolVersion: TOOL_VERSION, logger, guard, history },
     { month, appName: options.appName },
   );
 }
@@ -34,15 +44,16 @@ export function describeMonthly(result: Extract<MonthlyReportResult, { status: '
     `  Active users  ${count(report.activeUsers.value)}  ${formatChangeWithArrow(report.activeUsers.change, 'n/a')} month over month`,
     `  New users     ${count(report.newUsers.value)}  ${formatChangeWithArrow(report.newUsers.change, 'n/a')} month over month`,
     `  Cohort ${report.cohort.month}: new-user retention ${formatRate(report.cohort.newUserRetention, 'n/a')}, active-user retention ${formatRate(report.cohort.activeUserRetention, 'n/a')}`,
-    ...result.archived.map((location, i) => `  ${i === 0 ? 'Archived' : 'Also archived'}  ${location}`),
-    ...result.deliveries.map((d) => `  Sent (${d.channel})  ${d.detail}`),
+    ...describeRun(result),
   ].join('\n');
 }
 
 export function monthlyCommand(io: CliIo, setExit: (code: number) => void): Command {
   return addReportOptions(
     new Command('monthly')
-      .description('fetch a month (and the month before), archive them, and send the retention report')
+      .description(
+        'fetch a month (and, once, the months and days it shows), archive them, and send the retention report once',
+      )
       .option('--month <YYYY-MM>', 'the report month (default: the last complete month in Asia/Shanghai)'),
   ).action(async (options: ReportOptions & { month?: string }) => {
     const result = await runMonthlyFromOptions(
@@ -56,6 +67,7 @@ export function monthlyCommand(io: CliIo, setExit: (code: number) => void): Comm
         EXIT_NOT_YET_AVAILABLE,
       );
     }
+    if (options.json) io.stderr.write(notSentLines(result.deliveries));
     io.stdout.write(`${options.json ? JSON.stringify(monthlyReportJson(result.report)) : describeMonthly(result)}\n`);
     setExit(EXIT_OK);
   });

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
 import {
@@ -33,6 +31,7 @@ import { createDatacubeClient, tokenModeFor } from '../../lambda/wechat/create-d
 import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
+import { localOwner, stateDirFor } from '../report-run.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 import { API_BASE_HELP, apiBasesFrom, componentFromEnv } from '../wechat-options.js';
 
@@ -110,13 +109,6 @@ function concurrencyFrom(value: string | undefined): number {
   if (!Number.isInteger(n) || n < 1 || n > 200)
     throw new CliError('--concurrency must be a whole number from 1 to 200');
   return n;
-}
-
-function stateDirFor(options: RunOptions, archiveLocation: string, cwd: string): string {
-  if (options.state) return options.state;
-  return archiveLocation.startsWith('s3://')
-    ? join(cwd, 'wxa-data', 'state')
-    : join(dirname(resolve(cwd, archiveLocation)), 'state');
 }
 
 /** The email sender of a run, made once and only when a report goes out: SMTP when SMTP_URL is set, else the outbox. */
@@ -198,7 +190,7 @@ function runDependencies(
   };
   return {
     registry: StaticAppRegistry.fromRaw(parsed.apps, { hasEmail: config.email !== undefined }),
-    ledger: new FileLedger(stateDirFor(options, archiveLocation, io.cwd), lines),
+    ledger: new FileLedger(stateDirFor(options.state, archiveLocation, io.cwd), lines),
     archive: archiveFrom({ archive: archiveLocation }, io),
     secrets,
     wechat: (app: AppConfig, appSecrets: AppSecrets) => {
@@ -219,7 +211,7 @@ function runDependencies(
     clock: io.clock,
     logger,
     toolVersion: TOOL_VERSION,
-    owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+    owner: localOwner(),
     archiveApis: archivedApis(config.archive.apis),
   };
 }

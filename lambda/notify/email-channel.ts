@@ -25,11 +25,23 @@ export interface EmailChannelOptions {
 /** The ledger key of the email channel: one per report, whatever the recipients. */
 export const EMAIL_CHANNEL_KEY = 'email';
 
-/** Any report message as an email, with the stable name its local copies get. */
+/**
+ * Any report message as an email, with the stable name its local copies get: one per report and
+ * language (`daily-<appid>-<date>`, `….en` in English), so the same report in both languages keeps both.
+ */
 export function renderReportEmail(
   message: ReportMessage,
   locale: Locale,
   colours: ColourConvention = DEFAULT_COLOURS,
+): { email: RenderedEmail; slug: string } {
+  const rendered = renderEmailOf(message, locale, colours);
+  return { ...rendered, slug: locale === 'zh-CN' ? rendered.slug : `${rendered.slug}.${locale}` };
+}
+
+function renderEmailOf(
+  message: ReportMessage,
+  locale: Locale,
+  colours: ColourConvention,
 ): { email: RenderedEmail; slug: string } {
   if (message.kind === 'no-data') {
     const { notice } = message;

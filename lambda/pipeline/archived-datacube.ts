@@ -30,7 +30,8 @@ export async function readArchived<Period, Value>(
 
 export type FetchedAndArchived<Value> =
   | { readonly value: Value; readonly location: string }
-  | { readonly notYetAvailable: string };
+  /** `empty`: WeChat answered with nothing in it, rather than "not computed yet" (61503). */
+  | { readonly notYetAvailable: string; readonly empty: boolean };
 
 /** Fetches one period and archives its raw bytes at once, before anything else can fail. */
 export async function fetchAndArchive<Value>(
@@ -41,7 +42,7 @@ export async function fetchAndArchive<Value>(
   toolVersion: string,
 ): Promise<FetchedAndArchived<Value>> {
   const outcome = await fetch();
-  if (outcome.status === 'not-yet-available') return { notYetAvailable: outcome.reason };
+  if (outcome.status === 'not-yet-available') return { notYetAvailable: outcome.reason, empty: outcome.empty };
   await archive.put(key, outcome.raw, provenanceOf(appid, outcome, toolVersion));
   return { value: outcome.value, location: archive.locate(key) };
 }

@@ -9,23 +9,32 @@ import {
   type YearMonth,
 } from '../calendar/beijing-calendar.js';
 import { explainFailure } from '../shared/classify-failure.js';
-import { isDailyQuota } from '../wechat/call-gate.js';
+import { type GateCallOptions, isDailyQuota, isDeadline } from '../wechat/call-gate.js';
 import { type ArchivedApi, archiveKey, type PortraitWindow } from '../wechat/datacube-apis.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
 import type { DatacubeEndpoint } from '../wechat/datacube-endpoints.js';
-import { fetchAndArchive } from './archived-datacube.js';
+import { type FetchedAndArchived, fetchAndArchive } from './archived-datacube.js';
 
 /** One answer to have in the archive. */
 export interface BackfillItem {
   readonly api: ArchivedApi;
   readonly period: unknown;
   readonly key: string;
+  /**
+   * Fetch without looking in the archive first: the caller has looked (a report's history), or what
+   * is archived is incomplete (a month without its key 1 yet). @default false
+   */
+  readonly always?: boolean;
 }
 
-/** What a backfill needs of WeChat: any endpoint, for an app. */
+/** What a backfill needs of WeChat: any endpoint, for an app (through the run's call gate). */
 export interface DatacubeSource {
   readonly appid: string;
-  call<Period, Value>(endpoint: DatacubeEndpoint<Period, Value>, period: Period): Promise<DatacubeOutcome<Value>>;
+  call<Period, Value>(
+    endpoint: DatacubeEndpoint<Period, Value>,
+    period: Period,
+    options?: GateCallOptions,
+  ): Promise<DatacubeOutcome<Value>>;
 }
 
 /**
@@ -72,6 +81,38 @@ export function backfillPlan(
   return apis.flatMap((api) => periodsOf(api).map((period) => ({ api, period, key: archiveKey(api, appid, period) })));
 }
 
+/** The day an item's period starts on (a week's Monday, a month's first, a portrait window's first day). */
+function startOf(item: BackfillItem): IsoDate {
+  if (item.api.kind === 'day' || item.api.kind === 'week') return item.period as IsoDate;
+  if (item.api.kind === 'month') return `${item.period as YearMonth}-01`;
+  const window = item.period as PortraitWindow;
+  return addDays(window.end, 1 - window.days);
+}
+
+/**
+ * A plan over [from, to] in consecutive parts of at most `days` days, the newest first, each item in
+ * the part its period starts in (a week or month across a boundary is never cut: it was planned over
+ * the whole range).
+ */
+export function splitRange(
+  items: readonly BackfillItem[],
+  from: IsoDate,
+  to: IsoDate,
+  days: number,
+): { from: IsoDate; to: IsoDate; items: BackfillItem[] }[] {
+  const parts: { from: IsoDate; to: IsoDate; items: BackfillItem[] }[] = [];
+  for (let end = to; end >= from; end = addDays(end, -days)) {
+    const start = addDays(end, 1 - days) < from ? from : addDays(end, 1 - days);
+    parts.push({ from: start, to: end, items: [] });
+  }
+  for (const item of items) {
+    const start = startOf(item);
+    const part = parts.find((p) => start >= p.from) ?? parts[parts.length - 1];
+    part?.items.push(item);
+  }
+  return parts;
+}
+
 export interface BackfillProgress {
   readonly done: number;
   readonly total: number;
@@ -83,6 +124,8 @@ export interface BackfillProgress {
 
 export interface BackfillResult extends BackfillProgress {
   readonly failures: readonly { readonly item: BackfillItem; readonly error: string }[];
+  /** Items not asked because the time given (`deadline`) ran out: the next run asks them. */
+  readonly outOfTime: number;
   /**
    * APIs whose daily quota ran out (errcode 45009), with how many of their periods were left for the
    * same command to archive tomorrow; those periods are not among the failures.
@@ -105,22 +148,31 @@ export async function runBackfill(
     /** @default 4 */
     readonly concurrency?: number;
     readonly onProgress?: (progress: BackfillProgress) => void;
+    /**
+     * No call is sent, nor a minute's pause waited for, past this instant (the time a report may
+     * give its history): the items left are counted in `outOfTime`. @default none
+     */
+    readonly deadline?: Date;
+    /** Each answer fetched: the value archived, or WeChat's "no data" for the item. */
+    readonly onAnswer?: (item: BackfillItem, answer: FetchedAndArchived<unknown>) => void;
   },
   items: readonly BackfillItem[],
 ): Promise<BackfillResult> {
   const counts = { done: 0, total: items.length, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 };
   const failures: { item: BackfillItem; error: string }[] = [];
   const left = new Map<string, number>();
+  let outOfTime = 0;
   const limit = pLimit(deps.concurrency ?? 4);
+  const options = deps.deadline ? { deadline: deps.deadline } : undefined;
   await Promise.all(
     items.map((item) =>
       limit(async () => {
         try {
-          if (await deps.archive.get(item.key)) counts.skipped += 1;
+          if (!item.always && (await deps.archive.get(item.key))) counts.skipped += 1;
           else {
             const endpoint = item.api.endpoint as DatacubeEndpoint<unknown, unknown>;
             const result = await fetchAndArchive(
-              () => deps.source.call(endpoint, item.period),
+              () => deps.source.call(endpoint, item.period, options),
               deps.archive,
               item.key,
               deps.source.appid,
@@ -128,9 +180,11 @@ export async function runBackfill(
             );
             if ('location' in result) counts.fetched += 1;
             else counts.notYetAvailable += 1;
+            deps.onAnswer?.(item, result);
           }
         } catch (error) {
           if (isDailyQuota(error)) left.set(error.api, (left.get(error.api) ?? 0) + 1);
+          else if (isDeadline(error)) outOfTime += 1;
           else {
             counts.failed += 1;
             failures.push({ item, error: explainFailure(error) });
@@ -141,7 +195,7 @@ export async function runBackfill(
       }),
     ),
   );
-  return { ...counts, failures, quotaReached: [...left].map(([api, n]) => ({ api, left: n })) };
+  return { ...counts, failures, outOfTime, quotaReached: [...left].map(([api, n]) => ({ api, left: n })) };
 }
 
 /**

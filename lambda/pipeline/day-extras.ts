@@ -15,12 +15,19 @@ async function archivedOrFetched<Value>(
   date: IsoDate,
   toolVersion: string,
   logger: Logger,
+  deadline: Date | undefined,
 ): Promise<Value | undefined> {
   const key = archiveKey(endpoint, source.appid, date);
   const archived = await readArchived(archive, key, endpoint, date, logger);
   if (archived) return archived;
   try {
-    const result = await fetchAndArchive(() => source.call(endpoint, date), archive, key, source.appid, toolVersion);
+    const result = await fetchAndArchive(
+      () => source.call(endpoint, date, deadline ? { deadline } : undefined),
+      archive,
+      key,
+      source.appid,
+      toolVersion,
+    );
     return 'value' in result ? result.value : undefined;
   } catch (error) {
     logger.warn('left out of the report', { api: endpoint.name, date, error: (error as Error).message });
@@ -38,12 +45,14 @@ export async function loadDayExtras(input: {
   readonly date: IsoDate;
   readonly toolVersion: string;
   readonly logger: Logger;
+  /** Not fetched past it, as the report's history. @default none */
+  readonly deadline?: Date;
 }): Promise<{ summary: DaySummary | null; pages: { day: PageVisits[]; previousDay: PageVisits[] } }> {
-  const { source, archive, date, toolVersion, logger } = input;
+  const { source, archive, date, toolVersion, logger, deadline } = input;
   const [summary, today, yesterday] = await Promise.all([
-    archivedOrFetched(source, archive, dailySummaryApi, date, toolVersion, logger),
-    archivedOrFetched(source, archive, visitPageApi, date, toolVersion, logger),
-    archivedOrFetched(source, archive, visitPageApi, addDays(date, -1), toolVersion, logger),
+    archivedOrFetched(source, archive, dailySummaryApi, date, toolVersion, logger, deadline),
+    archivedOrFetched(source, archive, visitPageApi, date, toolVersion, logger, deadline),
+    archivedOrFetched(source, archive, visitPageApi, addDays(date, -1), toolVersion, logger, deadline),
   ]);
   const first = summary?.list[0];
   const pages = (body: typeof today) =>

@@ -4,6 +4,7 @@ import type { ReportMessage } from '../report/report-message.js';
 import { explainFailure } from '../shared/classify-failure.js';
 import type { Logger } from '../shared/logger.js';
 import type { DeliveryGuard } from './delivery-guard.js';
+import type { HistoryOptions } from './report-history.js';
 
 /**
  * Some channels failed. The data was archived before; the message says where, which failed and,
@@ -17,7 +18,7 @@ export class DeliveryError extends Error {
     readonly failures: readonly { channel: string; error: Error }[],
   ) {
     super(
-      `the data is archived (${archived.join(', ') || 'nothing new'}), but sending failed on ${failures
+      `the data is archived (${archivedText(archived)}), but sending failed on ${failures
         .map((f) => {
           const line = explainFailure(f.error);
           return line.startsWith(f.channel) ? line : `${f.channel}: ${line}`;
@@ -26,6 +27,13 @@ export class DeliveryError extends Error {
       { cause: failures[0]?.error },
     );
   }
+}
+
+/** The report period's location, and how many earlier periods came with it (a first report fetches ~20). */
+function archivedText(archived: readonly string[]): string {
+  const [first, ...rest] = archived;
+  if (!first) return 'nothing new';
+  return rest.length ? `${first}, and ${rest.length} earlier period(s) it shows` : first;
 }
 
 /**
@@ -118,4 +126,6 @@ export interface ReportRunDependencies<Source> {
   readonly logger?: Logger;
   /** Exactly-once per channel, through the ledger. @default none: every channel is sent */
   readonly guard?: DeliveryGuard;
+  /** How the report completes the history it shows. @default no memory of what WeChat lacks, HISTORY_BUDGET_MS */
+  readonly history?: HistoryOptions;
 }

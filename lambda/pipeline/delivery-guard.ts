@@ -16,7 +16,13 @@ export const DEFAULT_LEASE_MS = 10 * 60_000;
 export function ledgerGuard(
   ledger: Ledger,
   scope: DeliveryScope,
-  options: { readonly owner: string; readonly clock: Clock; readonly leaseMs?: number },
+  options: {
+    readonly owner: string;
+    readonly clock: Clock;
+    readonly leaseMs?: number;
+    /** Send again what was already sent (a person asked: `--force`). @default false */
+    readonly force?: boolean;
+  },
 ): DeliveryGuard {
   return {
     claim: (channel) =>
@@ -24,6 +30,7 @@ export function ledgerGuard(
         owner: options.owner,
         now: options.clock(),
         leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS,
+        force: options.force,
       }),
     finish: (channel, result) =>
       finishDelivery(ledger, scope, channel, options.owner, { ...result, now: options.clock() }),

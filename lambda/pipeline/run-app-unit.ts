@@ -40,6 +40,8 @@ export interface UnitDependencies {
   readonly leaseMs?: number;
   /** The other APIs archived with each report (daily ones daily, weekly on Mondays, monthly monthly). @default none */
   readonly archiveApis?: readonly ArchivedApi[];
+  /** How long a report may fetch the history it lacks (a first report). @default HISTORY_BUDGET_MS */
+  readonly historyBudgetMs?: number;
 }
 
 const FINAL: ReadonlySet<JobStatus> = new Set(['sent', 'no-data', 'failed']);
@@ -169,6 +171,8 @@ async function runUnitSteps(
     toolVersion: deps.toolVersion,
     logger: deps.logger,
     guard,
+    // What WeChat has no data for is remembered in the ledger, so a first report asks it once.
+    history: { memory: deps.ledger, clock: deps.clock, budgetMs: deps.historyBudgetMs },
   };
   const result =
     job === 'daily'

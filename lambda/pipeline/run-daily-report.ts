@@ -1,17 +1,12 @@
-import type { IsoDate } from '../calendar/beijing-calendar.js';
+import { type IsoDate, systemClock } from '../calendar/beijing-calendar.js';
+import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { Delivery } from '../notify/report-channel.js';
-import {
-  anomalyDates,
-  buildDailyReport,
-  comparisonDates,
-  type DailyReport,
-  trendDates,
-} from '../report/daily-report.js';
+import { anomalyDates, buildDailyReport, type DailyReport, trendDates } from '../report/daily-report.js';
 import { silentLogger } from '../shared/logger.js';
-import type { DatacubeSource } from './backfill.js';
-import { type DailyVisitSource, fetchAndArchiveDay, loadDailyHistory } from './daily-history.js';
+import { DAILY_VISIT_TREND, type DailyVisitSource, fetchAndArchiveDay } from './daily-history.js';
 import { loadDayExtras } from './day-extras.js';
 import { deliverToAll, type ReportRunDependencies } from './deliver.js';
+import { completeHistory, HISTORY_BUDGET_MS, warnOfGaps } from './report-history.js';
 
 export type DailyReportDependencies = ReportRunDependencies<DailyVisitSource>;
 
@@ -25,7 +20,7 @@ export type DailyReportResult =
   | {
       readonly status: 'sent';
       readonly report: DailyReport;
-      /** Locations written by this run: the report day first, then any comparison day fetched. */
+      /** Locations written by this run: the report day first, then the history it fetched (oldest first). */
       readonly archived: readonly string[];
       readonly deliveries: readonly Delivery[];
     }
@@ -33,7 +28,11 @@ export type DailyReportResult =
 
 /**
  * fetch → archive → history → build → render and send. The report day is archived before anything
- * else can fail; a failed delivery throws DeliveryError naming what is archived.
+ * else can fail. The history the report shows (the 14-day trend, D-1 and D-7, the same weekday of
+ * the last 8 weeks) comes from the archive; what it lacks is fetched once (a first report: 20 days),
+ * through the run's call gate, within the history's time, leaving out what WeChat has no data for.
+ * What could not be had is said in the report, never a reason to hold it back. A failed delivery
+ * throws DeliveryError naming what is archived.
  */
 export async function runDailyReport(
   deps: DailyReportDependencies,
@@ -52,39 +51,35 @@ export async function runDailyReport(
   }
   logger.info('report day archived', { appid: source.appid, date: request.date, location: fetched.location });
 
-  const { previousDay, previousWeek } = comparisonDates(request.date);
-  // The trend window and the anomaly baseline come from the archive; only D-1 and D-7 are fetched.
-  const dates = [...new Set([...trendDates(request.date), ...anomalyDates(request.date)])].filter(
-    (d) => d !== request.date,
-  );
-  const [{ history, fetched: comparisonLocations }, extras] = await Promise.all([
-    loadDailyHistory({
+  const clock = deps.history?.clock ?? systemClock;
+  const deadline = new Date(clock().getTime() + (deps.history?.budgetMs ?? HISTORY_BUDGET_MS));
+  const dates = [...new Set([...trendDates(request.date), ...anomalyDates(request.date)])]
+    .filter((d) => d !== request.date)
+    .sort();
+  const [history, extras] = await Promise.all([
+    completeHistory<IsoDate, DailyVisitTrend>({
       source,
       archive,
-      dates,
-      fetchIfMissing: new Set([previousDay, previousWeek]),
+      api: DAILY_VISIT_TREND,
+      periods: dates,
+      deadline,
       toolVersion: deps.toolVersion,
       logger,
+      history: deps.history,
     }),
-    source.call
-      ? loadDayExtras({
-          source: source as DatacubeSource,
-          archive,
-          date: request.date,
-          toolVersion: deps.toolVersion,
-          logger,
-        })
-      : undefined,
+    loadDayExtras({ source, archive, date: request.date, toolVersion: deps.toolVersion, logger, deadline }),
   ]);
+  warnOfGaps(logger, source.appid, history.gaps);
   const report = buildDailyReport({
     appid: source.appid,
     appName: request.appName,
     day: fetched.day,
-    history,
-    summary: extras?.summary,
-    pages: extras?.pages,
+    history: history.values,
+    summary: extras.summary,
+    pages: extras.pages,
+    gaps: history.gaps,
   });
-  const archived = [fetched.location, ...comparisonLocations];
+  const archived = [fetched.location, ...history.fetched];
   const deliveries = await deliverToAll(deps.channels, { kind: 'daily', report }, archived, logger, deps.guard);
   return { status: 'sent', report, archived, deliveries };
 }

@@ -1,25 +1,36 @@
 import { weekday } from '../calendar/beijing-calendar.js';
 import { dailyExtrasMessages } from '../report/daily-extras-i18n.js';
-import type { DailyReport } from '../report/daily-report.js';
+import { anomalyDates, type DailyReport } from '../report/daily-report.js';
+import { historyGapLines } from '../report/history-gaps.js';
 import { type Locale, messages } from '../report/i18n.js';
 import { dailyStatus, flaggedMetrics, type ReportStatus } from '../report/report-status.js';
 
 /**
  * One line per unusual metric ("访问人数比过去 6 个周一的常态低 23%"), visitors first, or one line
- * saying all is usual, or that there is not enough history to judge; with the day's status. Shared
- * by the email and the chats.
+ * saying all is usual, or why nothing is judged (too little history at WeChat, or not all of it
+ * fetched this time); with the day's status, and `notes` saying what history is missing and why.
+ * Shared by the email and the chats.
  */
 export function anomalyLines(
   report: DailyReport,
   locale: Locale,
-): { lines: string[]; unusual: boolean; status: ReportStatus } {
+): { lines: string[]; unusual: boolean; status: ReportStatus; notes: string[] } {
   const t = messages(locale);
   const x = dailyExtrasMessages(locale);
   const day = weekday(report.date);
   const reference = report.anomalies.visit_uv;
   const status = dailyStatus(report);
-  if (reference.status === 'insufficient-history')
-    return { lines: [x.insufficient(reference.weeks, day)], unusual: false, status };
+  const notes = historyGapLines(report.gaps, locale);
+  if (reference.status === 'insufficient-history') {
+    const missing = new Set(report.gaps.missing);
+    const fetchedTooFew = anomalyDates(report.date).some((d) => missing.has(d));
+    return {
+      lines: [fetchedTooFew ? x.notJudged(reference.weeks, day) : x.insufficient(reference.weeks, day)],
+      unusual: false,
+      status,
+      notes,
+    };
+  }
   const lines = flaggedMetrics(report).map(({ metric, anomaly }) =>
     x.anomaly(
       t.metricNames[metric],
@@ -30,6 +41,6 @@ export function anomalyLines(
     ),
   );
   return lines.length
-    ? { lines, unusual: true, status }
-    : { lines: [x.allUsual(reference.weeks, day)], unusual: false, status };
+    ? { lines, unusual: true, status, notes }
+    : { lines: [x.allUsual(reference.weeks, day)], unusual: false, status, notes };
 }

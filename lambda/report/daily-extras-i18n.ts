@@ -3,7 +3,10 @@ import type { Locale } from './i18n.js';
 export interface DailyExtrasMessages {
   readonly anomalyTitle: string;
   anomaly(metric: string, percent: string, weeks: number, weekday: number, direction: 'high' | 'low'): string;
+  /** Too few earlier same weekdays have data at WeChat (a young Mini Program): nothing to fetch. */
   insufficient(weeks: number, weekday: number): string;
+  /** Too few earlier same weekdays could be fetched this time (the quota, the time, WeChat failing). */
+  notJudged(weeks: number, weekday: number): string;
   allUsual(weeks: number, weekday: number): string;
   readonly summaryTitle: string;
   readonly visitTotal: string;
@@ -30,7 +33,9 @@ const zhCN: DailyExtrasMessages = {
   anomaly: (metric, percent, weeks, weekday, direction) =>
     `${metric}比过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态${direction === 'low' ? '低' : '高'} ${percent}`,
   insufficient: (weeks, weekday) =>
-    `历史数据不足，暂不判断异常：归档中${weeks ? `只有 ${weeks} 个` : '还没有'}之前的${ZH_WEEKDAYS[weekday]}（至少需要 4 个，可用 backfill 补齐）`,
+    `历史还太短，暂不判断异常：${weeks ? `之前只有 ${weeks} 个${ZH_WEEKDAYS[weekday]}有数据` : `之前还没有${ZH_WEEKDAYS[weekday]}的数据`}（至少需要 4 个）`,
+  notJudged: (weeks, weekday) =>
+    `暂不判断异常：之前的${ZH_WEEKDAYS[weekday]}这次${weeks ? `只取到 ${weeks} 个` : '一个也没取到'}（至少需要 4 个）`,
   allUsual: (weeks, weekday) => `各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
   summaryTitle: '分享与累计用户',
   visitTotal: '累计用户数',
@@ -46,7 +51,9 @@ const en: DailyExtrasMessages = {
   anomaly: (metric, percent, weeks, weekday, direction) =>
     `${metric} ${percent} ${direction === 'low' ? 'below' : 'above'} the usual of ${enLast(weeks, weekday)}`,
   insufficient: (weeks, weekday) =>
-    `Not enough history to judge: the archive has ${enEarlier(weeks, weekday)} (4 needed; backfill fills it in)`,
+    `Too little history to judge what is usual: ${weeks ? `only ${enEarlier(weeks, weekday)} ${weeks === 1 ? 'has' : 'have'} data` : `${enEarlier(weeks, weekday)} has data yet`} (4 needed)`,
+  notJudged: (weeks, weekday) =>
+    `Not judged this time: ${weeks ? `only ${enEarlier(weeks, weekday)}` : enEarlier(weeks, weekday)} could be fetched (4 needed)`,
   allUsual: (weeks, weekday) => `Every metric is within the usual range of ${enLast(weeks, weekday)}`,
   summaryTitle: 'Shares and total users',
   visitTotal: 'Total users',

@@ -2,6 +2,7 @@ import { addDays, type IsoDate } from '../calendar/beijing-calendar.js';
 import { DAILY_METRICS, type DailyMetric, type DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import { type Anomaly, detectAnomaly, MAX_WEEKS } from './anomaly.js';
 import { relativeChange, roundRatio } from './change.js';
+import { fromFirstData, type HistoryGaps, NO_GAPS } from './history-gaps.js';
 
 /** The day's shares and the Mini Program's total users (getDailySummary). */
 export interface DaySummary {
@@ -45,7 +46,7 @@ export interface DailyReport {
   readonly appName: string;
   readonly date: IsoDate;
   readonly metrics: Readonly<Record<DailyMetric, MetricComparison>>;
-  /** The 14 days ending on the report day, oldest first. */
+  /** The 14 days ending on the report day, oldest first; from the app's first day when it is younger. */
   readonly trend: readonly TrendPoint[];
   /** Each metric against the same weekday of the weeks before (from the archive). */
   readonly anomalies: Readonly<Record<DailyMetric, Anomaly>>;
@@ -53,6 +54,8 @@ export interface DailyReport {
   readonly summary: DaySummary | null;
   /** The most visited pages, with the day before; empty when getVisitPage was not available. */
   readonly topPages: readonly PageChange[];
+  /** The history (trend, comparison days, usual range) WeChat has no data for, or that is missing, and why. */
+  readonly gaps: HistoryGaps;
 }
 
 export const TREND_DAYS = 14;
@@ -83,8 +86,11 @@ export function buildDailyReport(input: {
   readonly history: ReadonlyMap<IsoDate, DailyVisitTrend>;
   readonly summary?: DaySummary | null;
   readonly pages?: { readonly day: readonly PageVisits[]; readonly previousDay?: readonly PageVisits[] };
+  /** @default NO_GAPS */
+  readonly gaps?: HistoryGaps;
 }): DailyReport {
   const { day, history } = input;
+  const gaps = input.gaps ?? NO_GAPS;
   const { previousDay, previousWeek } = comparisonDates(day.date);
   const dayBefore = history.get(previousDay)?.metrics;
   const weekBefore = history.get(previousWeek)?.metrics;
@@ -103,10 +109,14 @@ export function buildDailyReport(input: {
       ];
     }),
   ) as Record<DailyMetric, MetricComparison>;
-  const trend = trendDates(day.date).map((date) => ({
-    date,
-    visitors: (date === day.date ? day.metrics.visit_uv : history.get(date)?.metrics.visit_uv) ?? null,
-  }));
+  const trend = fromFirstData(
+    trendDates(day.date).map((date) => ({
+      date,
+      visitors: (date === day.date ? day.metrics.visit_uv : history.get(date)?.metrics.visit_uv) ?? null,
+    })),
+    (p) => p.date,
+    gaps,
+  );
   const anomalies = Object.fromEntries(
     DAILY_METRICS.map((metric) => [
       metric,
@@ -135,13 +145,15 @@ export function buildDailyReport(input: {
     anomalies,
     summary: input.summary ?? null,
     topPages,
+    gaps,
   };
 }
 
 /**
  * The `--json` shape: `{"appid","date","metrics":{"<api field>":{…}},"anomalies":{"<api field>":{…}},
- * "summary","topPages"}` (the last three added later; the first three never change). Changes and
- * deviations are fractions rounded to 4 decimals (`roundRatio`).
+ * "summary","topPages","gaps"}` (the last three added later; the first three never change).
+ * Changes and deviations are fractions rounded to 4 decimals (`roundRatio`). `gaps` is
+ * `{"noData":[dates WeChat has no data for],"missing":[dates not fetched this time],"missingBecause"}`.
  */
 export function dailyReportJson(report: DailyReport): object {
   const metrics = Object.fromEntries(
@@ -163,5 +175,6 @@ export function dailyReportJson(report: DailyReport): object {
     anomalies,
     summary: report.summary,
     topPages: report.topPages.map((page) => ({ ...page, dayOverDay: roundRatio(page.dayOverDay) })),
+    gaps: report.gaps,
   };
 }

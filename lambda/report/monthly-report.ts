@@ -2,6 +2,7 @@ import { addMonths, daysOfMonth, type IsoDate, type YearMonth } from '../calenda
 import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../domain/monthly-retention.js';
 import { ratio, relativeChange, roundRatio } from './change.js';
+import { fromFirstData, type HistoryGaps, NO_GAPS } from './history-gaps.js';
 
 /** Why a figure is missing, so the report can say it in words instead of showing 0 % or NaN. */
 export type MissingReason =
@@ -63,8 +64,10 @@ export interface MonthlyReport {
   readonly activeUsers: MonthOverMonth;
   readonly cohort: CohortRetention;
   readonly daily: MonthFromDailyData | null;
-  /** The six months ending with M, oldest first. */
+  /** The six months ending with M, oldest first; from the app's first month when it is younger. */
   readonly history: readonly MonthPoint[];
+  /** The months and days WeChat has no data for, or that are missing, and why. */
+  readonly gaps: HistoryGaps;
 }
 
 export const HISTORY_MONTHS = 6;
@@ -113,8 +116,11 @@ export function buildMonthlyReport(input: {
   readonly month: YearMonth;
   readonly retention: ReadonlyMap<YearMonth, MonthlyRetention>;
   readonly days: ReadonlyMap<IsoDate, DailyVisitTrend>;
+  /** @default NO_GAPS */
+  readonly gaps?: HistoryGaps;
 }): MonthlyReport {
   const { month } = input;
+  const gaps = input.gaps ?? NO_GAPS;
   const current = input.retention.get(month);
   const previous = input.retention.get(addMonths(month, -1));
   const beforeThat = input.retention.get(addMonths(month, -2));
@@ -138,12 +144,14 @@ export function buildMonthlyReport(input: {
     ...(newRetention.missing ? { newUserRetentionMissing: newRetention.missing } : {}),
     ...(activeRetention.missing ? { activeUserRetentionMissing: activeRetention.missing } : {}),
   };
-  const history = Array.from({ length: HISTORY_MONTHS }, (_, i) => addMonths(month, i - (HISTORY_MONTHS - 1))).map(
-    (m) => ({
+  const history = fromFirstData(
+    Array.from({ length: HISTORY_MONTHS }, (_, i) => addMonths(month, i - (HISTORY_MONTHS - 1))).map((m) => ({
       month: m,
       newUsers: input.retention.get(m)?.newUsers.month ?? null,
       activeUsers: input.retention.get(m)?.activeUsers.month ?? null,
-    }),
+    })),
+    (point) => point.month,
+    gaps,
   );
   return {
     appid: input.appid,
@@ -154,13 +162,15 @@ export function buildMonthlyReport(input: {
     cohort,
     daily: summariseDays(month, input.days),
     history,
+    gaps,
   };
 }
 
 /**
  * The `--json` shape of the monthly report: what the email shows, with rates and changes as
- * fractions rounded to 4 decimals; `daily` (the month from the archived days) and `history` (the six
- * months of new and active users the email charts) were added later.
+ * fractions rounded to 4 decimals; `daily` (the month from the archived days), `history` (the six
+ * months of new and active users the email charts, fewer for a younger app) and `gaps` (as the daily
+ * report's: months and days WeChat has no data for, or that are missing) were added later.
  */
 export function monthlyReportJson(report: MonthlyReport): object {
   const { cohort, daily } = report;
@@ -179,5 +189,6 @@ export function monthlyReportJson(report: MonthlyReport): object {
     },
     daily: daily ? { ...daily, averageDailyVisitors: Math.round(daily.averageDailyVisitors) } : null,
     history: report.history,
+    gaps: report.gaps,
   };
 }

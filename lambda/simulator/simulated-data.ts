@@ -14,6 +14,12 @@ export interface SimulatedApp {
   readonly appid: string;
   readonly secret: string;
   readonly name: string;
+  /**
+   * The first day WeChat has data for (the Mini Program went live). Before it, WeChat answers with
+   * no data: an empty `list` for a day, empty retention for a month that ended before it.
+   * @default always had data
+   */
+  readonly since?: IsoDate;
 }
 
 export const DEMO_APPS: readonly SimulatedApp[] = [

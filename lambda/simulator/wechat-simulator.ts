@@ -9,6 +9,7 @@ import {
   isValidIsoDate,
   lastDayOfMonth,
   systemClock,
+  toCompactDate,
 } from '../calendar/beijing-calendar.js';
 import { DATACUBE_APIS } from '../wechat/datacube-apis.js';
 import { type CallLimit, type FaultAction, FaultPlan, type FaultRule, type SimulatorEndpoint } from './faults.js';
@@ -285,24 +286,52 @@ export class WechatSimulator {
       case 'api_get_authorizer_list':
       case 'api_get_authorizer_info':
         return this.componentCall(endpoint, url, json);
-      default: {
-        const tokenError = this.checkToken(url.searchParams.get('access_token'));
-        if (tokenError) return tokenError;
-        const scope = this.tokenScopes.get(url.searchParams.get('access_token') ?? '');
-        if (scope && !scope.some((id) => id === 18 || id === 21))
-          return { errcode: 61007, errmsg: 'api is unauthorized to component' };
-        if (!rawBody) return { errcode: 44002, errmsg: 'empty post data' };
-        if (json === undefined || typeof json !== 'object' || json === null) {
-          return { errcode: 47001, errmsg: 'data format error' };
-        }
-        const appid = this.tokens.get(url.searchParams.get('access_token') ?? '')?.appid ?? '';
-        const limited = this.overLimit(appid, endpoint);
-        if (limited) return limited;
-        if (endpoint === 'getDailyVisitTrend') return this.daily(appid, json);
-        if (endpoint === 'getMonthlyRetain') return this.monthly(appid, json);
-        return this.datacube(endpoint, appid, json);
-      }
+      default:
+        return this.analysis(endpoint, url, rawBody, json);
     }
+  }
+
+  /** A datacube call: the token, the body, WeChat's limits, then the answer for the period. */
+  private analysis(endpoint: SimulatorEndpoint, url: URL, rawBody: string, json: unknown): object {
+    const tokenError = this.checkToken(url.searchParams.get('access_token'));
+    if (tokenError) return tokenError;
+    const scope = this.tokenScopes.get(url.searchParams.get('access_token') ?? '');
+    if (scope && !scope.some((id) => id === 18 || id === 21))
+      return { errcode: 61007, errmsg: 'api is unauthorized to component' };
+    if (!rawBody) return { errcode: 44002, errmsg: 'empty post data' };
+    if (json === undefined || typeof json !== 'object' || json === null) {
+      return { errcode: 47001, errmsg: 'data format error' };
+    }
+    const appid = this.tokens.get(url.searchParams.get('access_token') ?? '')?.appid ?? '';
+    const limited = this.overLimit(appid, endpoint);
+    if (limited) return limited;
+    const beforeLaunch = this.beforeLaunch(appid, endpoint, json);
+    if (beforeLaunch) return beforeLaunch;
+    if (endpoint === 'getDailyVisitTrend') return this.daily(appid, json);
+    if (endpoint === 'getMonthlyRetain') return this.monthly(appid, json);
+    return this.datacube(endpoint, appid, json);
+  }
+
+  /**
+   * A period that ended before the app went live (`since`): WeChat has nothing for it and says so
+   * with an empty answer, once the period's own rule is met (a bad period is still 61500/61501).
+   */
+  private beforeLaunch(appid: string, endpoint: SimulatorEndpoint, json: object): object | undefined {
+    const since = this.apps.get(appid)?.since;
+    if (!since) return undefined;
+    const range = this.dateRange(json);
+    if ('errcode' in range) return undefined;
+    const { begin, end } = range as { begin: string; end: string };
+    if (end >= since || end >= beijingToday(this.clock())) return undefined;
+    if (endpoint === 'getDailyVisitTrend') return begin === end ? { list: [] } : undefined;
+    if (endpoint === 'getMonthlyRetain')
+      return begin.endsWith('-01') && end === lastDayOfMonth(begin.slice(0, 7))
+        ? { ref_date: toCompactDate(begin).slice(0, 6), visit_uv_new: [], visit_uv: [] }
+        : undefined;
+    const simulated = SIMULATED_DATACUBE[endpoint];
+    if (!simulated?.accepts(begin, end, beijingToday(this.clock()))) return undefined;
+    // The list-shaped answers (a day's summary, pages, retention, sources; a week's or month's trend).
+    return endpoint === 'getUserPortrait' ? undefined : { ref_date: toCompactDate(begin), list: [] };
   }
 
   /** The other analysis APIs: WeChat's period rule for each (61501 when broken), then the data. */

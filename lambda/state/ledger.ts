@@ -58,8 +58,23 @@ export type ClaimOutcome =
   | { readonly kind: 'busy'; readonly record: DeliveryRecord }
   | { readonly kind: 'unconfirmed'; readonly record: DeliveryRecord };
 
-/** The ledger port: DynamoDB in the deployment, files beside the archive for `wxa-report run`. */
-export interface Ledger {
+/**
+ * What WeChat answered with no data, per AppID and API: a day before the Mini Program went live, a
+ * month before its first. Such a period never gets data, so a report asks for it once, not on every
+ * later run. (The archive keeps WeChat's bodies only: a period without one is simply not there.)
+ */
+export interface NoDataMemory {
+  /** The periods of `api` WeChat answered with no data for this AppID (YYYY-MM-DD or YYYY-MM). */
+  noDataPeriods(appid: string, api: string): Promise<ReadonlySet<string>>;
+  /** Adds to them: a union, so two runs writing at once lose nothing. */
+  rememberNoData(appid: string, api: string, periods: readonly string[]): Promise<void>;
+}
+
+/**
+ * The ledger port: DynamoDB in the deployment, files beside the archive for `wxa-report run`,
+ * `daily` and `monthly`.
+ */
+export interface Ledger extends NoDataMemory {
   getJob(job: UnitJob, period: string, app: string): Promise<JobRecord | undefined>;
   putJob(job: UnitJob, period: string, app: string, record: JobRecord): Promise<void>;
   /** Every app's record of one job and period (paged through by the adapter). */
@@ -118,16 +133,24 @@ function unreadableState(record: DeliveryRecord): string {
 
 const MAX_SWAP_ATTEMPTS = 5;
 
-/** Claims a channel through the ledger's compare-and-swap, re-reading when another writer got there first. */
+/** With `force`, whatever no other run is sending right now is claimed. */
+const forcedDecision = (decision: ClaimDecision, force: boolean | undefined): ClaimDecision =>
+  force && decision !== 'busy' ? 'claim' : decision;
+
+/**
+ * Claims a channel through the ledger's compare-and-swap, re-reading when another writer got there
+ * first. `force` (a person asked to send again: `daily --force`) claims a channel already sent or
+ * unconfirmed too, never one another run is sending right now.
+ */
 export async function claimDelivery(
   ledger: Ledger,
   scope: DeliveryScope,
   channel: string,
-  claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number },
+  claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number; readonly force?: boolean },
 ): Promise<ClaimOutcome> {
   for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt++) {
     const record = await ledger.getDelivery(scope, channel);
-    const decision = decideClaim(record, claim.now);
+    const decision = forcedDecision(decideClaim(record, claim.now), claim.force);
     const updatedAt = claim.now.toISOString();
     if (decision === 'already-sent' && record) return { kind: 'already-sent', record };
     if (decision === 'busy' && record) return { kind: 'busy', record };
@@ -293,6 +316,21 @@ export function readDeliveryRecord(value: unknown, damaged: Damaged, show: Show 
     status: record.status as DeliveryStatus,
     ...(leaseUntil === undefined ? {} : { leaseUntil: typeof leaseUntil === 'string' ? leaseUntil : show(leaseUntil) }),
   };
+}
+
+/** A no-data record as stored: `{"periods": […]}`, dates or months and nothing else. */
+const noDataRecordSchema = z.object({
+  periods: z.array(
+    z.string({ error: 'must be a string' }).check(z.regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM-DD or YYYY-MM')),
+    { error: 'must be a list of periods' },
+  ),
+});
+
+/** Validates a stored no-data record (its `periods` as a list, or a set as DynamoDB holds it). */
+export function readNoDataPeriods(value: unknown, damaged: Damaged, show: Show = asJson): ReadonlySet<string> {
+  const record = value as { periods?: unknown } | undefined;
+  const periods = record?.periods instanceof Set ? [...record.periods] : record?.periods;
+  return new Set(readRecord(noDataRecordSchema, { ...record, periods }, damaged, show).periods);
 }
 
 function describeDamage(issues: readonly z.core.$ZodIssue[], value: unknown, show: (value: unknown) => string): string {

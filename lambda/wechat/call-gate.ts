@@ -22,6 +22,33 @@ export class QuotaClosedError extends WechatApiError {
   }
 }
 
+/**
+ * A call the gate did not send, or did not wait for, because the work it belongs to ran out of time
+ * (a first report fetching its history within the unit's time): what is not fetched now is asked
+ * again by the next run.
+ */
+export class CallDeadlineError extends Error {
+  override name = 'CallDeadlineError';
+  constructor(
+    readonly api: string,
+    deadline: Date,
+    options?: { cause?: unknown },
+  ) {
+    super(`${api}: not called, the time for it ran out at ${deadline.toISOString()}`, options);
+  }
+}
+
+export const isDeadline = (error: unknown): error is CallDeadlineError => error instanceof CallDeadlineError;
+
+/** How one call may use the gate. */
+export interface GateCallOptions {
+  /**
+   * Past this instant the call is not sent, and no pause (45011) that would end after it is waited
+   * for: CallDeadlineError instead. @default none: only the limits decide
+   */
+  readonly deadline?: Date;
+}
+
 /** A pause of every call of an app after errcode 45011, until the minute after. */
 export interface MinutePause {
   readonly appid: string;
@@ -76,12 +103,16 @@ export class CallGate {
   /**
    * Sends one call of `api` for `appid` when the limits allow: refused at once (QuotaClosedError)
    * once the API's daily quota ran out; held while the app is paused; sent again after a pause when
-   * it met the minute limit. Any other outcome is the call's own.
+   * it met the minute limit. Any other outcome is the call's own. With a deadline, a call is not
+   * sent, and a pause not waited for, past it (CallDeadlineError, the 45011 as its cause).
    */
-  async run<T>(appid: string, api: string, call: () => Promise<T>): Promise<T> {
+  async run<T>(appid: string, api: string, call: () => Promise<T>, options: GateCallOptions = {}): Promise<T> {
+    let refused: unknown;
     for (let pauses = 0; ; pauses++) {
       this.refuseIfClosed(appid, api);
-      const wait = (this.pausedUntil.get(appid) ?? 0) - this.clock().getTime();
+      const resumeAt = this.pausedUntil.get(appid) ?? 0;
+      this.refuseIfLate(api, Math.max(resumeAt, this.clock().getTime()), options.deadline, refused);
+      const wait = resumeAt - this.clock().getTime();
       if (wait > 0) await this.sleep(wait);
       this.refuseIfClosed(appid, api);
       const sentAt = this.clock().getTime();
@@ -90,10 +121,17 @@ export class CallGate {
       } catch (error) {
         if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
         if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
+        refused = error;
         // A call sent before a pause that has begun since met the same minute: it waits, nothing more.
         if ((this.pausedUntil.get(appid) ?? 0) <= sentAt) this.pause(appid, api);
       }
     }
+  }
+
+  /** A call that could only go (again) after its deadline is not sent. */
+  private refuseIfLate(api: string, sendAt: number, deadline: Date | undefined, cause: unknown): void {
+    if (deadline && sendAt > deadline.getTime())
+      throw new CallDeadlineError(api, deadline, cause === undefined ? undefined : { cause });
   }
 
   /** Whether `api` of `appid` has used up its quota for today (Beijing). */

@@ -7,7 +7,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/r
 import { AccessPoints, DEFAULT_ACCESS_POINTS } from './access-points.js';
 import type { AccessTokenCache, AccessTokenSource } from './access-token.js';
 import { type AnswerShape, answerShape, asHttpsShape } from './answer-shape.js';
-import { CallGate, isMinuteLimit } from './call-gate.js';
+import { CallGate, type GateCallOptions, isMinuteLimit } from './call-gate.js';
 import { type CloudRelay, callRelay } from './cloud-relay.js';
 import {
   type DatacubeEndpoint,
@@ -40,6 +40,11 @@ export type DatacubeOutcome<Value> =
       readonly request: DatacubeRequest;
       /** Why: errcode 61503, or an empty answer. */
       readonly reason: string;
+      /**
+       * WeChat answered, with nothing in it (an empty list): for a period that ended long enough ago
+       * (a day before the Mini Program existed) that is final. False for 61503 ("not computed yet").
+       */
+      readonly empty: boolean;
     };
 
 export interface DatacubeClientOptions {
@@ -112,29 +117,38 @@ export class DatacubeClient {
     return this.call(monthlyRetainEndpoint, month);
   }
 
-  /** Calls any datacube endpoint with the token, retry and validation rules. */
+  /**
+   * Calls any datacube endpoint with the token, retry and validation rules, through the run's gate
+   * (`options.deadline`: not sent, nor waited for past it).
+   */
   async call<Period, Value>(
     endpoint: DatacubeEndpoint<Period, Value>,
     period: Period,
+    options?: GateCallOptions,
   ): Promise<DatacubeOutcome<Value>> {
     const request = endpoint.request(period, this.clock());
     try {
-      return await this.gate.run(this.appid, endpoint.name, () => {
-        const { relay } = this.options;
-        if (!relay) return this.callWithTokenRenewal(endpoint, period, request);
-        return withRetries(
-          async () =>
-            this.interpret(
-              endpoint,
-              period,
-              request,
-              await callRelay(relay, endpoint.name, request, this.retry, this.clock()),
-              relay.url,
-            ),
-          this.retry,
-          retryable,
-        );
-      });
+      return await this.gate.run(
+        this.appid,
+        endpoint.name,
+        () => {
+          const { relay } = this.options;
+          if (!relay) return this.callWithTokenRenewal(endpoint, period, request);
+          return withRetries(
+            async () =>
+              this.interpret(
+                endpoint,
+                period,
+                request,
+                await callRelay(relay, endpoint.name, request, this.retry, this.clock()),
+                relay.url,
+              ),
+            this.retry,
+            retryable,
+          );
+        },
+        options,
+      );
     } catch (error) {
       throw this.scrubbed(afterEveryTry(error));
     }
@@ -242,6 +256,7 @@ export class DatacubeClient {
           api: endpoint.name,
           request,
           reason: `errcode ${error.errcode}: ${error.explanation}`,
+          empty: false,
         };
       }
       throw error;
@@ -253,6 +268,7 @@ export class DatacubeClient {
         api: endpoint.name,
         request,
         reason: 'WeChat answered with no data for this period',
+        empty: true,
       };
     }
     return { status: 'ok', api: endpoint.name, request, raw: body, value, fetchedAt, shape, accessPoint };

@@ -9,4 +9,5 @@ export default function setup(): void {
   execFileSync(process.execPath, ['scripts/build-cli.mjs'], { stdio: 'inherit' });
   execFileSync('bash', ['scripts/setup-venv.sh'], { stdio: 'inherit' });
   execFileSync('bash', ['scripts/setup-chromium.sh'], { stdio: 'inherit' });
+  execFileSync('bash', ['scripts/setup-pty.sh'], { stdio: 'inherit' });
 }

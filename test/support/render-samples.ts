@@ -8,6 +8,7 @@ import {
   sampleDaily,
   sampleDailyAnomaly,
   sampleDailyFirstDay,
+  sampleDailyHistoryMissing,
   sampleDigest,
   sampleMonthly,
 } from './sample-reports.js';
@@ -26,13 +27,15 @@ const noData: ReportMessage = {
 
 /**
  * Every report a reader may get, by sample name: the daily report on a normal day, on a day with a
- * drop, and as an app's first; the monthly report; the "no data" notice; the digest of 3 Mini
+ * drop, as an app's first (three weeks after it went live), and as a first whose history WeChat's
+ * quota cut short; the monthly report; the "no data" notice; the digest of 3 Mini
  * Programs and of 60, each with apps that have no report.
  */
 export const SAMPLE_MESSAGES: Readonly<Record<string, () => ReportMessage>> = {
   daily: () => sampleDaily(),
   'daily-anomaly': () => sampleDailyAnomaly(),
   'daily-first-day': () => sampleDailyFirstDay(),
+  'daily-history-missing': () => sampleDailyHistoryMissing(),
   monthly: () => sampleMonthly(),
   'no-data': () => noData,
   'digest-3': () => sampleDigest(3, SAMPLE_PROBLEMS.slice(0, 1)),

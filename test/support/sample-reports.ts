@@ -1,7 +1,7 @@
 import { addDays, addMonths, daysOfMonth } from '../../lambda/calendar/beijing-calendar.js';
 import type { DailyVisitTrend } from '../../lambda/domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../../lambda/domain/monthly-retention.js';
-import { buildDailyReport } from '../../lambda/report/daily-report.js';
+import { anomalyDates, buildDailyReport, trendDates } from '../../lambda/report/daily-report.js';
 import { buildDigestReport, type DigestEntry } from '../../lambda/report/digest-report.js';
 import { buildMonthlyReport } from '../../lambda/report/monthly-report.js';
 import type { ReportMessage } from '../../lambda/report/report-message.js';
@@ -82,17 +82,47 @@ export function sampleDailyAnomaly(appName = '喵喵商城'): ReportMessage {
   };
 }
 
-/** An app's first report: nothing archived before the day (no comparisons, no trend, no baseline). */
+/**
+ * An app's first report, three weeks after it went live (2026-11-03): the report fetched its history
+ * at once (the 14 days of the trend, the day and the week before), and WeChat has no data for the
+ * six Sundays before it went live, so there is too little history to judge what is usual.
+ */
 export function sampleDailyFirstDay(appName = '喵喵商城'): ReportMessage {
+  const date = '2026-11-22';
+  const since = '2026-11-03';
+  const needed = [...trendDates(date), ...anomalyDates(date)].filter((d) => d !== date);
   return {
     kind: 'daily',
     report: buildDailyReport({
       appid: APP.appid,
       appName,
-      day: day('2026-11-22'),
-      history: new Map(),
-      summary: summaryOf('2026-11-22'),
-      pages: { day: pages('2026-11-22') },
+      day: day(date),
+      history: new Map(needed.filter((d) => d >= since).map((d) => [d, day(d)])),
+      summary: summaryOf(date),
+      pages: { day: pages(date), previousDay: pages(addDays(date, -1)) },
+      gaps: { noData: needed.filter((d) => d < since).sort(), missing: [], missingBecause: null },
+    }),
+  };
+}
+
+/**
+ * An app's first report on a day WeChat's quota for getDailyVisitTrend ran out half-way through its
+ * history: the report went out with what it had, and says which part is missing and why.
+ */
+export function sampleDailyHistoryMissing(appName = '喵喵商城'): ReportMessage {
+  const date = '2026-11-21';
+  const needed = [...trendDates(date), ...anomalyDates(date)].filter((d) => d !== date).sort();
+  const missing = needed.slice(0, 6);
+  return {
+    kind: 'daily',
+    report: buildDailyReport({
+      appid: APP.appid,
+      appName,
+      day: day(date),
+      history: new Map(needed.filter((d) => !missing.includes(d)).map((d) => [d, day(d)])),
+      summary: summaryOf(date),
+      pages: { day: pages(date), previousDay: pages(addDays(date, -1)) },
+      gaps: { noData: [], missing, missingBecause: 'quota' },
     }),
   };
 }

@@ -41,12 +41,18 @@ export async function createQueues(sqs: SQSClient): Promise<{ work: string; fail
 }
 
 /** Everything visible in a queue now (several receives of up to 10). */
-export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+export async function receiveAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  /** How long what was received stays hidden from the next receive. @default the queue's */
+  visibilitySeconds?: number,
+): Promise<Message[]> {
   const messages: Message[] = [];
   for (;;) {
     const { Messages } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
+        ...(visibilitySeconds === undefined ? {} : { VisibilityTimeout: visibilitySeconds }),
         MaxNumberOfMessages: 10,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],

@@ -13,6 +13,7 @@ import {
   formatPointChange,
   formatRate,
 } from '../../report/format.js';
+import { historyGapLines } from '../../report/history-gaps.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MonthlyReport } from '../../report/monthly-report.js';
 import type { NoDataNotice, ReportMessage } from '../../report/report-message.js';
@@ -156,12 +157,15 @@ function dailyExtraSections(
     {
       title: x.anomalyTitle,
       optional: false,
-      lines: anomalies.lines.map((line) => ({
-        label: `${anomalies.unusual ? '⚠ ' : ''}${line}`,
-        value: '',
-        changes: [],
-        ...(anomalies.unusual && tone ? { tone } : {}),
-      })),
+      lines: [
+        ...anomalies.lines.map((line) => ({
+          label: `${anomalies.unusual ? '⚠ ' : ''}${line}`,
+          value: '',
+          changes: [],
+          ...(anomalies.unusual && tone ? { tone } : {}),
+        })),
+        ...anomalies.notes.map((note) => ({ label: note, value: '', changes: [] })),
+      ],
     },
     {
       title: t.otherMetrics,
@@ -242,6 +246,7 @@ function monthlySummary(report: MonthlyReport, locale: Locale, frame: Frame): Ch
             value: count(report.newUsers.value),
             changes: [change(tm.monthOverMonth, report.newUsers.change, na)],
           },
+          ...historyGapLines(report.gaps, locale).map((note) => ({ label: note, value: '', changes: [] })),
         ],
       },
       {

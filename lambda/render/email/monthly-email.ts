@@ -1,5 +1,6 @@
 import { addMonths } from '../../calendar/beijing-calendar.js';
 import { direction, formatChangeWithArrow, formatCount, formatPointChange, formatRate } from '../../report/format.js';
+import { historyGapLines } from '../../report/history-gaps.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import type { MissingReason, MonthlyReport, MonthOverMonth } from '../../report/monthly-report.js';
 import { type ColourConvention, DEFAULT_COLOURS } from '../colours.js';
@@ -10,6 +11,7 @@ import {
   emailLayout,
   escapeHtml,
   headerCell,
+  mutedNote,
   PALETTE,
   sectionTitle,
   tableBlock,
@@ -38,6 +40,7 @@ export function renderMonthlyEmail(
   const missingText = (reason: MissingReason | undefined) => (reason ? tm.missing[reason] : na);
 
   const subject = monthlyHeadline(report, locale);
+  const gapNotes = historyGapLines(report.gaps, locale);
 
   const totals = [
     { label: tm.activeUsers, figures: report.activeUsers },
@@ -100,6 +103,7 @@ export function renderMonthlyEmail(
     style: { colours, status: 'normal' },
     body: [
       totalsTable(totals, tm.previousMonth, tm.monthOverMonth, t.metric, t.value, na, colours),
+      ...gapNotes.map(mutedNote),
       sectionTitle(cohortHeading),
       retentionTable(retentionLines, comparisonText, colours),
       sectionTitle(tm.dailyTitle),
@@ -121,6 +125,7 @@ export function renderMonthlyEmail(
       ({ label, figures }) =>
         `${label}: ${countOrNa(figures.value)}  (${tm.previousMonth} ${countOrNa(figures.previous)}, ${tm.monthOverMonth} ${formatChangeWithArrow(figures.change, na)})`,
     ),
+    ...gapNotes,
     '',
     `${cohortHeading}:`,
     ...retentionLines.map((line) =>

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   describeKey,
   getRawItem,
@@ -18,6 +18,7 @@ import {
   LedgerError,
   readDeliveryRecord,
   readJobRecord,
+  readNoDataPeriods,
   safeSegment,
   type UnitJob,
 } from '../ledger.js';
@@ -30,6 +31,7 @@ const RETENTION_DAYS = 400;
  *
  *   pk = <job>#<period>   sk = app#<name>                 the unit's JobRecord
  *   pk = <job>#<period>   sk = delivery#<name>#<channel>  a DeliveryRecord
+ *   pk = nodata#<appid>   sk = api#<api>                  the periods WeChat had no data for (a string set)
  *
  * One partition per job and period, so the retry dispatcher and the digest read a whole day with
  * one paged Query. Every delivery transition is a conditional write. Items are read one by one and
@@ -131,6 +133,39 @@ export class DynamoDbLedger implements Ledger {
     }
   }
 
+  async noDataPeriods(appid: string, api: string): Promise<ReadonlySet<string>> {
+    const item = await this.get(noDataPk(appid), noDataSk(api));
+    if (!item) return new Set();
+    return readNoDataPeriods(
+      this.values(item),
+      (problem) =>
+        new DamagedRecordError(
+          this.where(item),
+          problem,
+          'delete the item: WeChat is asked for those periods once more, and the answers are remembered again',
+        ),
+      showValue,
+    );
+  }
+
+  async rememberNoData(appid: string, api: string, periods: readonly string[]): Promise<void> {
+    if (periods.length === 0) return;
+    try {
+      // ADD to a string set is a union done by DynamoDB: two runs remembering at once lose nothing.
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: noDataPk(appid), sk: noDataSk(api) },
+          UpdateExpression: 'ADD periods :periods SET #ttl = :ttl',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: { ':periods': new Set(periods), ':ttl': this.ttl() },
+        }),
+      );
+    } catch (error) {
+      throw this.failed('write', error);
+    }
+  }
+
   private async get(partition: string, sort: string): Promise<RawItem | undefined> {
     try {
       return await getRawItem(this.client, {
@@ -186,5 +221,7 @@ export class DynamoDbLedger implements Ledger {
 }
 
 const pk = (job: UnitJob, period: string) => `${safeSegment(job, 'job')}#${safeSegment(period, 'period')}`;
+const noDataPk = (appid: string) => `nodata#${safeSegment(appid, 'AppID')}`;
+const noDataSk = (api: string) => `api#${safeSegment(api, 'API')}`;
 const deliveryKey = (scope: DeliveryScope, channel: string) =>
   `delivery#${safeSegment(scope.app, 'app')}#${safeSegment(channel, 'channel')}`;

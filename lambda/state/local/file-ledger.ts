@@ -12,6 +12,7 @@ import {
   LedgerError,
   readDeliveryRecord,
   readJobRecord,
+  readNoDataPeriods,
   safeSegment,
   sameRecord,
   type UnitJob,
@@ -26,6 +27,7 @@ const LOCK_WAIT_MS = 10_000;
  *
  *   <root>/jobs/<job>/<period>/<app>.json
  *   <root>/deliveries/<job>/<period>/<app>/<channel>.json
+ *   <root>/no-data/<appid>/<api>.json                       {"periods":[…]} WeChat had no data for
  *
  * Compare-and-swap holds across processes on one machine: each record has a lock directory
  * (mkdir is atomic), held only for the read-compare-write, never while a message is being sent.
@@ -85,6 +87,28 @@ export class FileLedger implements Ledger {
       await writeAtomically(path, `${JSON.stringify(next)}\n`);
       return true;
     });
+  }
+
+  async noDataPeriods(appid: string, api: string): Promise<ReadonlySet<string>> {
+    return readNoDataFile(this.noDataPath(appid, api));
+  }
+
+  async rememberNoData(appid: string, api: string, periods: readonly string[]): Promise<void> {
+    if (periods.length === 0) return;
+    const path = this.noDataPath(appid, api);
+    await this.withLock(path, async () => {
+      const known = await readNoDataFile(path).catch((error: unknown) => {
+        // A damaged file is replaced by what is known now: the worst is asking WeChat once more.
+        if (error instanceof DamagedRecordError) return new Set<string>();
+        throw error;
+      });
+      const all = [...new Set([...known, ...periods])].sort();
+      await writeAtomically(path, `${JSON.stringify({ periods: all })}\n`);
+    });
+  }
+
+  private noDataPath(appid: string, api: string): string {
+    return join(this.root, 'no-data', safeSegment(appid, 'AppID'), `${safeSegment(api, 'API')}.json`);
   }
 
   private jobPath(job: UnitJob, period: string, app: string): string {
@@ -170,4 +194,15 @@ async function readDeliveryFile(path: string, channel: string): Promise<Delivery
     );
   const value = await readJson(path, damaged);
   return value === undefined ? undefined : readDeliveryRecord(value, damaged);
+}
+
+async function readNoDataFile(path: string): Promise<ReadonlySet<string>> {
+  const damaged = (problem: string) =>
+    new DamagedRecordError(
+      `the ledger file ${path}`,
+      problem,
+      'delete it: WeChat is asked for those periods once more, and the answers are remembered again',
+    );
+  const value = await readJson(path, damaged);
+  return value === undefined ? new Set() : readNoDataPeriods(value, damaged);
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe('wxa-report daily', () => {
   it('writes an .eml whose subject and both parts carry the figures', async () => {
     await daily([
       '--date',
-      '2026-11-22',
+      '2026-11-21',
       '--app-name',
       'Daily Brew',
       '--lang',
@@ -84,25 +84,25 @@ describe('wxa-report daily', () => {
       'a@example.com,b@example.com',
     ]);
 
-    const eml = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
+    const eml = await readFile(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-21.en.eml`));
     const mail = await simpleParser(eml);
-    const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv.toLocaleString('en-US');
+    const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-21').visit_uv.toLocaleString('en-US');
     expect(mail.subject).toMatch(
-      new RegExp(`^Daily Brew · Nov 22, 2026: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
+      new RegExp(`^Daily Brew · Nov 21, 2026: ${visitors} visitors \\([▲▼] [+-]\\d+\\.\\d% day over day\\)$`),
     );
     expect(mail.text).toContain(`Visitors: ${visitors}`);
     expect(mail.html).toContain(visitors);
-    expect(mail.messageId).toMatch(/^<daily-wx5f1d0c3a9e7b2d41-2026-11-22\.[0-9a-f-]+@localhost>$/);
+    expect(mail.messageId).toMatch(/^<daily-wx5f1d0c3a9e7b2d41-2026-11-21\.en\.[0-9a-f-]+@localhost>$/);
     expect((mail.to as { text: string }).text).toBe('a@example.com, b@example.com');
     expect(await readdir(join(dir.path, 'outbox'))).toEqual([
-      `daily-${APP.appid}-2026-11-22.eml`,
-      `daily-${APP.appid}-2026-11-22.html`,
+      `daily-${APP.appid}-2026-11-21.en.eml`,
+      `daily-${APP.appid}-2026-11-21.en.html`,
     ]);
   });
 
-  it('reads D-1 and D-7 from the archive when they are there: one datacube call', async () => {
+  it('reads the history from the archive when it is there: one datacube call', async () => {
     await runCliInProcess(
-      ['backfill', '--from', '2026-11-08', '--to', '2026-11-21', '--archive', join(dir.path, 'archive')],
+      ['backfill', '--from', '2026-09-27', '--to', '2026-11-21', '--archive', join(dir.path, 'archive')],
       {
         env: env(),
       },
@@ -124,9 +124,39 @@ describe('wxa-report daily', () => {
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout).metrics.visit_uv.dayOverDay).toBeNull();
+    // 45009 closes the API for the day: what was not asked yet is left for the next report too.
+    expect(JSON.parse(stdout).gaps).toMatchObject({ noData: [], missingBecause: 'quota' });
+    expect(JSON.parse(stdout).gaps.missing).toContain('2026-11-21');
     expect(stderr).toMatch(
-      /^wxa-report: warning: comparison day could not be fetched; the report shows n\/a for it .*45009/,
+      new RegExp(
+        `^wxa-report: warning: \\d+ earlier days could not be fetched this time \\(WeChat's daily quota is used up\\); the next report fetches them \\(appid ${APP.appid}\\)\n$`,
+      ),
     );
+  });
+
+  it('sends each report once per channel: a second run says it was already sent, --force sends it again', async () => {
+    const first = await daily(['--date', '2026-11-22']);
+    const second = await daily(['--date', '2026-11-22']);
+    const json = await daily(['--date', '2026-11-22', '--json']);
+    const forced = await daily(['--date', '2026-11-22', '--force']);
+    const after = await daily(['--date', '2026-11-22']);
+
+    expect([first, second, json, forced, after].map((r) => r.code)).toEqual([0, 0, 0, 0, 0]);
+    expect(first.stdout).toMatch(/^ {2}Sent \(email\) {2}.*daily-wx5f1d0c3a9e7b2d41-2026-11-22\.eml$/m);
+    expect(second.stdout).toMatch(
+      /^ {2}Not sent \(email\) {2}already sent \(2026-11-23T02:00:00\.000Z\); --force sends it again$/m,
+    );
+    expect(second.stdout).not.toContain('Sent (email)');
+    expect(JSON.parse(json.stdout).date).toBe('2026-11-22');
+    expect(json.stderr).toBe(
+      'wxa-report: email not sent: already sent (2026-11-23T02:00:00.000Z); --force sends it again\n',
+    );
+    expect(forced.stdout).toMatch(/^ {2}Sent \(email\) /m);
+    expect(after.stdout).toContain('Not sent (email)  already sent');
+    // The ledger beside the archive, as `run` keeps it.
+    expect(await readdir(join(dir.path, 'state', 'deliveries', 'daily', '2026-11-22', APP.appid))).toEqual([
+      'email.json',
+    ]);
   });
 
   it('exits 75 and archives nothing when the day is not yet available', async () => {
@@ -207,7 +237,7 @@ describe('wxa-report daily', () => {
       const mail = await smtp.nextMessage();
       expect(code).toBe(0);
       expect(mail.envelope).toEqual({ from: 'r@example.com', to: ['ops@example.com'] });
-      expect(mail.parsed.subject).toContain('访问人数');
+      expect(mail.parsed.subject).toMatch(/^(⚠)?【wx5f1d0c3a9e7b2d41】11月22日 /);
     });
 
     it('archives to s3:// as a separate process, with the endpoint from the AWS environment', async () => {
@@ -217,7 +247,7 @@ describe('wxa-report daily', () => {
       await promisify(execFile)(
         process.execPath,
         [
-          'dist/wxa-report.mjs',
+          resolve('dist/wxa-report.mjs'),
           'daily',
           '--date',
           '2026-11-22',
@@ -238,6 +268,8 @@ describe('wxa-report daily', () => {
             AWS_SECRET_ACCESS_KEY: 'testing',
             AWS_REGION: 'us-east-1',
           },
+          // The ledger of an S3 archive goes to ./wxa-data/state: here, not in the checkout.
+          cwd: dir.path,
         },
       );
 
@@ -268,6 +300,29 @@ describe('wxa-report backfill', () => {
     expect(stdout).toBe('Archived 2 missing day(s) of 4 from 2026-11-18 to 2026-11-21\n');
     expect(sim.callCount('getDailyVisitTrend')).toBe(2);
   });
+
+  it("splits more than 366 days into parts, the newest first: the README's year of everything, a week more", async () => {
+    // 2025-11-16 … 2026-11-22 (yesterday): 372 days, every API.
+    const archive = join(dir.path, 'archive');
+
+    const { code, stdout, stderr } = await runCliInProcess(
+      ['backfill', '--from', '2025-11-16', '--apis', 'all', '--archive', archive],
+      { env: env() },
+    );
+
+    expect(stderr).toContain('backfill: 372 days, in 2 parts of at most 366 days, the newest first\n');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      /^Archived (\d+) answer\(s\) of \1 from 2025-11-16 to 2026-11-22 \(0 already archived, 0 not yet available, 0 failed\)\n$/,
+    );
+    expect(sim.callCount('getDailyVisitTrend')).toBe(372);
+    // The natural week and month across the parts' boundary (2025-11-22) are whole, and only once.
+    const weeks = sim.requests('getWeeklyVisitTrend').map((r) => (r.body as { begin_date: string }).begin_date);
+    expect(weeks.filter((w) => w === '20251117')).toHaveLength(1);
+    expect(sim.requests('getMonthlyVisitTrend').map((r) => (r.body as { begin_date: string }).begin_date)).toContain(
+      '20251201',
+    );
+  }, 60_000);
 });
 
 describe('wxa-report demo (npm start)', () => {
@@ -283,10 +338,34 @@ describe('wxa-report demo (npm start)', () => {
       expect(run.stdout).toContain(`wxa-data/outbox/daily-${APP.appid}-2026-11-22.html`);
       expect(run.stdout).toContain(`wxa-data/outbox/monthly-${APP.appid}-2026-10.html`);
     }
-    // 13 trend days (Nov 9-21) + the 31 days of October + 4 older months for the chart.
-    expect(first.stdout).toContain('First run: backfilled 48 earlier day(s) and month(s)');
+    // The daily: 13 trend days (Nov 9-21) + 7 Sundays; the monthly: the 27 other days of October + 5 months.
+    expect(first.stdout).toContain('First run: fetched 52 earlier day(s) and month(s) the reports show, once');
     expect(second.stdout).toContain('History read from the archive');
+    // Both reports shown every time (the demo keeps no delivery ledger).
+    expect(second.stdout.match(/^ {2}Sent \(email\) /gm)).toHaveLength(2);
     expect(await readdir(join(dir.path, 'wxa-data', 'outbox'))).toHaveLength(4);
+  });
+
+  it('keeps the Chinese files when run in English, and the other way round', async () => {
+    await runCliInProcess(['demo'], { cwd: dir.path });
+    const english = await runCliInProcess(['demo', '--lang', 'en'], { cwd: dir.path });
+    await runCliInProcess(['demo'], { cwd: dir.path });
+
+    expect(english.stdout).toContain(`wxa-data/outbox/daily-${APP.appid}-2026-11-22.en.html`);
+    expect((await readdir(join(dir.path, 'wxa-data', 'outbox'))).sort()).toEqual([
+      `daily-${APP.appid}-2026-11-22.eml`,
+      `daily-${APP.appid}-2026-11-22.en.eml`,
+      `daily-${APP.appid}-2026-11-22.en.html`,
+      `daily-${APP.appid}-2026-11-22.html`,
+      `monthly-${APP.appid}-2026-10.eml`,
+      `monthly-${APP.appid}-2026-10.en.eml`,
+      `monthly-${APP.appid}-2026-10.en.html`,
+      `monthly-${APP.appid}-2026-10.html`,
+    ]);
+    const zh = await readFile(join(dir.path, 'wxa-data', 'outbox', `daily-${APP.appid}-2026-11-22.html`), 'utf8');
+    const en = await readFile(join(dir.path, 'wxa-data', 'outbox', `daily-${APP.appid}-2026-11-22.en.html`), 'utf8');
+    expect(zh).toContain('访问人数');
+    expect(en).toContain('Visitors');
   });
 });
 

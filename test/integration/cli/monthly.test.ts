@@ -47,14 +47,7 @@ describe('wxa-report monthly', () => {
     const oct = simulatedMonthlyRetain(APP.appid, '2026-10', NOW);
     const sep = simulatedMonthlyRetain(APP.appid, '2026-09', NOW);
     const aug = simulatedMonthlyRetain(APP.appid, '2026-08', NOW);
-    // The cohort before (August) is only known from the archive: put it there first.
-    await runCliInProcess(
-      ['monthly', '--month', '2026-09', '--archive', join(dir.path, 'archive'), '--outbox', join(dir.path, 'o')],
-      {
-        env: env(),
-      },
-    );
-
+    // A first report: the cohort before (August), the chart's months and October's days are fetched with it.
     const { code, stdout } = await monthly(['--month', '2026-10', '--json']);
 
     expect(code).toBe(0);
@@ -78,18 +71,30 @@ describe('wxa-report monthly', () => {
         previousNewUserRetention: r4(value(aug.visit_uv_new, 1) / value(aug.visit_uv_new, 0)),
         previousActiveUserRetention: r4(value(aug.visit_uv, 1) / value(aug.visit_uv, 0)),
       },
-      // What the email shows besides: the month from the archived days (none here), six months of history.
-      daily: null, // no day of October archived in this test
+      // What the email shows besides: the month from its days, six months of history.
+      daily: expect.objectContaining({ daysWithData: 31, daysInMonth: 31 }),
       history: expect.arrayContaining([
         { month: '2026-10', newUsers: value(oct.visit_uv_new, 0), activeUsers: value(oct.visit_uv, 0) },
       ]),
+      gaps: { noData: [], missing: [], missingBecause: null },
     });
+  });
+
+  it('sends each month once per channel: a second run says it was already sent, --force sends it again', async () => {
+    const first = await monthly(['--month', '2026-10']);
+    const second = await monthly(['--month', '2026-10']);
+    const forced = await monthly(['--month', '2026-10', '--force']);
+
+    expect([first.code, second.code, forced.code]).toEqual([0, 0, 0]);
+    expect(first.stdout).toMatch(/^ {2}Sent \(email\) /m);
+    expect(second.stdout).toMatch(/^ {2}Not sent \(email\) {2}already sent \(.*\); --force sends it again$/m);
+    expect(forced.stdout).toMatch(/^ {2}Sent \(email\) /m);
   });
 
   it('writes the monthly .eml in the chosen language', async () => {
     await monthly(['--month', '2026-10', '--lang', 'en', '--app-name', 'Daily Brew']);
 
-    const mail = await simpleParser(await readFile(join(dir.path, 'outbox', `monthly-${APP.appid}-2026-10.eml`)));
+    const mail = await simpleParser(await readFile(join(dir.path, 'outbox', `monthly-${APP.appid}-2026-10.en.eml`)));
     expect(mail.subject).toMatch(
       /^Daily Brew · October 2026: [\d,]+ active users \([▲▼] [+-]\d+\.\d% month over month\), new-user retention \d+\.\d%$/,
     );

@@ -66,9 +66,11 @@ describe('wxa-report run', () => {
     expect(first.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()} +email$`, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^sent +coffee\\.cn daily ${DATE()} +email$`, 'm'));
     expect(first.stdout).toMatch(new RegExp(`^sent +digest ${DATE()} +email$`, 'm'));
+    // Each app's first report fetched its history once: the report day and 20 days; the second run nothing.
+    expect(sim.callCount('getDailyVisitTrend')).toBe(2 * 21);
     expect((await readdir(join(dir.path, 'wxa-data'))).sort()).toEqual(['archive', 'outbox', 'state']);
     expect((await readdir(join(dir.path, 'wxa-data', 'outbox'))).filter((f) => f.endsWith('.eml')).sort()).toEqual([
-      `daily-${COFFEE.appid}-${DATE()}.eml`,
+      `daily-${COFFEE.appid}-${DATE()}.en.eml`,
       `daily-${SHOP.appid}-${DATE()}.eml`,
       `digest-${DATE()}.eml`,
     ]);
@@ -97,7 +99,7 @@ describe('wxa-report run', () => {
     const html = (name: string) => readFile(join(dir.path, 'wxa-data', 'outbox', `${name}.html`), 'utf8');
     expect(code).toBe(0);
     expect(await html(`daily-${SHOP.appid}-${DATE()}`)).toContain('.wxa-up { color: #ff7b72 !important; }');
-    expect(await html(`daily-${COFFEE.appid}-${DATE()}`)).toContain('.wxa-up { color: #3fb950 !important; }');
+    expect(await html(`daily-${COFFEE.appid}-${DATE()}.en`)).toContain('.wxa-up { color: #3fb950 !important; }');
     expect(await html(`digest-${DATE()}`)).toContain('.wxa-up { color: #3fb950 !important; }');
   });
 

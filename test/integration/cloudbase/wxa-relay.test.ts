@@ -169,7 +169,7 @@ describe('wxa-report through the relay', () => {
     const archiveDir = join(dir.path, 'archive');
     const args = ['daily', '--relay-url', relay.url, '--archive', archiveDir, '--outbox', join(dir.path, 'outbox')];
 
-    // Act: the day's report (it archives D, D-1 and D-7), then the next day's, which reads D from the archive.
+    // Act: the day's report (it archives D and the history it shows), then the next day's, which reads D from the archive.
     const first = await runCliInProcess([...args, '--date', date], { env, clock });
     sim.reset();
     const second = await runCliInProcess([...args, '--date', addDays(date, 1), '--json'], { env, clock });
@@ -186,8 +186,9 @@ describe('wxa-report through the relay', () => {
     expect(provenance).toMatchObject({ api: 'getDailyVisitTrend', shape: 'cloud-call' });
     const read = await readArchived(archive, key, dailyVisitTrendEndpoint, date, silentLogger);
     expect(read?.date).toBe(date);
-    // The next day's D-1 came from the archive (cloud-call bytes), only D and D-7 through the relay.
-    expect(sim.callCount('getDailyVisitTrend')).toBe(2);
+    // The next day's D-1 came from the archive (cloud-call bytes); through the relay only its own day and
+    // the six older same weekdays of its usual range the first report did not need.
+    expect(sim.callCount('getDailyVisitTrend')).toBe(7);
     expect(JSON.parse(second.stdout).metrics.visit_uv.previousDay).toBe(
       simulatedDailyVisitTrend(APP.appid, date).visit_uv,
     );

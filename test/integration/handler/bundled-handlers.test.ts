@@ -160,6 +160,13 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     expect(stdout).toMatch(/"ReportsSkipped":1/);
     const dailies = smtp.messages.filter((m) => !m.envelope.to.includes('boss@example.com'));
     expect(dailies.map((m) => m.envelope.to[0]).sort()).toEqual(['growth@example.com', 'ops@example.com']);
+    // Each app's first report fetched its history once (the report day, 13 trend days, 7 more same weekdays):
+    // every day of the trend has its figure.
+    expect(sim.callCount('getDailyVisitTrend')).toBe(2 * 21);
+    const trendOf = (text: string | undefined) => text?.split('近 14 天访问人数:\n')[1]?.split('\n\n')[0] ?? '';
+    const shopTrend = trendOf(dailies.find((m) => m.envelope.to[0] === 'ops@example.com')?.parsed.text);
+    expect(shopTrend.split('\n')).toHaveLength(14);
+    expect(shopTrend).not.toContain('无数据');
     expect(hooks.accepted('json')).toHaveLength(1);
     const stored = await new S3Archive(s3, bucket).get(archiveKeys.dailyVisitTrend(SHOP.appid, date));
     expect(stored?.toString()).toBe(JSON.stringify({ list: [simulatedDailyVisitTrendAnswer(SHOP.appid, date)] }));

@@ -73,16 +73,24 @@ describe('the daily report says what changed', () => {
     expect(daily.topPages.every((p) => p.dayOverDay !== null)).toBe(true);
   });
 
-  it('says there is not enough history rather than flag, and goes out without what WeChat did not give', async () => {
-    // Prepare: a new archive, and the summary API failing.
+  it('says there is too little history rather than flag, and goes out without what WeChat did not give', async () => {
+    // Prepare: a new archive, WeChat without data for six of the eight Sundays before, the summary API failing.
+    for (const period of ['2026-09-27', '2026-10-04', '2026-10-11', '2026-10-18', '2026-10-25', '2026-11-01'])
+      sim.addFault({ endpoint: 'getDailyVisitTrend', period, action: { kind: 'empty' } });
     sim.addFault({ endpoint: 'getDailySummary', action: { kind: 'errcode', errcode: 48001 } });
 
     // Act
     const daily = await report(new LocalArchive(join(dir.path, 'new')));
 
     // Assess
-    expect(daily.anomalies.visit_uv.status).toBe('insufficient-history');
-    expect(renderDailyEmail(daily, 'zh-CN').text).toMatch(/历史数据不足，暂不判断异常/);
+    expect(daily.anomalies.visit_uv).toMatchObject({ status: 'insufficient-history', weeks: 2 });
+    expect(daily.gaps).toMatchObject({ missing: [], missingBecause: null });
+    expect(renderDailyEmail(daily, 'zh-CN').text).toContain(
+      '历史还太短，暂不判断异常：之前只有 2 个周日有数据（至少需要 4 个）',
+    );
+    expect(renderDailyEmail(daily, 'en').text).toContain(
+      'Too little history to judge what is usual: only 2 earlier Sundays have data (4 needed)',
+    );
     expect(daily.summary).toBeNull();
     expect(daily.topPages).toHaveLength(5);
   });

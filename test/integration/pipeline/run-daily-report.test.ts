@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
+import { addDays } from '../../../lambda/calendar/beijing-calendar.js';
 import { EmailChannel } from '../../../lambda/notify/email-channel.js';
 import { SmtpEmailSender } from '../../../lambda/notify/smtp/smtp-email-sender.js';
 import { DeliveryError } from '../../../lambda/pipeline/deliver.js';
@@ -55,12 +56,12 @@ describe('the daily pipeline: simulator → moto S3 → SMTP', () => {
     expect(stored?.equals(rawDay('2026-11-22'))).toBe(true);
     const mail = await smtp.nextMessage();
     const visitors = simulatedDailyVisitTrend(APP.appid, '2026-11-22').visit_uv.toLocaleString('en-US');
-    expect(mail.parsed.subject).toContain(`【喵喵商城】2026年11月22日 访问人数 ${visitors}`);
+    expect(mail.parsed.subject).toMatch(/^(⚠)?【喵喵商城】/);
     expect(mail.parsed.text).toContain(`访问人数: ${visitors}`);
     expect(mail.parsed.html).toContain(visitors);
   });
 
-  it('fetches and archives the missing comparison days (D-1, D-7) only', async () => {
+  it('fetches and archives the history the report shows once: the 13 days of the trend and 7 more same weekdays', async () => {
     const archive = new S3Archive(s3, await createBucket(s3));
 
     const result = await runDailyReport(
@@ -69,18 +70,21 @@ describe('the daily pipeline: simulator → moto S3 → SMTP', () => {
     );
     await smtp.nextMessage();
 
-    expect(sim.callCount('getDailyVisitTrend')).toBe(3);
+    const history = [
+      ...Array.from({ length: 13 }, (_, i) => addDays('2026-11-22', -(i + 1))),
+      ...[14, 21, 28, 35, 42, 49, 56].map((days) => addDays('2026-11-22', -days)),
+    ].sort();
+    expect(sim.callCount('getDailyVisitTrend')).toBe(21);
     expect(result.status === 'sent' && result.archived).toEqual([
       archive.locate(archiveKeys.dailyVisitTrend(APP.appid, '2026-11-22')),
-      archive.locate(archiveKeys.dailyVisitTrend(APP.appid, '2026-11-15')),
-      archive.locate(archiveKeys.dailyVisitTrend(APP.appid, '2026-11-21')),
+      ...history.map((d) => archive.locate(archiveKeys.dailyVisitTrend(APP.appid, d))),
     ]);
     expect(
       (await archive.get(archiveKeys.dailyVisitTrend(APP.appid, '2026-11-15')))?.equals(rawDay('2026-11-15')),
     ).toBe(true);
   });
 
-  it('makes one datacube call when the comparison days are archived', async () => {
+  it('makes one datacube call once the history is archived, and asks a later report only what its own history lacks', async () => {
     const archive = new S3Archive(s3, await createBucket(s3));
     const deps = { source: clientFor(sim), archive, channels: [emailChannel()], toolVersion: '0.1.0' };
     await runDailyReport(deps, { date: '2026-11-21' });
@@ -90,10 +94,19 @@ describe('the daily pipeline: simulator → moto S3 → SMTP', () => {
     const result = await runDailyReport(deps, { date: '2026-11-22' });
     await smtp.nextMessage();
 
-    // The first run archived 11-21, 11-20 and 11-14; for 11-22, D-1 (11-21) is there, D-7 (11-15) is not.
-    expect(sim.requests('getDailyVisitTrend').map((r) => (r.body as { begin_date: string }).begin_date)).toEqual([
+    // The first run archived 11-21, its trend (11-08 …) and its Saturdays back to 09-26; for 11-22
+    // only the report day and the Sundays before 11-08 are missing.
+    const [reportDay, ...history] = sim
+      .requests('getDailyVisitTrend')
+      .map((r) => (r.body as { begin_date: string }).begin_date);
+    expect([reportDay, ...history.sort()]).toEqual([
       '20261122',
-      '20261115',
+      '20260927',
+      '20261004',
+      '20261011',
+      '20261018',
+      '20261025',
+      '20261101',
     ]);
     sim.reset();
     await runDailyReport(deps, { date: '2026-11-22' });

@@ -37,20 +37,28 @@ const channel = (url = smtp.url) =>
     locale: 'en',
   });
 const raw = (month: string) => Buffer.from(JSON.stringify(simulatedMonthlyRetain(APP.appid, month, NOW)));
-const monthsAsked = () => sim.requests('getMonthlyRetain').map((r) => (r.body as { begin_date: string }).begin_date);
+const monthsAsked = () =>
+  sim
+    .requests('getMonthlyRetain')
+    .map((r) => (r.body as { begin_date: string }).begin_date)
+    .sort();
+const SIX_MONTHS = ['20260501', '20260601', '20260701', '20260801', '20260901', '20261001'];
 const provenance = { appid: APP.appid, api: 'getMonthlyRetain', request: {}, fetchedAt: '', toolVersion: '' };
 
 describe('the monthly pipeline: simulator → moto S3 → SMTP', () => {
-  it('archives M and M-1 byte for byte and emails the retention report', async () => {
+  it('archives M and what it shows (the five months before, the days of M) byte for byte, once, and emails the retention report', async () => {
     const archive = new S3Archive(s3, await createBucket(s3));
+    const deps = { source: clientFor(sim), archive, channels: [channel()], toolVersion: '0.1.0' };
 
-    const result = await runMonthlyReport(
-      { source: clientFor(sim), archive, channels: [channel()], toolVersion: '0.1.0' },
-      { month: '2026-10', appName: 'Shop' },
-    );
+    const result = await runMonthlyReport(deps, { month: '2026-10', appName: 'Shop' });
+    const first = { months: monthsAsked(), days: sim.callCount('getDailyVisitTrend') };
+    sim.reset();
+    await runMonthlyReport(deps, { month: '2026-10', appName: 'Shop' });
+    await smtp.nextMessage();
 
     expect(result.status).toBe('sent');
-    expect(monthsAsked()).toEqual(['20261001', '20260901']);
+    expect(first).toEqual({ months: SIX_MONTHS, days: 31 });
+    expect([monthsAsked(), sim.callCount('getDailyVisitTrend')]).toEqual([['20261001'], 0]);
     expect((await archive.get(archiveKeys.monthlyRetain(APP.appid, '2026-10')))?.equals(raw('2026-10'))).toBe(true);
     expect((await archive.get(archiveKeys.monthlyRetain(APP.appid, '2026-09')))?.equals(raw('2026-09'))).toBe(true);
     const sept = simulatedMonthlyRetain(APP.appid, '2026-09', NOW);
@@ -72,7 +80,7 @@ describe('the monthly pipeline: simulator → moto S3 → SMTP', () => {
     );
     await smtp.nextMessage();
 
-    expect(monthsAsked()).toEqual(['20261001']);
+    expect(monthsAsked()).toEqual(SIX_MONTHS.filter((m) => m !== '20260901'));
     await dir.remove();
   });
 
@@ -90,7 +98,7 @@ describe('the monthly pipeline: simulator → moto S3 → SMTP', () => {
     );
     await smtp.nextMessage();
 
-    expect(monthsAsked()).toEqual(['20261001', '20260901']);
+    expect(monthsAsked()).toEqual(SIX_MONTHS);
     expect((await archive.get(archiveKeys.monthlyRetain(APP.appid, '2026-09')))?.equals(raw('2026-09'))).toBe(true);
     expect(result.status === 'sent' && result.report.cohort.newUserRetention).not.toBeNull();
     await dir.remove();
@@ -113,7 +121,7 @@ describe('the monthly pipeline: simulator → moto S3 → SMTP', () => {
     await dir.remove();
   });
 
-  it('keeps both months archived when sending fails, and says so', async () => {
+  it('keeps every month archived when sending fails, and says so', async () => {
     const dir = await tempDir();
     const archive = new LocalArchive(dir.path);
     const rejecting = await startSmtpReceiver({ rejectData: { code: 552, message: 'message too big' } });
@@ -125,7 +133,7 @@ describe('the monthly pipeline: simulator → moto S3 → SMTP', () => {
 
     expect(failure).toBeInstanceOf(DeliveryError);
     expect((failure as Error).message).toMatch(
-      /month=2026-10\/response\.json, .*month=2026-09\/response\.json\), but sending failed/,
+      /month=2026-10\/response\.json, and 36 earlier period\(s\) it shows\), but sending failed/,
     );
     expect(await archive.get(archiveKeys.monthlyRetain(APP.appid, '2026-09'))).toBeDefined();
     await rejecting.close();

@@ -5,7 +5,7 @@ import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
 import { beijingToday } from '../../../lambda/calendar/beijing-calendar.js';
 import { backfillPlan, runBackfill } from '../../../lambda/pipeline/backfill.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
-import { CallGate, QuotaClosedError } from '../../../lambda/wechat/call-gate.js';
+import { CallDeadlineError, CallGate, QuotaClosedError } from '../../../lambda/wechat/call-gate.js';
 import { archivedApi } from '../../../lambda/wechat/datacube-apis.js';
 import { WechatApiError } from '../../../lambda/wechat/errors.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -159,6 +159,32 @@ describe('the call gate, for any long work of a run', () => {
     expect(calls).toBe(1);
     expect([otherApp, nextDay]).toEqual(['answered', 'answered']);
     expect(beijingToday(time.clock())).toBe('2026-11-24');
+  });
+
+  it('with a deadline, sends nothing past it and waits through no pause that would end after it', async () => {
+    // 10:00:30 Beijing: a 45011 now pauses the app until 10:01:01.
+    const time = virtualTime(NOW.getTime() + 30_000);
+    const gate = new CallGate({ clock: time.clock, sleep: time.sleep });
+    const minute = new WechatApiError('getDailyVisitTrend', 45011, 'api minute-quota reach limit');
+    let calls = 0;
+    const limited = () => {
+      calls += 1;
+      return Promise.reject(minute);
+    };
+    const soon = { deadline: new Date(NOW.getTime() + 45_000) };
+    const later = { deadline: new Date(NOW.getTime() + 120_000) };
+
+    const paused = await gate.run(APP.appid, 'getDailyVisitTrend', limited, soon).catch((e: unknown) => e);
+    const held = await gate.run(APP.appid, 'getVisitPage', async () => 'answered', soon).catch((e: unknown) => e);
+    const waited = await gate.run(APP.appid, 'getVisitPage', async () => 'answered', later);
+    const past = await gate.run(APP.appid, 'getVisitPage', async () => 'answered', soon).catch((e: unknown) => e);
+
+    expect(paused).toBeInstanceOf(CallDeadlineError);
+    expect((paused as Error).cause).toBe(minute);
+    expect(held).toBeInstanceOf(CallDeadlineError);
+    expect(waited).toBe('answered');
+    expect(past).toBeInstanceOf(CallDeadlineError);
+    expect(calls).toBe(1);
   });
 
   it('forces one token refresh per AppID, shared by every caller of the run', async () => {

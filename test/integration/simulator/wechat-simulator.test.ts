@@ -182,6 +182,55 @@ describe('date rules in Asia/Shanghai', () => {
   });
 });
 
+describe('a Mini Program that went live recently', () => {
+  it('answers with no data for the days and months before it went live, and with data from its first day', async () => {
+    const young = await startSimulator({
+      clock: () => new Date(now),
+      apps: [{ ...APP, since: '2026-10-05' }],
+    });
+    const ask = async (path: string, body: unknown) => {
+      const token = (
+        (await (
+          await fetch(`${young.url}/cgi-bin/stable_token`, {
+            method: 'POST',
+            body: JSON.stringify({ grant_type: 'client_credential', appid: APP.appid, secret: APP.secret }),
+          })
+        ).json()) as { access_token: string }
+      ).access_token;
+      const res = await fetch(`${young.url}${path}?access_token=${token}`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+      });
+      return (await res.json()) as Record<string, unknown>;
+    };
+    const day = (d: string) => ask('/datacube/getweanalysisappiddailyvisittrend', { begin_date: d, end_date: d });
+
+    const before = await day('20261004');
+    const first = await day('20261005');
+    const september = await ask('/datacube/getweanalysisappidmonthlyretaininfo', {
+      begin_date: '20260901',
+      end_date: '20260930',
+    });
+    const october = await ask('/datacube/getweanalysisappidmonthlyretaininfo', {
+      begin_date: '20261001',
+      end_date: '20261031',
+    });
+    const pages = await ask('/datacube/getweanalysisappidvisitpage', { begin_date: '20261004', end_date: '20261004' });
+    const badRange = await ask('/datacube/getweanalysisappiddailyvisittrend', {
+      begin_date: '20261001',
+      end_date: '20261003',
+    });
+    await young.close();
+
+    expect(before).toEqual({ list: [] });
+    expect((first.list as unknown[]).length).toBe(1);
+    expect(september).toEqual({ ref_date: '202609', visit_uv_new: [], visit_uv: [] });
+    expect((october.visit_uv_new as unknown[]).length).toBeGreaterThan(0);
+    expect(pages).toEqual({ ref_date: '20261004', list: [] });
+    expect(badRange.errcode).toBe(61501);
+  });
+});
+
 describe('faults', () => {
   it('applies a rule to one period only, counts it down, and counts every call', async () => {
     const token = await stableToken();

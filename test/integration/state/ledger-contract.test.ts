@@ -151,6 +151,29 @@ describe.each([
     }
   });
 
+  it('remembers the periods WeChat had no data for, per AppID and API, as a union of the runs', async () => {
+    // Prepare
+    const ledger = await make();
+    const appid = `wx${String(++n).padStart(16, '0')}`;
+
+    // Act: two runs, one more with nothing, another API, another app. (Two at once: DynamoDB's ADD is
+    // atomic, moto's is not; the file ledger's lock is tested below.)
+    await ledger.rememberNoData(appid, 'getDailyVisitTrend', ['2026-09-27', '2026-10-04']);
+    await ledger.rememberNoData(appid, 'getDailyVisitTrend', ['2026-10-04', '2026-10-11']);
+    await ledger.rememberNoData(appid, 'getDailyVisitTrend', []);
+    await ledger.rememberNoData(appid, 'getMonthlyRetain', ['2026-08']);
+
+    // Assess
+    expect([...(await ledger.noDataPeriods(appid, 'getDailyVisitTrend'))].sort()).toEqual([
+      '2026-09-27',
+      '2026-10-04',
+      '2026-10-11',
+    ]);
+    expect([...(await ledger.noDataPeriods(appid, 'getMonthlyRetain'))]).toEqual(['2026-08']);
+    expect((await ledger.noDataPeriods(appid, 'getVisitPage')).size).toBe(0);
+    expect((await ledger.noDataPeriods('wx0000000000000001', 'getDailyVisitTrend')).size).toBe(0);
+  });
+
   it('refuses names that could leave their place', async () => {
     const ledger = await make();
 
@@ -158,5 +181,16 @@ describe.each([
       /cannot be a ledger app/,
     );
     await expect(ledger.getJob('daily', '../x', 'shop')).rejects.toThrow(/cannot be a ledger period/);
+  });
+});
+
+describe('the files ledger', () => {
+  it('loses no period WeChat had no data for when twenty runs remember at once', async () => {
+    const ledger = new FileLedger(`${dir.path}/state-${++n}`);
+    const days = Array.from({ length: 20 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
+
+    await Promise.all(days.map((day) => ledger.rememberNoData('wx5f1d0c3a9e7b2d41', 'getDailyVisitTrend', [day])));
+
+    expect([...(await ledger.noDataPeriods('wx5f1d0c3a9e7b2d41', 'getDailyVisitTrend'))].sort()).toEqual(days);
   });
 });

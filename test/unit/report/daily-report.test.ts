@@ -74,13 +74,27 @@ describe('the daily report', () => {
     expect(trendDates('2026-11-22')[0]).toBe('2026-11-09');
   });
 
+  it('starts the trend on the first day WeChat has data for, for a Mini Program younger than 14 days', () => {
+    const noData = ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12'];
+    const report = buildDailyReport({
+      appid: 'wx1',
+      day: reportDay,
+      history,
+      gaps: { noData, missing: [], missingBecause: null },
+    });
+
+    expect(report.trend).toHaveLength(10);
+    expect(report.trend[0]?.date).toBe('2026-11-13');
+    expect(report.gaps.noData).toEqual(noData);
+  });
+
   it('falls back to the AppID for a name and serialises to the --json shape', () => {
     const report = buildDailyReport({ appid: 'wx1', day: reportDay, history });
     const json = JSON.parse(JSON.stringify(dailyReportJson(report)));
 
     expect(report.appName).toBe('wx1');
     // The first three keys never change; later ones are only ever added.
-    expect(Object.keys(json)).toEqual(['appid', 'date', 'metrics', 'anomalies', 'summary', 'topPages']);
+    expect(Object.keys(json)).toEqual(['appid', 'date', 'metrics', 'anomalies', 'summary', 'topPages', 'gaps']);
     expect(json.anomalies.visit_uv).toEqual({ status: 'insufficient-history', weeks: 1, usual: null, deviation: null });
     expect([json.summary, json.topPages]).toEqual([null, []]);
     expect(json.metrics.visit_uv_new).toEqual({

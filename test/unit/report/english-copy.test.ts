@@ -12,10 +12,12 @@ describe('English copy', () => {
     expect(x.allUsual(5, SUNDAY)).toBe('Every metric is within the usual range of the last 5 Sundays');
     expect(x.allUsual(1, SUNDAY)).toBe('Every metric is within the usual range of the last Sunday');
     expect(x.insufficient(1, SUNDAY)).toBe(
-      'Not enough history to judge: the archive has 1 earlier Sunday (4 needed; backfill fills it in)',
+      'Too little history to judge what is usual: only 1 earlier Sunday has data (4 needed)',
     );
-    expect(x.insufficient(0, SUNDAY)).toContain('the archive has no earlier Sunday');
-    expect(x.insufficient(3, SUNDAY)).toContain('the archive has 3 earlier Sundays');
+    expect(x.insufficient(0, SUNDAY)).toContain('no earlier Sunday has data yet');
+    expect(x.insufficient(3, SUNDAY)).toContain('only 3 earlier Sundays have data');
+    expect(x.notJudged(2, SUNDAY)).toBe('Not judged this time: only 2 earlier Sundays could be fetched (4 needed)');
+    expect(x.notJudged(0, SUNDAY)).toBe('Not judged this time: no earlier Sunday could be fetched (4 needed)');
     expect(x.anomaly('Visitors', '23%', 6, 1, 'low')).toBe('Visitors 23% below the usual of the last 6 Mondays');
   });
 

@@ -85,6 +85,18 @@ describe('the monthly report', () => {
     expect(report.history[3]).toEqual({ month: '2026-08', newUsers: null, activeUsers: null });
   });
 
+  it("charts the months from the app's first, when it is younger than six months", () => {
+    const report = buildMonthlyReport({
+      appid: 'wx1',
+      month: '2026-10',
+      retention: new Map([retention('2026-10', [1100], [5500]), retention('2026-09', [1000, 80], [5000, 1500])]),
+      days: new Map(),
+      gaps: { noData: ['2026-05', '2026-06', '2026-07', '2026-08'], missing: [], missingBecause: null },
+    });
+
+    expect(report.history.map((h) => h.month)).toEqual(['2026-09', '2026-10']);
+  });
+
   it('serialises to the --json shape', () => {
     const json = monthlyReportJson(
       build([retention('2026-10', [1100], [5500]), retention('2026-09', [1000, 80], [5000, 1500])]),
@@ -111,6 +123,7 @@ describe('the monthly report', () => {
         { month: '2026-09', newUsers: 1000, activeUsers: 5000 },
         { month: '2026-10', newUsers: 1100, activeUsers: 5500 },
       ],
+      gaps: { noData: [], missing: [], missingBecause: null },
     });
   });
 
