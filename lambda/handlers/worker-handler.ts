@@ -52,7 +52,8 @@ async function processRecord(record: SQSRecord): Promise<void> {
   const parsed = rt.workUnitSchema.safeParse(body);
   if (!parsed.success) {
     // A message no worker can run is recorded once, never retried.
-    const reason = `not a unit of work: ${redactSecrets(record.body.slice(0, 200))}`;
+    // Redacted whole, then cut: a cut first could leave a piece of a secret no pattern matches.
+    const reason = `not a unit of work: ${redactSecrets(record.body).slice(0, 200)}`;
     logger.error('unit failed', { app: '?', job: '?', period: '?', reason, kind: 'needs-person', attempts });
     await rt.failures.record({
       app: '?',

@@ -7,7 +7,7 @@ import { addDays, beijingToday, beijingYesterday } from '../../../lambda/calenda
 import { WEBHOOK_KINDS } from '../../../lambda/notify/webhook/webhook-platform.js';
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
-import { type EchoingReceiver, startEchoingReceiver } from '../../support/echoing-receiver.js';
+import { type EchoingReceiver, secretPiecesIn, startEchoingReceiver } from '../../support/echoing-receiver.js';
 import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -29,7 +29,8 @@ let s3: S3Client;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 
 beforeAll(async () => {
-  [sim, moto, echo] = await Promise.all([WechatSimulator.start(), startMoto(), startEchoingReceiver()]);
+  // The chats answer 404 quoting the request in JSON, the JSON endpoint's key past the first 200 characters.
+  [sim, moto, echo] = await Promise.all([WechatSimulator.start(), startMoto(), startEchoingReceiver('json')]);
   proxy = await startFaultProxy(moto.endpoint);
   s3 = s3ClientFor(moto.endpoint);
   // The SDK reads its endpoint from the process environment: S3 goes through the proxy.
@@ -293,11 +294,44 @@ describe('wxa-report run under faults', () => {
         .map((f) => readFile(state(f), 'utf8')),
     );
     for (const where of [lines.stdout, lines.stderr, json.stdout, json.stderr, ...files])
-      for (const secret of echo.secrets) expect(where).not.toContain(secret);
+      expect(secretPiecesIn(where, echo.secrets)).toEqual([]);
   }, 60_000);
 });
 
+/** `daily` for one app to a chat of each kind, every one at this receiver. */
+const dailyToSixChats = (receiver: EchoingReceiver) =>
+  cli(['daily', '--archive', join(dir.path, 'archive')], {
+    WECHAT_APPID: SHOP.appid,
+    WECHAT_APPSECRET: SHOP.secret,
+    ...Object.fromEntries(
+      WEBHOOK_KINDS.flatMap((kind) => [
+        [`WXA_WEBHOOK_${kind.toUpperCase()}`, receiver.urls[kind]],
+        ...(receiver.signing[kind] ? [[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`, receiver.signing[kind]]] : []),
+      ]),
+    ),
+  });
+
 describe('the single-app commands under the same faults', () => {
+  it('daily to chats whose URL redirects: said as such with where it points, needing a person, not retried', async () => {
+    const moved = await startEchoingReceiver('redirect');
+    try {
+      const result = await dailyToSixChats(moved);
+
+      expect(result.code).toBe(1);
+      expect(moved.requests()).toBe(WEBHOOK_KINDS.length);
+      for (const kind of WEBHOOK_KINDS)
+        expect(result.stderr).toMatch(
+          new RegExp(
+            `${kind} webhook \\(127\\.0\\.0\\.1:\\d+\\): the URL redirects \\(HTTP 301 to https://moved\\.example\\.com[^)]*, secrets masked\\)`,
+          ),
+        );
+      expect(result.stderr).not.toMatch(/connection failed|tried \d+ times/);
+      expect(secretPiecesIn(result.stderr + result.stdout, moved.secrets)).toEqual([]);
+    } finally {
+      await moved.close();
+    }
+  }, 60_000);
+
   it('daily --archive s3:// without s3:ListBucket: the report goes out, the grant is named once', async () => {
     const bucket = await createBucket(s3);
     proxy.add({ match: (r) => r.service === 's3', answer: 'no-list-bucket' });
@@ -332,22 +366,11 @@ describe('the single-app commands under the same faults', () => {
   }, 60_000);
 
   it('daily to six chats quoting the request: stderr names each, with no secret', async () => {
-    const hooks = Object.fromEntries(
-      WEBHOOK_KINDS.flatMap((kind) => [
-        [`WXA_WEBHOOK_${kind.toUpperCase()}`, echo.urls[kind]],
-        ...(echo.signing[kind] ? [[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`, echo.signing[kind]]] : []),
-      ]),
-    );
-
-    const result = await cli(['daily', '--archive', join(dir.path, 'archive')], {
-      WECHAT_APPID: SHOP.appid,
-      WECHAT_APPSECRET: SHOP.secret,
-      ...hooks,
-    });
+    const result = await dailyToSixChats(echo);
 
     expect(result.code).toBe(1);
     for (const kind of WEBHOOK_KINDS)
       expect(result.stderr).toMatch(new RegExp(`${kind} webhook \\(127\\.0\\.0\\.1:\\d+\\): HTTP 404`));
-    for (const secret of echo.secrets) expect(result.stderr).not.toContain(secret);
+    expect(secretPiecesIn(result.stderr + result.stdout, echo.secrets)).toEqual([]);
   }, 60_000);
 });

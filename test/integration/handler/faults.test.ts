@@ -14,7 +14,7 @@ import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { DynamoDbLedger } from '../../../lambda/state/dynamodb/dynamodb-ledger.js';
 import { type BundledStack, functionEnvironment, invokeBundle, synthBundles } from '../../support/bundled-stack.js';
 import { createTables, type dynamoClientsFor } from '../../support/dynamodb.js';
-import { type EchoingReceiver, startEchoingReceiver } from '../../support/echoing-receiver.js';
+import { type EchoingReceiver, secretPiecesIn, startEchoingReceiver } from '../../support/echoing-receiver.js';
 import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
 import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../../support/moto.js';
 import { motoClients } from '../../support/moto-clients.js';
@@ -51,7 +51,8 @@ beforeAll(async () => {
     digest: { recipients: ['boss@example.com'] },
     parameterPrefix: PREFIX,
   });
-  [moto, sim, echo] = await Promise.all([startMoto(), WechatSimulator.start(), startEchoingReceiver()]);
+  // The chats answer 404 quoting the request in JSON, the JSON endpoint's key past the first 200 characters.
+  [moto, sim, echo] = await Promise.all([startMoto(), WechatSimulator.start(), startEchoingReceiver('json')]);
   proxy = await startFaultProxy(moto.endpoint);
   ({ s3, ssm, sqs, dynamo } = motoClients(moto.endpoint));
   ses = new SESv2Client({ endpoint: moto.endpoint, region: MOTO_REGION, credentials: MOTO_CREDENTIALS });
@@ -551,9 +552,6 @@ describe('no secret in any error, on any path', () => {
     );
     expect(Items?.length).toBeGreaterThan(6);
     for (const where of [run.stdout, JSON.stringify(record), JSON.stringify(Items)])
-      for (const secret of echo.secrets) {
-        expect(where).not.toContain(secret);
-        expect(where).not.toContain(encodeURIComponent(secret));
-      }
+      expect(secretPiecesIn(where, echo.secrets)).toEqual([]);
   }, 60_000);
 });
