@@ -3,7 +3,7 @@ import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateEmailIdentityCommand, DeleteEmailIdentityCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { type Message, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { addDays, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
 import type { WorkUnit } from '../../../lambda/pipeline/work-unit.js';
@@ -19,7 +19,7 @@ import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '..
 import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../../support/moto.js';
 import { motoClients } from '../../support/moto-clients.js';
 import { createBucket } from '../../support/s3.js';
-import { createQueues, receiveAll, sqsEventOf } from '../../support/sqs.js';
+import { createQueues, drain, receiveAll, settle, sqsEventOf } from '../../support/sqs.js';
 
 /**
  * The deployed path under faults: the bundled dispatcher and worker (as `cdk synth` makes them),
@@ -59,7 +59,6 @@ beforeAll(async () => {
   await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: 'example.com' }));
   bucket = await createBucket(s3);
   tables = await createTables(dynamo.raw);
-  queues = await createQueues(sqs);
   const writer = new ParameterWriter(ssm, PREFIX);
   const registry = new DynamoDbAppRegistry(dynamo.documents, tables.apps, { hasEmail: true });
   for (const [name, app, recipients] of [
@@ -86,6 +85,11 @@ afterAll(async () => {
   await stack?.remove();
 });
 
+// Each test its own queues: nothing one test left (a message in flight, a FailedUnits record) can
+// come back into another when a visibility timeout ends, however long the file runs.
+beforeEach(async () => {
+  queues = await createQueues(sqs);
+});
 afterEach(() => proxy.reset());
 
 type BatchResponse = { batchItemFailures: { itemIdentifier: string }[] };
@@ -120,10 +124,12 @@ async function work(message: Message, receipt: number, overrides: Record<string,
     environment(overrides),
     sqsEventOf(message, queues.workArn, receipt),
   );
+  await settle(sqs, queues.work, [message], result);
   return { failures: result.batchItemFailures, stdout: logs, logs: logLines(logs) };
 }
 
-const failedUnits = async () => (await receiveAll(sqs, queues.failed)).map((m) => JSON.parse(m.Body ?? '{}'));
+/** The FailedUnits records written since the last look (each read once). */
+const failedUnits = async () => (await drain(sqs, queues.failed)).map((m) => JSON.parse(m.Body ?? '{}'));
 const ledger = () => new DynamoDbLedger(dynamo.documents, tables.ledger);
 const day = (n: number) => addDays(beijingYesterday(new Date()), -n);
 
@@ -245,6 +251,90 @@ describe('a transient failure of AWS itself is retried like any other', () => {
     });
 
     await expect(dispatched).rejects.toThrow(/dispatch failed.*temporary: HTTP 503/s);
+  }, 60_000);
+});
+
+describe('a failure recorded in FailedUnits is never redelivered', () => {
+  const accessDenied = awsError(
+    'dynamodb',
+    400,
+    'AccessDeniedException',
+    'User: arn:aws:sts::123456789012:assumed-role/worker/wxa is not authorized to perform: dynamodb:GetItem',
+  );
+
+  it.each([
+    [
+      'answering 503 to everything, on the 4th and last try',
+      4,
+      awsError('dynamodb', 503, 'ServiceUnavailable', 'Service Unavailable'),
+      'transient',
+    ],
+    ['refusing a permission, on the 1st try', 1, accessDenied, 'needs-person'],
+  ] as const)(
+    'DynamoDB %s: one record, the digest that cannot be looked at is logged, no batch item failure',
+    async (_what, receipt, answer, kind) => {
+      // Prepare: a digest is configured, so a settled unit looks whether the day is complete.
+      proxy.add({ match: (r) => r.service === 'dynamodb', answer });
+      const unit = { job: 'daily', period: day(18 + receipt), app: 'coffee' } as const;
+      const message = await queued(unit);
+
+      // Act
+      const run = await work(message, receipt, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url });
+
+      // Assess: recorded once, and not handed back to SQS (whose redrive would move the raw body).
+      expect(run.failures).toEqual([]);
+      expect(unitFailures(run.stdout)).toEqual([
+        expect.objectContaining({ level: 'ERROR', app: 'coffee', kind, attempts: receipt }),
+      ]);
+      expect(run.logs).toContainEqual(
+        expect.objectContaining({
+          level: 'ERROR',
+          message: 'could not check or queue the digest; the retry schedule queues it from the cut-off',
+          period: unit.period,
+          reason: expect.stringContaining(`cannot read the ledger table ${tables.ledger}`),
+        }),
+      );
+      expect(await failedUnits()).toEqual([expect.objectContaining({ ...unit, kind, attempts: receipt })]);
+      expect(await receiveAll(sqs, queues.work)).toEqual([]);
+    },
+    120_000,
+  );
+
+  it('a FailedUnits record that cannot be written is logged, and SQS redelivers the unit', async () => {
+    // Prepare: the bucket is missing (a person must act), and SendMessage to FailedUnits is refused.
+    proxy.add({
+      match: (r) => r.service === 'sqs' && r.operation === 'SendMessage',
+      answer: awsError(
+        'sqs',
+        400,
+        'AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/worker/wxa is not authorized to perform: sqs:sendmessage',
+      ),
+    });
+    const unit = { job: 'daily', period: day(21), app: 'shop' } as const;
+    const message = await queued(unit);
+
+    // Act
+    const run = await work(message, 1, {
+      WXA_ARCHIVE_BUCKET: 'wxa-no-such-bucket',
+      WXA_FAILURE_QUEUE_URL: queues.failed.replace(moto.endpoint, proxy.url),
+    });
+
+    // Assess
+    expect(run.failures).toEqual([{ itemIdentifier: message.MessageId }]);
+    expect(run.logs).toContainEqual(
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'could not record the failure in FailedUnits; SQS redelivers the message',
+        app: 'shop',
+        period: unit.period,
+        reason: expect.stringContaining('the bucket wxa-no-such-bucket does not exist'),
+        problem: expect.stringMatching(
+          /^cannot write a failure record to SQS queue wxa-failed-[\w-]+: User: .* is not authorized to perform: sqs:sendmessage: a permission is missing/,
+        ),
+      }),
+    );
+    expect(await failedUnits()).toEqual([]);
   }, 60_000);
 });
 
