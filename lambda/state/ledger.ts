@@ -62,8 +62,12 @@ export type ClaimOutcome =
 export interface Ledger {
   getJob(job: UnitJob, period: string, app: string): Promise<JobRecord | undefined>;
   putJob(job: UnitJob, period: string, app: string, record: JobRecord): Promise<void>;
-  /** Every app's record of one job and period (paged through by the adapter). */
-  listJobs(job: UnitJob, period: string): Promise<Map<string, JobRecord>>;
+  /**
+   * Every app's record of one job and period (paged through by the adapter). A damaged record is
+   * left out, never silently: a warning names it (file, or table and key), and `onDamaged` hears of
+   * it, so a caller can still act for that app (run its unit, which then fails naming the record).
+   */
+  listJobs(job: UnitJob, period: string, onDamaged?: OnDamagedRecord): Promise<Map<string, JobRecord>>;
   getDelivery(scope: DeliveryScope, channel: string): Promise<DeliveryRecord | undefined>;
   /**
    * Writes `next` only if the stored record is still `expected` (undefined: no record yet). The
@@ -76,6 +80,12 @@ export interface Ledger {
     next: DeliveryRecord,
   ): Promise<boolean>;
 }
+
+/** Told of each record `listJobs` left out: the app it belongs to, and what is wrong with it. */
+export type OnDamagedRecord = (app: string, error: DamagedRecordError) => void;
+
+/** What a ledger says, as a warning, of a record it left out of a listing. */
+export const LEFT_OUT = 'ledger record unreadable, left out';
 
 export type ClaimDecision = 'claim' | 'already-sent' | 'busy' | 'interrupted' | 'unconfirmed' | 'unreadable';
 

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
@@ -7,6 +8,7 @@ import { addDays, beijingToday, beijingYesterday } from '../../../lambda/calenda
 import { WEBHOOK_KINDS } from '../../../lambda/notify/webhook/webhook-platform.js';
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
 import { type EchoingReceiver, secretPiecesIn, startEchoingReceiver } from '../../support/echoing-receiver.js';
 import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
@@ -218,6 +220,75 @@ describe('wxa-report run under faults', () => {
         ),
       ),
     ]);
+  }, 60_000);
+
+  it('ledger show and run retry name a damaged ledger file every time, on stderr, and exit 1', async () => {
+    // Prepare: shop is pending; coffee's record was cut short (a full disk, a crash mid-copy).
+    const folder = state('jobs', 'daily', DATE());
+    await mkdir(folder, { recursive: true });
+    await writeFile(
+      join(folder, 'shop.json'),
+      JSON.stringify({ status: 'pending', updatedAt: '2026-01-01T00:00:00Z' }),
+    );
+    await writeFile(join(folder, 'coffee.json'), '{"status": "sent", "updatedAt": "2026-');
+    const warning =
+      /^wxa-report: warning: ledger record unreadable, left out \(problem the ledger file .*coffee\.json is damaged \(not JSON/m;
+    const show = (json: string[] = []) =>
+      cli(['ledger', 'show', '--state', state(), '--job', 'daily', '--period', DATE(), ...json]);
+
+    // Act
+    const shown = await show();
+    const shownJson = await show(['--json']);
+    const retried = await run(['retry', '--state', state()]);
+
+    // Assess: the listing shows the rest, names the damaged file, and says it is incomplete.
+    expect(shown.stdout).toMatch(/^pending +shop/);
+    expect(shown.stdout).not.toContain('coffee');
+    expect(shown.stderr).toMatch(warning);
+    expect(shown.code).toBe(1);
+    expect(JSON.parse(shownJson.stdout)).toEqual([expect.objectContaining({ app: 'shop', status: 'pending' })]);
+    expect(shownJson.stderr).toMatch(warning);
+    expect(shownJson.code).toBe(1);
+    // The retry names it too, runs the unit it may be (which fails naming the file), and the others.
+    expect(retried.stderr).toMatch(warning);
+    expect(retried.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()}`, 'm'));
+    expect(failureLines(retried.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^wxa-report: coffee daily ${DATE()} failed: the ledger file .*coffee\\.json is damaged`),
+      ),
+    ]);
+    expect(retried.code).toBe(1);
+  }, 60_000);
+
+  it('ledger show --table names an item whose number the SDK cannot read, and exits 1', async () => {
+    // Prepare
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', moto.endpoint);
+    const dynamo = dynamoClientsFor(moto.endpoint);
+    try {
+      const { ledger } = await createTables(dynamo.raw);
+      const item = (app: string, updatedAt: AttributeValue) => ({
+        TableName: ledger,
+        Item: { pk: { S: `daily#${DATE()}` }, sk: { S: `app#${app}` }, status: { S: 'sent' }, updatedAt },
+      });
+      await dynamo.raw.send(new PutItemCommand(item('shop', { S: '2026-01-01T00:00:00.000Z' })));
+      await dynamo.raw.send(new PutItemCommand(item('coffee', { N: '12345678901234567.5' })));
+
+      // Act
+      const shown = await cli(['ledger', 'show', '--table', ledger, '--job', 'daily', '--period', DATE()]);
+
+      // Assess
+      expect(shown.stdout).toMatch(/^sent +shop/);
+      expect(shown.stderr).toMatch(
+        new RegExp(
+          `^wxa-report: warning: ledger record unreadable, left out \\(problem ledger table ${ledger}, item pk "daily#${DATE()}", sk "app#coffee" is damaged \\(updatedAt must be an ISO 8601 time \\(a string\\), not 12345678901234567\\.5\\)`,
+          'm',
+        ),
+      );
+      expect(shown.code).toBe(1);
+    } finally {
+      dynamo.raw.destroy();
+      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', '');
+    }
   }, 60_000);
 
   it('a delivery state no run writes is an error naming app and channel, and becomes unconfirmed', async () => {
