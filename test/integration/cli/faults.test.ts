@@ -291,26 +291,37 @@ describe('wxa-report run under faults', () => {
     }
   }, 60_000);
 
-  it('a delivery state no run writes is an error naming app and channel, and becomes unconfirmed', async () => {
-    const folder = state('deliveries', 'daily', DATE(), 'coffee');
-    await mkdir(folder, { recursive: true });
-    await writeFile(
-      join(folder, 'email.json'),
-      JSON.stringify({ status: 'sending', updatedAt: '2026-01-01T00:00:00Z', owner: 'gone' }),
-    );
+  it.each([
+    ['without a lease', {}, '\\("sending" without a lease\\)'],
+    [
+      'with a lease until 2099',
+      { leaseUntil: '2099-01-01T00:00:00.000Z' },
+      '\\("sending" with a lease until 2099-01-01T00:00:00\\.000Z, longer than the 10 minutes any run takes\\)',
+    ],
+  ])(
+    'a "sending" claim %s is an error naming app and channel, and becomes unconfirmed',
+    async (_what, lease, said) => {
+      const folder = state('deliveries', 'daily', DATE(), 'coffee');
+      await mkdir(folder, { recursive: true });
+      await writeFile(
+        join(folder, 'email.json'),
+        JSON.stringify({ status: 'sending', updatedAt: '2026-01-01T00:00:00Z', owner: 'gone', ...lease }),
+      );
 
-    const result = await run(['daily', '--state', state()]);
+      const result = await run(['daily', '--state', state()]);
 
-    expect(result.code).toBe(1);
-    expect(failureLines(result.stderr)).toEqual([
-      expect.stringMatching(
-        new RegExp(
-          `coffee daily ${DATE()} failed: .*the ledger held a state for coffee daily ${DATE()} on email that no run writes \\("sending" without a lease\\).*wxa-report ledger release`,
+      expect(result.code).toBe(1);
+      expect(failureLines(result.stderr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `coffee daily ${DATE()} failed: .*the ledger held a state for coffee daily ${DATE()} on email that no run writes ${said}.*wxa-report ledger release`,
+          ),
         ),
-      ),
-    ]);
-    expect(JSON.parse(await readFile(join(folder, 'email.json'), 'utf8'))).toMatchObject({ status: 'unconfirmed' });
-  }, 60_000);
+      ]);
+      expect(JSON.parse(await readFile(join(folder, 'email.json'), 'utf8'))).toMatchObject({ status: 'unconfirmed' });
+    },
+    60_000,
+  );
 
   it('a misspelt app field is named with the field it meant, and the other apps run', async () => {
     await writeConfig([

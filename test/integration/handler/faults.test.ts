@@ -527,6 +527,12 @@ describe('a damaged record stops one app, never the fan-out, never silently', ()
       { status: { S: 'sending' }, owner: { S: 'gone' }, leaseUntil: { N: '1795398000000' } },
       '("sending" with a lease that cannot be read ("1795398000000"))',
     ],
+    [
+      'a lease longer than any run takes',
+      23,
+      { status: { S: 'sending' }, owner: { S: 'gone' }, leaseUntil: { S: '2099-01-01T00:00:00.000Z' } },
+      '("sending" with a lease until 2099-01-01T00:00:00.000Z, longer than the 10 minutes any run takes)',
+    ],
   ])(
     'a delivery with %s is an error naming app and channel, treated like unconfirmed',
     async (_what, n, state, said) => {
