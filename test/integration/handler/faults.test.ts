@@ -15,7 +15,13 @@ import { DynamoDbLedger } from '../../../lambda/state/dynamodb/dynamodb-ledger.j
 import { type BundledStack, functionEnvironment, invokeBundle, synthBundles } from '../../support/bundled-stack.js';
 import { createTables, type dynamoClientsFor } from '../../support/dynamodb.js';
 import { type EchoingReceiver, secretPiecesIn, startEchoingReceiver } from '../../support/echoing-receiver.js';
-import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
+import {
+  type AwsService,
+  awsError,
+  type FaultProxy,
+  refusingEndpoint,
+  startFaultProxy,
+} from '../../support/fault-proxy.js';
 import { MOTO_CREDENTIALS, MOTO_REGION, type MotoServer, startMoto } from '../../support/moto.js';
 import { motoClients } from '../../support/moto-clients.js';
 import { createBucket } from '../../support/s3.js';
@@ -133,19 +139,19 @@ const failedUnits = async () => (await drain(sqs, queues.failed)).map((m) => JSO
 const ledger = () => new DynamoDbLedger(dynamo.documents, tables.ledger);
 const day = (n: number) => addDays(beijingYesterday(new Date()), -n);
 
+/** The proxy's URL, once it answers every call to `service` with this error. */
+const answering = (service: AwsService, status: number, code: string, message: string) => async () => {
+  proxy.add({ match: (r) => r.service === service, answer: awsError(service, status, code, message) });
+  return proxy.url;
+};
+
 describe('a transient failure of AWS itself is retried like any other', () => {
   it.each([
     ['refuses connections', 2, async () => refusingEndpoint(), /ECONNREFUSED .*\(temporary\)/],
     [
       'answers 503 SlowDown',
       3,
-      async () => {
-        proxy.add({
-          match: (r) => r.service === 's3',
-          answer: awsError('s3', 503, 'SlowDown', 'Please reduce your request rate.'),
-        });
-        return proxy.url;
-      },
+      answering('s3', 503, 'SlowDown', 'Please reduce your request rate.'),
       /\(temporary: HTTP 503 SlowDown\)/,
     ],
   ])(
@@ -218,23 +224,40 @@ describe('a transient failure of AWS itself is retried like any other', () => {
     ]);
   }, 120_000);
 
-  it('SSM throttling: backed off, kept pending', async () => {
-    proxy.add({
-      match: (r) => r.service === 'ssm',
-      answer: awsError('ssm', 400, 'ThrottlingException', 'Rate exceeded'),
-    });
-    const unit = { job: 'daily', period: day(5), app: 'coffee' } as const;
-    const message = await queued(unit);
+  it.each([
+    [
+      'throttling',
+      5,
+      answering('ssm', 400, 'ThrottlingException', 'Rate exceeded'),
+      'Rate exceeded \\(temporary: HTTP 400 ThrottlingException\\)',
+    ],
+    ['refusing connections', 24, refusingEndpoint, 'connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+ \\(temporary\\)'],
+  ])(
+    'SSM %s: said as SSM and the path read (no value), backed off, kept pending',
+    async (_what, n, endpoint, said) => {
+      // Prepare
+      const unit = { job: 'daily', period: day(n), app: 'coffee' } as const;
+      const message = await queued(unit);
 
-    const first = await work(message, 1, { AWS_ENDPOINT_URL_SSM: proxy.url });
+      // Act
+      const first = await work(message, 1, { AWS_ENDPOINT_URL_SSM: await endpoint() });
 
-    expect(first.failures).toEqual([{ itemIdentifier: message.MessageId }]);
-    expect(await ledger().getJob('daily', unit.period, 'coffee')).toMatchObject({
-      status: 'pending',
-      detail: expect.stringMatching(/Rate exceeded \(temporary: HTTP 400 ThrottlingException\)/),
-    });
-    expect(await failedUnits()).toEqual([]);
-  }, 60_000);
+      // Assess: the digest's reason says a service was briefly unavailable, not "unknown".
+      const detail = new RegExp(`^cannot read the SSM parameters under ${PREFIX}apps/coffee: ${said}$`);
+      expect(first.failures).toEqual([{ itemIdentifier: message.MessageId }]);
+      expect(unitFailures(first.stdout)).toEqual([
+        expect.objectContaining({ app: 'coffee', kind: 'transient', reason: expect.stringMatching(detail) }),
+      ]);
+      expect(await ledger().getJob('daily', unit.period, 'coffee')).toMatchObject({
+        status: 'pending',
+        detail: expect.stringMatching(detail),
+        reason: 'service-unavailable',
+      });
+      expect(await failedUnits()).toEqual([]);
+      expect(first.stdout).not.toContain(COFFEE.secret);
+    },
+    60_000,
+  );
 
   it('SQS answering 503 to the dispatcher: the invocation fails saying so, for Lambda to retry it', async () => {
     proxy.add({
@@ -338,6 +361,14 @@ describe('a failure recorded in FailedUnits is never redelivered', () => {
   }, 60_000);
 });
 
+/** SES (through the proxy) answering every call with this error. */
+const sesAnswering = (code: string, message: string) => () => {
+  proxy.add({ match: (r) => r.service === 'sesv2', answer: awsError('sesv2', 400, code, message) });
+  return { AWS_ENDPOINT_URL_SESV2: proxy.url };
+};
+const SES_QUOTA =
+  /SES: Daily message quota exceeded\.: SES's daily sending quota \(messages in a rolling 24 hours\) is used up: re-run the period once the window has moved on .*request a higher quota/;
+
 describe('what a person must fix is recorded at once, naming the fix', () => {
   it.each([
     [
@@ -361,19 +392,24 @@ describe('what a person must fix is recorded at once, naming the fix', () => {
     [
       'SES in the sandbox refusing an unverified recipient',
       9,
-      () => {
-        proxy.add({
-          match: (r) => r.service === 'sesv2',
-          answer: awsError(
-            'sesv2',
-            400,
-            'MessageRejected',
-            'Email address is not verified. The following identities failed the check in region US-EAST-1: growth@example.com',
-          ),
-        });
-        return { AWS_ENDPOINT_URL_SESV2: proxy.url };
-      },
+      sesAnswering(
+        'MessageRejected',
+        'Email address is not verified. The following identities failed the check in region US-EAST-1: growth@example.com',
+      ),
       /SES: Email address is not verified\..*: the account is in the SES sandbox, where every recipient must be a verified identity too.*request production access/,
+    ],
+    // What SES's API answers once the day's quota is used up (v2 also as LimitExceededException).
+    [
+      "SES's daily quota used up (LimitExceededException)",
+      26,
+      sesAnswering('LimitExceededException', 'Daily message quota exceeded.'),
+      SES_QUOTA,
+    ],
+    [
+      "SES's daily quota used up (ThrottlingException)",
+      27,
+      sesAnswering('ThrottlingException', 'Daily message quota exceeded.'),
+      SES_QUOTA,
     ],
   ])(
     '%s',
@@ -402,6 +438,32 @@ describe('what a person must fix is recorded at once, naming the fix', () => {
     },
     60_000,
   );
+
+  it('SSM refusing the read: named with the grant, the digest says a service refused', async () => {
+    // Prepare
+    proxy.add({
+      match: (r) => r.service === 'ssm',
+      answer: awsError(
+        'ssm',
+        400,
+        'AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/worker/wxa is not authorized to perform: ssm:GetParametersByPath',
+      ),
+    });
+    const unit = { job: 'daily', period: day(25), app: 'coffee' } as const;
+
+    // Act
+    const first = await work(await queued(unit), 1, { AWS_ENDPOINT_URL_SSM: proxy.url });
+
+    // Assess
+    const reason = `cannot read the SSM parameters under ${PREFIX}apps/coffee: User: arn:aws:sts::123456789012:assumed-role/worker/wxa is not authorized to perform: ssm:GetParametersByPath: a permission is missing: grant ssm:GetParametersByPath on the parameters under ${PREFIX}apps/coffee (and kms:Decrypt on the key of its SecureStrings)`;
+    expect(first.failures).toEqual([]);
+    expect(await failedUnits()).toEqual([expect.objectContaining({ ...unit, kind: 'needs-person', reason })]);
+    expect(await ledger().getJob('daily', unit.period, 'coffee')).toMatchObject({
+      status: 'failed',
+      reason: 'service-refused',
+    });
+  }, 60_000);
 
   it("SES refusing an unverified sender (moto's own answer)", async () => {
     await ses.send(new DeleteEmailIdentityCommand({ EmailIdentity: 'example.com' }));
