@@ -162,6 +162,17 @@ const SES_DAILY_QUOTA = /daily message quota exceeded|daily sending quota exceed
 const SES_DAILY_QUOTA_FIX =
   "SES's daily sending quota (messages in a rolling 24 hours) is used up: re-run the period once the window has moved on (what was sent is skipped), and if it happens again, request a higher quota (SES console → Account dashboard → Request a sending quota increase) or spread the schedule";
 
+/** SES's daily quota, whichever way it was said (API error name, SMTP reply). */
+function sesDailyQuotaVerdict(error: Signals, nameOrCode: string, message: string): Verdict | undefined {
+  const responseCode = typeof error.responseCode === 'number' ? error.responseCode : undefined;
+  if (!SES_DAILY_QUOTA.test(message) || !(nameOrCode || responseCode)) return undefined;
+  return {
+    kind: 'needs-person',
+    signal: responseCode !== undefined ? `SMTP ${responseCode}` : nameOrCode,
+    fix: SES_DAILY_QUOTA_FIX,
+  };
+}
+
 /** nodemailer's SMTP failures: its `code`, and the server's reply code where there is one (RFC 5321 §4.2.1). */
 function smtpVerdict(code: string, responseCode: number | undefined, message: string): Verdict | undefined {
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500)
@@ -219,12 +230,8 @@ function verdictOf(error: Signals): Verdict | undefined {
   const message = typeof error.message === 'string' ? error.message : '';
   if (typeof error.retryable === 'boolean') return { kind: error.retryable ? 'transient' : 'needs-person', signal: '' };
   if (Array.isArray(error.failures)) return aggregate(error.failures);
-  if (SES_DAILY_QUOTA.test(message) && (name || code || typeof error.responseCode === 'number'))
-    return {
-      kind: 'needs-person',
-      signal: typeof error.responseCode === 'number' ? `SMTP ${error.responseCode}` : name || code,
-      fix: SES_DAILY_QUOTA_FIX,
-    };
+  const quota = sesDailyQuotaVerdict(error, name || code, message);
+  if (quota) return quota;
   const aws = awsVerdict(error, name);
   if (aws) return aws;
   const responseCode = typeof error.responseCode === 'number' ? error.responseCode : undefined;
