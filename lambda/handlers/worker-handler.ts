@@ -50,11 +50,16 @@ async function processRecord(record: SQSRecord): Promise<void> {
     // The deployment itself is broken (its config or environment): every unit would fail alike.
     return recordWithoutRuntime(body, attempts, error);
   }
-  const parsed = rt.workUnitSchema.safeParse(body);
+  // reportInput tells a missing field ("is required") from a wrong one; the input is never printed.
+  const parsed = rt.workUnitSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) {
     // A message no worker can run is recorded once, never retried.
     // Redacted whole, then cut: a cut first could leave a piece of a secret no pattern matches.
-    const reason = `not a unit of work: ${redactSecrets(record.body).slice(0, 200)}`;
+    const problems = rt
+      .describeIssues(parsed.error.issues)
+      .map((line) => line.replace(/^\(root\) /, 'the body '))
+      .join('; ');
+    const reason = `not a unit of work (${problems}): ${redactSecrets(record.body).slice(0, 200)}`;
     const failure = { app: '?', job: '?', period: '?', reason, kind: 'needs-person', attempts } as const;
     logger.error('unit failed', failure);
     await recordFailure(rt.failures, failure);

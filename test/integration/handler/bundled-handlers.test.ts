@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { beijingYesterday, lastCompleteMonth } from '../../../lambda/calendar/beijing-calendar.js';
@@ -65,7 +65,6 @@ beforeAll(async () => {
   ({ s3, ssm, sqs, dynamo } = motoClients(moto.endpoint));
   bucket = await createBucket(s3);
   tables = await createTables(dynamo.raw);
-  queues = await createQueues(sqs);
   const writer = new ParameterWriter(ssm, '/wxa-e2e/');
   await writer.putApp({
     name: 'shop',
@@ -91,6 +90,12 @@ beforeAll(async () => {
     }),
   );
 }, 180_000);
+
+// Each test its own queues: a message one test left in flight can never come back into another's
+// read when its visibility timeout ends, whatever order or pace the tests run at.
+beforeEach(async () => {
+  queues = await createQueues(sqs);
+});
 
 afterAll(async () => {
   for (const client of [s3, ssm, sqs, dynamo?.raw]) client?.destroy();
@@ -213,6 +218,26 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     expect((await ledger.getJob('monthly', month, 'coffee'))?.status).toBe('pending');
     sim.reset();
   }, 120_000);
+
+  it('records a message that is not a unit of work at once, naming the field, never retrying it', async () => {
+    // Prepare: a unit sent by hand, its app field misspelt.
+    const body = JSON.stringify({ job: 'daily', period: date, ap: 'shop' });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queues.work, MessageBody: body }));
+    const [message] = await receiveAll(sqs, queues.work);
+
+    // Act
+    const { result } = await invoke<BatchResponse>('worker', sqsEventOf(message ?? {}, queues.workArn));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(bodies(await drain(sqs, queues.failed))).toEqual([
+      expect.objectContaining({
+        kind: 'needs-person',
+        reason: `not a unit of work (ap is not a field; did you mean app?; app is required): ${body}`,
+      }),
+    ]);
+    expect(await receiveAll(sqs, queues.work)).toEqual([]);
+  }, 60_000);
 
   it('rejects an event that is not a job, naming the field', async () => {
     await expect(invoke('dispatcher', { hello: 'world' })).rejects.toThrow(
