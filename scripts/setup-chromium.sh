@@ -13,5 +13,8 @@ if [ "$(id -u)" != "0" ]; then
   exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null
+# Another apt run on the machine (unattended upgrades, a second test set-up) holds dpkg's lock for a
+# while: wait for it rather than fail the test set-up.
+WAIT="-o DPkg::Lock::Timeout=600"
+apt-get $WAIT update -qq
+apt-get $WAIT install -y -qq --no-install-recommends $PACKAGES >/dev/null

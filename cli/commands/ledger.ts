@@ -4,7 +4,7 @@ import { DynamoDbLedger } from '../../lambda/state/dynamodb/dynamodb-ledger.js';
 import { DIGEST_SCOPE, decideClaim, type Ledger, LedgerError, type UnitJob } from '../../lambda/state/ledger.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
 import { documentClientFor } from '../aws-clients.js';
-import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 
 interface LedgerOptions {
@@ -46,14 +46,19 @@ export function ledgerCommand(io: CliIo, setExit: (code: number) => void): Comma
     where(new Command('show').description("every app's state for one job and period"))
       .option('--json', 'as JSON')
       .action(async (options: LedgerOptions & { json?: boolean }) => {
-        const records = await ledgerFrom(options, io).listJobs(jobOf(options.job), options.period);
+        // Each damaged record is named on stderr as it is left out (a warning, shown without --verbose).
+        let leftOut = 0;
+        const records = await ledgerFrom(options, io).listJobs(jobOf(options.job), options.period, () => {
+          leftOut += 1;
+        });
         const rows = [...records].map(([app, record]) => ({ app, ...record }));
         io.stdout.write(
           options.json
             ? `${JSON.stringify(rows)}\n`
             : `${rows.map((r) => `${r.status.padEnd(8)} ${r.app.padEnd(24)} ${r.detail ?? ''}`).join('\n')}\n`,
         );
-        setExit(EXIT_OK);
+        // The listing is incomplete: a script reading it must not take a missing app for "not run".
+        setExit(leftOut > 0 ? EXIT_FAILURE : EXIT_OK);
       }),
   );
   ledger.addCommand(

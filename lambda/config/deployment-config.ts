@@ -128,20 +128,58 @@ export function isTimeZone(zone: string): boolean {
  * An object whose fields are all known: a field it does not have is named with the closest one it
  * does ("apps.0.webhook is not a field; did you mean webhooks?"), never silently dropped (a dropped
  * `webhook` would mean the chat never hears, and nothing says why). One line per field.
+ * `elsewhere`: fields this object lacks but a sibling form has, with when they apply.
  */
-export function knownFields<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+export function knownFields<Shape extends z.core.$ZodLooseShape>(
+  shape: Shape,
+  elsewhere: Readonly<Record<string, string>> = {},
+) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) =>
       issue.code === 'unrecognized_keys'
         ? issue.keys
             .map((key) => {
+              const where = [...(issue.path ?? []), key].join('.');
+              if (Object.hasOwn(elsewhere, key)) return `${where} is not a field here (${elsewhere[key]})`;
               const meant = closestName(key, known);
-              return `${[...(issue.path ?? []), key].join('.')} is not a field${meant ? `; did you mean ${meant}?` : ''}`;
+              return `${where} is not a field${meant ? `; did you mean ${meant}?` : ''}`;
             })
             .join('\n')
         : undefined,
   });
+}
+
+/**
+ * A discriminated union of objects whose fields are all known, and named even when the
+ * discriminator is the field misspelt (`"email": {"tranport": "smtp"}` → "email.tranport is not a
+ * field; did you mean transport?", beside "email.transport must be one of …"): the union alone stops
+ * at the discriminator and never looks at the other fields. A field only another form has is said
+ * as such ("email.identity is not a field here (only with transport "ses")").
+ * @param shapes each form's fields, its `discriminator` a literal
+ */
+export function knownUnion<const Shapes extends readonly [z.core.$ZodLooseShape, ...z.core.$ZodLooseShape[]]>(
+  discriminator: string,
+  shapes: Shapes,
+) {
+  const tag = (shape: z.core.$ZodLooseShape) =>
+    JSON.stringify((shape[discriminator] as z.ZodMiniLiteral | undefined)?.def.values[0]);
+  const fields = [...new Set(shapes.flatMap((shape) => Object.keys(shape)))];
+  const branches = shapes.map((shape) => {
+    const elsewhere = fields
+      .filter((field) => !(field in shape))
+      .map((field) => {
+        const forms = shapes.filter((other) => field in other).map(tag);
+        return [field, `only with ${discriminator} ${forms.join(' or ')}`];
+      });
+    return knownFields(shape, Object.fromEntries(elsewhere));
+  }) as unknown as { [K in keyof Shapes]: z.ZodMiniObject<Shapes[K], z.core.$strict> };
+  const union = z.discriminatedUnion(discriminator, branches);
+  // An unrecognised key does not stop a pipe (zod reads it as about the input, not the value), so
+  // the union still says what the discriminator must be.
+  const anyForm = knownFields(Object.fromEntries(fields.map((field) => [field, z.optional(z.unknown())])));
+  // Typed as the union: what a config may hold, for TypeScript users of the construct, is unchanged.
+  return z.pipe(anyForm, union) as unknown as typeof union;
 }
 
 // zod/mini, not the classic API: the same core and messages, a fraction of the Lambdas' cold start.
@@ -215,18 +253,18 @@ export const appConfigSchema = knownFields({
   disabled: z.optional(z.string().check(z.minLength(1))),
 });
 
-export const emailConfigSchema = z.discriminatedUnion('transport', [
-  knownFields({
+export const emailConfigSchema = knownUnion('transport', [
+  {
     /** SMTP: the URL (`smtps://user:pass@host:465`) is the SecureString `<prefix>smtp/url`. */
     transport: z.literal('smtp'),
     from: z.string().check(z.minLength(3)),
-  }),
-  knownFields({
+  },
+  {
     /** Amazon SES through nodemailer; `identity` is the verified domain or address allowed to send. */
     transport: z.literal('ses'),
     from: z.string().check(z.minLength(3)),
     identity: z.string().check(z.minLength(3)),
-  }),
+  },
 ]);
 
 export const scheduleConfigSchema = knownFields({

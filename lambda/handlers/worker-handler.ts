@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { UnitOutcome } from '../pipeline/work-unit.js';
+import type { FailureRecord, FailureSink } from '../queue/work-queue.js';
 import { classifyFailure, explainFailure } from '../shared/classify-failure.js';
 import { redactSecrets } from '../shared/redact.js';
 import { logger, metrics, recordOutcome } from './observability.js';
@@ -49,20 +50,19 @@ async function processRecord(record: SQSRecord): Promise<void> {
     // The deployment itself is broken (its config or environment): every unit would fail alike.
     return recordWithoutRuntime(body, attempts, error);
   }
-  const parsed = rt.workUnitSchema.safeParse(body);
+  // reportInput tells a missing field ("is required") from a wrong one; the input is never printed.
+  const parsed = rt.workUnitSchema.safeParse(body, { reportInput: true });
   if (!parsed.success) {
     // A message no worker can run is recorded once, never retried.
-    const reason = `not a unit of work: ${redactSecrets(record.body.slice(0, 200))}`;
-    logger.error('unit failed', { app: '?', job: '?', period: '?', reason, kind: 'needs-person', attempts });
-    await rt.failures.record({
-      app: '?',
-      job: '?',
-      period: '?',
-      reason,
-      kind: 'needs-person',
-      attempts,
-      failedAt: new Date().toISOString(),
-    });
+    // Redacted whole, then cut: a cut first could leave a piece of a secret no pattern matches.
+    const problems = rt
+      .describeIssues(parsed.error.issues)
+      .map((line) => line.replace(/^\(root\) /, 'the body '))
+      .join('; ');
+    const reason = `not a unit of work (${problems}): ${redactSecrets(record.body).slice(0, 200)}`;
+    const failure = { app: '?', job: '?', period: '?', reason, kind: 'needs-person', attempts } as const;
+    logger.error('unit failed', failure);
+    await recordFailure(rt.failures, failure);
     return;
   }
   const unit = parsed.data;
@@ -75,21 +75,79 @@ async function processRecord(record: SQSRecord): Promise<void> {
     outcome = { ...unitName(unit), status: 'failed', detail: failure.line, retryable: failure.retryable };
   }
   recordOutcome(outcome);
+  // A failure to try again throws here (a batch item failure); past this line the unit is settled.
   if (outcome.status === 'failed') await settleFailure(rt, record, { ...outcome, status: 'failed' }, attempts);
   else logger.info('unit done', { ...outcome, attempts });
-  // The last apps of the day to settle queue the digest; several may, the ledger sends it once.
-  // Only units finishing with nothing left waiting look (one cheap SQS call each), so the day's
-  // readiness checks stay about as many as the concurrency, not one per app; the retry schedule
-  // sends the digest at the cut-off whatever happened here.
-  if (unit.job === 'daily' && rt.config.digest && outcome.status !== 'not-yet-available') {
-    try {
-      if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(unit.period)).settled)
-        await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
-    } catch (error) {
-      // The message comes back and the unit (then skipped) looks again; the retry schedule is the backstop.
-      logger.error('could not check or queue the digest', { period: unit.period, reason: explainFailure(error) });
-      throw error;
+  if (unit.job === 'daily' && rt.config.digest && outcome.status !== 'not-yet-available')
+    await queueDigestIfSettled(rt, record, unit.period, attempts, outcome.status === 'failed');
+}
+
+/**
+ * The last apps of the day to settle queue the digest; several may, the ledger sends it once. Only
+ * units finishing with nothing left waiting look (one cheap SQS call each), so the day's readiness
+ * checks stay about as many as the concurrency, not one per app; the retry schedule queues the
+ * digest from the cut-off whatever happens here.
+ *
+ * When the look itself fails, the unit is never redelivered once its failure is in FailedUnits
+ * (it would be recorded again, then moved raw by SQS's redrive), nor when it needs a person or its
+ * tries are spent: that is logged, and the retry schedule is the backstop. Only a unit that went
+ * through, with a temporary failure and tries left, comes back after a backoff to look again (it is
+ * then skipped: its period is done).
+ */
+async function queueDigestIfSettled(
+  rt: Runtime,
+  record: SQSRecord,
+  period: string,
+  attempts: number,
+  recorded: boolean,
+): Promise<void> {
+  try {
+    if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(period)).settled)
+      await rt.workQueue.enqueue([{ job: 'digest', period }]);
+  } catch (error) {
+    const failure = classifyFailure(error);
+    const fields = { period, reason: failure.line, kind: failure.kind, attempts };
+    if (recorded || !failure.retryable || attempts >= MAX_ATTEMPTS) {
+      logger.error('could not check or queue the digest; the retry schedule queues it from the cut-off', fields);
+      return;
     }
+    const delay = backoffSeconds(attempts);
+    logger.warn('could not check or queue the digest; looked at again after a backoff', {
+      ...fields,
+      retryInSeconds: delay,
+    });
+    await delayRetry(rt, record, delay);
+    throw new RetryLaterError(`the ${period} digest: try ${attempts} could not check or queue it`);
+  }
+}
+
+/** Hides the message for a backoff; if SQS refuses, it still comes back (after the visibility timeout), said here. */
+async function delayRetry(rt: Runtime, record: SQSRecord, seconds: number): Promise<void> {
+  try {
+    await rt.workQueue.retryLater(record.receiptHandle, seconds);
+  } catch (error) {
+    logger.warn('could not delay the next try; it comes back after the visibility timeout instead', {
+      reason: explainFailure(error),
+    });
+  }
+}
+
+/**
+ * Writes a FailedUnits record. When that fails (SendMessage refused, SQS down), it is logged with
+ * the unit and its reason, and thrown: SQS redelivers the message, since nothing recorded it.
+ */
+async function recordFailure(sink: FailureSink, failure: Omit<FailureRecord, 'failedAt'>): Promise<void> {
+  try {
+    await sink.record({ ...failure, failedAt: new Date().toISOString() });
+  } catch (error) {
+    logger.error('could not record the failure in FailedUnits; SQS redelivers the message', {
+      app: failure.app,
+      job: failure.job,
+      period: failure.period,
+      reason: failure.reason,
+      problem: explainFailure(error),
+    });
+    throw error;
   }
 }
 
@@ -118,18 +176,17 @@ async function settleFailure(rt: Runtime, record: SQSRecord, outcome: FailedOutc
   if (outcome.retryable && attempts < MAX_ATTEMPTS) {
     const delay = backoffSeconds(attempts);
     logger.warn('unit failed; tried again after a backoff', { ...fields, retryInSeconds: delay });
-    await rt.workQueue.retryLater(record.receiptHandle, delay);
+    await delayRetry(rt, record, delay);
     throw new RetryLaterError(`${outcome.app} ${outcome.job} ${outcome.period}: try ${attempts} failed`);
   }
   logger.error('unit failed', fields);
-  await rt.failures.record({
+  await recordFailure(rt.failures, {
     app: outcome.app,
     job: outcome.job,
     period: outcome.period,
     reason: outcome.retryable ? `${outcome.detail}; still failing after ${attempts} tries` : outcome.detail,
     kind,
     attempts,
-    failedAt: new Date().toISOString(),
   });
 }
 
@@ -152,7 +209,7 @@ async function recordWithoutRuntime(body: unknown, attempts: number, error: unkn
     import('../queue/sqs/sqs-work-queue.js'),
     import('./aws-clients.js'),
   ]);
-  await new SqsFailureSink(sqs, queueUrl).record({ ...failure, failedAt: new Date().toISOString() });
+  await recordFailure(new SqsFailureSink(sqs, queueUrl), failure);
 }
 
 // Loaded with the first event, like the rest of what only an event needs.

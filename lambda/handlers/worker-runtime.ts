@@ -8,6 +8,7 @@ import { runAppUnit, type UnitDependencies } from '../pipeline/run-app-unit.js';
 import { digestEntries, runDigest } from '../pipeline/run-digest.js';
 import type { UnitOutcome, WorkUnit } from '../pipeline/work-unit.js';
 
+export { describeIssues } from '../config/deployment-config.js';
 export { workUnitSchema } from '../pipeline/work-unit.js';
 
 import type { AppSecrets } from '../secrets/secret-source.js';

@@ -1,5 +1,12 @@
 import type { Clock } from '../calendar/beijing-calendar.js';
-import { type ClaimOutcome, claimDelivery, type DeliveryScope, finishDelivery, type Ledger } from '../state/ledger.js';
+import {
+  type ClaimOutcome,
+  claimDelivery,
+  type DeliveryScope,
+  finishDelivery,
+  type Ledger,
+  MAX_LEASE_MS,
+} from '../state/ledger.js';
 
 /** Guards each channel of one report: claim before sending, record after. */
 export interface DeliveryGuard {
@@ -9,9 +16,10 @@ export interface DeliveryGuard {
 
 /**
  * How long a claim protects a send in progress. Sends are bounded well below it (webhooks: 60 s with
- * retries; SMTP: its own timeouts), so a claim older than this belongs to a run that died.
+ * retries; SMTP: its own timeouts), so a claim older than this belongs to a run that died. The
+ * longest lease any run writes (`MAX_LEASE_MS`): one reaching further is read as no run's.
  */
-export const DEFAULT_LEASE_MS = 10 * 60_000;
+export const DEFAULT_LEASE_MS = MAX_LEASE_MS;
 
 export function ledgerGuard(
   ledger: Ledger,

@@ -81,9 +81,14 @@ async function planRetry(deps: PlanDependencies, only: ReadonlySet<string> | und
     ['daily', yesterday],
     ['monthly', lastCompleteMonth(now)],
   ] as [JobKind, string][]) {
-    for (const [app, record] of await deps.ledger.listJobs(job, period)) {
+    // A damaged record may be a pending unit: its unit runs, and fails naming the record (a
+    // FailedUnits record, `run`'s exit status), rather than waiting unseen for a retry never coming.
+    const damaged: string[] = [];
+    const records = await deps.ledger.listJobs(job, period, (app) => damaged.push(app));
+    for (const [app, record] of records) {
       if (record.status === 'pending' && (!only || only.has(app))) units.push({ job, period, app });
     }
+    for (const app of damaged) if (!only || only.has(app)) units.push({ job, period, app });
   }
   const pastCutoff = hourIn(now, deps.schedule.timeZone) >= deps.schedule.cutoffHour;
   if (deps.digest && pastCutoff && !only) {

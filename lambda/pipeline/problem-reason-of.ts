@@ -1,6 +1,7 @@
 import { ArchiveError } from '../archive/archive.js';
 import { type ProblemReason, reasonForErrcode } from '../report/problem-reason.js';
 import { MissingSecretError } from '../secrets/secret-source.js';
+import { classifyFailure, fromAwsService } from '../shared/classify-failure.js';
 import { WechatApiError, WechatTransportError } from '../wechat/errors.js';
 import { DeliveryError, UnconfirmedDeliveryError } from './deliver.js';
 
@@ -13,11 +14,15 @@ export function problemReasonOf(error: unknown): { readonly reason: ProblemReaso
   if (error instanceof WechatApiError) return { reason: reasonForErrcode(error.errcode), errcode: error.errcode };
   if (error instanceof WechatTransportError) return { reason: 'wechat-busy' };
   if (error instanceof MissingSecretError) return { reason: 'credentials' };
-  if (error instanceof ArchiveError) return { reason: 'archive' };
   if (error instanceof DeliveryError)
     return {
       reason: error.failures.some((f) => f.error instanceof UnconfirmedDeliveryError) ? 'unconfirmed' : 'delivery',
     };
   if (error instanceof Error && error.name === 'MissingChannelError') return { reason: 'delivery' };
+  // S3, DynamoDB, SQS, SSM or SES refusing connections, timing out, answering 5xx or throttling.
+  if (classifyFailure(error).kind === 'transient') return { reason: 'service-unavailable' };
+  if (error instanceof ArchiveError) return { reason: 'archive' };
+  // A missing permission, table or queue, a limit: the deployment needs fixing.
+  if (fromAwsService(error)) return { reason: 'service-refused' };
   return { reason: 'unknown' };
 }

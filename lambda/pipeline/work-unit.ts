@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { isValidIsoDate } from '../calendar/beijing-calendar.js';
+import { knownUnion } from '../config/deployment-config.js';
 import type { UnitJob } from '../state/ledger.js';
 
 /** One unit of scheduled work: an app's report for one period, or the day's digest (no app). */
@@ -14,10 +15,11 @@ const month = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a mon
 const day = z.string().check(z.refine(isValidIsoDate, 'must be a date YYYY-MM-DD'));
 
 /** A unit as it travels (an SQS message body): validated before anything is done with it. */
-export const workUnitSchema = z.discriminatedUnion('job', [
-  z.object({ job: z.literal('daily'), period: day, app: z.string().check(z.minLength(1)) }),
-  z.object({ job: z.literal('monthly'), period: month, app: z.string().check(z.minLength(1)) }),
-  z.object({ job: z.literal('digest'), period: day }),
+/** A field it does not know is named, not dropped: a hand-sent `{"job":"daily","ap":"shop"}` says `ap`. */
+export const workUnitSchema = knownUnion('job', [
+  { job: z.literal('daily'), period: day, app: z.string().check(z.minLength(1)) },
+  { job: z.literal('monthly'), period: month, app: z.string().check(z.minLength(1)) },
+  { job: z.literal('digest'), period: day },
 ]);
 
 export type UnitStatus =

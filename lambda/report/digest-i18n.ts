@@ -77,6 +77,14 @@ const zhCN: DigestMessages = {
     delivery: { what: '报告发送失败', todo: '检查邮件和机器人设置，下次重试只补发失败的渠道' },
     unconfirmed: { what: '发送中断，不确定是否送达', todo: '确认是否收到后，用 wxa-report ledger release 放行重发' },
     archive: { what: '原始数据无法归档', todo: '检查存储桶（或目录）的权限和空间' },
+    'service-unavailable': {
+      what: '所依赖的云服务（存储、数据库、密钥或队列）暂时不可用',
+      todo: '无需处理，会自动重试',
+    },
+    'service-refused': {
+      what: '所依赖的云服务拒绝了请求（缺少权限、资源不存在或超出限额）',
+      todo: '按失败记录（FailedUnits）中的说明修正部署，再重跑',
+    },
     unknown: { what: '运行失败', todo: '查看日志或 wxa-report ledger show 中的原因' },
   },
   problemLine: (app, what, todo, errcode) =>
@@ -159,6 +167,14 @@ const en: DigestMessages = {
     archive: {
       what: 'the raw data could not be archived',
       todo: 'check the bucket’s (or folder’s) permissions and space',
+    },
+    'service-unavailable': {
+      what: 'a service it runs on (storage, database, secrets or queue) was briefly unavailable',
+      todo: 'nothing to do: it is retried automatically',
+    },
+    'service-refused': {
+      what: 'a service it runs on refused the request (a missing permission or resource, or a limit)',
+      todo: 'fix the deployment as its failure record (FailedUnits) says, then run it again',
     },
     unknown: { what: 'the run failed', todo: 'see the logs, or the reason in wxa-report ledger show' },
   },

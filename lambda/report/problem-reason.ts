@@ -34,6 +34,13 @@ export const PROBLEM_REASONS = [
   'unconfirmed',
   /** The raw answer could not be archived (storage refused). */
   'archive',
+  /**
+   * A service the run depends on (S3, DynamoDB, SQS, SSM, SES) was briefly unavailable: it refused
+   * connections, timed out, answered 5xx or throttled; retried automatically.
+   */
+  'service-unavailable',
+  /** Such a service refused the request: a missing permission or resource, a limit; a person fixes the deployment. */
+  'service-refused',
   /** Anything else: the detail and the logs say more. */
   'unknown',
 ] as const;

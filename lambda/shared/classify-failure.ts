@@ -151,6 +151,28 @@ function sesRejectedFix(message: string): string {
   return 'SES refused this message: the reason is in its answer';
 }
 
+/**
+ * SES's daily sending quota (the messages of a rolling 24 hours) is used up: the API says so in a
+ * ThrottlingException (SES v2 also as LimitExceededException), SES's SMTP interface in a "454
+ * Throttling failure" (SES Developer Guide, "Errors related to the sending quotas"). Unlike its
+ * sending-rate throttling, it does not clear in minutes: like WeChat's daily quota (45009), a person
+ * sends it again later, and raises the quota if the portfolio outgrew it.
+ */
+const SES_DAILY_QUOTA = /daily message quota exceeded|daily sending quota exceeded/i;
+const SES_DAILY_QUOTA_FIX =
+  "SES's daily sending quota (messages in a rolling 24 hours) is used up: re-run the period once the window has moved on (what was sent is skipped), and if it happens again, request a higher quota (SES console → Account dashboard → Request a sending quota increase) or spread the schedule";
+
+/** SES's daily quota, whichever way it was said (API error name, SMTP reply). */
+function sesDailyQuotaVerdict(error: Signals, nameOrCode: string, message: string): Verdict | undefined {
+  const responseCode = typeof error.responseCode === 'number' ? error.responseCode : undefined;
+  if (!SES_DAILY_QUOTA.test(message) || !(nameOrCode || responseCode)) return undefined;
+  return {
+    kind: 'needs-person',
+    signal: responseCode !== undefined ? `SMTP ${responseCode}` : nameOrCode,
+    fix: SES_DAILY_QUOTA_FIX,
+  };
+}
+
 /** nodemailer's SMTP failures: its `code`, and the server's reply code where there is one (RFC 5321 §4.2.1). */
 function smtpVerdict(code: string, responseCode: number | undefined, message: string): Verdict | undefined {
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 500)
@@ -208,6 +230,8 @@ function verdictOf(error: Signals): Verdict | undefined {
   const message = typeof error.message === 'string' ? error.message : '';
   if (typeof error.retryable === 'boolean') return { kind: error.retryable ? 'transient' : 'needs-person', signal: '' };
   if (Array.isArray(error.failures)) return aggregate(error.failures);
+  const quota = sesDailyQuotaVerdict(error, name || code, message);
+  if (quota) return quota;
   const aws = awsVerdict(error, name);
   if (aws) return aws;
   const responseCode = typeof error.responseCode === 'number' ? error.responseCode : undefined;
@@ -267,6 +291,20 @@ export function classifyFailure(error: unknown): FailureClass {
   const explained = verdict?.explained === true || (isObject(error) && error.explained === true);
   const line = lineOf(messageOf(error), kind, signal, todo, explained);
   return { kind, retryable: kind === 'transient', signal, ...(todo ? { fix: todo } : {}), line };
+}
+
+/**
+ * Whether an AWS service answered (or its SDK gave up reaching it) somewhere in the error's cause
+ * chain: the SDK's `$metadata` or `$fault`. Tells a refusal of the platform the run stands on
+ * (AccessDenied, a missing table) from the run's own failures.
+ */
+export function fromAwsService(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && isObject(current); depth++) {
+    if (typeof current.$metadata === 'object' || current.$fault !== undefined) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** The one line a person reads for a failure: what happened, where, and what to do. */

@@ -23,15 +23,17 @@ const fold = (name: string) => name.toLowerCase().replace(/[_-]/g, '');
 
 /**
  * The known name a misspelt one most likely meant (`webhook` → `webhooks`, `display_name` →
- * `displayName`, `emial` → `email`), or undefined when none is close: at most a third of its
- * letters (and at least one) differ.
+ * `displayName`, `emial` → `email`, `color` → `colours`), or undefined when none is close: at
+ * most a third of the letters of the longer of the two (and at least one) differ. Measured on the
+ * longer one, so a name shorter than meant (`color`, two letters short of `colours`) is still
+ * found, as `colors` (one short) is.
  */
 export function closestName(name: string, known: readonly string[]): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const candidate of known) {
     const distance = editDistance(fold(name), fold(candidate));
-    if (!best || distance < best.distance) best = { name: candidate, distance };
+    const allowed = Math.max(1, Math.floor(Math.max(fold(name).length, fold(candidate).length) / 3));
+    if (distance <= allowed && (!best || distance < best.distance)) best = { name: candidate, distance };
   }
-  const allowed = Math.max(1, Math.floor(fold(name).length / 3));
-  return best && best.distance <= allowed ? best.name : undefined;
+  return best?.name;
 }

@@ -1,5 +1,9 @@
-/** Query parameters that carry secrets in WeChat, DingTalk and WeCom URLs. */
-const SECRET_PARAMS = /([?&](?:component_access_token|access_token|secret|appsecret|key|sign|token)=)[^&#\s"']*/gi;
+/**
+ * Query parameters that carry secrets: WeChat's, DingTalk's and WeCom's, and the usual names of
+ * signed and keyed URLs (Azure's `sig`/`code`, S3 presigned `X-Amz-Signature`, `api_key`, `password`).
+ */
+const SECRET_PARAMS =
+  /((?:[?&]|\\u0026)(?:component_access_token|access_token|refresh_token|client_secret|secret|appsecret|key|api[_-]?key|sign|sig|signature|x-amz-signature|x-amz-credential|x-amz-security-token|token|code|password|passwd|auth)=)(?:(?!:(?:\s|$))[^&#\s"'\\,;<>)])*/gi;
 
 /**
  * Secrets that live in a URL's path or user part, wherever the URL is quoted (an error page that
@@ -30,6 +34,8 @@ export function scrubValues(text: string, values: Iterable<string>): string {
     if (value.length < 4) continue;
     forms.add(value);
     forms.add(encodeURIComponent(value));
+    // As a JSON answer may quote it (PHP and others escape "/").
+    if (value.includes('/')) forms.add(value.replaceAll('/', '\\/'));
   }
   let out = text;
   for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join('***');

@@ -24,6 +24,11 @@ export type FaultAction =
   /** Answer with this HTTP status (5xx, 429, 404 …). */
   | { readonly kind: 'http'; readonly status: number; readonly body?: string }
   /**
+   * A proxy or gateway in front of the access point redirects (an http→https rule, a moved host):
+   * 301 (or this status) to `to` with the request's path and query.
+   */
+  | { readonly kind: 'redirect'; readonly to: string; readonly status?: number }
+  /**
    * A gateway in front of the access point answers instead of WeChat: nginx's HTML error page with
    * this status. @default status 502
    */

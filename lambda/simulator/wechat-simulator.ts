@@ -211,7 +211,7 @@ export class WechatSimulator {
 
     const fault = this.faults.take(endpoint.name, periodOf(endpoint.name, parsed));
     if (fault) {
-      const handled = await this.applyFault(fault, endpoint.name, res);
+      const handled = await this.applyFault(fault, endpoint.name, res, req.url ?? '/');
       if (handled) return;
     }
     const answer = this.answer(endpoint.name, url, body, parsed);
@@ -219,8 +219,20 @@ export class WechatSimulator {
   }
 
   /** Returns true when the fault produced the whole answer. */
-  private async applyFault(fault: FaultAction, endpoint: SimulatorEndpoint, res: ServerResponse): Promise<boolean> {
+  private async applyFault(
+    fault: FaultAction,
+    endpoint: SimulatorEndpoint,
+    res: ServerResponse,
+    requestUri: string,
+  ): Promise<boolean> {
     switch (fault.kind) {
+      case 'redirect': {
+        // As nginx's `return 301 https://host$request_uri`: the path and query (with the token) kept.
+        const location = `${fault.to.replace(/\/+$/, '')}${requestUri}`;
+        res.writeHead(fault.status ?? 301, { location, 'content-type': 'text/html', 'content-length': '0' });
+        res.end();
+        return true;
+      }
       case 'errcode':
         send(
           res,

@@ -77,8 +77,12 @@ export interface NoDataMemory {
 export interface Ledger extends NoDataMemory {
   getJob(job: UnitJob, period: string, app: string): Promise<JobRecord | undefined>;
   putJob(job: UnitJob, period: string, app: string, record: JobRecord): Promise<void>;
-  /** Every app's record of one job and period (paged through by the adapter). */
-  listJobs(job: UnitJob, period: string): Promise<Map<string, JobRecord>>;
+  /**
+   * Every app's record of one job and period (paged through by the adapter). A damaged record is
+   * left out, never silently: a warning names it (file, or table and key), and `onDamaged` hears of
+   * it, so a caller can still act for that app (run its unit, which then fails naming the record).
+   */
+  listJobs(job: UnitJob, period: string, onDamaged?: OnDamagedRecord): Promise<Map<string, JobRecord>>;
   getDelivery(scope: DeliveryScope, channel: string): Promise<DeliveryRecord | undefined>;
   /**
    * Writes `next` only if the stored record is still `expected` (undefined: no record yet). The
@@ -92,7 +96,22 @@ export interface Ledger extends NoDataMemory {
   ): Promise<boolean>;
 }
 
+/** Told of each record `listJobs` left out: the app it belongs to, and what is wrong with it. */
+export type OnDamagedRecord = (app: string, error: DamagedRecordError) => void;
+
+/** What a ledger says, as a warning, of a record it left out of a listing. */
+export const LEFT_OUT = 'ledger record unreadable, left out';
+
 export type ClaimDecision = 'claim' | 'already-sent' | 'busy' | 'interrupted' | 'unconfirmed' | 'unreadable';
+
+/** The longest lease a claim may take (10 minutes): sends are bounded well below it. */
+export const MAX_LEASE_MS = 10 * 60_000;
+
+/**
+ * How far a lease may reach past MAX_LEASE_MS from now before no run can have written it: the
+ * clocks of two machines sharing a ledger (NTP-synchronised, as Lambda's are) differ by far less.
+ */
+const CLOCK_SKEW_MS = 60_000;
 
 /** A lease as the claim writes it (an ISO 8601 instant); anything else cannot be trusted to run out. */
 function leaseEnd(leaseUntil: string | undefined): number | undefined {
@@ -100,6 +119,9 @@ function leaseEnd(leaseUntil: string | undefined): number | undefined {
   const end = Date.parse(leaseUntil);
   return Number.isFinite(end) ? end : undefined;
 }
+
+/** A lease ending later than any claim made now could: written by no run (by hand, or a bug), it would never run out. */
+const beyondAnyLease = (end: number, now: Date) => end - now.getTime() > MAX_LEASE_MS + CLOCK_SKEW_MS;
 
 /**
  * What a new claim on a channel may do, given the stored record.
@@ -110,8 +132,9 @@ function leaseEnd(leaseUntil: string | undefined): number | undefined {
  * - `sending` past its lease: the sender died between sending and recording. The message may or
  *   may not have gone out, and sending again could deliver it twice, so it becomes `unconfirmed`
  *   (at-most-once): reported for a person to check, never re-sent on its own.
- * - a state no run writes (an unknown status, `sending` without a lease or with one that cannot be
- *   read): it would otherwise look busy forever, so it is treated like `unconfirmed`.
+ * - a state no run writes (an unknown status, `sending` without a lease, with one that cannot be
+ *   read, or with one reaching further than any run's, MAX_LEASE_MS): it would otherwise look busy
+ *   forever (or for years), so it is treated like `unconfirmed`.
  */
 export function decideClaim(record: DeliveryRecord | undefined, now: Date): ClaimDecision {
   if (!record || record.status === 'failed') return 'claim';
@@ -119,16 +142,18 @@ export function decideClaim(record: DeliveryRecord | undefined, now: Date): Clai
   if (record.status === 'unconfirmed') return 'unconfirmed';
   if (record.status !== 'sending' || !DELIVERY_STATUSES.includes(record.status)) return 'unreadable';
   const end = leaseEnd(record.leaseUntil);
-  if (end === undefined) return 'unreadable';
+  if (end === undefined || beyondAnyLease(end, now)) return 'unreadable';
   return end <= now.getTime() ? 'interrupted' : 'busy';
 }
 
 /** What is wrong with a record `decideClaim` calls unreadable, in words. */
 function unreadableState(record: DeliveryRecord): string {
   if (record.status !== 'sending') return `status ${JSON.stringify(record.status)}`;
-  return record.leaseUntil === undefined
-    ? '"sending" without a lease'
-    : `"sending" with a lease that cannot be read (${JSON.stringify(record.leaseUntil)})`;
+  if (record.leaseUntil === undefined) return '"sending" without a lease';
+  const end = leaseEnd(record.leaseUntil);
+  return end === undefined
+    ? `"sending" with a lease that cannot be read (${JSON.stringify(record.leaseUntil)})`
+    : `"sending" with a lease until ${record.leaseUntil}, longer than the ${MAX_LEASE_MS / 60_000} minutes any run takes`;
 }
 
 const MAX_SWAP_ATTEMPTS = 5;
@@ -148,6 +173,8 @@ export async function claimDelivery(
   channel: string,
   claim: { readonly owner: string; readonly now: Date; readonly leaseMs: number; readonly force?: boolean },
 ): Promise<ClaimOutcome> {
+  if (claim.leaseMs > MAX_LEASE_MS)
+    throw new LedgerError(`a claim's lease is at most ${MAX_LEASE_MS} ms (${claim.leaseMs} asked)`);
   for (let attempt = 0; attempt < MAX_SWAP_ATTEMPTS; attempt++) {
     const record = await ledger.getDelivery(scope, channel);
     const decision = forcedDecision(decideClaim(record, claim.now), claim.force);
@@ -156,7 +183,7 @@ export async function claimDelivery(
     if (decision === 'busy' && record) return { kind: 'busy', record };
     if (decision === 'unconfirmed' && record) return { kind: 'unconfirmed', record };
     if ((decision === 'interrupted' || decision === 'unreadable') && record) {
-      const next = unconfirmedRecord(scope, channel, record, decision, updatedAt);
+      const next = unconfirmedRecord(scope, channel, record, decision, claim.now);
       if (await ledger.swapDelivery(scope, channel, record, next)) return { kind: 'unconfirmed', record: next };
       continue;
     }
@@ -179,11 +206,11 @@ function unconfirmedRecord(
   channel: string,
   record: DeliveryRecord,
   decision: 'interrupted' | 'unreadable',
-  updatedAt: string,
+  now: Date,
 ): DeliveryRecord {
   return {
     status: 'unconfirmed',
-    updatedAt,
+    updatedAt: now.toISOString(),
     detail:
       decision === 'interrupted'
         ? `the run that was sending this (since ${record.updatedAt}) stopped before recording the result`

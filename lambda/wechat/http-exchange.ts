@@ -38,7 +38,8 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
       },
       body: request.body ?? (request.json === undefined ? undefined : JSON.stringify(request.json)),
       signal: AbortSignal.timeout(request.timeoutMs),
-      redirect: 'error',
+      // Not followed: a POST would become a GET and a token would travel to another host. Said below.
+      redirect: 'manual',
     });
     body = await readCapped(api, response, where);
   } catch (error) {
@@ -57,6 +58,15 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
   }
   if (response.status >= 500 || response.status === 429) {
     throw new WechatTransportError(api, `HTTP ${response.status} from ${where}`, true, { status: response.status });
+  }
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location');
+    throw new WechatTransportError(
+      api,
+      `HTTP ${response.status} from ${where}: the URL redirects (${location ? `to ${redactUrl(location)}, secrets masked` : 'without saying where'}); set the address it should use (the API base, token service or relay URL) to where it points`,
+      false,
+      { status: response.status },
+    );
   }
   if (response.status !== 200) {
     throw new WechatTransportError(

@@ -1,5 +1,6 @@
 import {
   CreateQueueCommand,
+  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
@@ -40,7 +41,11 @@ export async function createQueues(sqs: SQSClient): Promise<{ work: string; fail
   return { work, failed, workArn };
 }
 
-/** Everything visible in a queue now (several receives of up to 10). */
+/**
+ * Everything visible in a queue now (several receives of up to 10), taken as the event source takes
+ * them: in flight, hidden for the visibility timeout, then visible again unless deleted (`settle`
+ * deletes what a worker finished, as the event source does). For records only read, `drain`.
+ */
 export async function receiveAll(
   sqs: SQSClient,
   queueUrl: string,
@@ -87,4 +92,57 @@ export function sqsEventOf(message: Message, queueArn: string, receiveCount?: nu
       },
     ],
   };
+}
+
+/**
+ * Everything visible in a queue now, read once and deleted: a FailedUnits record a test has seen
+ * never comes back to a later test, however long the file runs (a received message otherwise
+ * reappears when the visibility timeout ends, 30 s by default).
+ */
+export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const messages = await receiveAll(sqs, queueUrl);
+  await deleteAll(sqs, queueUrl, messages);
+  return messages;
+}
+
+/**
+ * What the Lambda event source does after an invocation: deletes each message of the batch that the
+ * function did not report as a batch item failure (those come back after their visibility timeout,
+ * or the backoff the worker set). Without it a finished message would reappear in a later read.
+ */
+export async function settle(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly Message[],
+  response: { readonly batchItemFailures?: readonly { readonly itemIdentifier: string }[] } | undefined,
+): Promise<void> {
+  const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+  await deleteAll(
+    sqs,
+    queueUrl,
+    messages.filter((m) => !failed.has(m.MessageId ?? '')),
+  );
+}
+
+/** `settle` for an invocation's event (the messages it carried, by id and receipt handle). */
+export function settleEvent(
+  sqs: SQSClient,
+  queueUrl: string,
+  event: SQSEvent,
+  response: Parameters<typeof settle>[3],
+): Promise<void> {
+  const messages = event.Records.map((r) => ({ MessageId: r.messageId, ReceiptHandle: r.receiptHandle }));
+  return settle(sqs, queueUrl, messages, response);
+}
+
+async function deleteAll(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
+  for (let start = 0; start < messages.length; start += 10) {
+    const batch = messages.slice(start, start + 10);
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? '' })),
+      }),
+    );
+  }
 }

@@ -109,14 +109,15 @@ export class WebhookChannel implements ReportChannel {
             now: clock(),
             id,
           });
-          const { status, body } = await this.post(request, policy.requestTimeoutMs);
-          const verdict = this.platform.interpret(status, body);
-          // Error pages often quote the request ("Cannot POST /services/T…/B…/<token>"): no secret goes on.
+          const { status, body, location } = await this.post(request, policy.requestTimeoutMs);
+          if (status >= 300 && status < 400) throw this.redirected(status, location, request.url);
+          // Error pages often quote the request ("Cannot POST /services/T…/B…/<token>"): the secrets
+          // come out of the whole answer before a platform reads it, so no cut to length (of the
+          // answer, of an errmsg) can leave a piece of one that no longer matches whole.
+          const secrets = [...this.secrets, ...webhookUrlSecrets(this.options.kind, request.url)];
+          const verdict = this.platform.interpret(status, redactWebhookText(body, secrets));
           if (!verdict.ok)
-            throw new WebhookError(
-              `${this.name}: ${redactWebhookText(verdict.reason, [...this.secrets, ...webhookUrlSecrets(this.options.kind, request.url)])}`,
-              verdict.retryable,
-            );
+            throw new WebhookError(`${this.name}: ${redactWebhookText(verdict.reason, secrets)}`, verdict.retryable);
         },
         policy,
         (error) => error instanceof WebhookError && error.retryable,
@@ -142,13 +143,46 @@ export class WebhookChannel implements ReportChannel {
         headers: request.headers,
         body: request.body,
         signal: AbortSignal.timeout(timeoutMs),
-        redirect: 'error',
+        // A redirect is not followed (a POST would become a GET, the signature would not match, a
+        // secret would go to another host): it is said, with where it points, for a person to fix.
+        redirect: 'manual',
       });
-      return { status: response.status, body: await response.text() };
+      return {
+        status: response.status,
+        body: await response.text(),
+        location: response.headers.get('location') ?? undefined,
+      };
     } catch (error) {
       // The error object may quote the URL (with its key): keep only our own words.
       throw new WebhookError(`${this.name}: ${this.connectionProblem(error, timeoutMs)}`, true, { explained: true });
     }
+  }
+
+  /**
+   * A 3xx answer: the URL redirects (a moved robot, http to https, a login page in front). Not
+   * retried: the same request redirects again. Where it points is said with both URLs' secrets masked.
+   */
+  private redirected(status: number, location: string | undefined, requestUrl: string): WebhookError {
+    const setting = this.options.setting ?? 'its URL';
+    let target: string | undefined;
+    if (location) {
+      try {
+        target = new URL(location, requestUrl).href;
+      } catch {
+        target = location;
+      }
+    }
+    const secrets = [
+      ...this.secrets,
+      ...webhookUrlSecrets(this.options.kind, requestUrl),
+      ...(target ? webhookUrlSecrets(this.options.kind, target).filter((secret) => secret !== target) : []),
+    ];
+    const where = target ? ` to ${redactWebhookText(target, secrets)}, secrets masked` : ' without saying where';
+    return new WebhookError(
+      `${this.name}: the URL redirects (HTTP ${status}${where}): a webhook is not followed across a redirect; put the address it should post to in ${setting}`,
+      false,
+      { explained: true },
+    );
   }
 
   /** What went wrong before any answer, and what to do, from undici's error and its cause's code. */

@@ -35,6 +35,10 @@ export interface WebhookPlatform {
     now: Date;
     id: string;
   }): PreparedRequest;
+  /**
+   * The verdict on an answer. `body` has the URL's secrets and the signing secret taken out
+   * already (redacted whole, then cut here to length), so what a verdict quotes of it is safe.
+   */
   interpret(status: number, body: string): Verdict;
 }
 

@@ -15,7 +15,11 @@ export function webhookUrlSecrets(kind: WebhookKind, url: string): string[] {
     return [url];
   }
   const secrets = [url, parsed.username, parsed.password, ...parsed.searchParams.values()];
-  if (parsed.search.length > 1) secrets.push(parsed.search.slice(1));
+  if (parsed.search.length > 1) {
+    const query = parsed.search.slice(1);
+    // As written in the URL too: `+` for a space and lowercase escapes are not what encodeURIComponent gives back.
+    secrets.push(query, ...query.split('&').map((pair) => pair.slice(pair.indexOf('=') + 1)));
+  }
   const segments = parsed.pathname.split('/').filter(Boolean).map(decodeSegment);
   if (kind === 'slack' && parsed.pathname.startsWith('/services/')) secrets.push(...segments.slice(3));
   if (kind === 'feishu' || kind === 'lark') {
@@ -37,10 +41,42 @@ function decodeSegment(segment: string): string {
   }
 }
 
+/** The shortest piece of a secret that is masked wherever it appears on its own (a page that cut the URL). */
+const FRAGMENT = 8;
+
+/**
+ * Masks every run of at least FRAGMENT characters that is a piece of a secret: an answer that
+ * quotes the URL cut short ("…&sig=AbCdEf" up to its own limit) leaves no part of it. Whole URLs
+ * and paths are left to the whole-value pass: their host and common words are not secret.
+ */
+function scrubFragments(text: string, secrets: readonly string[]): string {
+  const pieces = new Set<string>();
+  for (const secret of secrets) {
+    if (secret.length < FRAGMENT || secret.includes('://') || secret.startsWith('/')) continue;
+    for (let i = 0; i + FRAGMENT <= secret.length; i++) pieces.add(secret.slice(i, i + FRAGMENT));
+  }
+  if (pieces.size === 0) return text;
+  const masked = new Uint8Array(text.length);
+  let any = false;
+  for (let i = 0; i + FRAGMENT <= text.length; i++)
+    if (pieces.has(text.slice(i, i + FRAGMENT))) {
+      masked.fill(1, i, i + FRAGMENT);
+      any = true;
+    }
+  if (!any) return text;
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    if (!masked[i]) out += text[i];
+    else if (!masked[i - 1]) out += '***';
+  }
+  return out;
+}
+
 /**
  * A text about a webhook (its answer, an error) with the URL's secrets and the signing secret
- * taken out: before it becomes an error, a log line, a ledger detail or a FailedUnits reason.
+ * taken out, whole or in pieces: before it is cut to length, and before it becomes an error, a log
+ * line, a ledger detail or a FailedUnits reason.
  */
 export function redactWebhookText(text: string, secrets: readonly string[]): string {
-  return redactSecrets(scrubValues(text, secrets));
+  return redactSecrets(scrubFragments(scrubValues(text, secrets), secrets));
 }

@@ -1,5 +1,6 @@
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { WebhookKind } from '../../notify/webhook/webhook-platform.js';
+import { ssmFailure } from './ssm-parameter-error.js';
 
 export interface AppParameters {
   readonly name: string;
@@ -104,16 +105,25 @@ export class ParameterWriter {
   }
 
   private async put(name: string, value: string, secure: boolean): Promise<string> {
-    await this.ssm.send(
-      new PutParameterCommand({
-        Name: name,
-        Value: value,
-        Type: secure ? 'SecureString' : 'String',
-        KeyId: secure ? this.kmsKeyId : undefined,
-        Overwrite: true,
-        Description: 'wxa-reporter',
-      }),
-    );
+    try {
+      await this.ssm.send(
+        new PutParameterCommand({
+          Name: name,
+          Value: value,
+          Type: secure ? 'SecureString' : 'String',
+          KeyId: secure ? this.kmsKeyId : undefined,
+          Overwrite: true,
+          Description: 'wxa-reporter',
+        }),
+      );
+    } catch (error) {
+      throw ssmFailure(
+        `write the SSM parameter ${name}`,
+        error,
+        `ssm:PutParameter on ${name}${secure ? ` (and kms:Encrypt on ${this.kmsKeyId ?? 'the alias/aws/ssm key'})` : ''}`,
+        [value],
+      );
+    }
     return name;
   }
 }

@@ -3,6 +3,7 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { isWebhookKind, type WebhookKind } from '../../notify/webhook/webhook-platform.js';
 import { type AppSecretOptions, type AppSecrets, MissingSecretError, type SecretSource } from '../secret-source.js';
 import { parameterNames } from './parameter-writer.js';
+import { ssmFailure } from './ssm-parameter-error.js';
 
 /** Parameters are re-read at most every 5 minutes by a warm Lambda. */
 const CACHE_SECONDS = 300;
@@ -29,11 +30,7 @@ export class SsmSecretSource implements SecretSource {
 
   async app(name: string, options: AppSecretOptions = {}): Promise<AppSecrets> {
     const path = parameterNames.app(this.prefix, name);
-    const stored = ((await this.provider.getMultiple(path, {
-      recursive: true,
-      decrypt: true,
-      maxAge: CACHE_SECONDS,
-    })) ?? {}) as Record<string, string>;
+    const stored = await this.readPath(path);
     // One parameter per value, or all of them in `secrets` (what `apps add` writes); the single ones win.
     const values = { ...unbundle(stored.secrets, `${path}/secrets`), ...stored };
     const required = (key: string) => {
@@ -84,12 +81,22 @@ export class SsmSecretSource implements SecretSource {
   }
 
   /** Every parameter under `<prefix><folder>`, decrypted; one cached GetParametersByPath serves all its readers. */
-  private async under(folder: string): Promise<Record<string, string>> {
-    return ((await this.provider.getMultiple(`${this.prefix}${folder}`, {
-      recursive: true,
-      decrypt: true,
-      maxAge: CACHE_SECONDS,
-    })) ?? {}) as Record<string, string>;
+  private under(folder: string): Promise<Record<string, string>> {
+    return this.readPath(`${this.prefix}${folder}`);
+  }
+
+  /** Every parameter under a path, decrypted and cached; a failure names SSM and the path, never a value. */
+  private async readPath(path: string): Promise<Record<string, string>> {
+    try {
+      return ((await this.provider.getMultiple(path, { recursive: true, decrypt: true, maxAge: CACHE_SECONDS })) ??
+        {}) as Record<string, string>;
+    } catch (error) {
+      throw ssmFailure(
+        `read the SSM parameters under ${path}`,
+        error,
+        `ssm:GetParametersByPath on the parameters under ${path} (and kms:Decrypt on the key of its SecureStrings)`,
+      );
+    }
   }
 
   /** A reader of `<prefix>component/<key>` that names the missing parameter and what to do. */
@@ -107,7 +114,11 @@ export class SsmSecretSource implements SecretSource {
     const value = await this.provider.get(name, { decrypt: true, maxAge: CACHE_SECONDS }).catch((error: unknown) => {
       // Powertools wraps ParameterNotFound as "Parameter <name> not found."
       if (/ParameterNotFound|not found/i.test(`${(error as Error).name} ${(error as Error).message}`)) return undefined;
-      throw error;
+      throw ssmFailure(
+        `read the SSM parameter ${name}`,
+        error,
+        `ssm:GetParameter on ${name} (and kms:Decrypt on the key of the SecureString)`,
+      );
     });
     if (!value)
       throw new MissingSecretError(`SSM parameter ${name} is missing: store the SMTP URL there as a SecureString`);

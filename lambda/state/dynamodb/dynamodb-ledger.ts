@@ -14,8 +14,10 @@ import {
   type DeliveryRecord,
   type DeliveryScope,
   type JobRecord,
+  LEFT_OUT,
   type Ledger,
   LedgerError,
+  type OnDamagedRecord,
   readDeliveryRecord,
   readJobRecord,
   readNoDataPeriods,
@@ -60,7 +62,7 @@ export class DynamoDbLedger implements Ledger {
     );
   }
 
-  async listJobs(job: UnitJob, period: string): Promise<Map<string, JobRecord>> {
+  async listJobs(job: UnitJob, period: string, onDamaged?: OnDamagedRecord): Promise<Map<string, JobRecord>> {
     const records = new Map<string, JobRecord>();
     const items = queryRawItems(this.client, {
       TableName: this.table,
@@ -70,12 +72,14 @@ export class DynamoDbLedger implements Ledger {
     });
     try {
       for await (const item of items) {
+        const app = String(item.sk?.S).slice('app#'.length);
         try {
-          records.set(String(item.sk?.S).slice('app#'.length), this.jobRecord(item));
+          records.set(app, this.jobRecord(item));
         } catch (error) {
           if (!(error instanceof DamagedRecordError)) throw error;
           // One damaged item must not stop the day: every other app goes on; this one is named.
-          this.logger.error('ledger item unreadable, left out', { problem: error.message, fix: error.fix });
+          this.logger.warn(LEFT_OUT, { problem: error.message, fix: error.fix });
+          onDamaged?.(app, error);
         }
       }
     } catch (error) {

@@ -8,8 +8,10 @@ import {
   type DeliveryRecord,
   type DeliveryScope,
   type JobRecord,
+  LEFT_OUT,
   type Ledger,
   LedgerError,
+  type OnDamagedRecord,
   readDeliveryRecord,
   readJobRecord,
   readNoDataPeriods,
@@ -52,7 +54,7 @@ export class FileLedger implements Ledger {
     await writeAtomically(this.jobPath(job, period, app), `${JSON.stringify(record)}\n`);
   }
 
-  async listJobs(job: UnitJob, period: string): Promise<Map<string, JobRecord>> {
+  async listJobs(job: UnitJob, period: string, onDamaged?: OnDamagedRecord): Promise<Map<string, JobRecord>> {
     const folder = join(this.root, 'jobs', safeSegment(job, 'job'), safeSegment(period, 'period'));
     const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return [] as string[];
@@ -60,12 +62,15 @@ export class FileLedger implements Ledger {
     });
     const records = new Map<string, JobRecord>();
     for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+      const app = name.slice(0, -'.json'.length);
       try {
         const record = await readJobFile(join(folder, name));
-        if (record) records.set(name.slice(0, -'.json'.length), record);
+        if (record) records.set(app, record);
       } catch (error) {
         if (!(error instanceof DamagedRecordError)) throw error;
-        this.logger.error('ledger record unreadable, left out', { problem: error.message, fix: error.fix });
+        // A warning: the CLI shows it without --verbose (a listing that drops a record says so).
+        this.logger.warn(LEFT_OUT, { problem: error.message, fix: error.fix });
+        onDamaged?.(app, error);
       }
     }
     return records;

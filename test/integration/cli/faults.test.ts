@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AttributeValue, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
@@ -7,7 +8,8 @@ import { addDays, beijingToday, beijingYesterday } from '../../../lambda/calenda
 import { WEBHOOK_KINDS } from '../../../lambda/notify/webhook/webhook-platform.js';
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
-import { type EchoingReceiver, startEchoingReceiver } from '../../support/echoing-receiver.js';
+import { createTables, dynamoClientsFor } from '../../support/dynamodb.js';
+import { type EchoingReceiver, secretPiecesIn, startEchoingReceiver } from '../../support/echoing-receiver.js';
 import { awsError, type FaultProxy, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
@@ -29,7 +31,8 @@ let s3: S3Client;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 
 beforeAll(async () => {
-  [sim, moto, echo] = await Promise.all([WechatSimulator.start(), startMoto(), startEchoingReceiver()]);
+  // The chats answer 404 quoting the request in JSON, the JSON endpoint's key past the first 200 characters.
+  [sim, moto, echo] = await Promise.all([WechatSimulator.start(), startMoto(), startEchoingReceiver('json')]);
   proxy = await startFaultProxy(moto.endpoint);
   s3 = s3ClientFor(moto.endpoint);
   // The SDK reads its endpoint from the process environment: S3 goes through the proxy.
@@ -219,26 +222,106 @@ describe('wxa-report run under faults', () => {
     ]);
   }, 60_000);
 
-  it('a delivery state no run writes is an error naming app and channel, and becomes unconfirmed', async () => {
-    const folder = state('deliveries', 'daily', DATE(), 'coffee');
+  it('ledger show and run retry name a damaged ledger file every time, on stderr, and exit 1', async () => {
+    // Prepare: shop is pending; coffee's record was cut short (a full disk, a crash mid-copy).
+    const folder = state('jobs', 'daily', DATE());
     await mkdir(folder, { recursive: true });
     await writeFile(
-      join(folder, 'email.json'),
-      JSON.stringify({ status: 'sending', updatedAt: '2026-01-01T00:00:00Z', owner: 'gone' }),
+      join(folder, 'shop.json'),
+      JSON.stringify({ status: 'pending', updatedAt: '2026-01-01T00:00:00Z' }),
     );
+    await writeFile(join(folder, 'coffee.json'), '{"status": "sent", "updatedAt": "2026-');
+    const warning =
+      /^wxa-report: warning: ledger record unreadable, left out \(problem the ledger file .*coffee\.json is damaged \(not JSON/m;
+    const show = (json: string[] = []) =>
+      cli(['ledger', 'show', '--state', state(), '--job', 'daily', '--period', DATE(), ...json]);
 
-    const result = await run(['daily', '--state', state()]);
+    // Act
+    const shown = await show();
+    const shownJson = await show(['--json']);
+    const retried = await run(['retry', '--state', state()]);
 
-    expect(result.code).toBe(1);
-    expect(failureLines(result.stderr)).toEqual([
+    // Assess: the listing shows the rest, names the damaged file, and says it is incomplete.
+    expect(shown.stdout).toMatch(/^pending +shop/);
+    expect(shown.stdout).not.toContain('coffee');
+    expect(shown.stderr).toMatch(warning);
+    expect(shown.code).toBe(1);
+    expect(JSON.parse(shownJson.stdout)).toEqual([expect.objectContaining({ app: 'shop', status: 'pending' })]);
+    expect(shownJson.stderr).toMatch(warning);
+    expect(shownJson.code).toBe(1);
+    // The retry names it too, runs the unit it may be (which fails naming the file), and the others.
+    expect(retried.stderr).toMatch(warning);
+    expect(retried.stdout).toMatch(new RegExp(`^sent +shop daily ${DATE()}`, 'm'));
+    expect(failureLines(retried.stderr)).toEqual([
       expect.stringMatching(
-        new RegExp(
-          `coffee daily ${DATE()} failed: .*the ledger held a state for coffee daily ${DATE()} on email that no run writes \\("sending" without a lease\\).*wxa-report ledger release`,
-        ),
+        new RegExp(`^wxa-report: coffee daily ${DATE()} failed: the ledger file .*coffee\\.json is damaged`),
       ),
     ]);
-    expect(JSON.parse(await readFile(join(folder, 'email.json'), 'utf8'))).toMatchObject({ status: 'unconfirmed' });
+    expect(retried.code).toBe(1);
   }, 60_000);
+
+  it('ledger show --table names an item whose number the SDK cannot read, and exits 1', async () => {
+    // Prepare
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', moto.endpoint);
+    const dynamo = dynamoClientsFor(moto.endpoint);
+    try {
+      const { ledger } = await createTables(dynamo.raw);
+      const item = (app: string, updatedAt: AttributeValue) => ({
+        TableName: ledger,
+        Item: { pk: { S: `daily#${DATE()}` }, sk: { S: `app#${app}` }, status: { S: 'sent' }, updatedAt },
+      });
+      await dynamo.raw.send(new PutItemCommand(item('shop', { S: '2026-01-01T00:00:00.000Z' })));
+      await dynamo.raw.send(new PutItemCommand(item('coffee', { N: '12345678901234567.5' })));
+
+      // Act
+      const shown = await cli(['ledger', 'show', '--table', ledger, '--job', 'daily', '--period', DATE()]);
+
+      // Assess
+      expect(shown.stdout).toMatch(/^sent +shop/);
+      expect(shown.stderr).toMatch(
+        new RegExp(
+          `^wxa-report: warning: ledger record unreadable, left out \\(problem ledger table ${ledger}, item pk "daily#${DATE()}", sk "app#coffee" is damaged \\(updatedAt must be an ISO 8601 time \\(a string\\), not 12345678901234567\\.5\\)`,
+          'm',
+        ),
+      );
+      expect(shown.code).toBe(1);
+    } finally {
+      dynamo.raw.destroy();
+      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', '');
+    }
+  }, 60_000);
+
+  it.each([
+    ['without a lease', {}, '\\("sending" without a lease\\)'],
+    [
+      'with a lease until 2099',
+      { leaseUntil: '2099-01-01T00:00:00.000Z' },
+      '\\("sending" with a lease until 2099-01-01T00:00:00\\.000Z, longer than the 10 minutes any run takes\\)',
+    ],
+  ])(
+    'a "sending" claim %s is an error naming app and channel, and becomes unconfirmed',
+    async (_what, lease, said) => {
+      const folder = state('deliveries', 'daily', DATE(), 'coffee');
+      await mkdir(folder, { recursive: true });
+      await writeFile(
+        join(folder, 'email.json'),
+        JSON.stringify({ status: 'sending', updatedAt: '2026-01-01T00:00:00Z', owner: 'gone', ...lease }),
+      );
+
+      const result = await run(['daily', '--state', state()]);
+
+      expect(result.code).toBe(1);
+      expect(failureLines(result.stderr)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `coffee daily ${DATE()} failed: .*the ledger held a state for coffee daily ${DATE()} on email that no run writes ${said}.*wxa-report ledger release`,
+          ),
+        ),
+      ]);
+      expect(JSON.parse(await readFile(join(folder, 'email.json'), 'utf8'))).toMatchObject({ status: 'unconfirmed' });
+    },
+    60_000,
+  );
 
   it('a misspelt app field is named with the field it meant, and the other apps run', async () => {
     await writeConfig([
@@ -293,11 +376,44 @@ describe('wxa-report run under faults', () => {
         .map((f) => readFile(state(f), 'utf8')),
     );
     for (const where of [lines.stdout, lines.stderr, json.stdout, json.stderr, ...files])
-      for (const secret of echo.secrets) expect(where).not.toContain(secret);
+      expect(secretPiecesIn(where, echo.secrets)).toEqual([]);
   }, 60_000);
 });
 
+/** `daily` for one app to a chat of each kind, every one at this receiver. */
+const dailyToSixChats = (receiver: EchoingReceiver) =>
+  cli(['daily', '--archive', join(dir.path, 'archive')], {
+    WECHAT_APPID: SHOP.appid,
+    WECHAT_APPSECRET: SHOP.secret,
+    ...Object.fromEntries(
+      WEBHOOK_KINDS.flatMap((kind) => [
+        [`WXA_WEBHOOK_${kind.toUpperCase()}`, receiver.urls[kind]],
+        ...(receiver.signing[kind] ? [[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`, receiver.signing[kind]]] : []),
+      ]),
+    ),
+  });
+
 describe('the single-app commands under the same faults', () => {
+  it('daily to chats whose URL redirects: said as such with where it points, needing a person, not retried', async () => {
+    const moved = await startEchoingReceiver('redirect');
+    try {
+      const result = await dailyToSixChats(moved);
+
+      expect(result.code).toBe(1);
+      expect(moved.requests()).toBe(WEBHOOK_KINDS.length);
+      for (const kind of WEBHOOK_KINDS)
+        expect(result.stderr).toMatch(
+          new RegExp(
+            `${kind} webhook \\(127\\.0\\.0\\.1:\\d+\\): the URL redirects \\(HTTP 301 to https://moved\\.example\\.com[^)]*, secrets masked\\)`,
+          ),
+        );
+      expect(result.stderr).not.toMatch(/connection failed|tried \d+ times/);
+      expect(secretPiecesIn(result.stderr + result.stdout, moved.secrets)).toEqual([]);
+    } finally {
+      await moved.close();
+    }
+  }, 60_000);
+
   it('daily --archive s3:// without s3:ListBucket: the report goes out, the grant is named once', async () => {
     const bucket = await createBucket(s3);
     proxy.add({ match: (r) => r.service === 's3', answer: 'no-list-bucket' });
@@ -332,22 +448,11 @@ describe('the single-app commands under the same faults', () => {
   }, 60_000);
 
   it('daily to six chats quoting the request: stderr names each, with no secret', async () => {
-    const hooks = Object.fromEntries(
-      WEBHOOK_KINDS.flatMap((kind) => [
-        [`WXA_WEBHOOK_${kind.toUpperCase()}`, echo.urls[kind]],
-        ...(echo.signing[kind] ? [[`WXA_WEBHOOK_${kind.toUpperCase()}_SECRET`, echo.signing[kind]]] : []),
-      ]),
-    );
-
-    const result = await cli(['daily', '--archive', join(dir.path, 'archive')], {
-      WECHAT_APPID: SHOP.appid,
-      WECHAT_APPSECRET: SHOP.secret,
-      ...hooks,
-    });
+    const result = await dailyToSixChats(echo);
 
     expect(result.code).toBe(1);
     for (const kind of WEBHOOK_KINDS)
       expect(result.stderr).toMatch(new RegExp(`${kind} webhook \\(127\\.0\\.0\\.1:\\d+\\): HTTP 404`));
-    for (const secret of echo.secrets) expect(result.stderr).not.toContain(secret);
+    expect(secretPiecesIn(result.stderr + result.stdout, echo.secrets)).toEqual([]);
   }, 60_000);
 });

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { beijingYesterday, lastCompleteMonth } from '../../../lambda/calendar/beijing-calendar.js';
@@ -22,7 +23,7 @@ import { type MotoServer, startMoto } from '../../support/moto.js';
 import { motoClients } from '../../support/moto-clients.js';
 import { createBucket } from '../../support/s3.js';
 import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
-import { createQueues, receiveAll, sqsEventOf } from '../../support/sqs.js';
+import { createQueues, drain, receiveAll, settleEvent, sqsEventOf } from '../../support/sqs.js';
 import { startWebhookReceivers, type WebhookReceivers } from '../../support/webhook-receivers.js';
 
 /**
@@ -64,7 +65,6 @@ beforeAll(async () => {
   ({ s3, ssm, sqs, dynamo } = motoClients(moto.endpoint));
   bucket = await createBucket(s3);
   tables = await createTables(dynamo.raw);
-  queues = await createQueues(sqs);
   const writer = new ParameterWriter(ssm, '/wxa-e2e/');
   await writer.putApp({
     name: 'shop',
@@ -91,18 +91,28 @@ beforeAll(async () => {
   );
 }, 180_000);
 
+// Each test its own queues: a message one test left in flight can never come back into another's
+// read when its visibility timeout ends, whatever order or pace the tests run at.
+beforeEach(async () => {
+  queues = await createQueues(sqs);
+});
+
 afterAll(async () => {
   for (const client of [s3, ssm, sqs, dynamo?.raw]) client?.destroy();
   await Promise.all([moto?.stop(), sim?.close(), smtp?.close(), hooks?.close()]);
   await stack?.remove();
 });
 
-function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise<{ result: T; stdout: string }> {
-  return invokeBundle<T>(
+async function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise<{ result: T; stdout: string }> {
+  const invoked = await invokeBundle<T>(
     stack.bundles[which],
     functionEnvironment(stack, { motoEndpoint: moto.endpoint, wechat: sim.url, bucket, tables, queues }),
     event,
   );
+  // As the event source: a message the worker finished is deleted, never to come back into a later read.
+  if (which === 'worker')
+    await settleEvent(sqs, queues.work, event as SQSEvent, invoked.result as Parameters<typeof settleEvent>[3]);
+  return invoked;
 }
 
 type BatchResponse = { batchItemFailures: { itemIdentifier: string }[] };
@@ -124,7 +134,7 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
       { job: 'daily' },
     );
     const messages = await receiveAll(sqs, queues.work);
-    const failedUnits = bodies(await receiveAll(sqs, queues.failed));
+    const failedUnits = bodies(await drain(sqs, queues.failed));
 
     // Assess: one unit per valid app; the invalid entry named with its field, recorded and not run.
     expect(dispatched.queued).toBe(2);
@@ -202,7 +212,7 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: message?.MessageId }]);
     expect(visibleAgain).toEqual([]); // hidden for the backoff
     expect(last.batchItemFailures).toEqual([]);
-    expect(bodies(await receiveAll(sqs, queues.failed))).toEqual([
+    expect(bodies(await drain(sqs, queues.failed))).toEqual([
       expect.objectContaining({
         app: 'coffee',
         job: 'monthly',
@@ -215,6 +225,26 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     expect((await ledger.getJob('monthly', month, 'coffee'))?.status).toBe('pending');
     sim.reset();
   }, 120_000);
+
+  it('records a message that is not a unit of work at once, naming the field, never retrying it', async () => {
+    // Prepare: a unit sent by hand, its app field misspelt.
+    const body = JSON.stringify({ job: 'daily', period: date, ap: 'shop' });
+    await sqs.send(new SendMessageCommand({ QueueUrl: queues.work, MessageBody: body }));
+    const [message] = await receiveAll(sqs, queues.work);
+
+    // Act
+    const { result } = await invoke<BatchResponse>('worker', sqsEventOf(message ?? {}, queues.workArn));
+
+    // Assess
+    expect(result.batchItemFailures).toEqual([]);
+    expect(bodies(await drain(sqs, queues.failed))).toEqual([
+      expect.objectContaining({
+        kind: 'needs-person',
+        reason: `not a unit of work (ap is not a field; did you mean app?; app is required): ${body}`,
+      }),
+    ]);
+    expect(await receiveAll(sqs, queues.work)).toEqual([]);
+  }, 60_000);
 
   it('rejects an event that is not a job, naming the field', async () => {
     await expect(invoke('dispatcher', { hello: 'world' })).rejects.toThrow(

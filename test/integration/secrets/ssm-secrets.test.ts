@@ -4,6 +4,8 @@ import { resolveSmtpServer } from '../../../lambda/notify/smtp/smtp-settings.js'
 import { MissingSecretError } from '../../../lambda/secrets/secret-source.js';
 import { ParameterWriter } from '../../../lambda/secrets/ssm/parameter-writer.js';
 import { SsmSecretSource } from '../../../lambda/secrets/ssm/ssm-secret-source.js';
+import { classifyFailure, explainFailure } from '../../../lambda/shared/classify-failure.js';
+import { awsError, refusingEndpoint, startFaultProxy } from '../../support/fault-proxy.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
 import { APP } from '../../support/simulator.js';
@@ -18,6 +20,46 @@ beforeAll(async () => {
 afterAll(async () => {
   ssm?.destroy();
   await moto?.stop();
+});
+
+describe('SSM failing: every message names SSM and the parameter, never a value', () => {
+  it('a read that cannot connect names the path, and is temporary', async () => {
+    const client = ssmClientFor(await refusingEndpoint());
+    try {
+      const error = (await new SsmSecretSource(client, '/team-x/').app('shop').catch((e: unknown) => e)) as Error;
+
+      expect(error.message).toMatch(/^cannot read the SSM parameters under \/team-x\/apps\/shop: .*ECONNREFUSED/);
+      expect(classifyFailure(error)).toMatchObject({ kind: 'transient' });
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('a refused write names the parameter and the grant, and leaves out the value even if SSM quotes it', async () => {
+    const proxy = await startFaultProxy(moto.endpoint);
+    const client = ssmClientFor(proxy.url);
+    const url = 'smtps://reports%40example.com:p4ssw0rd-sm7p@smtp.example.com:465';
+    try {
+      proxy.add({
+        match: (r) => r.service === 'ssm' && r.operation === 'PutParameter',
+        answer: awsError(
+          'ssm',
+          400,
+          'AccessDeniedException',
+          `not authorized to perform: ssm:PutParameter (value ${url})`,
+        ),
+      });
+
+      const error = (await new ParameterWriter(client, '/team-x/').putSmtpUrl(url).catch((e: unknown) => e)) as Error;
+
+      expect(explainFailure(error)).toBe(
+        'cannot write the SSM parameter /team-x/smtp/url: not authorized to perform: ssm:PutParameter (value ***): a permission is missing: grant ssm:PutParameter on /team-x/smtp/url (and kms:Encrypt on the alias/aws/ssm key)',
+      );
+    } finally {
+      client.destroy();
+      await proxy.close();
+    }
+  });
 });
 
 describe('secrets in SSM Parameter Store (moto)', () => {

@@ -52,6 +52,30 @@ describe('a daily call', () => {
   });
 });
 
+describe('an access point that redirects', () => {
+  it('is said with where it points (the token masked), needs a person, and is not tried again', async () => {
+    // Prepare: a proxy in front answers every datacube call with 301 to https, path and query kept.
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'redirect', to: 'https://wx.example.com' } });
+
+    // Act
+    const error = await clientFor(sim)
+      .getDailyVisitTrend('2026-11-22')
+      .then(
+        () => undefined,
+        (e: unknown) => e as WechatTransportError,
+      );
+
+    // Assess
+    expect(error).toBeInstanceOf(WechatTransportError);
+    expect(error?.retryable).toBe(false);
+    expect(error?.message).toMatch(
+      /HTTP 301 from .*: the URL redirects \(to https:\/\/wx\.example\.com\/datacube\/getweanalysisappiddailyvisittrend\?access_token=\*\*\*, secrets masked\)/,
+    );
+    expect(error?.message).not.toMatch(/access_token=(?!\*\*\*)/);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(1);
+  });
+});
+
 describe('transient failures', () => {
   it.each([
     ['errcode -1', { kind: 'errcode', errcode: -1, errmsg: 'system error' }],

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { classifyFailure } from '../../../lambda/shared/classify-failure.js';
 import { demoComponent } from '../../../lambda/simulator/simulated-component.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { AccessTokenCache } from '../../../lambda/wechat/access-token.js';
@@ -6,6 +7,7 @@ import { ComponentApi } from '../../../lambda/wechat/component/component-api.js'
 import { DynamoDbPlatformStore } from '../../../lambda/wechat/component/dynamodb/dynamodb-platform-store.js';
 import { createDatacubeClient } from '../../../lambda/wechat/create-datacube-client.js';
 import { createPlatformTable, dynamoClientsFor } from '../../support/dynamodb.js';
+import { refusingEndpoint } from '../../support/fault-proxy.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { FAST_RETRY, fixedClock, NOW } from '../../support/simulator.js';
 
@@ -122,5 +124,28 @@ describe('the platform state shared by every container', () => {
 
     expect([first, replay, afterForget]).toEqual([true, false, true]);
     expect(racing.filter(Boolean)).toHaveLength(1);
+  });
+});
+
+describe('the platform table failing', () => {
+  it('names the table in every message, and is temporary when DynamoDB cannot be reached', async () => {
+    // Prepare: a client whose DynamoDB refuses connections.
+    const unreachable = dynamoClientsFor(await refusingEndpoint());
+    const broken = new DynamoDbPlatformStore(unreachable.documents, 'wxa-platform-x', fixedClock);
+    try {
+      // Act
+      const read = (await broken.refreshTokens.get(second.appid).catch((e: unknown) => e)) as Error;
+      const written = (await broken.tokens
+        .put('component', { value: 't0k3n-never-shown', expiresAt: NOW.getTime() })
+        .catch((e: unknown) => e)) as Error;
+
+      // Assess
+      expect(read.message).toMatch(/^cannot read the platform table wxa-platform-x: .*ECONNREFUSED/);
+      expect(written.message).toMatch(/^cannot write the platform table wxa-platform-x: /);
+      expect(written.message).not.toContain('t0k3n-never-shown');
+      expect(classifyFailure(read).kind).toBe('transient');
+    } finally {
+      unreachable.raw.destroy();
+    }
   });
 });

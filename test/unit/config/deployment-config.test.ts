@@ -6,6 +6,16 @@ const valid = {
   email: { transport: 'smtp', from: 'r@example.com' },
 };
 
+/** What parsing says of an input: its error message, or "accepted". */
+function problemsOf(input: unknown): string {
+  try {
+    parseDeploymentConfig(input);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return 'accepted';
+}
+
 describe('the deployment config', () => {
   it('fills the documented defaults', () => {
     const config = parseDeploymentConfig(valid);
@@ -75,14 +85,7 @@ describe('the deployment config', () => {
     [{ ...valid, email: { transport: 'smtp' } }, 'email.from is required'],
     [{ ...valid, archive: { apis: 'visit-page' } }, 'archive.apis must be a list'],
   ])('says what an enum, a union, a type or a bound takes, not "Invalid input" (%#)', (input, line) => {
-    const message = (() => {
-      try {
-        parseDeploymentConfig(input);
-      } catch (error) {
-        return (error as Error).message;
-      }
-      return 'accepted';
-    })();
+    const message = problemsOf(input);
 
     expect(message.split('\n')).toContain(`  - ${line}`);
     expect(message).not.toContain('Invalid input');
@@ -117,6 +120,37 @@ describe('the deployment config', () => {
     ],
   ])('names an unknown field with the closest known one, never dropping it (%#)', (input, message) => {
     expect(() => parseDeploymentConfig(input)).toThrow(message);
+  });
+
+  it.each([
+    [
+      { ...valid, email: { tranport: 'smtp', from: 'r@example.com' } },
+      ['email.tranport is not a field; did you mean transport?', 'email.transport must be one of "smtp", "ses"'],
+    ],
+    [
+      { ...valid, email: { transport: 'smtp', from: 'r@example.com', form: 'x' } },
+      ['email.form is not a field; did you mean from?'],
+    ],
+    [
+      { ...valid, email: { transport: 'smtp', from: 'r@example.com', identity: 'example.com' } },
+      ['email.identity is not a field here (only with transport "ses")'],
+    ],
+    [
+      { ...valid, email: { transport: 'ses', from: 'r@example.com', identiy: 'example.com' } },
+      ['email.identiy is not a field; did you mean identity?', 'email.identity is required'],
+    ],
+  ])('names an unknown field inside the email union, whichever form it has (%#)', (input, lines) => {
+    const message = problemsOf(input);
+
+    for (const line of lines) expect(message.split('\n')).toContain(`  - ${line}`);
+    expect(message).not.toContain('Invalid input');
+  });
+
+  it('reads each email form as before', () => {
+    const ses = { transport: 'ses', from: 'r@example.com', identity: 'example.com' };
+
+    expect(parseDeploymentConfig(valid).email).toEqual(valid.email);
+    expect(parseDeploymentConfig({ ...valid, email: ses }).email).toEqual(ses);
   });
 
   it('lists every problem at once', () => {

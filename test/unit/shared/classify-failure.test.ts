@@ -62,6 +62,15 @@ describe('classifyFailure: transient (back off and try again)', () => {
     ['WeChat 502', new WechatTransportError('getDailyVisitTrend', 'HTTP 502 from api.weixin.qq.com', true), ''],
     ['a webhook answering 503', new WebhookError('wecom webhook (qyapi.weixin.qq.com): HTTP 503', true), ''],
     ['ledger contention', new LedgerError('the ledger kept changing under us', { retryable: true }), ''],
+    [
+      "SES's sending rate (not its daily quota)",
+      Object.assign(new Error('Maximum sending rate exceeded.'), {
+        name: 'TooManyRequestsException',
+        $fault: 'client',
+        $metadata: meta(429),
+      }),
+      'HTTP 429',
+    ],
   ])('%s', (_what, error, signal) => {
     const failure = classifyFailure(error);
     expect(failure).toMatchObject({ kind: 'transient', retryable: true });
@@ -85,7 +94,7 @@ describe('classifyFailure: transient (back off and try again)', () => {
 });
 
 describe('classifyFailure: needs a person (recorded at once, naming what to fix)', () => {
-  it.each([
+  it.each<readonly [string, unknown, RegExp]>([
     [
       'a missing bucket',
       new NoSuchBucket({ $metadata: meta(404), message: 'The specified bucket does not exist' }),
@@ -143,6 +152,26 @@ describe('classifyFailure: needs a person (recorded at once, naming what to fix)
       /is damaged \(updatedAt …\): delete it$/,
     ],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'list')"), /^Cannot read properties/],
+    // SES's daily quota does not clear in minutes: a wait until the 24 hours move on, like WeChat's 45009.
+    ...(['LimitExceededException', 'ThrottlingException'] as const).map(
+      (name) =>
+        [
+          `SES's daily quota (${name})`,
+          new EmailDeliveryError('SES: Daily message quota exceeded.', {
+            cause: Object.assign(new Error('Daily message quota exceeded.'), {
+              name,
+              $fault: 'client',
+              $metadata: meta(400),
+            }),
+          }),
+          /^SES: Daily message quota exceeded\.: SES's daily sending quota .* is used up: re-run the period once the window has moved on/,
+        ] as const,
+    ),
+    [
+      "SES's daily quota over its SMTP interface",
+      nodemailer('EENVELOPE', 454, '454 Throttling failure: Daily message quota exceeded.'),
+      /request a higher quota/,
+    ],
     ['bad WeChat credentials', new WechatApiError('getDailyVisitTrend', 40013, 'invalid appid'), /40013/],
   ])('%s', (_what, error, line) => {
     const failure = classifyFailure(error);

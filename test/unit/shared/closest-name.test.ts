@@ -17,8 +17,19 @@ describe('closestName', () => {
     expect(closestName(misspelt, APP_FIELDS)).toBe(meant);
   });
 
-  it.each(['colour', 'email', 'x', 'schedule'])('suggests nothing for %s, which is not close to any', (name) => {
-    expect(closestName(name, APP_FIELDS)).toBeUndefined();
+  it.each(['colour', 'email', 'x', 'schedule', 'to', 'id'])(
+    'suggests nothing for %s, which is not close to any',
+    (name) => {
+      expect(closestName(name, APP_FIELDS)).toBeUndefined();
+    },
+  );
+
+  it.each([
+    ['colors', 'colours'],
+    ['color', 'colours'],
+    ['colour', 'colours'],
+  ])('%s → %s, shorter than the name it meant', (misspelt, meant) => {
+    expect(closestName(misspelt, [...APP_FIELDS, 'colours'])).toBe(meant);
   });
 
   it('counts a swap of two neighbours as one edit', () => {

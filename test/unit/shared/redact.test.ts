@@ -19,6 +19,15 @@ describe('redactSecrets: what any URL quoted in a text may hold', () => {
       'smtp://reports%40example.com:***@smtp.qq.com:465 refused',
     ],
     ['http://127.0.0.1:8080/x stays', 'http://127.0.0.1:8080/x stays'],
+    [
+      'POST /paths/invoke?api-version=2016-06-01&sv=1.0&sig=AbCdEf0123456789_-xyz: not found',
+      'POST /paths/invoke?api-version=2016-06-01&sv=1.0&sig=***: not found',
+    ],
+    ['{"path":"/x?a=1\\u0026code=f00bar\\u0026b=2"}', '{"path":"/x?a=1\\u0026code=***\\u0026b=2"}'],
+    [
+      'https://bucket.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=9f86d0 (expired)',
+      'https://bucket.s3.amazonaws.com/k?X-Amz-Credential=***&X-Amz-Signature=*** (expired)',
+    ],
   ])('%s', (text, redacted) => {
     expect(redactSecrets(text)).toBe(redacted);
   });
@@ -66,5 +75,16 @@ describe("webhookUrlSecrets: by what each platform's URL holds", () => {
 
     expect(redacted).not.toMatch(/s3cr3t|abcdef123/);
     expect(redacted).toMatch(/^Cannot POST /);
+  });
+
+  it('takes out a piece of one that the answer itself cut short, and a form it wrote differently', async () => {
+    const sig = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/AbCdE';
+    const url = `https://prod-00.westus.logic.azure.com/workflows/1f2e/triggers/manual/paths/invoke?sv=1.0&sig=${encodeURIComponent(sig).replace(/%[0-9A-F]{2}/g, (hex) => hex.toLowerCase())}`;
+    const answer = `{"message":"The request path '/workflows/1f2e/...?sv=1.0\\u0026sig=${sig.slice(0, 20)}' was not found","raw":"${sig.replaceAll('/', '\\/')}"}`;
+
+    const redacted = redactWebhookText(answer, webhookUrlSecrets('json', url));
+
+    for (let i = 0; i + 8 <= sig.length; i++) expect(redacted).not.toContain(sig.slice(i, i + 8));
+    expect(redacted).toMatch(/^\{"message":"The request path /);
   });
 });

@@ -21,6 +21,15 @@ describe('decideClaim', () => {
     ['being sent without a lease', { status: 'sending', updatedAt: at(-1000), owner: 'a' }, 'unreadable'],
     ['a lease that is no time', { status: 'sending', updatedAt: at(-1000), leaseUntil: 'soon' }, 'unreadable'],
     ['a lease in epoch digits', { status: 'sending', updatedAt: at(-1000), leaseUntil: '1795398000000' }, 'unreadable'],
+    // A lease no run takes (they are 10 minutes): it would hold the channel "busy" for years.
+    [
+      'a lease until 2099',
+      { status: 'sending', updatedAt: at(-1000), leaseUntil: '2099-01-01T00:00:00.000Z' },
+      'unreadable',
+    ],
+    ['a lease 12 minutes ahead', { status: 'sending', updatedAt: at(0), leaseUntil: at(12 * 60_000) }, 'unreadable'],
+    // A whole lease just taken, on a clock a little ahead of this one.
+    ['a lease 10½ minutes ahead', { status: 'sending', updatedAt: at(0), leaseUntil: at(630_000) }, 'busy'],
   ] as const)('%s → %s', (_what, record, decision) => {
     // Act
     const decided = decideClaim(record as Parameters<typeof decideClaim>[0], NOW);

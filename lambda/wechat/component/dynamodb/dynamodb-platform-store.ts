@@ -14,6 +14,11 @@ import type { RefreshTokenStore } from '../component-api.js';
  *
  * The table is encrypted at rest and only the platform and worker functions may read it.
  */
+/** The platform table failed (the SDK's error is the cause, which the failure classification reads). */
+export class PlatformStoreError extends Error {
+  override name = 'PlatformStoreError';
+}
+
 export class DynamoDbPlatformStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -28,14 +33,15 @@ export class DynamoDbPlatformStore {
         ? ({ value: item.value, expiresAt: item.expiresAt } satisfies CachedToken)
         : undefined;
     },
-    put: async (key, token) => {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `token#${key}`, ...token, ttl: Math.ceil(token.expiresAt / 1000) + 86_400 },
-        }),
-      );
-    },
+    put: (key, token) =>
+      this.write(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `token#${key}`, ...token, ttl: Math.ceil(token.expiresAt / 1000) + 86_400 },
+          }),
+        ),
+      ),
   };
 
   readonly refreshTokens: RefreshTokenStore = {
@@ -43,14 +49,15 @@ export class DynamoDbPlatformStore {
       const item = await this.get(`refresh#${appid}`);
       return typeof item?.value === 'string' ? item.value : undefined;
     },
-    put: async (appid, refreshToken) => {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { pk: `refresh#${appid}`, value: refreshToken, rotatedAt: this.clock().toISOString() },
-        }),
-      );
-    },
+    put: (appid, refreshToken) =>
+      this.write(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { pk: `refresh#${appid}`, value: refreshToken, rotatedAt: this.clock().toISOString() },
+          }),
+        ),
+      ),
   };
 
   readonly replays: ReplayGuard = {
@@ -70,16 +77,36 @@ export class DynamoDbPlatformStore {
         return true;
       } catch (error) {
         if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
+        throw this.failed('write', error);
       }
     },
-    forget: async (key) => {
-      await this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `push#${key}` } }));
-    },
+    forget: (key) =>
+      this.write(() => this.client.send(new DeleteCommand({ TableName: this.table, Key: { pk: `push#${key}` } }))),
   };
 
   private async get(pk: string): Promise<Record<string, unknown> | undefined> {
-    const answer = await this.client.send(new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }));
-    return answer.Item;
+    try {
+      const answer = await this.client.send(
+        new GetCommand({ TableName: this.table, Key: { pk }, ConsistentRead: true }),
+      );
+      return answer.Item;
+    } catch (error) {
+      throw this.failed('read', error);
+    }
+  }
+
+  private async write(send: () => Promise<unknown>): Promise<void> {
+    try {
+      await send();
+    } catch (error) {
+      throw this.failed('write', error);
+    }
+  }
+
+  /** Names the table (never a token: the SDK's messages hold none). */
+  private failed(what: 'read' | 'write', error: unknown): PlatformStoreError {
+    return new PlatformStoreError(`cannot ${what} the platform table ${this.table}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
