@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { chmodSync, rmSync } from 'node:fs';
 
 // Bundles the CLI into dist/wxa-report.mjs so `npx wxa-report` works right after `npm ci`
 // (this runs as the `prepare` script). Dependencies stay external: they are in node_modules.
@@ -24,3 +24,7 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
+
+// The file npm links as the `wxa-report` bin must stay executable: npm makes it so only when it links
+// the package (npm ci, a first npx), and this rebuild (npm start, npm test, npm run build) writes it anew.
+chmodSync('dist/wxa-report.mjs', 0o755);
