@@ -5,6 +5,7 @@ import {
   backfillPlan,
   type PortraitWeekEnd,
   runBackfill,
+  type StoppedBy,
 } from '../../lambda/pipeline/backfill.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CallGate, type MinutePause } from '../../lambda/wechat/call-gate.js';
@@ -42,6 +43,10 @@ const beijingTime = (at: Date) => at.toLocaleTimeString('en-GB', { timeZone: 'As
 /** One line per pause (errcode 45011), however many workers met the limit. */
 const pauseLine = (pause: MinutePause) =>
   `wxa-report: WeChat's per-minute limit for ${pause.api} (errcode 45011): every call waits until ${beijingTime(pause.until)} (Beijing), then the backfill goes on\n`;
+
+/** A refusal that stopped the backfill's calls, once: what WeChat said with its fix, then what is left. */
+const stoppedLine = (stop: StoppedBy) =>
+  `${stop.error.replace(/\.?$/, '.')} ${stop.left} period(s) not archived: ${stop.scope === 'app' ? 'nothing more was called for this app' : `${stop.apis.join(', ')} ${stop.apis.length > 1 ? 'were' : 'was'} not called again`} after this refusal. Once it is fixed, run the same command (what is archived is skipped)`;
 
 function apisFrom(value: string | undefined): ArchivedApi[] {
   if (!value) return [archivedApi('daily') as ArchivedApi];
@@ -139,6 +144,7 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     ).finally(() => progress.stop());
     for (const { item, error } of result.failures)
       io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
+    for (const stop of result.stopped) io.stderr.write(`wxa-report: ${stoppedLine(stop)}\n`);
     for (const { api, left } of result.quotaReached)
       io.stderr.write(
         `wxa-report: WeChat's daily quota for ${api} is used up (errcode 45009): ${left} period(s) left, not called again today; run the same command tomorrow to archive them (what is archived is skipped)\n`,
