@@ -141,14 +141,15 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
     return createDatacubeClient({
       appid,
       secret: relaySecret,
-      tokenMode: { cloudRelay: options.relayUrl },
+      tokenMode: { cloudRelay: options.relayUrl, setting: '--relay-url' },
       clock: io.clock,
       logger,
       gate,
     });
   }
   let tokenMode: TokenMode = 'stable';
-  if (options.tokenService) tokenMode = { service: checkHttpsSetting(options.tokenService, '--token-service') };
+  if (options.tokenService)
+    tokenMode = { service: checkHttpsSetting(options.tokenService, '--token-service'), setting: '--token-service' };
   else if (options.tokenMode === 'legacy' || options.tokenMode === 'stable') tokenMode = options.tokenMode;
   else if (options.tokenMode)
     throw new CliError(`--token-mode must be "stable" or "legacy", not "${options.tokenMode}"`);

@@ -3,6 +3,7 @@ import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
 import { closestName } from '../shared/closest-name.js';
+import { checkUrlSetting } from '../shared/url-setting.js';
 import { parseAccessPoints } from '../wechat/access-points.js';
 
 /**
@@ -11,12 +12,13 @@ import { parseAccessPoints } from '../wechat/access-points.js';
  * It holds no secret: AppIDs, AppSecrets, SMTP URLs and webhook URLs live in SSM Parameter Store.
  */
 
-function isAccessPointList(value: string): boolean {
+/** What is wrong with an access-point list, in parseAccessPoints' words after the field's name. */
+function accessPointListProblem(value: string): string | undefined {
   try {
     parseAccessPoints(value, 'apiBase');
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.slice('apiBase'.length).replace(/^:?\s*/, '');
   }
 }
 
@@ -144,6 +146,17 @@ export function knownFields<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
   });
 }
 
+/**
+ * A URL the product fetches (a token service, a relay): the rules of every URL-shaped setting
+ * (https, plain http only to this machine, no user or password, nothing pasted wrong), in their words.
+ */
+const fetchedUrl = z.string().check(
+  z.superRefine((value, ctx) => {
+    const checked = checkUrlSetting(value, { protocols: ['https:'], loopbackHttp: true });
+    if ('problem' in checked) ctx.addIssue({ code: 'custom', message: checked.problem, input: value });
+  }),
+);
+
 // zod/mini, not the classic API: the same core and messages, a fraction of the Lambdas' cold start.
 const cron = z
   .string()
@@ -184,13 +197,7 @@ export const appConfigSchema = knownFields({
    * rejects the Lambda's changing addresses (errcode 40164); no AppSecret is then needed in SSM.
    * @default tokens from WeChat's stable_token with the AppSecret
    */
-  tokenService: z.optional(
-    z.url({ error: 'must be an https:// URL' }).check(
-      z.refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
-        error: 'must be an https:// URL (plain http only to this machine)',
-      }),
-    ),
-  ),
+  tokenService: z.optional(fetchedUrl),
   /**
    * How tokens are fetched: with the AppSecret (`stable` never invalidates others' tokens; `legacy`),
    * or `component`: as the third-party platform the Mini Program authorized (no AppSecret). @default stable
@@ -204,13 +211,7 @@ export const appConfigSchema = knownFields({
    * With `tokenMode: "cloud-relay"`: the HTTP access URL of the project's CloudBase relay function,
    * which calls the datacube by cloud call; the app's `secret` is then the relay's shared secret.
    */
-  relayUrl: z.optional(
-    z.url({ error: 'must be an https:// URL' }).check(
-      z.refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
-        error: 'must be an https:// URL (plain http only to this machine)',
-      }),
-    ),
-  ),
+  relayUrl: z.optional(fetchedUrl),
   /** Listed but not run, with why (e.g. a Mini Program that did not grant the data permission). @default none */
   disabled: z.optional(z.string().check(z.minLength(1))),
 });
@@ -291,9 +292,9 @@ const baseConfigSchema = knownFields({
    */
   apiBase: z.optional(
     z.string().check(
-      z.refine(isAccessPointList, {
-        error:
-          'must be one or more http(s) base URLs separated by commas, without a user, password or query, e.g. https://api.weixin.qq.com,https://api2.weixin.qq.com',
+      z.superRefine((value, ctx) => {
+        const problem = accessPointListProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
       }),
     ),
   ),
@@ -328,7 +329,7 @@ const baseConfigSchema = knownFields({
        * (`GET <url>?appid=<component appid>` → `{"access_token", "expires_in"?}`, as for an app's token service);
        * no component secret or ticket is then read. @default tokens from api_component_token
        */
-      tokenService: z.optional(z.url({ error: 'must be a URL' })),
+      tokenService: z.optional(fetchedUrl),
     }),
   ),
   /**

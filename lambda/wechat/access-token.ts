@@ -133,23 +133,44 @@ function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): I
 
 type TokenRequest = Omit<HttpRequest, 'timeoutMs'>;
 
+interface AtAccessPoints {
+  readonly points: AccessPoints;
+  readonly at: (base: string) => TokenRequest;
+  /** A failure that is this point's answer, not the point failing: no move to the next point. */
+  readonly answeredBy?: (error: unknown) => boolean;
+}
+
+/** The same failure, as an answer of the point (not a reason to try the next one). */
+function asAnswer(error: WechatTransportError): WechatTransportError {
+  return new WechatTransportError(error.api, error.message.slice(error.api.length + 2), false, {
+    cause: error,
+    status: error.status,
+    kind: 'http',
+    setting: error.setting,
+  });
+}
+
 /**
  * One token request, with the transient-error retries, parsed and checked; at WeChat's access
  * points (the request built for each base) or at one URL of the user's own.
  */
 function requestToken(
   api: string,
-  request: TokenRequest | { readonly points: AccessPoints; readonly at: (base: string) => TokenRequest },
+  request: TokenRequest | AtAccessPoints,
   retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   lifetimeRequired = true,
   warn?: (message: string) => void,
 ): Promise<IssuedToken> {
   const send = (one: TokenRequest) => exchange(api, { ...one, timeoutMs: retry.requestTimeoutMs });
+  const atPoint = (points: AtAccessPoints, base: string) =>
+    send(points.at(base)).catch((error: unknown) => {
+      throw error instanceof WechatTransportError && points.answeredBy?.(error) ? asAnswer(error) : error;
+    });
   return withRetries(
     async () => {
       const answer =
         'points' in request
-          ? (await request.points.attempt(api, (base) => send(request.at(base)), warn)).value
+          ? (await request.points.attempt(api, (base) => atPoint(request, base), warn)).value
           : await send(request);
       return parseTokenAnswer(api, answer.body, lifetimeRequired);
     },
@@ -157,6 +178,8 @@ function requestToken(
     isTransient,
   );
 }
+
+const isNotFound = (error: unknown) => error instanceof WechatTransportError && error.status === 404;
 
 /**
  * POST /cgi-bin/stable_token, the default. In normal mode WeChat hands back the current token while
@@ -186,13 +209,15 @@ export function stableTokenSource(credentials: WechatCredentials, options: Endpo
                 force_refresh: forceRefresh,
               },
             }),
+            // "No stable_token here" (an older proxy, HTML page or not): /cgi-bin/token at the same point.
+            answeredBy: isNotFound,
           },
           options.retry,
           true,
           options.warn,
         );
       } catch (error) {
-        if (error instanceof WechatTransportError && error.status === 404) {
+        if (isNotFound(error)) {
           options.onFallback?.();
           return fallback.issue({ forceRefresh });
         }
@@ -224,6 +249,9 @@ export function legacyTokenSource(credentials: WechatCredentials, options: Endpo
   };
 }
 
+/** How messages name a token service's URL when the caller does not say which setting gave it. */
+export const TOKEN_SERVICE_SETTING = "the token service URL (--token-service, or the app's tokenService)";
+
 export type TokenFunction = (request: { appid: string; forceRefresh: boolean }) => Promise<string | IssuedToken>;
 
 /**
@@ -234,7 +262,11 @@ export type TokenFunction = (request: { appid: string; forceRefresh: boolean }) 
 export function externalTokenSource(
   appid: string,
   provider: TokenFunction | string,
-  options: { retry?: RetryPolicy } = {},
+  options: {
+    retry?: RetryPolicy;
+    /** How messages name the URL's setting. @default TOKEN_SERVICE_SETTING */
+    setting?: string;
+  } = {},
 ): AccessTokenSource {
   if (typeof provider === 'function') {
     return {
@@ -256,7 +288,12 @@ export function externalTokenSource(
       url.searchParams.set('appid', appid);
       if (forceRefresh) url.searchParams.set('force_refresh', '1');
       // A token service may leave the lifetime out; it then owns the renewal.
-      return requestToken('token service', { method: 'GET', url: url.toString() }, options.retry, false);
+      return requestToken(
+        'token service',
+        { method: 'GET', url: url.toString(), setting: options.setting ?? TOKEN_SERVICE_SETTING },
+        options.retry,
+        false,
+      );
     },
   };
 }

@@ -51,7 +51,27 @@ describe('the deployment config', () => {
     [{ ...valid, email: { transport: 'ses', from: 'r@example.com' } }, /email\.identity/],
     [
       { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], tokenService: 'http://tokens.example.com/t' }] },
-      /apps\.0\.tokenService must be an https:\/\/ URL/,
+      /apps\.0\.tokenService must start with https:\/\/ \(plain http:\/\/ only to this machine\), not http:\/\//,
+    ],
+    [
+      { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], tokenService: 'https://u:p@tokens.example.com/t' }] },
+      /apps\.0\.tokenService carries a user name or password/,
+    ],
+    [
+      { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], relayUrl: 'https：//env.service.tcloudbase.com/r' }] },
+      /apps\.0\.relayUrl contains a full-width character/,
+    ],
+    [
+      { ...valid, component: { appid: 'wxc0mp0nent0000001', tokenService: 'tokens.example.com/component' } },
+      /component\.tokenService does not start with https:\/\//,
+    ],
+    [
+      { ...valid, apiBase: 'https://api.weixin.qq.com，https://api2.weixin.qq.com' },
+      /apiBase contains a full-width character \(：／＠，/,
+    ],
+    [
+      { ...valid, apiBase: 'https://api.weixin.qq.com,api2.weixin.qq.com' },
+      /apiBase \(entry 2 of 2\): "api2\.weixin\.qq\.com" is not a URL/,
     ],
     [
       { ...valid, component: { appid: 'wxc0mp0nent0000001', defaults: { recipients: [] } } },
