@@ -31,6 +31,7 @@ export interface ReportOptions extends WechatOptions {
   smtpPort?: string;
   smtpUser?: string;
   smtpRequireTls?: boolean;
+  smtpTls?: string;
   to?: string;
   from?: string;
   lang?: string;
@@ -58,7 +59,11 @@ export function addReportOptions(command: Command): Command {
       'smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS; port 465 is TLS whatever the scheme); user and password percent-encoded, or the password in env SMTP_PASSWORD (env SMTP_URL)',
     )
     .option('--smtp-host <host>', 'SMTP host, if not using --smtp-url (password from env SMTP_PASSWORD)')
-    .option('--smtp-port <port>', 'SMTP port (default 587; 465 is TLS from the first byte)')
+    .option('--smtp-port <port>', 'SMTP port (default 587; 465, 994 and 2465 are TLS from the first byte)')
+    .option(
+      '--smtp-tls <mode>',
+      'implicit (TLS from the first byte) or starttls (plain, upgraded when offered); default: by the port (465, 994, 2465 implicit) or the URL scheme',
+    )
     .option('--smtp-user <user>', 'SMTP user')
     .option('--smtp-require-tls', 'refuse to send unless STARTTLS succeeds')
     .option('--to <a,b>', 'recipients, comma-separated (env WXA_TO)')
@@ -213,6 +218,13 @@ function recipients(value: string | undefined): string[] {
   return list;
 }
 
+/** `--smtp-tls`: TLS from the first byte (true), STARTTLS (false), or by the port and scheme (undefined). */
+function smtpTlsFrom(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'implicit' || value === 'starttls') return value === 'implicit';
+  throw new CliError(`--smtp-tls must be "implicit" (TLS from the first byte) or "starttls", not "${value}"`);
+}
+
 function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): SmtpEmailSender {
   try {
     return new SmtpEmailSender({
@@ -225,6 +237,8 @@ function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | und
       user: options.smtpUser,
       password: io.env.SMTP_PASSWORD,
       requireTls: options.smtpRequireTls,
+      secure: smtpTlsFrom(options.smtpTls),
+      tlsFlag: '--smtp-tls',
     });
   } catch (error) {
     // Our messages never repeat the URL; the mask is for anything else that might.

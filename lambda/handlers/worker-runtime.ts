@@ -60,6 +60,8 @@ function emailSender(): Promise<EmailSender | undefined> {
       setting: `SSM parameter ${config.parameterPrefix}smtp/url`,
       passwordAlternative:
         "or store it again with wxa-report setup --smtp-url 'smtps://USER@HOST:465' and the password in SMTP_PASSWORD (setup encodes it)",
+      missingPassword:
+        "store the URL again with wxa-report setup --smtp-url 'smtps://USER@HOST:465' and the password in SMTP_PASSWORD (setup encodes it)",
     });
   })();
   return sender;
