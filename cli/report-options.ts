@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Archive } from '../lambda/archive/archive.js';
 import { LocalArchive } from '../lambda/archive/local/local-archive.js';
 import { parseS3Url, S3Archive } from '../lambda/archive/s3/s3-archive.js';
+import { quoted } from '../lambda/config/deployment-config.js';
 import { EmailChannel } from '../lambda/notify/email-channel.js';
 import { OutboxEmailSender } from '../lambda/notify/outbox/outbox-email-sender.js';
 import type { ReportChannel } from '../lambda/notify/report-channel.js';
@@ -99,8 +100,7 @@ export function webhookPairs(values: readonly string[], flag: string): Map<Webho
   for (const value of values) {
     const at = value.indexOf('=');
     const kind = at > 0 ? value.slice(0, at) : '';
-    if (!isWebhookKind(kind))
-      throw new CliError(`${flag} takes KIND=VALUE with KIND one of ${WEBHOOK_KINDS.join(', ')}`);
+    if (!isWebhookKind(kind)) throw new CliError(`${flag} takes KIND=VALUE with KIND one of ${quoted(WEBHOOK_KINDS)}`);
     if (pairs.has(kind)) throw new CliError(`${flag} ${kind} is given twice`);
     pairs.set(kind, value.slice(at + 1));
   }
@@ -187,7 +187,7 @@ export function localeFrom(options: ReportOptions): Locale {
 export function coloursFrom(options: { colours?: string }): ColourConvention {
   const colours = options.colours ?? DEFAULT_COLOURS;
   if (!isColourConvention(colours))
-    throw new CliError(`--colours must be one of ${COLOUR_CONVENTIONS.join(', ')}, not "${colours}"`);
+    throw new CliError(`--colours must be one of ${quoted(COLOUR_CONVENTIONS)}, not "${colours}"`);
   return colours;
 }
 

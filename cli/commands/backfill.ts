@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
+import { quoted } from '../../lambda/config/deployment-config.js';
 import {
   type BackfillProgress,
   backfillPlan,
@@ -53,7 +54,8 @@ function apisFrom(value: string | undefined): ArchivedApi[] {
   if (value === 'all') return [...ARCHIVED_APIS];
   return value.split(',').map((name) => {
     const api = archivedApi(name.trim());
-    if (!api) throw new CliError(`--apis: "${name}" is not one of all, ${ARCHIVED_APIS.map((a) => a.cli).join(', ')}`);
+    if (!api)
+      throw new CliError(`--apis: "${name}" is not one of ${quoted(['all', ...ARCHIVED_APIS.map((a) => a.cli)])}`);
     return api;
   });
 }

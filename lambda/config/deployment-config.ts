@@ -12,6 +12,9 @@ import { parseAccessPoints } from '../wechat/access-points.js';
  * It holds no secret: AppIDs, AppSecrets, SMTP URLs and webhook URLs live in SSM Parameter Store.
  */
 
+/** Allowed values as every message lists them: `"smtp", "ses"` (quoted, so a value with a space or a dash reads as one). */
+export const quoted = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
+
 /** What is wrong with an access-point list, in parseAccessPoints' words after the field's name. */
 function accessPointListProblem(value: string): string | undefined {
   try {
@@ -164,9 +167,9 @@ const cron = z
     z.refine(isEventBridgeCron, { error: (issue) => cronProblem(String(issue.input)) ?? `must be ${CRON_SHAPE}` }),
   );
 const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
-const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${COLOUR_CONVENTIONS.join(', ')}` });
+const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${quoted(COLOUR_CONVENTIONS)}` });
 const webhookKinds = z._default(
-  z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${WEBHOOK_KINDS.join(', ')}` })),
+  z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${quoted(WEBHOOK_KINDS)}` })),
   [],
 );
 
@@ -338,7 +341,7 @@ const baseConfigSchema = knownFields({
    */
   archive: z._default(
     knownFields({
-      apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${EXTRA_APIS.join(', ')}` })),
+      apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${quoted(EXTRA_APIS)}` })),
     }),
     { apis: [...EXTRA_APIS] },
   ),
@@ -419,7 +422,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   );
 }
 
-const quoted = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
 const A_TYPE: Readonly<Record<string, string>> = { array: 'a list', object: 'an object', int: 'a whole number' };
 
 /** A size bound's words: "must be at most 23", "must list at least 1". */
@@ -430,7 +432,7 @@ function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig):
 }
 
 /** zod's own messages: "Invalid input" from zod/mini (no locale), or the English locale's once classic zod is loaded (the CDK app). */
-const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|discriminator|URL|email|string)|Too (big|small))\b/i;
+const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|discriminator|URL|email|string|key)|Too (big|small))\b/i;
 
 /**
  * The words for one issue, the same wherever it is parsed: an enum or a discriminated union lists
@@ -453,6 +455,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     case 'too_small':
     case 'too_big':
       return boundMessage(issue);
+    case 'invalid_key':
+      // A record's key: its own rule's words ("is not a stack name …").
+      return issue.issues.map(issueMessage).join(', ') || issue.message;
     case 'invalid_format':
       return issue.format === 'url' ? 'must be a URL (https://…)' : `is not a valid ${issue.format}`;
     default:

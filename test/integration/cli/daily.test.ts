@@ -167,7 +167,7 @@ describe('wxa-report daily', () => {
     [['--date', '2026-11-31'], /--date "2026-11-31" is not a real calendar date/],
     [['--smtp-url', 'smtp://127.0.0.1:1'], /either SMTP settings or --outbox/],
     [['--archive', 's3://Bad_Bucket'], /is not an S3 location/],
-    [['--colours', 'rainbow'], /--colours must be one of blue-orange, red-up, green-up, not "rainbow"/],
+    [['--colours', 'rainbow'], /--colours must be one of "blue-orange", "red-up", "green-up", not "rainbow"/],
   ])('refuses bad options %j with one clear line', async (args, message) => {
     const { code, stderr } = await daily(args);
 
@@ -380,7 +380,7 @@ describe('wxa-report daily with webhooks', () => {
   it.each([
     [
       ['--webhook', 'teams=https://x'],
-      /--webhook takes KIND=VALUE with KIND one of wecom, feishu, lark, dingtalk, slack, json/,
+      /--webhook takes KIND=VALUE with KIND one of "wecom", "feishu", "lark", "dingtalk", "slack", "json"/,
     ],
     [['--webhook', 'slack=http://example.com/x'], /slack webhook: --webhook slack=… must start with https:\/\//],
     [['--webhook-secret', 'feishu=abc'], /--webhook-secret feishu is given without --webhook feishu=URL/],

@@ -30,7 +30,7 @@ describe('the deployment config', () => {
     ],
     [
       { ...valid, apps: [{ name: 'shop', webhooks: ['teams'] }] },
-      /apps\.0\.webhooks\.0 must be one of wecom, feishu, lark, dingtalk, slack, json/,
+      /apps\.0\.webhooks\.0 must be one of "wecom", "feishu", "lark", "dingtalk", "slack", "json"/,
     ],
     [
       { ...valid, schedule: { daily: 'cron(0 10 * * * *)' } },
