@@ -9,11 +9,10 @@ import {
   type StoppedBy,
 } from '../../lambda/pipeline/backfill.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
-import { CallGate, type MinutePause } from '../../lambda/wechat/call-gate.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom } from '../report-options.js';
-import { addWechatOptions, clientFromOptions, type WechatOptions } from '../wechat-options.js';
+import { addWechatOptions, cliCallGate, clientFromOptions, type WechatOptions } from '../wechat-options.js';
 
 const MAX_BACKFILL_DAYS = 366;
 
@@ -37,13 +36,6 @@ function portraitWeekEndsFrom(value: string | undefined): PortraitWeekEnd {
     throw new CliError(`--portrait-week-ends must be a weekday (${WEEKDAYS.join(', ')}) or daily, not "${value}"`);
   return day;
 }
-
-/** 10:01:01, in Beijing, as WeChat counts its minutes and days. */
-const beijingTime = (at: Date) => at.toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
-
-/** One line per pause (errcode 45011), however many workers met the limit. */
-const pauseLine = (pause: MinutePause) =>
-  `wxa-report: WeChat's per-minute limit for ${pause.api} (errcode 45011): every call waits until ${beijingTime(pause.until)} (Beijing), then the backfill goes on\n`;
 
 /** A refusal that stopped the backfill's calls, once: what WeChat said with its fix, then what is left. */
 const stoppedLine = (stop: StoppedBy) =>
@@ -126,11 +118,7 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     const apis = apisFrom(options.apis);
     const portraitWeekEnds = portraitWeekEndsFrom(options.portraitWeekEnds);
     // One gate for the whole pool: a quota closes an API for every worker, a minute limit pauses them all.
-    const gate = new CallGate({
-      clock: io.clock,
-      sleep: io.sleep,
-      onPause: (pause) => io.stderr.write(pauseLine(pause)),
-    });
+    const gate = cliCallGate(io, 'the backfill');
     const source = clientFromOptions(options, io, undefined, gate);
     const items = backfillPlan(apis, source.appid, from, to, { portraitWeekEnds });
     const progress = await progressReporter(io, items.length);

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -135,6 +135,62 @@ describe('the per-minute limit (45011) during a backfill', () => {
     expect(refused).toBeGreaterThanOrEqual(3);
     expect(refused).toBeLessThanOrEqual(3 * 4);
     expect(await archivedDays(dir.path)).toBe(20);
+  });
+});
+
+describe('the per-minute limit (45011) during a report', () => {
+  it('daily: says each pause in one line, then the report goes on and is sent', async () => {
+    // Prepare: WeChat answers one call a minute; the report needs more than one day.
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', perMinute: 1 });
+    dir = await tempDir();
+
+    // Act
+    const { code, stdout, stderr } = await runCliInProcess(
+      ['daily', '--date', '2026-11-22', '--archive', join(dir.path, 'archive'), '--outbox', join(dir.path, 'outbox')],
+      { env: env(), clock: time.clock, sleep: time.sleep, cwd: dir.path },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain('Daily report for');
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^wxa-report: WeChat's per-minute limit for getDailyVisitTrend \(errcode 45011\): every call waits until 10:\d\d:01 \(Beijing\), then the report goes on$/,
+      );
+  });
+
+  it('run: names the app whose calls pause, once per pause, and every report is sent', async () => {
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', perMinute: 1 });
+    dir = await tempDir();
+    await writeFile(
+      join(dir.path, 'wxa.config.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: APP.appid, recipients: ['ops@example.com'] }],
+        email: { transport: 'smtp', from: 'r@example.com' },
+      }),
+    );
+
+    const { code, stdout, stderr } = await runCliInProcess(['run', 'daily', '--config', 'wxa.config.json'], {
+      env: { WXA_APP_SHOP_SECRET: APP.secret, WECHAT_API_BASE: sim.url },
+      clock: time.clock,
+      sleep: time.sleep,
+      cwd: dir.path,
+    });
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^sent +shop daily 2026-11-22/m);
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^wxa-report: WeChat's per-minute limit for shop's getDailyVisitTrend \(errcode 45011\): every call of shop waits until 10:\d\d:01 \(Beijing\), then the run goes on$/,
+      );
   });
 });
 
