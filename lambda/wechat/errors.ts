@@ -118,7 +118,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
 export const API_BASE_SETTING = 'the API base (--api-base, WECHAT_API_BASE, or apiBase in the config)';
 
 const OTHER_ACCESS_POINTS =
-  "use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)";
+  "use another of WeChat's access points (api2.weixin.qq.com; in mainland China also sh.api.weixin.qq.com or sz.api.weixin.qq.com, from Hong Kong or abroad hk.api.weixin.qq.com)";
 
 /**
  * The last transport error of a call that failed on every try, retold as what happened and what to

@@ -149,7 +149,7 @@ describe('wxa-report daily', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `wxa-report: getDailyVisitTrend: ${new URL(sim.url).host} answered HTTP 502 (Bad Gateway) on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config), or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)\n`,
+      `wxa-report: getDailyVisitTrend: ${new URL(sim.url).host} answered HTTP 502 (Bad Gateway) on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config), or use another of WeChat's access points (api2.weixin.qq.com; in mainland China also sh.api.weixin.qq.com or sz.api.weixin.qq.com, from Hong Kong or abroad hk.api.weixin.qq.com)\n`,
     );
     expect(sim.callCount('getDailyVisitTrend')).toBe(5);
   });
