@@ -136,18 +136,19 @@ type TokenRequest = Omit<HttpRequest, 'timeoutMs'>;
 interface AtAccessPoints {
   readonly points: AccessPoints;
   readonly at: (base: string) => TokenRequest;
-  /** A failure that is this point's answer, not the point failing: no move to the next point. */
-  readonly answeredBy?: (error: unknown) => boolean;
-}
-
-/** The same failure, as an answer of the point (not a reason to try the next one). */
-function asAnswer(error: WechatTransportError): WechatTransportError {
-  return new WechatTransportError(error.api, error.message.slice(error.api.length + 2), false, {
-    cause: error,
-    status: error.status,
-    kind: 'http',
-    setting: error.setting,
-  });
+  /**
+   * At the same point, the request made instead when the first fails so (stable_token's 404: a proxy
+   * without that path → /cgi-bin/token there). A failure of the second is the point failing like
+   * any other, so the next point is tried with the first request again: an HTML 404 from a point
+   * that is failing as a whole moves on, as for a datacube call, instead of ending on /cgi-bin/token.
+   */
+  readonly instead?: {
+    readonly api: string;
+    readonly when: (error: unknown) => boolean;
+    readonly at: (base: string) => TokenRequest;
+    /** Told each time the second request answers. */
+    readonly told?: () => void;
+  };
 }
 
 /**
@@ -161,19 +162,23 @@ function requestToken(
   lifetimeRequired = true,
   warn?: (message: string) => void,
 ): Promise<IssuedToken> {
-  const send = (one: TokenRequest) => exchange(api, { ...one, timeoutMs: retry.requestTimeoutMs });
-  const atPoint = (points: AtAccessPoints, base: string) =>
-    send(points.at(base)).catch((error: unknown) => {
-      throw error instanceof WechatTransportError && points.answeredBy?.(error) ? asAnswer(error) : error;
-    });
+  const send = (name: string, one: TokenRequest) => exchange(name, { ...one, timeoutMs: retry.requestTimeoutMs });
+  const atPoint = async (points: AtAccessPoints, base: string) => {
+    try {
+      return parseTokenAnswer(api, (await send(api, points.at(base))).body, lifetimeRequired);
+    } catch (error) {
+      const other = points.instead;
+      if (!other?.when(error)) throw error;
+      const issued = parseTokenAnswer(other.api, (await send(other.api, other.at(base))).body, lifetimeRequired);
+      other.told?.();
+      return issued;
+    }
+  };
   return withRetries(
-    async () => {
-      const answer =
-        'points' in request
-          ? (await request.points.attempt(api, (base) => atPoint(request, base), warn)).value
-          : await send(request);
-      return parseTokenAnswer(api, answer.body, lifetimeRequired);
-    },
+    async () =>
+      'points' in request
+        ? (await request.points.attempt(api, (base) => atPoint(request, base), warn)).value
+        : parseTokenAnswer(api, (await send(api, request)).body, lifetimeRequired),
     retry,
     isTransient,
   );
@@ -181,71 +186,59 @@ function requestToken(
 
 const isNotFound = (error: unknown) => error instanceof WechatTransportError && error.status === 404;
 
-/**
- * POST /cgi-bin/stable_token, the default. In normal mode WeChat hands back the current token while
- * it is valid, so it never invalidates a token another system of the same Mini Program holds.
- */
-export function stableTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
-  // Real WeChat always has stable_token; some compatible gateways and older proxies only have
-  // /cgi-bin/token. On a 404 we fall back to it rather than fail every run.
-  const fallback = legacyTokenSource(credentials, options);
-  return {
-    appid: credentials.appid,
-    kind: 'stable',
-    cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
-    issue: async ({ forceRefresh }) => {
-      try {
-        return await requestToken(
-          'stable_token',
-          {
-            points: options.accessPoints,
-            at: (base) => ({
-              method: 'POST',
-              url: `${base}/cgi-bin/stable_token`,
-              json: {
-                grant_type: 'client_credential',
-                appid: credentials.appid,
-                secret: credentials.secret,
-                force_refresh: forceRefresh,
-              },
-            }),
-            // "No stable_token here" (an older proxy, HTML page or not): /cgi-bin/token at the same point.
-            answeredBy: isNotFound,
-          },
-          options.retry,
-          true,
-          options.warn,
-        );
-      } catch (error) {
-        if (isNotFound(error)) {
-          options.onFallback?.();
-          return fallback.issue({ forceRefresh });
-        }
-        throw error;
-      }
-    },
-  };
-}
-
-/** GET /cgi-bin/token: each call issues a new token and retires the previous one within 5 minutes. */
-export function legacyTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
+/** GET /cgi-bin/token's request at one access point. */
+function legacyTokenRequest(credentials: WechatCredentials): (base: string) => TokenRequest {
   const query = new URLSearchParams({
     grant_type: 'client_credential',
     appid: credentials.appid,
     secret: credentials.secret,
   });
+  return (base) => ({ method: 'GET', url: `${base}/cgi-bin/token?${query}` });
+}
+
+/**
+ * POST /cgi-bin/stable_token, the default. In normal mode WeChat hands back the current token while
+ * it is valid, so it never invalidates a token another system of the same Mini Program holds.
+ */
+export function stableTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
   return {
     appid: credentials.appid,
-    kind: 'legacy',
+    kind: 'stable',
     cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
-    issue: () =>
+    issue: ({ forceRefresh }) =>
       requestToken(
-        'token',
-        { points: options.accessPoints, at: (base) => ({ method: 'GET', url: `${base}/cgi-bin/token?${query}` }) },
+        'stable_token',
+        {
+          points: options.accessPoints,
+          at: (base) => ({
+            method: 'POST',
+            url: `${base}/cgi-bin/stable_token`,
+            json: {
+              grant_type: 'client_credential',
+              appid: credentials.appid,
+              secret: credentials.secret,
+              force_refresh: forceRefresh,
+            },
+          }),
+          // Real WeChat always has stable_token; some compatible gateways and older proxies only have
+          // /cgi-bin/token. On a 404 (an HTML page or not) that point is asked for /cgi-bin/token.
+          instead: { api: 'token', when: isNotFound, at: legacyTokenRequest(credentials), told: options.onFallback },
+        },
         options.retry,
         true,
         options.warn,
       ),
+  };
+}
+
+/** GET /cgi-bin/token: each call issues a new token and retires the previous one within 5 minutes. */
+export function legacyTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
+  const at = legacyTokenRequest(credentials);
+  return {
+    appid: credentials.appid,
+    kind: 'legacy',
+    cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
+    issue: () => requestToken('token', { points: options.accessPoints, at }, options.retry, true, options.warn),
   };
 }
 

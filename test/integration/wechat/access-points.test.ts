@@ -54,14 +54,15 @@ function nginxPage(status: number): string {
  * a failing gateway does (nginx's HTML error page, or a bare status).
  */
 async function startGateway(wechat: string, options: { missing?: readonly string[] } = {}) {
-  let failure: { status: number; html: boolean } | undefined;
+  // `everywhere`: token paths too, not only the datacube's.
+  let failure: { status: number; html: boolean; everywhere?: boolean } | undefined;
   let failed = 0;
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     // A proxy without a route for this path: nginx's own 404 page.
     const missing = options.missing?.some((path) => req.url?.startsWith(path));
-    if (missing || (failure && req.url?.startsWith('/datacube/'))) {
+    if (missing || (failure && (failure.everywhere || req.url?.startsWith('/datacube/')))) {
       const status = missing ? 404 : (failure?.status ?? 502);
       failed += 1;
       const html = missing || failure?.html === true;
@@ -79,7 +80,7 @@ async function startGateway(wechat: string, options: { missing?: readonly string
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    failWith: (f: { status: number; html: boolean }) => {
+    failWith: (f: { status: number; html: boolean; everywhere?: boolean }) => {
       failure = f;
     },
     get failed() {
@@ -175,6 +176,36 @@ describe('a list of access points', () => {
       await proxy.close();
     }
   });
+
+  it.each([
+    ["nginx's 404 page", 404],
+    ["a firewall's 403 page", 403],
+  ])(
+    'a point whose gateway answers %s for every path falls over for the token as for the datacube: stable_token at the next point, never /cgi-bin/token',
+    async (_what, status) => {
+      // Prepare: the first point's gateway answers an HTML page for everything, tokens included.
+      const gateway = await startGateway(healthy.url, { missing: status === 404 ? ['/'] : [] });
+      if (status !== 404) gateway.failWith({ status, html: true, everywhere: true });
+      try {
+        const { logger, warnings } = recorder();
+
+        // Act
+        const outcome = await clientFor(healthy, { apiBase: [gateway.url, healthy.url], logger }).getDailyVisitTrend(
+          '2026-11-22',
+        );
+
+        // Assess: the token from the next point's stable_token (no /cgi-bin/token retiring other systems' tokens).
+        expect(outcome.status === 'ok' && outcome.accessPoint).toBe(healthy.url);
+        expect(healthy.callCount('stable_token')).toBe(1);
+        expect(healthy.callCount('token')).toBe(0);
+        expect(warnings).toEqual([
+          expect.stringContaining(`WeChat access point ${gateway.url} failed (HTTP ${status} with an HTML page`),
+        ]);
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
 
   it('says once what to check when every point answers an HTML 404: no retry, it would not change', async () => {
     const [a, b] = await Promise.all([
