@@ -57,12 +57,13 @@ async function startGateway(wechat: string, options: { missing?: readonly string
   // `everywhere`: token paths too, not only the datacube's.
   let failure: { status: number; html: boolean; everywhere?: boolean } | undefined;
   let failed = 0;
+  const failsAt = (url = '') => failure !== undefined && (failure.everywhere === true || url.startsWith('/datacube/'));
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     // A proxy without a route for this path: nginx's own 404 page.
     const missing = options.missing?.some((path) => req.url?.startsWith(path));
-    if (missing || (failure && (failure.everywhere || req.url?.startsWith('/datacube/')))) {
+    if (missing || failsAt(req.url)) {
       const status = missing ? 404 : (failure?.status ?? 502);
       failed += 1;
       const html = missing || failure?.html === true;
