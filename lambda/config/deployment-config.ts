@@ -90,8 +90,10 @@ function cronFieldProblem(text: string, i: number): string | undefined {
     const [span = '', step, extra] = part.split('/');
     const values = span.split('-');
     if (extra !== undefined || values.length > 2) return `${field.name} "${part}", not a value or a range`;
-    if (step !== undefined && !/^[1-9]\d*$/.test(step))
-      return `${field.name} "${part}", an increment must be 1 or more`;
+    // As EventBridge (Quartz) checks it: at most the field's span (59 minutes, 23 hours, 31 days, 12 months, 7 weekdays).
+    const largest = field.max - field.min + (field.min === 0 ? 0 : 1);
+    if (step !== undefined && (!/^[1-9]\d*$/.test(step) || Number(step) > largest))
+      return `${field.name} "${part}", an increment must be from 1 to ${largest}`;
     const problem = span === '*' ? undefined : values.map((v) => cronValueProblem(v, field)).find(Boolean);
     if (problem) return problem;
   }

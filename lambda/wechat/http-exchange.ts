@@ -92,12 +92,12 @@ function statusFailure(
   if (status >= 500 || status === 429) return { message: `HTTP ${status} from ${where}`, retryable: true };
   if (status === 401 || status === 403)
     return {
-      message: `${named} from ${where} — it refused this client: check ${check}, and any key it needs`,
+      message: `${named} from ${where} (it refused this client: check ${check}, and any key it needs)`,
       retryable: false,
     };
   if (status !== 200)
     return {
-      message: `${named} from ${where} — check ${check}: is it ${setting === undefined ? 'a WeChat-compatible server' : 'the right URL'}?`,
+      message: `${named} from ${where} (check ${check}: is it ${setting === undefined ? 'a WeChat-compatible server' : 'the right URL'}?)`,
       retryable: false,
     };
   return undefined;

@@ -96,7 +96,7 @@ describe('a failing server is named by the setting its URL came from', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `wxa-report: token service: HTTP 404 (Not Found) from ${sim.url}/no-such-service?key=***&appid=${APP.appid} — check --token-service: is it the right URL?\n`,
+      `wxa-report: token service: HTTP 404 (Not Found) from ${sim.url}/no-such-service?key=***&appid=${APP.appid} (check --token-service: is it the right URL?)\n`,
     );
   });
 
@@ -108,7 +108,7 @@ describe('a failing server is named by the setting its URL came from', () => {
 
     expect(code).toBe(1);
     expect(stderr).toMatch(
-      /^wxa-report: getDailyVisitTrend: HTTP 404 \(Not Found\) from http:\/\/127\.0\.0\.1:\d+\/datacube\/getweanalysisappiddailyvisittrend\?access_token=\*\*\* — check the API base \(--api-base, WECHAT_API_BASE, or apiBase in the config\): is it a WeChat-compatible server\?\n$/,
+      /^wxa-report: getDailyVisitTrend: HTTP 404 \(Not Found\) from http:\/\/127\.0\.0\.1:\d+\/datacube\/getweanalysisappiddailyvisittrend\?access_token=\*\*\* \(check the API base \(--api-base, WECHAT_API_BASE, or apiBase in the config\): is it a WeChat-compatible server\?\)\n$/,
     );
     sim.reset();
   });

@@ -117,8 +117,14 @@ describe('the deployment config', () => {
     ['cron(0 10 * * ? 1969)', 'has year 1969, out of range (1970-2199)'],
     ['cron(0 9-24 * * ? *)', 'has hours 24, out of range (0-23)'],
     ['cron(0 10 ? * 2#6 *)', 'has day-of-week "2#6", # takes 1-5'],
+    ['cron(0/90 * * * ? *)', 'has minutes "0/90", an increment must be from 1 to 59'],
+    ['cron(0 */24 * * ? *)', 'has hours "*/24", an increment must be from 1 to 23'],
+    ['cron(0 10 1/32 * ? *)', 'has day-of-month "1/32", an increment must be from 1 to 31'],
+    ['cron(0 10 1 1/13 ? *)', 'has month "1/13", an increment must be from 1 to 12'],
+    ['cron(0 10 ? * 1/8 *)', 'has day-of-week "1/8", an increment must be from 1 to 7'],
+    ['cron(0 10/0 * * ? *)', 'has hours "10/0", an increment must be from 1 to 23'],
     ['cron(0 10 * * * *)', 'must have "?" in exactly one of day-of-month and day-of-week'],
-  ])('names the field of a cron expression that is out of range: %s', (daily, problem) => {
+  ])('names the field of a cron expression that is out of range (values and increments): %s', (daily, problem) => {
     expect(() => parseDeploymentConfig({ ...valid, schedule: { daily } })).toThrow(
       `schedule.daily ${problem}; it must be an EventBridge cron expression like "cron(0 10 * * ? *)"`,
     );
