@@ -1,4 +1,5 @@
 import { weekday } from '../calendar/beijing-calendar.js';
+import { DAILY_METRICS } from '../domain/daily-visit-trend.js';
 import { dailyExtrasMessages } from '../report/daily-extras-i18n.js';
 import type { DailyReport } from '../report/daily-report.js';
 import { type Locale, messages } from '../report/i18n.js';
@@ -6,7 +7,8 @@ import { dailyStatus, flaggedMetrics, type ReportStatus } from '../report/report
 
 /**
  * One line per unusual metric ("访问人数比过去 6 个周一的常态低 23%"), visitors first, or one line
- * saying all is usual, or that there is not enough history to judge; with the day's status. Shared
+ * saying all is usual, or that there is not enough history to judge; a line naming any metric the
+ * day's answer left out (not judged); with the day's status. Shared
  * by the email and the chats.
  */
 export function anomalyLines(
@@ -29,7 +31,10 @@ export function anomalyLines(
       anomaly.status,
     ),
   );
+  // A metric WeChat left out that day (stay_time_uv is optional) is said, never counted as usual.
+  const absent = DAILY_METRICS.filter((metric) => report.anomalies[metric].status === 'no-value');
+  const notJudged = absent.length ? [x.notJudged(absent.map((metric) => t.metricNames[metric]))] : [];
   return lines.length
-    ? { lines, unusual: true, status }
-    : { lines: [x.allUsual(reference.weeks, day)], unusual: false, status };
+    ? { lines: [...lines, ...notJudged], unusual: true, status }
+    : { lines: [x.allUsual(reference.weeks, day, absent.length > 0), ...notJudged], unusual: false, status };
 }

@@ -4,7 +4,10 @@ export interface DailyExtrasMessages {
   readonly anomalyTitle: string;
   anomaly(metric: string, percent: string, weeks: number, weekday: number, direction: 'high' | 'low'): string;
   insufficient(weeks: number, weekday: number): string;
-  allUsual(weeks: number, weekday: number): string;
+  /** `partial`: some metric had no value that day, so "every metric" would say too much. */
+  allUsual(weeks: number, weekday: number, partial?: boolean): string;
+  /** The metrics WeChat's answer left out that day (names, joined), so they were not judged. */
+  notJudged(metrics: readonly string[]): string;
   readonly summaryTitle: string;
   readonly visitTotal: string;
   readonly sharePv: string;
@@ -31,7 +34,9 @@ const zhCN: DailyExtrasMessages = {
     `${metric}比过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态${direction === 'low' ? '低' : '高'} ${percent}`,
   insufficient: (weeks, weekday) =>
     `历史数据不足，暂不判断异常：归档中${weeks ? `只有 ${weeks} 个` : '还没有'}之前的${ZH_WEEKDAYS[weekday]}（至少需要 4 个，可用 backfill 补齐）`,
-  allUsual: (weeks, weekday) => `各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
+  allUsual: (weeks, weekday, partial) =>
+    `${partial ? '微信返回的' : ''}各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
+  notJudged: (metrics) => `${metrics.join('、')}：微信当天的数据中没有这一项，未判断异常`,
   summaryTitle: '分享与累计用户',
   visitTotal: '累计用户数',
   sharePv: '分享次数',
@@ -47,7 +52,9 @@ const en: DailyExtrasMessages = {
     `${metric} ${percent} ${direction === 'low' ? 'below' : 'above'} the usual of ${enLast(weeks, weekday)}`,
   insufficient: (weeks, weekday) =>
     `Not enough history to judge: the archive has ${enEarlier(weeks, weekday)} (4 needed; backfill fills it in)`,
-  allUsual: (weeks, weekday) => `Every metric is within the usual range of ${enLast(weeks, weekday)}`,
+  allUsual: (weeks, weekday, partial) =>
+    `Every metric${partial ? ' WeChat sent' : ''} is within the usual range of ${enLast(weeks, weekday)}`,
+  notJudged: (metrics) => `${metrics.join(', ')}: not in WeChat's answer for this day, so not judged`,
   summaryTitle: 'Shares and total users',
   visitTotal: 'Total users',
   sharePv: 'Shares',
