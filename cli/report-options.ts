@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { Archive } from '../lambda/archive/archive.js';
 import { LocalArchive } from '../lambda/archive/local/local-archive.js';
 import { parseS3Url, S3Archive } from '../lambda/archive/s3/s3-archive.js';
+import { quoted } from '../lambda/config/deployment-config.js';
 import { EmailChannel } from '../lambda/notify/email-channel.js';
 import { OutboxEmailSender } from '../lambda/notify/outbox/outbox-email-sender.js';
 import type { ReportChannel } from '../lambda/notify/report-channel.js';
@@ -31,6 +32,7 @@ export interface ReportOptions extends WechatOptions {
   smtpPort?: string;
   smtpUser?: string;
   smtpRequireTls?: boolean;
+  smtpTls?: string;
   to?: string;
   from?: string;
   lang?: string;
@@ -60,7 +62,11 @@ export function addReportOptions(command: Command): Command {
       'smtp://user:pass@host:587 (STARTTLS) or smtps://…:465 (TLS; port 465 is TLS whatever the scheme); user and password percent-encoded, or the password in env SMTP_PASSWORD (env SMTP_URL)',
     )
     .option('--smtp-host <host>', 'SMTP host, if not using --smtp-url (password from env SMTP_PASSWORD)')
-    .option('--smtp-port <port>', 'SMTP port (default 587; 465 is TLS from the first byte)')
+    .option('--smtp-port <port>', 'SMTP port (default 587; 465, 994 and 2465 are TLS from the first byte)')
+    .option(
+      '--smtp-tls <mode>',
+      'implicit (TLS from the first byte) or starttls (plain, upgraded when offered); default: by the port (465, 994, 2465 implicit) or the URL scheme',
+    )
     .option('--smtp-user <user>', 'SMTP user')
     .option('--smtp-require-tls', 'refuse to send unless STARTTLS succeeds')
     .option('--to <a,b>', 'recipients, comma-separated (env WXA_TO)')
@@ -101,8 +107,7 @@ export function webhookPairs(values: readonly string[], flag: string): Map<Webho
   for (const value of values) {
     const at = value.indexOf('=');
     const kind = at > 0 ? value.slice(0, at) : '';
-    if (!isWebhookKind(kind))
-      throw new CliError(`${flag} takes KIND=VALUE with KIND one of ${WEBHOOK_KINDS.join(', ')}`);
+    if (!isWebhookKind(kind)) throw new CliError(`${flag} takes KIND=VALUE with KIND one of ${quoted(WEBHOOK_KINDS)}`);
     if (pairs.has(kind)) throw new CliError(`${flag} ${kind} is given twice`);
     pairs.set(kind, value.slice(at + 1));
   }
@@ -189,7 +194,7 @@ export function localeFrom(options: ReportOptions): Locale {
 export function coloursFrom(options: { colours?: string }): ColourConvention {
   const colours = options.colours ?? DEFAULT_COLOURS;
   if (!isColourConvention(colours))
-    throw new CliError(`--colours must be one of ${COLOUR_CONVENTIONS.join(', ')}, not "${colours}"`);
+    throw new CliError(`--colours must be one of ${quoted(COLOUR_CONVENTIONS)}, not "${colours}"`);
   return colours;
 }
 
@@ -220,6 +225,13 @@ function recipients(value: string | undefined): string[] {
   return list;
 }
 
+/** `--smtp-tls`: TLS from the first byte (true), STARTTLS (false), or by the port and scheme (undefined). */
+function smtpTlsFrom(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'implicit' || value === 'starttls') return value === 'implicit';
+  throw new CliError(`--smtp-tls must be "implicit" (TLS from the first byte) or "starttls", not "${value}"`);
+}
+
 function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | undefined): SmtpEmailSender {
   try {
     return new SmtpEmailSender({
@@ -232,6 +244,8 @@ function smtpSenderFrom(options: ReportOptions, io: CliIo, smtpUrl: string | und
       user: options.smtpUser,
       password: io.env.SMTP_PASSWORD,
       requireTls: options.smtpRequireTls,
+      secure: smtpTlsFrom(options.smtpTls),
+      tlsFlag: '--smtp-tls',
     });
   } catch (error) {
     // Our messages never repeat the URL; the mask is for anything else that might.

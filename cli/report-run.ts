@@ -8,7 +8,6 @@ import type { HistoryOptions } from '../lambda/pipeline/report-history.js';
 import type { Logger } from '../lambda/shared/logger.js';
 import type { JobKind } from '../lambda/state/ledger.js';
 import { FileLedger } from '../lambda/state/local/file-ledger.js';
-import { CallGate, type MinutePause } from '../lambda/wechat/call-gate.js';
 import type { CliIo } from './cli-io.js';
 import { DEFAULT_ARCHIVE } from './report-options.js';
 
@@ -24,17 +23,6 @@ export function stateDirFor(state: string | undefined, archive: string | undefin
 
 /** Names a local run in delivery claims, as `run` does. */
 export const localOwner = () => `${hostname()}:${process.pid}:${randomUUID()}`;
-
-/** 10:01:01, in Beijing, as WeChat counts its minutes and days. */
-const beijingTime = (at: Date) => at.toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
-
-/** One line per pause (errcode 45011), however many calls met the limit; `then` says what goes on. */
-export const pauseLine = (pause: MinutePause, then: string) =>
-  `wxa-report: WeChat's per-minute limit for ${pause.api} (errcode 45011): every call waits until ${beijingTime(pause.until)} (Beijing), then ${then}\n`;
-
-/** WeChat's limits for one command's run, its pauses said on stderr. */
-export const commandGate = (io: CliIo, then: string) =>
-  new CallGate({ clock: io.clock, sleep: io.sleep, onPause: (pause) => io.stderr.write(pauseLine(pause, then)) });
 
 /**
  * What `daily` and `monthly` add to a report run for one app: the local ledger beside the archive,

@@ -3,7 +3,7 @@ import type { Logger } from '../lambda/shared/logger.js';
 import { parseUrlSetting } from '../lambda/shared/url-setting.js';
 import { ApiBaseError, DEFAULT_ACCESS_POINTS, parseAccessPoints } from '../lambda/wechat/access-points.js';
 import { AccessTokenCache } from '../lambda/wechat/access-token.js';
-import type { CallGate } from '../lambda/wechat/call-gate.js';
+import { CallGate } from '../lambda/wechat/call-gate.js';
 import { ComponentApi } from '../lambda/wechat/component/component-api.js';
 import { createDatacubeClient, type TokenMode } from '../lambda/wechat/create-datacube-client.js';
 import type { DatacubeClient } from '../lambda/wechat/datacube-client.js';
@@ -104,12 +104,39 @@ export function checkHttpsSetting(value: string, flag: string): string {
   return value;
 }
 
+/** 10:01:01, in Beijing, as WeChat counts its minutes and days. */
+const beijingTime = (at: Date) => at.toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
+
+/**
+ * A command's call gate (WeChat's limits for the whole command), saying each pause after errcode
+ * 45011 in one line on stderr, however many calls met the limit: "… then the report goes on".
+ * `appName` names the app in a run of several.
+ */
+export function cliCallGate(io: CliIo, work: string, appName?: (appid: string) => string | undefined): CallGate {
+  return new CallGate({
+    clock: io.clock,
+    sleep: io.sleep,
+    onPause: ({ appid, api, until }) => {
+      const app = appName?.(appid);
+      io.stderr.write(
+        `wxa-report: WeChat's per-minute limit for ${app ? `${app}'s ` : ''}${api} (errcode 45011): every call${app ? ` of ${app}` : ''} waits until ${beijingTime(until)} (Beijing), then ${work} goes on\n`,
+      );
+    },
+  });
+}
+
 /**
  * Credentials come from WECHAT_APPID / WECHAT_APPSECRET so they never sit in shell history. `gate`
- * shares WeChat's limits with the rest of the run (a backfill's pool); without a logger, warnings
+ * shares WeChat's limits with the rest of the run (a backfill's pool; by default the command's own,
+ * saying its pauses); without a logger, warnings
  * the user should see (an access point failed) still reach stderr.
  */
-export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Logger, gate?: CallGate): DatacubeClient {
+export function clientFromOptions(
+  options: WechatOptions,
+  io: CliIo,
+  logger?: Logger,
+  gate: CallGate = cliCallGate(io, 'the command'),
+): DatacubeClient {
   const warn = logger ? undefined : stderrWarning(io);
   if (options.authorizerAppid) {
     if (!/^wx[0-9a-f]{16}$/i.test(options.authorizerAppid))
@@ -141,14 +168,15 @@ export function clientFromOptions(options: WechatOptions, io: CliIo, logger?: Lo
     return createDatacubeClient({
       appid,
       secret: relaySecret,
-      tokenMode: { cloudRelay: options.relayUrl },
+      tokenMode: { cloudRelay: options.relayUrl, setting: '--relay-url' },
       clock: io.clock,
       logger,
       gate,
     });
   }
   let tokenMode: TokenMode = 'stable';
-  if (options.tokenService) tokenMode = { service: checkHttpsSetting(options.tokenService, '--token-service') };
+  if (options.tokenService)
+    tokenMode = { service: checkHttpsSetting(options.tokenService, '--token-service'), setting: '--token-service' };
   else if (options.tokenMode === 'legacy' || options.tokenMode === 'stable') tokenMode = options.tokenMode;
   else if (options.tokenMode)
     throw new CliError(`--token-mode must be "stable" or "legacy", not "${options.tokenMode}"`);

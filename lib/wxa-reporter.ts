@@ -15,6 +15,7 @@ import {
   type DeploymentConfig,
   DeploymentConfigError,
   type DeploymentConfigInput,
+  describeIssues,
   parseDeploymentConfig,
 } from '../lambda/config/deployment-config.js';
 import { ReporterAlarms } from './parts/alarms.js';
@@ -179,7 +180,7 @@ export class WxaReporter extends Construct {
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const checked = propsSchema.safeParse(props);
     if (!checked.success) {
-      const problems = checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ');
+      const problems = describeIssues(checked.error.issues).join('; ');
       throw new DeploymentConfigError(`WxaReporter props are invalid: ${problems}`);
     }
     const stack = Stack.of(this);

@@ -28,4 +28,6 @@ await build({
 });
 
 copyFileSync('bin/wxa-report-launcher.mjs', 'dist/wxa-report.mjs');
+// The file npm links as the `wxa-report` bin must stay executable: npm makes it so only when it links
+// the package (npm ci, a first npx), and this rebuild (npm start, npm test, npm run build) writes it anew.
 chmodSync('dist/wxa-report.mjs', 0o755);

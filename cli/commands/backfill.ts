@@ -1,19 +1,20 @@
 import { Command } from 'commander';
 import { beijingYesterday, daysBetween, parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
+import { quoted } from '../../lambda/config/deployment-config.js';
 import {
   type BackfillProgress,
   type BackfillResult,
   backfillPlan,
   type PortraitWeekEnd,
   runBackfill,
+  type StoppedBy,
   splitRange,
 } from '../../lambda/pipeline/backfill.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { archiveFrom } from '../report-options.js';
-import { commandGate } from '../report-run.js';
-import { addWechatOptions, clientFromOptions, type WechatOptions } from '../wechat-options.js';
+import { addWechatOptions, cliCallGate, clientFromOptions, type WechatOptions } from '../wechat-options.js';
 
 /** A longer range is worked through in parts of at most this many days, the newest first. */
 const DAYS_PER_PART = 366;
@@ -39,12 +40,17 @@ function portraitWeekEndsFrom(value: string | undefined): PortraitWeekEnd {
   return day;
 }
 
+/** A refusal that stopped the backfill's calls, once: what WeChat said with its fix, then what is left. */
+const stoppedLine = (stop: StoppedBy) =>
+  `${stop.error.replace(/\.?$/, '.')} ${stop.left} period(s) not archived: ${stop.scope === 'app' ? 'nothing more was called for this app' : `${stop.apis.join(', ')} ${stop.apis.length > 1 ? 'were' : 'was'} not called again`} after this refusal. Once it is fixed, run the same command (what is archived is skipped)`;
+
 function apisFrom(value: string | undefined): ArchivedApi[] {
   if (!value) return [archivedApi('daily') as ArchivedApi];
   if (value === 'all') return [...ARCHIVED_APIS];
   return value.split(',').map((name) => {
     const api = archivedApi(name.trim());
-    if (!api) throw new CliError(`--apis: "${name}" is not one of all, ${ARCHIVED_APIS.map((a) => a.cli).join(', ')}`);
+    if (!api)
+      throw new CliError(`--apis: "${name}" is not one of ${quoted(['all', ...ARCHIVED_APIS.map((a) => a.cli)])}`);
     return api;
   });
 }
@@ -141,7 +147,22 @@ function combined(results: readonly BackfillResult[]): BackfillResult {
     outOfTime: sum((r) => r.outOfTime),
     failures: results.flatMap((r) => r.failures),
     quotaReached: [...left].map(([api, n]) => ({ api, left: n })),
+    stopped: combinedStops(results.flatMap((r) => r.stopped)),
   };
+}
+
+/** A refusal met in several parts (the gate keeps it for the whole run), said once with every period it left. */
+function combinedStops(stops: readonly StoppedBy[]): StoppedBy[] {
+  const byLine = new Map<string, StoppedBy>();
+  for (const stop of stops) {
+    const key = `${stop.scope}\n${stop.error}`;
+    const seen = byLine.get(key);
+    byLine.set(
+      key,
+      seen ? { ...seen, left: seen.left + stop.left, apis: [...new Set([...seen.apis, ...stop.apis])] } : stop,
+    );
+  }
+  return [...byLine.values()];
 }
 
 export function backfillCommand(io: CliIo, setExit: (code: number) => void): Command {
@@ -174,7 +195,7 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     const portraitWeekEnds = portraitWeekEndsFrom(options.portraitWeekEnds);
     // One gate for the whole pool and every part: a quota closes an API for every worker, a minute
     // limit pauses them all.
-    const source = clientFromOptions(options, io, undefined, commandGate(io, 'the backfill goes on'));
+    const source = clientFromOptions(options, io, undefined, cliCallGate(io, 'the backfill'));
     const archive = archiveFrom(options, io);
     // The weeks and months of the whole range, then a long range worked through a year at a time,
     // the newest first (what the reports show is then archived first if WeChat's quota runs out).
@@ -189,6 +210,7 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     );
     for (const { item, error } of result.failures)
       io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
+    for (const stop of result.stopped) io.stderr.write(`wxa-report: ${stoppedLine(stop)}\n`);
     for (const { api, left } of result.quotaReached)
       io.stderr.write(
         `wxa-report: WeChat's daily quota for ${api} is used up (errcode 45009): ${left} period(s) left, not called again today; run the same command tomorrow to archive them (what is archived is skipped)\n`,

@@ -7,9 +7,9 @@ import type { Logger } from '../../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE, EXIT_OK } from '../cli-io.js';
 import { addReportOptions, archiveFrom, channelsFrom, localeFrom, type ReportOptions } from '../report-options.js';
-import { commandGate, describeRun, localReportRun, notSentLines } from '../report-run.js';
+import { describeRun, localReportRun, notSentLines } from '../report-run.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
-import { clientFromOptions } from '../wechat-options.js';
+import { cliCallGate, clientFromOptions } from '../wechat-options.js';
 
 /**
  * Runs the daily report from parsed options; shared by `daily` and `demo`. Exactly once per channel
@@ -23,7 +23,7 @@ export async function runDailyFromOptions(
 ): Promise<DailyReportResult> {
   const date = options.date ? parseIsoDate(options.date, '--date') : beijingYesterday(io.clock());
   const locale = localeFrom(options);
-  const source = clientFromOptions(options, io, logger, commandGate(io, 'the report goes on'));
+  const source = clientFromOptions(options, io, logger, cliCallGate(io, 'the report'));
   const archive = archiveFrom(options, io);
   const channels = channelsFrom(options, io, locale);
   const { guard, history } = localReportRun(

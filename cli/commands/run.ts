@@ -25,7 +25,6 @@ import type { AppSecrets } from '../../lambda/secrets/secret-source.js';
 import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
-import { CallGate } from '../../lambda/wechat/call-gate.js';
 import type { ComponentApi } from '../../lambda/wechat/component/component-api.js';
 import { createDatacubeClient, tokenModeFor } from '../../lambda/wechat/create-datacube-client.js';
 import { archivedApis } from '../../lambda/wechat/datacube-apis.js';
@@ -33,7 +32,7 @@ import { CliError, type CliIo, EXIT_FAILURE, EXIT_NOT_YET_AVAILABLE, EXIT_OK } f
 import { archiveFrom, DEFAULT_ARCHIVE, DEFAULT_OUTBOX } from '../report-options.js';
 import { localOwner, stateDirFor } from '../report-run.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
-import { API_BASE_HELP, apiBasesFrom, componentFromEnv } from '../wechat-options.js';
+import { API_BASE_HELP, apiBasesFrom, cliCallGate, componentFromEnv } from '../wechat-options.js';
 
 interface RunOptions {
   config: string;
@@ -163,7 +162,8 @@ function runDependencies(
   const archiveLocation = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
   const apiBase = apiBasesFrom(options.apiBase, io, config.apiBase);
   // WeChat's limits for the whole run, every app's calls through it (its state is per AppID).
-  const gate = new CallGate({ clock: io.clock, sleep: io.sleep });
+  const appNames = new Map<string, string>();
+  const gate = cliCallGate(io, 'the run', (appid) => appNames.get(appid));
   const emailSender = lazyEmailSender(smtpSettingsFrom(io, options), options.outbox ?? join(io.cwd, DEFAULT_OUTBOX));
   const channelsFor = async (
     audience: Audience,
@@ -195,6 +195,7 @@ function runDependencies(
     secrets,
     wechat: (app: AppConfig, appSecrets: AppSecrets) => {
       scrubber.add(appSecrets.secret);
+      appNames.set(appSecrets.appid, app.name);
       return createDatacubeClient({
         appid: appSecrets.appid,
         secret: appSecrets.secret,

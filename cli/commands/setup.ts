@@ -112,6 +112,7 @@ function smtpUrlToStore(options: SetupOptions, io: CliIo): string | undefined {
     password: io.env.SMTP_PASSWORD,
     setting: options.smtpUrl ? '--smtp-url' : 'SMTP_URL',
     passwordAlternative: 'or leave the password out of the URL and give it in SMTP_PASSWORD (setup encodes it)',
+    missingPassword: 'give it in SMTP_PASSWORD (setup encodes it into the stored URL)',
   };
   try {
     return smtpUrlWithPassword(url, resolveSmtpServer(settings));

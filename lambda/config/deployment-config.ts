@@ -3,6 +3,7 @@ import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
 import { closestName } from '../shared/closest-name.js';
+import { checkUrlSetting } from '../shared/url-setting.js';
 import { parseAccessPoints } from '../wechat/access-points.js';
 
 /**
@@ -11,12 +12,16 @@ import { parseAccessPoints } from '../wechat/access-points.js';
  * It holds no secret: AppIDs, AppSecrets, SMTP URLs and webhook URLs live in SSM Parameter Store.
  */
 
-function isAccessPointList(value: string): boolean {
+/** Allowed values as every message lists them: `"smtp", "ses"` (quoted, so a value with a space or a dash reads as one). */
+export const quoted = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
+
+/** What is wrong with an access-point list, in parseAccessPoints' words after the field's name. */
+function accessPointListProblem(value: string): string | undefined {
   try {
     parseAccessPoints(value, 'apiBase');
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.slice('apiBase'.length).replace(/^:?\s*/, '');
   }
 }
 
@@ -85,8 +90,10 @@ function cronFieldProblem(text: string, i: number): string | undefined {
     const [span = '', step, extra] = part.split('/');
     const values = span.split('-');
     if (extra !== undefined || values.length > 2) return `${field.name} "${part}", not a value or a range`;
-    if (step !== undefined && !/^[1-9]\d*$/.test(step))
-      return `${field.name} "${part}", an increment must be 1 or more`;
+    // As EventBridge (Quartz) checks it: at most the field's span (59 minutes, 23 hours, 31 days, 12 months, 7 weekdays).
+    const largest = field.max - field.min + (field.min === 0 ? 0 : 1);
+    if (step !== undefined && (!/^[1-9]\d*$/.test(step) || Number(step) > largest))
+      return `${field.name} "${part}", an increment must be from 1 to ${largest}`;
     const problem = span === '*' ? undefined : values.map((v) => cronValueProblem(v, field)).find(Boolean);
     if (problem) return problem;
   }
@@ -182,6 +189,17 @@ export function knownUnion<const Shapes extends readonly [z.core.$ZodLooseShape,
   return z.pipe(anyForm, union) as unknown as typeof union;
 }
 
+/**
+ * A URL the product fetches (a token service, a relay): the rules of every URL-shaped setting
+ * (https, plain http only to this machine, no user or password, nothing pasted wrong), in their words.
+ */
+const fetchedUrl = z.string().check(
+  z.superRefine((value, ctx) => {
+    const checked = checkUrlSetting(value, { protocols: ['https:'], loopbackHttp: true });
+    if ('problem' in checked) ctx.addIssue({ code: 'custom', message: checked.problem, input: value });
+  }),
+);
+
 // zod/mini, not the classic API: the same core and messages, a fraction of the Lambdas' cold start.
 const cron = z
   .string()
@@ -189,9 +207,9 @@ const cron = z
     z.refine(isEventBridgeCron, { error: (issue) => cronProblem(String(issue.input)) ?? `must be ${CRON_SHAPE}` }),
   );
 const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
-const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${COLOUR_CONVENTIONS.join(', ')}` });
+const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${quoted(COLOUR_CONVENTIONS)}` });
 const webhookKinds = z._default(
-  z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${WEBHOOK_KINDS.join(', ')}` })),
+  z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${quoted(WEBHOOK_KINDS)}` })),
   [],
 );
 
@@ -222,13 +240,7 @@ export const appConfigSchema = knownFields({
    * rejects the Lambda's changing addresses (errcode 40164); no AppSecret is then needed in SSM.
    * @default tokens from WeChat's stable_token with the AppSecret
    */
-  tokenService: z.optional(
-    z.url({ error: 'must be an https:// URL' }).check(
-      z.refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
-        error: 'must be an https:// URL (plain http only to this machine)',
-      }),
-    ),
-  ),
+  tokenService: z.optional(fetchedUrl),
   /**
    * How tokens are fetched: with the AppSecret (`stable` never invalidates others' tokens; `legacy`),
    * or `component`: as the third-party platform the Mini Program authorized (no AppSecret). @default stable
@@ -242,13 +254,7 @@ export const appConfigSchema = knownFields({
    * With `tokenMode: "cloud-relay"`: the HTTP access URL of the project's CloudBase relay function,
    * which calls the datacube by cloud call; the app's `secret` is then the relay's shared secret.
    */
-  relayUrl: z.optional(
-    z.url({ error: 'must be an https:// URL' }).check(
-      z.refine((url) => url.startsWith('https://') || /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(url), {
-        error: 'must be an https:// URL (plain http only to this machine)',
-      }),
-    ),
-  ),
+  relayUrl: z.optional(fetchedUrl),
   /** Listed but not run, with why (e.g. a Mini Program that did not grant the data permission). @default none */
   disabled: z.optional(z.string().check(z.minLength(1))),
 });
@@ -329,9 +335,9 @@ const baseConfigSchema = knownFields({
    */
   apiBase: z.optional(
     z.string().check(
-      z.refine(isAccessPointList, {
-        error:
-          'must be one or more http(s) base URLs separated by commas, without a user, password or query, e.g. https://api.weixin.qq.com,https://api2.weixin.qq.com',
+      z.superRefine((value, ctx) => {
+        const problem = accessPointListProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem, input: value });
       }),
     ),
   ),
@@ -366,7 +372,7 @@ const baseConfigSchema = knownFields({
        * (`GET <url>?appid=<component appid>` → `{"access_token", "expires_in"?}`, as for an app's token service);
        * no component secret or ticket is then read. @default tokens from api_component_token
        */
-      tokenService: z.optional(z.url({ error: 'must be a URL' })),
+      tokenService: z.optional(fetchedUrl),
     }),
   ),
   /**
@@ -375,7 +381,7 @@ const baseConfigSchema = knownFields({
    */
   archive: z._default(
     knownFields({
-      apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${EXTRA_APIS.join(', ')}` })),
+      apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${quoted(EXTRA_APIS)}` })),
     }),
     { apis: [...EXTRA_APIS] },
   ),
@@ -456,7 +462,6 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   );
 }
 
-const quoted = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
 const A_TYPE: Readonly<Record<string, string>> = { array: 'a list', object: 'an object', int: 'a whole number' };
 
 /** A size bound's words: "must be at most 23", "must list at least 1". */
@@ -467,7 +472,7 @@ function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig):
 }
 
 /** zod's own messages: "Invalid input" from zod/mini (no locale), or the English locale's once classic zod is loaded (the CDK app). */
-const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|discriminator|URL|email|string)|Too (big|small))\b/i;
+const ZOD_DEFAULT_MESSAGE = /^(Invalid (input|option|discriminator|URL|email|string|key)|Too (big|small))\b/i;
 
 /**
  * The words for one issue, the same wherever it is parsed: an enum or a discriminated union lists
@@ -490,6 +495,9 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     case 'too_small':
     case 'too_big':
       return boundMessage(issue);
+    case 'invalid_key':
+      // A record's key: its own rule's words ("is not a stack name …").
+      return issue.issues.map(issueMessage).join(', ') || issue.message;
     case 'invalid_format':
       return issue.format === 'url' ? 'must be a URL (https://…)' : `is not a valid ${issue.format}`;
     default:

@@ -61,6 +61,8 @@ function emailSender(): Promise<EmailSender | undefined> {
       setting: `SSM parameter ${config.parameterPrefix}smtp/url`,
       passwordAlternative:
         "or store it again with wxa-report setup --smtp-url 'smtps://USER@HOST:465' and the password in SMTP_PASSWORD (setup encodes it)",
+      missingPassword:
+        "store the URL again with wxa-report setup --smtp-url 'smtps://USER@HOST:465' and the password in SMTP_PASSWORD (setup encodes it)",
     });
   })();
   return sender;
@@ -86,7 +88,15 @@ function unitDependencies(owner: string): UnitDependencies {
   // WeChat's limits for this invocation's work (a quota, a minute's pause, one forced token refresh).
   // One pause at most: a unit must end within the function's timeout; past it, 45011 is the unit's
   // outcome and the retry schedule comes back later.
-  const gate = new CallGate({ maxPausesPerCall: 1 });
+  const gate = new CallGate({
+    maxPausesPerCall: 1,
+    onPause: ({ appid, api, until }) =>
+      logger.warn("WeChat's per-minute limit (errcode 45011): every call of the app waits until the next minute", {
+        appid,
+        api,
+        until: until.toISOString(),
+      }),
+  });
   return {
     registry,
     ledger,

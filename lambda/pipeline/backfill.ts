@@ -9,10 +9,18 @@ import {
   type YearMonth,
 } from '../calendar/beijing-calendar.js';
 import { explainFailure } from '../shared/classify-failure.js';
-import { type GateCallOptions, isDailyQuota, isDeadline } from '../wechat/call-gate.js';
+import {
+  type CallGate,
+  type GateCallOptions,
+  isDailyQuota,
+  isDeadline,
+  type RefusalScope,
+  refusalScope,
+} from '../wechat/call-gate.js';
 import { type ArchivedApi, archiveKey, type PortraitWindow } from '../wechat/datacube-apis.js';
 import type { DatacubeOutcome } from '../wechat/datacube-client.js';
 import type { DatacubeEndpoint } from '../wechat/datacube-endpoints.js';
+import { WechatApiError } from '../wechat/errors.js';
 import { type FetchedAndArchived, fetchAndArchive } from './archived-datacube.js';
 
 /** One answer to have in the archive. */
@@ -30,6 +38,8 @@ export interface BackfillItem {
 /** What a backfill needs of WeChat: any endpoint, for an app (through the run's call gate). */
 export interface DatacubeSource {
   readonly appid: string;
+  /** WeChat's limits for the run the source works in: which refusals stopped its calls. @default none known */
+  readonly gate?: Pick<CallGate, 'refusalOf'>;
   call<Period, Value>(
     endpoint: DatacubeEndpoint<Period, Value>,
     period: Period,
@@ -131,13 +141,62 @@ export interface BackfillResult extends BackfillProgress {
    * same command to archive tomorrow; those periods are not among the failures.
    */
   readonly quotaReached: readonly { readonly api: string; readonly left: number }[];
+  /**
+   * Refusals no other call could change (a wrong AppSecret, a token rejected after the forced
+   * refresh, an API the account may not call): the source's call gate stopped what they reach, and
+   * each is said once (`error`: one line with the fix; one refusal of several APIs names them all),
+   * with how many periods it left unarchived (`left`, counted in `failed`, not among `failures`) and
+   * of which APIs (`apis`, their `fetch` names).
+   */
+  readonly stopped: readonly StoppedBy[];
+}
+
+export interface StoppedBy {
+  readonly error: string;
+  /** `app`: every API of the app was stopped; `api`: the APIs the refusal names. */
+  readonly scope: RefusalScope;
+  readonly left: number;
+  readonly apis: readonly string[];
+}
+
+/**
+ * The same refusal met by several items, said once: by its line, or for WeChat's own refusal of
+ * several APIs (48001 for each), by its errcode and fix, naming the APIs.
+ */
+class Refusals {
+  private readonly byKey = new Map<string, { wechatApis: Set<string>; tail: string; stop: StoppedBy }>();
+
+  add(error: unknown, scope: RefusalScope, item: BackfillItem): void {
+    const line = explainFailure(error);
+    const named = error instanceof WechatApiError && line.startsWith(`${error.api} `);
+    const tail = named ? line.slice(error.api.length) : line;
+    const key = `${scope}${named ? tail : `\n${line}`}`;
+    const entry = this.byKey.get(key) ?? {
+      wechatApis: new Set<string>(),
+      tail,
+      stop: { error: line, scope, left: 0, apis: [] },
+    };
+    if (named) entry.wechatApis.add(error.api);
+    entry.stop = {
+      error: named ? `${[...entry.wechatApis].join(', ')}${tail}` : line,
+      scope,
+      left: entry.stop.left + 1,
+      apis: entry.stop.apis.includes(item.api.cli) ? entry.stop.apis : [...entry.stop.apis, item.api.cli],
+    };
+    this.byKey.set(key, entry);
+  }
+
+  get all(): StoppedBy[] {
+    return [...this.byKey.values()].map((e) => e.stop);
+  }
 }
 
 /**
  * Fetches and archives every item the archive does not have yet (so a stopped backfill resumes
  * where it was), a few at a time. WeChat's limits are the source's call gate's: once an API's daily
  * quota runs out its remaining periods are left for tomorrow (counted, not failed) and it is not
- * called again; a minute limit pauses every worker. Any other failing item is recorded and the
+ * called again; a minute limit pauses every worker; a refusal no other call can change stops what
+ * it reaches (the API, or the whole app) and is said once. Any other failing item is recorded and the
  * rest go on.
  */
 export async function runBackfill(
@@ -162,6 +221,7 @@ export async function runBackfill(
   const failures: { item: BackfillItem; error: string }[] = [];
   const left = new Map<string, number>();
   let outOfTime = 0;
+  const refusals = new Refusals();
   const limit = pLimit(deps.concurrency ?? 4);
   const options = deps.deadline ? { deadline: deps.deadline } : undefined;
   await Promise.all(
@@ -183,9 +243,13 @@ export async function runBackfill(
             deps.onAnswer?.(item, result);
           }
         } catch (error) {
+          const scope = stoppedScope(deps.source, item, error) ?? refusalScope(error);
           if (isDailyQuota(error)) left.set(error.api, (left.get(error.api) ?? 0) + 1);
           else if (isDeadline(error)) outOfTime += 1;
-          else {
+          else if (scope) {
+            counts.failed += 1;
+            refusals.add(error, scope, item);
+          } else {
             counts.failed += 1;
             failures.push({ item, error: explainFailure(error) });
           }
@@ -195,7 +259,19 @@ export async function runBackfill(
       }),
     ),
   );
-  return { ...counts, failures, outOfTime, quotaReached: [...left].map(([api, n]) => ({ api, left: n })) };
+  return {
+    ...counts,
+    failures,
+    outOfTime,
+    quotaReached: [...left].map(([api, n]) => ({ api, left: n })),
+    stopped: refusals.all,
+  };
+}
+
+/** A refusal the source's gate stopped calls with though the error alone does not say so (a token service's 401). */
+function stoppedScope(source: DatacubeSource, item: BackfillItem, error: unknown): RefusalScope | undefined {
+  const stopped = source.gate?.refusalOf(source.appid, item.api.endpoint.name);
+  return stopped && stopped.refusal === error ? stopped.scope : undefined;
 }
 
 /**

@@ -209,7 +209,13 @@ async function archiveExtras(
   const result = await runBackfill({ source, archive: deps.archive, toolVersion: deps.toolVersion }, items);
   for (const { item, error } of result.failures)
     deps.logger.warn('could not archive', { api: item.api.cli, location: deps.archive.locate(item.key), error });
-  const missing = [...result.failures.map((f) => f.item.api.cli)];
+  // A refusal that stopped several APIs is logged once; a quota's APIs are left for the next run.
+  for (const stop of result.stopped) deps.logger.warn('could not archive', { apis: stop.apis, error: stop.error });
+  const missing = [
+    ...result.failures.map((f) => f.item.api.cli),
+    ...result.stopped.flatMap((s) => s.apis),
+    ...items.filter((i) => result.quotaReached.some((q) => q.api === i.api.endpoint.name)).map((i) => i.api.cli),
+  ];
   return missing.length ? `not archived: ${[...new Set(missing)].join(', ')}` : undefined;
 }
 

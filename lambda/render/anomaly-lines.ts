@@ -1,4 +1,5 @@
 import { weekday } from '../calendar/beijing-calendar.js';
+import { DAILY_METRICS } from '../domain/daily-visit-trend.js';
 import { dailyExtrasMessages } from '../report/daily-extras-i18n.js';
 import { anomalyDates, type DailyReport } from '../report/daily-report.js';
 import { historyGapLines } from '../report/history-gaps.js';
@@ -8,8 +9,8 @@ import { dailyStatus, flaggedMetrics, type ReportStatus } from '../report/report
 /**
  * One line per unusual metric ("访问人数比过去 6 个周一的常态低 23%"), visitors first, or one line
  * saying all is usual, or why nothing is judged (too little history at WeChat, or not all of it
- * fetched this time); with the day's status, and `notes` saying what history is missing and why.
- * Shared by the email and the chats.
+ * fetched this time); a line naming any metric the day's answer left out (not judged); with the
+ * day's status, and `notes` saying what history is missing and why. Shared by the email and the chats.
  */
 export function anomalyLines(
   report: DailyReport,
@@ -40,7 +41,10 @@ export function anomalyLines(
       anomaly.status,
     ),
   );
+  // A metric WeChat left out that day (stay_time_uv is optional) is said, never counted as usual.
+  const absent = DAILY_METRICS.filter((metric) => report.anomalies[metric].status === 'no-value');
+  const notJudged = absent.length ? [x.notInAnswer(absent.map((metric) => t.metricNames[metric]))] : [];
   return lines.length
-    ? { lines, unusual: true, status, notes }
-    : { lines: [x.allUsual(reference.weeks, day)], unusual: false, status, notes };
+    ? { lines: [...lines, ...notJudged], unusual: true, status, notes }
+    : { lines: [x.allUsual(reference.weeks, day, absent.length > 0), ...notJudged], unusual: false, status, notes };
 }

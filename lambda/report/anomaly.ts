@@ -1,6 +1,10 @@
 /** Whether a day's value is unusual against the same weekday of the weeks before. */
 export interface Anomaly {
-  readonly status: 'normal' | 'high' | 'low' | 'insufficient-history';
+  /**
+   * `no-value`: the history is there but the day has no value to judge (WeChat left an optional
+   * field, such as stay_time_uv, out of its answer).
+   */
+  readonly status: 'normal' | 'high' | 'low' | 'insufficient-history' | 'no-value';
   /** How many earlier same weekdays the judgement rests on. */
   readonly weeks: number;
   /** The usual value: the median of those weeks, null without enough history. */
@@ -33,8 +37,9 @@ const median = (xs: readonly number[]): number => {
  */
 export function detectAnomaly(value: number | null, sameWeekdays: readonly (number | null)[]): Anomaly {
   const history = sameWeekdays.slice(0, MAX_WEEKS).filter((v): v is number => v !== null);
-  if (value === null || history.length < MIN_WEEKS)
+  if (history.length < MIN_WEEKS)
     return { status: 'insufficient-history', weeks: history.length, usual: null, deviation: null };
+  if (value === null) return { status: 'no-value', weeks: history.length, usual: null, deviation: null };
   const usual = median(history);
   const mad = median(history.map((x) => Math.abs(x - usual)));
   const deviation = usual === 0 ? null : (value - usual) / usual;

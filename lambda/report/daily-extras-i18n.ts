@@ -7,7 +7,10 @@ export interface DailyExtrasMessages {
   insufficient(weeks: number, weekday: number): string;
   /** Too few earlier same weekdays could be fetched this time (the quota, the time, WeChat failing). */
   notJudged(weeks: number, weekday: number): string;
-  allUsual(weeks: number, weekday: number): string;
+  /** `partial`: some metric had no value that day, so "every metric" would say too much. */
+  allUsual(weeks: number, weekday: number, partial?: boolean): string;
+  /** The metrics WeChat's answer left out that day (names, joined), so they were not judged. */
+  notInAnswer(metrics: readonly string[]): string;
   readonly summaryTitle: string;
   readonly visitTotal: string;
   readonly sharePv: string;
@@ -36,7 +39,9 @@ const zhCN: DailyExtrasMessages = {
     `历史还太短，暂不判断异常：${weeks ? `之前只有 ${weeks} 个${ZH_WEEKDAYS[weekday]}有数据` : `之前还没有${ZH_WEEKDAYS[weekday]}的数据`}（至少需要 4 个）`,
   notJudged: (weeks, weekday) =>
     `暂不判断异常：之前的${ZH_WEEKDAYS[weekday]}这次${weeks ? `只取到 ${weeks} 个` : '一个也没取到'}（至少需要 4 个）`,
-  allUsual: (weeks, weekday) => `各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
+  allUsual: (weeks, weekday, partial) =>
+    `${partial ? '微信返回的' : ''}各项指标都在过去 ${weeks} 个${ZH_WEEKDAYS[weekday]}的常态范围内`,
+  notInAnswer: (metrics) => `${metrics.join('、')}：微信当天的数据中没有这一项，未判断异常`,
   summaryTitle: '分享与累计用户',
   visitTotal: '累计用户数',
   sharePv: '分享次数',
@@ -54,7 +59,9 @@ const en: DailyExtrasMessages = {
     `Too little history to judge what is usual: ${weeks ? `only ${enEarlier(weeks, weekday)} ${weeks === 1 ? 'has' : 'have'} data` : `${enEarlier(weeks, weekday)} has data yet`} (4 needed)`,
   notJudged: (weeks, weekday) =>
     `Not judged this time: ${weeks ? `only ${enEarlier(weeks, weekday)}` : enEarlier(weeks, weekday)} could be fetched (4 needed)`,
-  allUsual: (weeks, weekday) => `Every metric is within the usual range of ${enLast(weeks, weekday)}`,
+  allUsual: (weeks, weekday, partial) =>
+    `Every metric${partial ? ' WeChat sent' : ''} is within the usual range of ${enLast(weeks, weekday)}`,
+  notInAnswer: (metrics) => `${metrics.join(', ')}: not in WeChat's answer for this day, so not judged`,
   summaryTitle: 'Shares and total users',
   visitTotal: 'Total users',
   sharePv: 'Shares',

@@ -142,10 +142,11 @@ function awsFix(name: string, error: Signals): string | undefined {
  * SES refuses a message it will not send: in the sandbox, to any recipient that is not a verified
  * identity ("Email address is not verified. The following identities failed the check in region
  * …"); anywhere, from a sender that is not ("Did not have authority to send from email …").
+ * `sender` names the setting the sender comes from (the SES API's email.identity, SMTP's --from).
  */
-function sesRejectedFix(message: string): string {
+export function sesRejectedFix(message: string, sender = 'email.identity'): string {
   if (/authority to send from|not authorized to send from|from address/i.test(message))
-    return 'the sender is not a verified SES identity: verify its address or domain (email.identity) in this region, and send from it';
+    return `the sender is not a verified SES identity: verify its address or domain in this region, and send from it (${sender})`;
   if (/not verified/i.test(message))
     return 'the account is in the SES sandbox, where every recipient must be a verified identity too (or the address is not verified): verify the recipients (aws sesv2 create-email-identity --email-identity ADDRESS) or request production access (SES console → Account dashboard → Request production access)';
   return 'SES refused this message: the reason is in its answer';

@@ -33,51 +33,77 @@ const FULL_WIDTH = /[\u3000\uff01-\uff5e]/;
 const BREAKS_USERINFO = /[/?#[\]\\]|%(?![0-9a-f]{2})/i;
 
 /**
- * Checks a URL-shaped setting and returns it parsed.
- * @param setting how the user gave it, as the message should name it: `SMTP_URL`, `--webhook wecom=…`
- * @throws UrlSettingError naming the setting and the fix, never the value
+ * What is wrong with text pasted where a URL (or a list of them) was due, before it is read as one:
+ * quotes kept by an env file, a full-width character typed by a Chinese input method (a full-width
+ * comma in a list included), a space or line break from a cut. Undefined when none; never quotes the value.
  */
-export function parseUrlSetting(value: string, setting: string, rules: UrlSettingRules): URL {
-  const refuse = (problem: string) => new UrlSettingError(`${setting} ${problem}`);
+export function pastedTextProblem(text: string): string | undefined {
+  if (/^["'`“‘「]|["'`”’」]$/.test(text))
+    return 'is wrapped in quotes: remove them (an env file read by docker --env-file or systemd keeps quotes as part of the value)';
+  if (FULL_WIDTH.test(text))
+    return 'contains a full-width character (：／＠， or a full-width space, as a Chinese input method types them): retype it with half-width characters';
+  if (/\s/.test(text)) return 'contains a space or a line break: copy the URL again in one piece';
+  return undefined;
+}
+
+/**
+ * What is wrong with a URL-shaped setting, as the words after its name ("is wrapped in quotes: …"),
+ * or the URL parsed. Never quotes the value.
+ */
+export function checkUrlSetting(
+  value: string,
+  rules: UrlSettingRules,
+): { readonly url: URL } | { readonly problem: string } {
   const text = value.trim();
   const schemes = rules.protocols.map((p) => `${p}//`).join(' or ');
-  if (text === '') throw refuse(`is empty: give the whole URL (${schemes}…)`);
-  if (/^["'`“‘「]|["'`”’」]$/.test(text))
-    throw refuse(
-      'is wrapped in quotes: remove them (an env file read by docker --env-file or systemd keeps quotes as part of the value)',
-    );
-  if (FULL_WIDTH.test(text))
-    throw refuse(
-      'contains a full-width character (：／＠ or a full-width space, as a Chinese input method types them): retype it with half-width characters',
-    );
-  if (/\s/.test(text)) throw refuse('contains a space or a line break: copy the URL again in one piece');
+  if (text === '') return { problem: `is empty: give the whole URL (${schemes}…)` };
+  const pasted = pastedTextProblem(text);
+  if (pasted) return { problem: pasted };
   const scheme = /^([a-z][a-z0-9+.-]*:)\/\//i.exec(text)?.[1]?.toLowerCase();
-  if (!scheme) throw refuse(`does not start with ${schemes}: give the whole URL`);
+  if (!scheme) return { problem: `does not start with ${schemes}: give the whole URL` };
   const rest = text.slice(scheme.length + 2);
   const at = rest.lastIndexOf('@');
   if (rules.credentialsAlternative !== undefined && at >= 0 && BREAKS_USERINFO.test(rest.slice(0, at))) {
-    throw refuse(
-      `is not a URL that can be read: its user and password must be percent-encoded (${PERCENT_ENCODINGS}), ${rules.credentialsAlternative}`,
-    );
+    return {
+      problem: `is not a URL that can be read: its user and password must be percent-encoded (${PERCENT_ENCODINGS}), ${rules.credentialsAlternative}`,
+    };
   }
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw refuse(
-      rules.credentialsAlternative === undefined
-        ? `is not a URL: copy it again in full (${schemes}host/…)`
-        : `is not a URL: check the host and the port; a user or password must be percent-encoded (${PERCENT_ENCODINGS}), ${rules.credentialsAlternative}`,
-    );
+    return {
+      problem:
+        rules.credentialsAlternative === undefined
+          ? `is not a URL: copy it again in full (${schemes}host/…)`
+          : `is not a URL: check the host and the port; a user or password must be percent-encoded (${PERCENT_ENCODINGS}), ${rules.credentialsAlternative}`,
+    };
   }
   const loopbackHttp = rules.loopbackHttp && url.protocol === 'http:' && LOOPBACK.has(url.hostname);
   if (!rules.protocols.includes(url.protocol) && !loopbackHttp) {
-    throw refuse(
-      `must start with ${schemes}${rules.loopbackHttp ? ' (plain http:// only to this machine)' : ''}, not ${url.protocol}//`,
-    );
+    return {
+      problem: `must start with ${schemes}${rules.loopbackHttp ? ' (plain http:// only to this machine)' : ''}, not ${url.protocol}//`,
+    };
   }
-  if (url.hostname === '') throw refuse('has no host name: give the whole URL');
-  return url;
+  if (url.hostname === '') return { problem: 'has no host name: give the whole URL' };
+  // fetch refuses a URL with credentials ("Request cannot be constructed…"), whatever is at the other end.
+  if (rules.credentialsAlternative === undefined && (url.username || url.password))
+    return {
+      problem:
+        'carries a user name or password (user:password@ before the host), which cannot be sent this way: give the URL without them; a key the service needs goes where the service documents it (in its path or its query)',
+    };
+  return { url };
+}
+
+/**
+ * Checks a URL-shaped setting and returns it parsed.
+ * @param setting how the user gave it, as the message should name it: `SMTP_URL`, `--webhook wecom=…`
+ * @throws UrlSettingError naming the setting and the fix, never the value
+ */
+export function parseUrlSetting(value: string, setting: string, rules: UrlSettingRules): URL {
+  const checked = checkUrlSetting(value, rules);
+  if ('problem' in checked) throw new UrlSettingError(`${setting} ${checked.problem}`);
+  return checked.url;
 }
 
 /** The user and password of a URL checked by parseUrlSetting, decoded (`%40` → `@`). */

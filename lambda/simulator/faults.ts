@@ -21,7 +21,7 @@ export type SimulatorEndpoint =
 export type FaultAction =
   /** Answer HTTP 200 with `{"errcode": N, "errmsg": …}`. */
   | { readonly kind: 'errcode'; readonly errcode: number; readonly errmsg?: string }
-  /** Answer with this HTTP status (5xx, 429, 404 …). */
+  /** Answer with this HTTP status (5xx, 429, 404 …): an HTML page, or `body` as plain text unless it starts with `<`. */
   | { readonly kind: 'http'; readonly status: number; readonly body?: string }
   /**
    * A proxy or gateway in front of the access point redirects (an http→https rule, a moved host):

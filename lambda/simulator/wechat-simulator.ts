@@ -245,7 +245,9 @@ export class WechatSimulator {
         );
         return true;
       case 'http':
-        send(res, fault.status, 'text/html', fault.body ?? `<html><body>${fault.status}</body></html>`);
+        // A body given as plain text is sent as such (a bare status from a proxy); the default is an HTML page.
+        if (fault.body !== undefined && !/^\s*</.test(fault.body)) send(res, fault.status, 'text/plain', fault.body);
+        else send(res, fault.status, 'text/html', fault.body ?? `<html><body>${fault.status}</body></html>`);
         return true;
       case 'gateway':
         send(res, fault.status ?? 502, 'text/html', gatewayPage(fault.status ?? 502));

@@ -1,3 +1,4 @@
+import { pastedTextProblem } from '../shared/url-setting.js';
 import { WechatTransportError } from './errors.js';
 
 /**
@@ -41,35 +42,43 @@ export function parseAccessPoints(value: string | readonly string[] | undefined,
     );
   const bases: string[] = [];
   for (const [i, entry] of entries.entries()) {
-    const which = entries.length > 1 ? `${setting} (entry ${i + 1} of ${entries.length})` : setting;
-    let url: URL;
-    try {
-      url = new URL(entry);
-    } catch {
-      throw new ApiBaseError(
-        `${which}: "${shown(entry)}" is not a URL; give one or more WeChat access points separated by commas, e.g. ${EXAMPLE}`,
-      );
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw new ApiBaseError(`${which}: "${shown(entry)}" is not an http(s) URL; e.g. ${EXAMPLE}`);
-    if (url.username || url.password)
-      throw new ApiBaseError(
-        `${which}: "${shown(entry)}" carries a user name or password, which are never sent; put a proxy's credentials in the proxy, not in the access point`,
-      );
-    if (url.search || url.hash)
-      throw new ApiBaseError(
-        `${which}: "${shown(entry)}" has a query or fragment; an access point is a base URL such as https://api2.weixin.qq.com (a proxy may add a path)`,
-      );
-    const base = `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+    const base = accessPoint(entry, entries.length > 1 ? `${setting} (entry ${i + 1} of ${entries.length})` : setting);
     if (!bases.includes(base)) bases.push(base);
   }
   return bases;
 }
 
+/** One entry of the list as a base URL without a trailing slash; `which` names it in a refusal. */
+function accessPoint(entry: string, which: string): string {
+  // The checks of every URL-shaped setting: a full-width comma (，) typed by an input method joins two entries.
+  const pasted = pastedTextProblem(entry);
+  if (pasted) throw new ApiBaseError(`${which} ${pasted}`);
+  let url: URL;
+  try {
+    url = new URL(entry);
+  } catch {
+    throw new ApiBaseError(
+      `${which}: "${shown(entry)}" is not a URL; give one or more WeChat access points separated by commas, e.g. ${EXAMPLE}`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ApiBaseError(`${which}: "${shown(entry)}" is not an http(s) URL; e.g. ${EXAMPLE}`);
+  if (url.username || url.password)
+    throw new ApiBaseError(
+      `${which}: "${shown(entry)}" carries a user name or password, which are never sent; put a proxy's credentials in the proxy, not in the access point`,
+    );
+  if (url.search || url.hash)
+    throw new ApiBaseError(
+      `${which}: "${shown(entry)}" has a query or fragment; an access point is a base URL such as https://api2.weixin.qq.com (a proxy may add a path)`,
+    );
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+}
+
 /**
  * Whether another access point may answer where this one failed: no connection, no complete answer
- * in time, HTTP 5xx, or an HTML page from a gateway instead of WeChat's JSON. A WeChat errcode is an
- * answer and never one of these.
+ * in time, HTTP 5xx, or an HTML page from a gateway instead of WeChat's JSON (whatever its status:
+ * a proxy's 404 or a firewall's 403 page is the point failing, not WeChat answering). A WeChat
+ * errcode is an answer and never one of these.
  */
 export function isAccessPointFailure(error: unknown): error is WechatTransportError {
   return (
@@ -146,10 +155,11 @@ export class AccessPoints {
       }
     }
     const last = failures[failures.length - 1]?.error as WechatTransportError;
+    // Another try later may help only if some point failed in a way that passes (an HTML 404 does not).
     throw new WechatTransportError(
       api,
       `no WeChat access point answered: ${failures.map((f) => `${f.base}: ${reasonOf(f.error)}`).join('; ')}`,
-      true,
+      failures.some((f) => f.error.retryable),
       { status: last.status, kind: last.kind, cause: last },
     );
   }
@@ -159,6 +169,6 @@ export class AccessPoints {
 function reasonOf(error: WechatTransportError): string {
   return error.message
     .replace(/^[^:]+: /, '')
-    .replace(/ \((?:https?:\/\/)[^)]*\)$/, '')
+    .replace(/ at https?:\/\/\S+$/, '')
     .replace(/ from https?:\/\/\S+/, '');
 }

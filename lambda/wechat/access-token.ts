@@ -133,29 +133,67 @@ function parseTokenAnswer(api: string, body: Buffer, lifetimeRequired = true): I
 
 type TokenRequest = Omit<HttpRequest, 'timeoutMs'>;
 
+interface AtAccessPoints {
+  readonly points: AccessPoints;
+  readonly at: (base: string) => TokenRequest;
+  /**
+   * At the same point, the request made instead when the first fails so (stable_token's 404: a proxy
+   * without that path → /cgi-bin/token there). A failure of the second is the point failing like
+   * any other, so the next point is tried with the first request again: an HTML 404 from a point
+   * that is failing as a whole moves on, as for a datacube call, instead of ending on /cgi-bin/token.
+   */
+  readonly instead?: {
+    readonly api: string;
+    readonly when: (error: unknown) => boolean;
+    readonly at: (base: string) => TokenRequest;
+    /** Told each time the second request answers. */
+    readonly told?: () => void;
+  };
+}
+
 /**
  * One token request, with the transient-error retries, parsed and checked; at WeChat's access
  * points (the request built for each base) or at one URL of the user's own.
  */
 function requestToken(
   api: string,
-  request: TokenRequest | { readonly points: AccessPoints; readonly at: (base: string) => TokenRequest },
+  request: TokenRequest | AtAccessPoints,
   retry: RetryPolicy = DEFAULT_RETRY_POLICY,
   lifetimeRequired = true,
   warn?: (message: string) => void,
 ): Promise<IssuedToken> {
-  const send = (one: TokenRequest) => exchange(api, { ...one, timeoutMs: retry.requestTimeoutMs });
+  const send = (name: string, one: TokenRequest) => exchange(name, { ...one, timeoutMs: retry.requestTimeoutMs });
+  const atPoint = async (points: AtAccessPoints, base: string) => {
+    try {
+      return parseTokenAnswer(api, (await send(api, points.at(base))).body, lifetimeRequired);
+    } catch (error) {
+      const other = points.instead;
+      if (!other?.when(error)) throw error;
+      const issued = parseTokenAnswer(other.api, (await send(other.api, other.at(base))).body, lifetimeRequired);
+      other.told?.();
+      return issued;
+    }
+  };
   return withRetries(
-    async () => {
-      const answer =
-        'points' in request
-          ? (await request.points.attempt(api, (base) => send(request.at(base)), warn)).value
-          : await send(request);
-      return parseTokenAnswer(api, answer.body, lifetimeRequired);
-    },
+    async () =>
+      'points' in request
+        ? (await request.points.attempt(api, (base) => atPoint(request, base), warn)).value
+        : parseTokenAnswer(api, (await send(api, request)).body, lifetimeRequired),
     retry,
     isTransient,
   );
+}
+
+const isNotFound = (error: unknown) => error instanceof WechatTransportError && error.status === 404;
+
+/** GET /cgi-bin/token's request at one access point. */
+function legacyTokenRequest(credentials: WechatCredentials): (base: string) => TokenRequest {
+  const query = new URLSearchParams({
+    grant_type: 'client_credential',
+    appid: credentials.appid,
+    secret: credentials.secret,
+  });
+  return (base) => ({ method: 'GET', url: `${base}/cgi-bin/token?${query}` });
 }
 
 /**
@@ -163,66 +201,49 @@ function requestToken(
  * it is valid, so it never invalidates a token another system of the same Mini Program holds.
  */
 export function stableTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
-  // Real WeChat always has stable_token; some compatible gateways and older proxies only have
-  // /cgi-bin/token. On a 404 we fall back to it rather than fail every run.
-  const fallback = legacyTokenSource(credentials, options);
   return {
     appid: credentials.appid,
     kind: 'stable',
     cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
-    issue: async ({ forceRefresh }) => {
-      try {
-        return await requestToken(
-          'stable_token',
-          {
-            points: options.accessPoints,
-            at: (base) => ({
-              method: 'POST',
-              url: `${base}/cgi-bin/stable_token`,
-              json: {
-                grant_type: 'client_credential',
-                appid: credentials.appid,
-                secret: credentials.secret,
-                force_refresh: forceRefresh,
-              },
-            }),
-          },
-          options.retry,
-          true,
-          options.warn,
-        );
-      } catch (error) {
-        if (error instanceof WechatTransportError && error.status === 404) {
-          options.onFallback?.();
-          return fallback.issue({ forceRefresh });
-        }
-        throw error;
-      }
-    },
-  };
-}
-
-/** GET /cgi-bin/token: each call issues a new token and retires the previous one within 5 minutes. */
-export function legacyTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
-  const query = new URLSearchParams({
-    grant_type: 'client_credential',
-    appid: credentials.appid,
-    secret: credentials.secret,
-  });
-  return {
-    appid: credentials.appid,
-    kind: 'legacy',
-    cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
-    issue: () =>
+    issue: ({ forceRefresh }) =>
       requestToken(
-        'token',
-        { points: options.accessPoints, at: (base) => ({ method: 'GET', url: `${base}/cgi-bin/token?${query}` }) },
+        'stable_token',
+        {
+          points: options.accessPoints,
+          at: (base) => ({
+            method: 'POST',
+            url: `${base}/cgi-bin/stable_token`,
+            json: {
+              grant_type: 'client_credential',
+              appid: credentials.appid,
+              secret: credentials.secret,
+              force_refresh: forceRefresh,
+            },
+          }),
+          // Real WeChat always has stable_token; some compatible gateways and older proxies only have
+          // /cgi-bin/token. On a 404 (an HTML page or not) that point is asked for /cgi-bin/token.
+          instead: { api: 'token', when: isNotFound, at: legacyTokenRequest(credentials), told: options.onFallback },
+        },
         options.retry,
         true,
         options.warn,
       ),
   };
 }
+
+/** GET /cgi-bin/token: each call issues a new token and retires the previous one within 5 minutes. */
+export function legacyTokenSource(credentials: WechatCredentials, options: EndpointOptions): AccessTokenSource {
+  const at = legacyTokenRequest(credentials);
+  return {
+    appid: credentials.appid,
+    kind: 'legacy',
+    cacheKey: `${options.accessPoints.key}#${credentials.appid}`,
+    issue: () => requestToken('token', { points: options.accessPoints, at }, options.retry, true, options.warn),
+  };
+}
+
+/** How messages name a token service's URL when the caller does not say which setting gave it. */
+export const TOKEN_SERVICE_SETTING = "the token service URL (--token-service, or the app's tokenService)";
 
 export type TokenFunction = (request: { appid: string; forceRefresh: boolean }) => Promise<string | IssuedToken>;
 
@@ -234,7 +255,11 @@ export type TokenFunction = (request: { appid: string; forceRefresh: boolean }) 
 export function externalTokenSource(
   appid: string,
   provider: TokenFunction | string,
-  options: { retry?: RetryPolicy } = {},
+  options: {
+    retry?: RetryPolicy;
+    /** How messages name the URL's setting. @default TOKEN_SERVICE_SETTING */
+    setting?: string;
+  } = {},
 ): AccessTokenSource {
   if (typeof provider === 'function') {
     return {
@@ -256,7 +281,12 @@ export function externalTokenSource(
       url.searchParams.set('appid', appid);
       if (forceRefresh) url.searchParams.set('force_refresh', '1');
       // A token service may leave the lifetime out; it then owns the renewal.
-      return requestToken('token service', { method: 'GET', url: url.toString() }, options.retry, false);
+      return requestToken(
+        'token service',
+        { method: 'GET', url: url.toString(), setting: options.setting ?? TOKEN_SERVICE_SETTING },
+        options.retry,
+        false,
+      );
     },
   };
 }

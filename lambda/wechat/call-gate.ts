@@ -1,5 +1,8 @@
 import { beijingToday, type Clock, systemClock } from '../calendar/beijing-calendar.js';
+import { errcodeInfo, type RefusalScope } from './error-codes.js';
 import { WechatApiError } from './errors.js';
+
+export type { RefusalScope } from './error-codes.js';
 
 /** errcode 45009: the API's daily quota for this account is used up until midnight (Beijing). */
 export const DAILY_QUOTA = 45009;
@@ -49,6 +52,26 @@ export interface GateCallOptions {
   readonly deadline?: Date;
 }
 
+/**
+ * Whether a failure is a refusal that no other call of the run can change, and what it reaches: a
+ * token still rejected after the one forced refresh (every API of the app: the token or the
+ * credentials are wrong), or a code that needs a person whose table entry names its reach (40125
+ * the app, 48001 the API). Undefined for anything another call may cure or that concerns one request
+ * (a date WeChat refuses), and for the daily quota, which has its own rule (closed until midnight).
+ */
+export function refusalScope(error: unknown): RefusalScope | undefined {
+  if (!(error instanceof WechatApiError) || error.errcode === DAILY_QUOTA) return undefined;
+  // A rejected token reaches the gate only when the client's renewals (and the forced refresh) are spent.
+  if (error.handling === 'refresh-token') return 'app';
+  return error.handling === 'fatal' ? errcodeInfo(error.errcode).scope : undefined;
+}
+
+/** Calls stopped for the rest of a run: by which refusal (the error each of them fails with), and how far it reaches. */
+export interface StoppedCalls {
+  readonly refusal: unknown;
+  readonly scope: RefusalScope;
+}
+
 /** A pause of every call of an app after errcode 45011, until the minute after. */
 export interface MinutePause {
   readonly appid: string;
@@ -79,7 +102,10 @@ const MINUTE_MARGIN_MS = 1_000;
  * - errcode 45011 (minute limit, "retry next minute"): every call of the app waits until the next
  *   minute, then the refused call is sent again;
  * - a forced token refresh (stable_token allows 20 a day, 30 s apart, and each retires the token for
- *   every system of the app) happens at most once, shared by concurrent work.
+ *   every system of the app) happens at most once, shared by concurrent work;
+ * - a refusal no other call can change (`refusalScope`: a wrong AppSecret, a token rejected after the
+ *   forced refresh, an API the account may not call) stops the calls it reaches for the rest of the
+ *   run: each fails at once with that very refusal (the same error object), unsent.
  *
  * Source: 全局错误码 (45009, 45011), getStableAccessToken (force_refresh),
  * https://developers.weixin.qq.com/doc/oplatform/developers/errCode/errCode.html
@@ -93,6 +119,8 @@ export class CallGate {
   /** appid → epoch ms before which nothing of the app is sent. */
   private readonly pausedUntil = new Map<string, number>();
   private readonly forced = new Map<string, Promise<string>>();
+  /** `${appid}` (every API) or `${appid}#${api}` → the refusal that stopped its calls. */
+  private readonly refused = new Map<string, StoppedCalls>();
 
   constructor(private readonly options: CallGateOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -102,9 +130,10 @@ export class CallGate {
 
   /**
    * Sends one call of `api` for `appid` when the limits allow: refused at once (QuotaClosedError)
-   * once the API's daily quota ran out; held while the app is paused; sent again after a pause when
-   * it met the minute limit. Any other outcome is the call's own. With a deadline, a call is not
-   * sent, and a pause not waited for, past it (CallDeadlineError, the 45011 as its cause).
+   * once the API's daily quota ran out, or with the earlier refusal that stopped the API or the app
+   * (`refuse`); held while the app is paused; sent again after a pause when it met the minute limit.
+   * Any other outcome is the call's own. With a deadline, a call is not sent, and a pause not waited
+   * for, past it (CallDeadlineError, the 45011 as its cause).
    */
   async run<T>(appid: string, api: string, call: () => Promise<T>, options: GateCallOptions = {}): Promise<T> {
     let refused: unknown;
@@ -119,7 +148,7 @@ export class CallGate {
       try {
         return await call();
       } catch (error) {
-        if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
+        this.learnFrom(appid, api, error);
         if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
         refused = error;
         // A call sent before a pause that has begun since met the same minute: it waits, nothing more.
@@ -132,6 +161,22 @@ export class CallGate {
   private refuseIfLate(api: string, sendAt: number, deadline: Date | undefined, cause: unknown): void {
     if (deadline && sendAt > deadline.getTime())
       throw new CallDeadlineError(api, deadline, cause === undefined ? undefined : { cause });
+  }
+
+  /**
+   * Stops, for the rest of the run, every later call of `api` of `appid` (`scope` 'api') or of every
+   * API of the app ('app'): each fails at once with `refusal`. For a refusal the gate cannot read
+   * from the error alone, e.g. a token service that answers 401 (the client knows it came from the
+   * token). The first refusal of a scope is kept.
+   */
+  refuse(appid: string, api: string, refusal: unknown, scope: RefusalScope): void {
+    const key = scope === 'app' ? appid : `${appid}#${api}`;
+    if (!this.refused.has(key)) this.refused.set(key, { refusal, scope });
+  }
+
+  /** The refusal that stopped the calls of `api` of `appid` in this run (the app's, or the API's), if any. */
+  refusalOf(appid: string, api: string): StoppedCalls | undefined {
+    return this.refused.get(appid) ?? this.refused.get(`${appid}#${api}`);
   }
 
   /** Whether `api` of `appid` has used up its quota for today (Beijing). */
@@ -157,7 +202,16 @@ export class CallGate {
     }
   }
 
+  /** What a failed call says of the calls after it: a quota that ran out, a refusal that stops them. */
+  private learnFrom(appid: string, api: string, error: unknown): void {
+    if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
+    const scope = refusalScope(error);
+    if (scope) this.refuse(appid, api, error, scope);
+  }
+
   private refuseIfClosed(appid: string, api: string): void {
+    const stopped = this.refusalOf(appid, api);
+    if (stopped) throw stopped.refusal;
     const closed = this.closed.get(`${appid}#${api}`);
     if (closed?.day === beijingToday(this.clock())) throw new QuotaClosedError(api, closed.since);
   }

@@ -14,7 +14,12 @@ export interface CloudRelay {
   readonly url: string;
   /** Shared with the function (its WXA_RELAY_SECRET): never sent, only used to sign. */
   readonly secret: string;
+  /** How messages name the URL's setting. @default RELAY_URL_SETTING */
+  readonly setting?: string;
 }
+
+/** How messages name the relay's URL when the caller does not say which setting gave it. */
+export const RELAY_URL_SETTING = "the relay URL (--relay-url, or the app's relayUrl)";
 
 export const RELAY_HEADERS = {
   timestamp: 'x-wxa-timestamp',
@@ -49,6 +54,7 @@ export async function callRelay(
         [RELAY_HEADERS.signature]: relaySignature(relay.secret, timestamp, nonce, body),
       },
       timeoutMs: retry.requestTimeoutMs,
+      setting: relay.setting ?? RELAY_URL_SETTING,
     });
     return answer.body;
   } catch (error) {
@@ -57,7 +63,7 @@ export async function callRelay(
         api,
         `the cloud relay refused the request (HTTP ${error.status}): the shared secret must equal the function's WXA_RELAY_SECRET, and this machine's clock be within 5 minutes of the right time`,
         false,
-        { status: error.status },
+        { status: error.status, setting: error.setting },
       );
     throw error;
   }

@@ -23,9 +23,13 @@ import { DatacubeClient, type DatacubeClientOptions } from './datacube-client.js
 export type TokenMode =
   | 'stable'
   | 'legacy'
-  | { readonly service: string | TokenFunction }
-  /** Through the project's CloudBase relay (cloud call): no token here; `secret` is the relay's shared secret. */
-  | { readonly cloudRelay: string }
+  /** `setting`: how messages name where the URL came from (`--token-service`, an app's tokenService). */
+  | { readonly service: string | TokenFunction; readonly setting?: string }
+  /**
+   * Through the project's CloudBase relay (cloud call): no token here; `secret` is the relay's shared
+   * secret. `setting`: how messages name where the URL came from.
+   */
+  | { readonly cloudRelay: string; readonly setting?: string }
   /** A third-party platform calling for a Mini Program that authorized it (authorizer_access_token). */
   | {
       readonly authorizer: {
@@ -50,10 +54,10 @@ export function tokenModeFor(
   appid: string,
   platform: () => ComponentApi | undefined,
 ): TokenMode {
-  if (app.tokenService) return { service: app.tokenService };
+  if (app.tokenService) return { service: app.tokenService, setting: `the tokenService of app ${app.name}` };
   if (app.tokenMode === 'cloud-relay') {
     if (!app.relayUrl) throw new Error(`${app.name} has tokenMode "cloud-relay" but no relayUrl`);
-    return { cloudRelay: app.relayUrl };
+    return { cloudRelay: app.relayUrl, setting: `the relayUrl of app ${app.name}` };
   }
   if (app.tokenMode !== 'component') return app.tokenMode ?? 'stable';
   const api = platform();
@@ -100,7 +104,7 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
       throw new Error(
         `no relay secret for ${config.appid}: the cloud relay needs the secret it shares with the function`,
       );
-    relay = { url: mode.cloudRelay, secret: config.secret };
+    relay = { url: mode.cloudRelay, secret: config.secret, setting: mode.setting };
     // The relay's function holds the Mini Program's identity: no token is ever asked for here.
     tokenSource = {
       appid: config.appid,
@@ -112,7 +116,7 @@ export function createDatacubeClient(config: DatacubeClientConfig, tokenCache = 
     const { api, refreshToken, onRotated } = mode.authorizer;
     tokenSource = authorizerTokenSource(api, config.appid, refreshToken, onRotated);
   } else if (typeof mode === 'object') {
-    tokenSource = externalTokenSource(config.appid, mode.service, { retry: config.retry });
+    tokenSource = externalTokenSource(config.appid, mode.service, { retry: config.retry, setting: mode.setting });
   } else {
     if (!config.secret) throw new Error(`no AppSecret for ${config.appid}: set one, or use a token service`);
     const credentials = { appid: config.appid, secret: config.secret };

@@ -1,6 +1,7 @@
 import type { Clock, IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
 import type { DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import type { MonthlyRetention } from '../domain/monthly-retention.js';
+import { classifyFailure } from '../shared/classify-failure.js';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { redactUrl, SecretScrubber } from '../shared/redact.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy, withRetries } from '../shared/retry-policy.js';
@@ -160,7 +161,7 @@ export class DatacubeClient {
     request: DatacubeRequest,
   ): Promise<DatacubeOutcome<Value>> {
     const { tokenCache, tokenSource } = this.options;
-    let token = await tokenCache.get(tokenSource);
+    let token = await this.tokenOrStop(endpoint.name, () => tokenCache.get(tokenSource));
     this.scrubber.add(token);
     for (let renewals = 0; ; renewals++) {
       try {
@@ -190,10 +191,10 @@ export class DatacubeClient {
         });
         tokenCache.invalidate(tokenSource, token);
         const rejected = token;
-        if (!force) token = await tokenCache.get(tokenSource);
+        if (!force) token = await this.tokenOrStop(endpoint.name, () => tokenCache.get(tokenSource));
         else {
-          const forced = await this.gate.forceRefreshOnce(tokenSource.cacheKey, () =>
-            tokenCache.get(tokenSource, { forceRefresh: true }),
+          const forced = await this.tokenOrStop(endpoint.name, () =>
+            this.gate.forceRefreshOnce(tokenSource.cacheKey, () => tokenCache.get(tokenSource, { forceRefresh: true })),
           );
           // Someone else's forced refresh gave the very token just rejected: a second would not help.
           if (!forced.first && forced.token === rejected) throw this.stillRejected(error);
@@ -201,6 +202,20 @@ export class DatacubeClient {
         }
         this.scrubber.add(token);
       }
+    }
+  }
+
+  /**
+   * A token, or a refusal that stops every call of the app for the rest of the run: a source that
+   * cannot hand out a token (a wrong AppSecret, a token service answering 401, an authorization
+   * withdrawn) will not hand one to the next call either. A transient failure stops nothing.
+   */
+  private async tokenOrStop<T>(api: string, fetch: () => Promise<T>): Promise<T> {
+    try {
+      return await fetch();
+    } catch (error) {
+      if (!classifyFailure(error).retryable) this.gate.refuse(this.appid, api, error, 'app');
+      throw error;
     }
   }
 

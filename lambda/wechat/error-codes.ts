@@ -12,10 +12,20 @@ export type ErrcodeHandling =
   /** Retrying cannot help; the message says what to fix. */
   | 'fatal';
 
+/**
+ * How far a refusal that needs a person reaches within a run: every call of the refused API for the
+ * app (`api`: the account may not call it), or every call of the app (`app`: its credentials, its
+ * token, its IP whitelist, its authorization). Another call cannot change either, so the call gate
+ * stops sending them. A code without one concerns the one request (a date WeChat refuses).
+ */
+export type RefusalScope = 'api' | 'app';
+
 export interface ErrcodeInfo {
   readonly handling: ErrcodeHandling;
   readonly meaning: string;
   readonly fix: string;
+  /** For a `fatal` code: what else the same refusal would meet. @default the one request */
+  readonly scope?: RefusalScope;
   /** Who answers with the code: WeChat (the default), or CloudBase in a cloud call through the relay. */
   readonly source?: 'cloudbase';
 }
@@ -45,33 +55,39 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   },
   40002: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'invalid grant_type',
     fix: 'the token endpoint is not WeChat-compatible; check --api-base',
   },
   40013: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'invalid AppID',
     fix: 'check the AppID (it starts with "wx" and is shown in the Mini Program admin console under 开发管理 → 开发设置)',
   },
   40125: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'invalid AppSecret',
     fix: 'check the AppSecret, or reset it in the admin console under 开发管理 → 开发设置 and store the new one',
   },
   40164: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'calling IP is not on the IP whitelist',
     fix: "add this machine's egress IP to the whitelist in the admin console (开发管理 → 开发设置 → IP白名单), or turn the whitelist off",
   },
   41001: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'access_token missing',
     fix: 'the request reached WeChat without a token; check any proxy between here and --api-base',
   },
-  41002: { handling: 'fatal', meaning: 'appid missing', fix: 'set the AppID' },
-  41004: { handling: 'fatal', meaning: 'AppSecret missing', fix: 'set the AppSecret' },
+  41002: { handling: 'fatal', scope: 'app', meaning: 'appid missing', fix: 'set the AppID' },
+  41004: { handling: 'fatal', scope: 'app', meaning: 'AppSecret missing', fix: 'set the AppSecret' },
   44002: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'empty POST body',
     fix: 'the request body was lost on the way; check any proxy between here and --api-base',
   },
@@ -92,11 +108,13 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   },
   48001: {
     handling: 'fatal',
+    scope: 'api',
     meaning: 'API not authorized for this account',
     fix: 'the Mini Program must be verified (微信认证) and have the data analysis permission; for a third-party platform, the merchant must grant permission set 18 or 21',
   },
   61007: {
     handling: 'fatal',
+    scope: 'api',
     meaning: 'API not authorized to the third-party platform',
     fix: 'ask the Mini Program owner to grant your platform the data analysis permission set (18 or 21) again',
   },
@@ -112,31 +130,37 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
   },
   61502: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'not supported for mini games',
     fix: 'this AppID is a mini game; the Mini Program datacube APIs do not serve mini games',
   },
   61003: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'the Mini Program has not authorized this third-party platform',
     fix: 'the Mini Program must authorize the platform again (its authorization page); until then it is listed but not called',
   },
   61004: {
     handling: 'fatal',
+    scope: 'app',
     meaning: "this machine's IP is not on the third-party platform's whitelist",
     fix: "add the egress IP to the platform's whitelist (开放平台 → 第三方平台 → 开发资料), or use the fixed-IP option of the deployment",
   },
   61005: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'component_verify_ticket expired',
     fix: 'WeChat pushes a new ticket every 10 minutes to the authorization event URL: check that the push endpoint receives and stores it',
   },
   61006: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'component_verify_ticket invalid',
     fix: 'use the latest ticket WeChat pushed (WECHAT_COMPONENT_VERIFY_TICKET, or the stored one); a ticket of another platform does not work',
   },
   61023: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'authorizer_refresh_token invalid',
     fix: 'the Mini Program authorized again (which issues a new refresh token): wxa-reporter takes the current one from api_get_authorizer_list and stores it; if that is refused too, the merchant must authorize the platform again',
   },
@@ -161,11 +185,13 @@ export const ERRCODES: Readonly<Record<number, ErrcodeInfo>> = {
 const CLOUDBASE: Readonly<Record<number, Omit<ErrcodeInfo, 'source'>>> = {
   [-604100]: {
     handling: 'fatal',
+    scope: 'api',
     meaning: 'the cloud call does not know this API',
     fix: "the relay function's wx-server-sdk is too old for this API: upload cloudbase/wxa-relay again with 上传并部署：云端安装依赖 (it installs the current wx-server-sdk)",
   },
   [-604101]: {
     handling: 'fatal',
+    scope: 'api',
     meaning: 'the cloud function has no permission to call this API',
     fix: "the relay's config.json must list this API under permissions.openapi (cloudbase/wxa-relay/config.json lists all ten): upload the function again with its config.json, then wait up to 10 minutes for CloudBase to apply it",
   },
@@ -181,6 +207,7 @@ const CLOUDBASE: Readonly<Record<number, Omit<ErrcodeInfo, 'source'>>> = {
   },
   [-604104]: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'the cloud call was made from outside a deployed cloud function',
     fix: 'deploy cloudbase/wxa-relay as a cloud function (上传并部署) and call it through its HTTP access URL; local debugging in DevTools cannot make cloud calls',
   },
@@ -196,6 +223,7 @@ const CLOUDBASE: Readonly<Record<number, Omit<ErrcodeInfo, 'source'>>> = {
   },
   [-601004]: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'the cloud call was refused: API permission denied',
     fix: 'the Mini Program must be verified (微信认证) and own the data analysis APIs; check the relay runs in the CloudBase environment of this Mini Program',
   },
@@ -211,6 +239,7 @@ const CLOUDBASE: Readonly<Record<number, Omit<ErrcodeInfo, 'source'>>> = {
   },
   [-501003]: {
     handling: 'fatal',
+    scope: 'app',
     meaning: "the CloudBase environment's request quota is used up",
     fix: "raise the environment's plan (云开发控制台 → 设置 → 套餐) or wait for the quota to renew; the relay makes one call per API and period",
   },
@@ -221,6 +250,7 @@ const CLOUDBASE: Readonly<Record<number, Omit<ErrcodeInfo, 'source'>>> = {
   },
   [-501005]: {
     handling: 'fatal',
+    scope: 'app',
     meaning: 'the CloudBase environment is invalid',
     fix: 'the relay calls cloud.init with DYNAMIC_CURRENT_ENV: deploy it in the environment of this Mini Program, and check the environment is not suspended (欠费/停用)',
   },

@@ -1,5 +1,5 @@
 import { redactUrl } from '../shared/redact.js';
-import { WechatResponseError, WechatTransportError } from './errors.js';
+import { API_BASE_SETTING, STATUS_TEXT, WechatResponseError, WechatTransportError } from './errors.js';
 
 /** Real datacube and token answers are under 2 KB; anything past this is refused unread. */
 export const MAX_ANSWER_BYTES = 1024 * 1024;
@@ -18,15 +18,26 @@ export interface HttpRequest {
   readonly body?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /**
+   * The setting the URL came from, as messages name it (`--token-service`, `--relay-url`, an app's
+   * tokenService). @default WeChat's access points (API_BASE_SETTING)
+   */
+  readonly setting?: string;
 }
 
 /**
- * One HTTP exchange with WeChat (or a compatible server). Network failures, timeouts, 5xx and an HTML
- * page from a gateway where JSON was due become a retryable WechatTransportError (its `kind` says
- * which, so another access point can be tried); the URL in any message has its secrets masked.
+ * One HTTP exchange with WeChat (or a compatible server, or the user's own token service or relay).
+ * Network failures, timeouts, 5xx and an HTML page from a gateway where JSON was due become a
+ * WechatTransportError (its `kind` says which, so another access point can be tried); an HTML page
+ * is a gateway's whatever its status (WeChat never answers HTML), retryable only where a retry may
+ * help (200, 5xx). The URL in any message has its secrets masked, and is followed by a space (a
+ * masked value runs to the next one); a message names the setting the URL came from.
  */
 export async function exchange(api: string, request: HttpRequest): Promise<HttpAnswer> {
   const where = redactUrl(request.url);
+  const setting = request.setting ?? API_BASE_SETTING;
+  const fail = (message: string, retryable: boolean, options: ConstructorParameters<typeof WechatTransportError>[3]) =>
+    new WechatTransportError(api, message, retryable, { ...options, setting: request.setting });
   let response: Response;
   let body: Buffer;
   try {
@@ -44,40 +55,69 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
     body = await readCapped(api, response, where);
   } catch (error) {
     if (error instanceof WechatResponseError) throw error;
-    throw new WechatTransportError(api, `${describeNetworkError(error, request.timeoutMs)} (${where})`, true, {
-      cause: sanitiseCause(error),
-    });
+    if (isUnsendable(error))
+      // fetch refused to build the request (a URL with a user or password…): no other try or point helps.
+      throw fail(
+        `could not make the request (${withoutUserinfo(error.message)}), nothing was sent: check ${setting}`,
+        false,
+        {
+          kind: 'request',
+        },
+      );
+    throw fail(`${describeNetworkError(error, request.timeoutMs)} at ${where}`, true, { cause: sanitiseCause(error) });
   }
-  if ((response.status === 200 || response.status >= 500) && isHtmlPage(response, body)) {
-    throw new WechatTransportError(
-      api,
-      `HTTP ${response.status} with an HTML page from ${where} (a gateway or proxy answered, not WeChat)`,
-      true,
-      { status: response.status, kind: 'gateway-page' },
-    );
-  }
-  if (response.status >= 500 || response.status === 429) {
-    throw new WechatTransportError(api, `HTTP ${response.status} from ${where}`, true, { status: response.status });
-  }
-  if (response.status >= 300 && response.status < 400) {
-    const location = response.headers.get('location');
-    throw new WechatTransportError(
-      api,
-      `HTTP ${response.status} from ${where}: the URL redirects (${location ? `to ${redactUrl(location)}, secrets masked` : 'without saying where'}); set the address it should use (the API base, token service or relay URL) to where it points`,
-      false,
-      { status: response.status },
-    );
-  }
-  if (response.status !== 200) {
-    throw new WechatTransportError(
-      api,
-      `HTTP ${response.status} from ${where}: is the API base a WeChat-compatible server?`,
-      false,
-      { status: response.status },
-    );
-  }
+  const failure = statusFailure(response, body, where, request.setting);
+  if (failure) throw fail(failure.message, failure.retryable, { status: response.status, kind: failure.kind });
   return { status: response.status, body };
 }
+
+/**
+ * What an answer other than WeChat's JSON means: an HTML page (a gateway's, whatever its status),
+ * a 5xx or 429 (try again), a redirect (never followed: set the URL it points to), a refusal of this client (401, 403), any other status (the wrong server).
+ */
+function statusFailure(
+  response: Response,
+  body: Buffer,
+  where: string,
+  setting: string | undefined,
+): { readonly message: string; readonly retryable: boolean; readonly kind?: 'gateway-page' } | undefined {
+  const { status } = response;
+  const named = `HTTP ${status}${STATUS_TEXT[status] ? ` (${STATUS_TEXT[status]})` : ''}`;
+  const check = setting ?? API_BASE_SETTING;
+  if (isHtmlPage(response, body))
+    return {
+      message: `HTTP ${status} with an HTML page from ${where} (a gateway or proxy answered, not ${setting === undefined ? 'WeChat' : 'the server'})`,
+      retryable: status === 200 || status === 429 || status >= 500,
+      kind: 'gateway-page',
+    };
+  if (status >= 500 || status === 429) return { message: `HTTP ${status} from ${where}`, retryable: true };
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get('location');
+    return {
+      message: `HTTP ${status} from ${where}: the URL redirects (${location ? `to ${redactUrl(location)}, secrets masked` : 'without saying where'}); set ${check} to where it points`,
+      retryable: false,
+    };
+  }
+  if (status === 401 || status === 403)
+    return {
+      message: `${named} from ${where} (it refused this client: check ${check}, and any key it needs)`,
+      retryable: false,
+    };
+  if (status !== 200)
+    return {
+      message: `${named} from ${where} (check ${check}: is it ${setting === undefined ? 'a WeChat-compatible server' : 'the right URL'}?)`,
+      retryable: false,
+    };
+  return undefined;
+}
+
+/** fetch refusing to build a request (undici's TypeError other than "fetch failed"): nothing reached the network. */
+function isUnsendable(error: unknown): error is TypeError {
+  return error instanceof TypeError && error.message !== 'fetch failed';
+}
+
+/** A message that may quote the URL, without its user and password. */
+const withoutUserinfo = (message: string) => redactUrl(message.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1'));
 
 /**
  * The body, or a refusal once it passes MAX_ANSWER_BYTES: a hostile or broken server cannot make us

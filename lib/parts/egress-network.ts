@@ -3,6 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { IMPLICIT_TLS_PORTS } from '../../lambda/notify/smtp/smtp-settings.js';
 import type { FunctionNetwork } from './reporter-function.js';
 
 export interface ReporterEgressNetworkProps {
@@ -70,7 +71,9 @@ export class ReporterEgressNetwork extends Construct implements FunctionNetwork 
       allowAllOutbound: false,
     });
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'WeChat, AWS APIs, webhooks');
-    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(465), 'SMTP over TLS');
+    // Every port the SMTP sender takes as TLS from the first byte (465; 994 at NetEase; 2465 at SES), and 587.
+    for (const port of IMPLICIT_TLS_PORTS)
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), 'SMTP over TLS');
     securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(587), 'SMTP with STARTTLS');
     this.securityGroups = [securityGroup];
     this.permissions = new iam.Policy(this, 'VpcNetworkInterfaces', {

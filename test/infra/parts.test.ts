@@ -92,11 +92,41 @@ describe("the CDK app's context", () => {
       DeploymentConfigError,
     );
     expect(() => stacksFromContext(context({ stacks: { WxaReporter: { fixedEgress: true } } }))).toThrow(
-      /stacks\.WxaReporter .*fixedEgress/,
+      "the app's context (cdk.json or -c) is invalid: stacks.WxaReporter.fixedEgress is not a field; did you mean fixedEgressIp?",
     );
     expect(() => stacksFromContext(context({ stacks: '{not json' }))).toThrow(
       /the stacks context \(-c stacks='\{…\}'\) is not valid JSON/,
     );
+  });
+
+  it.each([
+    [{ platformEndpoint: 'url' }, 'platformEndpoint must be one of "FUNCTION_URL", "HTTP_API"'],
+    [{ stackName: 'my stack' }, 'stackName is not a stack name (letters, digits and "-", from a letter)'],
+    [
+      { stackName: 'Shops', stacks: '{"ShopsB": {}}' },
+      'stackName names the one stack when there is no stacks: with stacks, name each stack there',
+    ],
+    [{ stacks: 'WxaReporter' }, 'stacks must be an object of stack name → settings ({"WxaReporter": {}})'],
+    [{ stacks: { 'Shop B': {} } }, 'stacks.Shop B is not a stack name (letters, digits and "-", from a letter)'],
+    [{ stacks: { B: { config: 3 } } }, 'stacks.B.config must be an object (the wxaReporter fields to change)'],
+    [{ wxaReporter: 'shop' }, "wxaReporter must be an object (cdk.json, or -c wxaReporter='{…}')"],
+    [
+      { availabilityZones: 'cn-north-1a,north' },
+      'availabilityZones.1 is not an Availability Zone name (like "cn-north-1a")',
+    ],
+  ])('refuses the app-level setting %j in one line naming it', (values, problem) => {
+    expect(() => stacksFromContext(context(values))).toThrow(
+      new DeploymentConfigError(`the app's context (cdk.json or -c) is invalid: ${problem}`),
+    );
+  });
+
+  it('takes -c values as the CDK CLI hands them: text, a comma list of zones, "" for none', () => {
+    const [stack] = stacksFromContext(
+      context({ fixedEgressIp: 'true', availabilityZones: 'cn-north-1a, cn-north-1b', alarmEmail: '' }),
+    );
+
+    expect(stack?.props).toMatchObject({ fixedEgressIp: true, availabilityZones: ['cn-north-1a', 'cn-north-1b'] });
+    expect(stack?.props.alarmEmail).toBeUndefined();
   });
 });
 

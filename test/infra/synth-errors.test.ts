@@ -66,4 +66,22 @@ describe('cdk synth with a configuration mistake', () => {
       /^wxa-reporter: the wxaReporter context \(-c wxaReporter='\{…\}'\) is not valid JSON: [^\n]+\n$/,
     );
   }, 60_000);
+
+  it('names each app-level setting given with -c that is wrong, and what it takes, in one line', async () => {
+    // -c key=value reaches the app as text, in CDK_CONTEXT_JSON.
+    const { code, stderr } = await failing('npx', ['tsx', 'bin/app.ts'], {
+      CDK_CONTEXT_JSON: JSON.stringify({
+        fixedEgressIp: 'yes',
+        archiveEncryption: 'kms',
+        availabilityZones: 'cn-north-1a',
+        alarmEmail: 'oncall',
+      }),
+      CDK_OUTDIR: outdir,
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'wxa-reporter: the app\'s context (cdk.json or -c) is invalid: alarmEmail is not an email address; archiveEncryption must be one of "KMS", "S3_MANAGED"; fixedEgressIp must be true or false; availabilityZones must name two Availability Zones ("cn-north-1a,cn-north-1b")\n',
+    );
+  }, 60_000);
 });

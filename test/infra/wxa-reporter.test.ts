@@ -469,6 +469,11 @@ describe('a fixed egress IP', () => {
       VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() },
     });
     fixed.hasOutput('EgressIp', { Value: { Ref: eips[0] } });
+    // HTTPS, and SMTP on every port the sender takes as TLS from the first byte (465, 994, 2465) or STARTTLS (587).
+    const egress = Object.values(fixed.findResources('AWS::EC2::SecurityGroup')).flatMap(
+      (g) => (g.Properties.SecurityGroupEgress ?? []) as { FromPort: number }[],
+    );
+    expect(egress.map((rule) => rule.FromPort).sort((a, b) => a - b)).toEqual([443, 465, 587, 994, 2465]);
     fixed.resourceCountIs('AWS::EC2::VPCEndpoint', 2);
     fixed.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
     // Lambda checks the network-interface permissions when it creates the function.

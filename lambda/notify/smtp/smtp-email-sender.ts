@@ -9,7 +9,13 @@ import {
 } from '../email-sender.js';
 import { loginRequiredTransport } from './login-required-transport.js';
 import { describeSmtpFailure } from './smtp-failure.js';
-import { resolveSmtpServer, type SmtpSettings as ServerSettings, type SmtpServer } from './smtp-settings.js';
+import {
+  IMPLICIT_TLS_PORTS,
+  PLAIN_SMTP_PORTS,
+  resolveSmtpServer,
+  type SmtpSettings as ServerSettings,
+  type SmtpServer,
+} from './smtp-settings.js';
 
 export { IMPLICIT_TLS_PORT } from './smtp-settings.js';
 
@@ -18,7 +24,17 @@ export interface SmtpSettings extends ServerSettings {
   readonly tls?: SMTPTransport.Options['tls'];
   /** @default 30000 */
   readonly timeoutMs?: number;
+  /**
+   * On a port that is neither a known TLS port nor a plain one (587, 25, 2525, 2587), how long a
+   * plain connection waits for the greeting before a TLS handshake is tried beside it.
+   * @default 5000: past the few seconds any server greets in, short of the 30 s timeout
+   */
+  readonly implicitTlsProbeMs?: number;
 }
+
+/** Whether the port may be TLS from the first byte though it was not taken as such (a provider's unusual port). */
+const mayBeImplicitTls = (server: SmtpServer) =>
+  !server.secure && !PLAIN_SMTP_PORTS.includes(server.port) && !IMPLICIT_TLS_PORTS.includes(server.port);
 
 /** nodemailer transport options from our settings, and a password-free description of the server (host:port). */
 export function smtpTransportOptions(settings: SmtpSettings): {
@@ -56,7 +72,11 @@ export class SmtpEmailSender implements EmailSender {
 
   constructor(settings: SmtpSettings) {
     const { options, where, server } = smtpTransportOptions(settings);
-    this.transporter = nodemailer.createTransport(loginRequiredTransport(options));
+    this.transporter = nodemailer.createTransport(
+      loginRequiredTransport(options, {
+        implicitTlsProbeMs: mayBeImplicitTls(server) ? (settings.implicitTlsProbeMs ?? 5_000) : undefined,
+      }),
+    );
     this.where = where;
     this.server = server;
     this.timeoutMs = settings.timeoutMs ?? 30_000;

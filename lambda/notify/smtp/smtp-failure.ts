@@ -1,5 +1,6 @@
+import { sesRejectedFix } from '../../shared/classify-failure.js';
 import { PERCENT_ENCODINGS } from '../../shared/url-setting.js';
-import { LoginNotOfferedError } from './login-required-transport.js';
+import { ImplicitTlsPortError, LoginNotOfferedError } from './login-required-transport.js';
 import type { SmtpServer } from './smtp-settings.js';
 
 /** What nodemailer's errors carry (SMTPConnection.SMTPError; a socket error's own code stays in the message). */
@@ -53,18 +54,29 @@ const RULES: readonly { when: (f: Failure) => boolean; say: (f: Failure) => stri
       ` did not accept a connection within ${f.seconds} s: a firewall drops it, or the host or port is wrong (${PROVIDER_PORTS}; many clouds block port 25, and a function in a VPC needs a NAT gateway)`,
   },
   {
+    when: (f) => f.error instanceof ImplicitTlsPortError,
+    say: (f) =>
+      ` sent no SMTP greeting, and answers TLS from the first byte: port ${f.server.port} is TLS there. Use ${f.server.ask('implicit')}`,
+  },
+  {
     when: (f) => f.fields.code === 'ETIMEDOUT' && f.fields.command === 'CONN',
     say: (f) =>
-      ` sent no SMTP greeting within ${f.seconds} s${f.server.secure ? '' : `: if port ${f.server.port} expects TLS from the first byte, use smtps://${f.server.host}:${f.server.port}`}`,
+      ` sent no SMTP greeting within ${f.seconds} s${f.server.secure ? '' : `: if port ${f.server.port} expects TLS from the first byte, use ${f.server.ask('implicit')}`}`,
   },
   {
     when: (f) => f.fields.code === 'ETIMEDOUT',
     say: (f) => ` stopped answering for ${f.seconds} s: try again later`,
   },
   {
+    // smtp://…:465 was taken as TLS by the port's convention, and this server breaks it.
+    when: (f) => f.server.secure && f.server.tlsFrom === 'port' && TLS_MISMATCH.test(f.message),
+    say: (f) =>
+      ` does not speak TLS from the first byte, though port ${f.server.port} does at mail providers: this server takes plain SMTP there. If it is the right server, ask for STARTTLS on that port: ${f.server.ask('starttls')}; else check the host`,
+  },
+  {
     when: (f) => f.server.secure && TLS_MISMATCH.test(f.message),
     say: (f) =>
-      ` does not speak TLS from the first byte: port ${f.server.port} takes plain SMTP with STARTTLS. Use smtp://${f.server.host}:${f.server.port} in ${f.server.setting}, or the provider's TLS port 465`,
+      ` does not speak TLS from the first byte: port ${f.server.port} takes plain SMTP with STARTTLS. Use ${f.server.ask('starttls')}, or the provider's TLS port: ${f.server.ask('implicit', 465)}`,
   },
   {
     when: (f) => CERTIFICATE.test(f.message),
@@ -74,12 +86,27 @@ const RULES: readonly { when: (f: Failure) => boolean; say: (f: Failure) => stri
   {
     when: (f) => f.fields.code === 'ETLS' && f.fields.command === 'STARTTLS',
     say: (f) =>
-      ` does not offer STARTTLS (${f.answer || 'refused'}), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port, smtps://${f.server.host}:465, or a server that offers STARTTLS`,
+      ` does not offer STARTTLS (${f.answer || 'refused'}), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port (${f.server.ask('implicit', 465)}), or a server that offers STARTTLS`,
   },
   {
     when: (f) => f.fields.code === 'EAUTH',
     say: (f) =>
       ` refused the login (${f.answer || f.message}): check the user and password in ${f.server.setting}. QQ, 163 and Exmail want the authorization code (授权码) from the mailbox's settings, not the login password; in a URL, a user or password must be percent-encoded (${PERCENT_ENCODINGS})`,
+  },
+  {
+    // 530 (RFC 4954 §6): this server sends only for a logged-in user; none was given.
+    when: (f) =>
+      !f.server.auth &&
+      (f.fields.responseCode === 530 || /authentication (is )?required|must authenticate/i.test(f.answer)) &&
+      !/STARTTLS/i.test(f.answer),
+    say: (f) =>
+      ` requires a login (${f.answer || f.message}), and no user was given: give ${f.server.loginHow} (QQ, 163 and Exmail want the authorization code, 授权码)`,
+  },
+  {
+    // Amazon SES's SMTP interface, as its API: a sandboxed account, or a sender that is not an identity.
+    when: (f) => /Message rejected/i.test(f.answer) && /not verified|authority to send from/i.test(f.answer),
+    say: (f) =>
+      ` refused the message (${f.answer}): ${sesRejectedFix(f.answer, 'the From address: --from or WXA_FROM, email.from in a deployment')}`,
   },
   {
     when: (f) => f.fields.code === 'EENVELOPE',

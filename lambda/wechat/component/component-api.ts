@@ -135,7 +135,10 @@ export class ComponentApi {
     this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
     this.points = AccessPoints.of(parseAccessPoints(options.apiBase, 'apiBase'));
     if (options.tokenService) {
-      const service = externalTokenSource(credentials.componentAppid, options.tokenService, { retry: this.retry });
+      const service = externalTokenSource(credentials.componentAppid, options.tokenService, {
+        retry: this.retry,
+        setting: 'component.tokenService in the deployment config',
+      });
       this.tokenSource = {
         ...service,
         kind: 'component',

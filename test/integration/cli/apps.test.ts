@@ -166,7 +166,7 @@ describe('wxa-report apps', () => {
       ['apps', 'add', 'tea', '--appid', APP.appid, '--recipients', 'a@example.com', '--colours', 'pink'],
       { env: env({ WECHAT_APPSECRET: APP.secret }) },
     );
-    expect(colours.stderr).toMatch(/^wxa-report: tea: colours must be one of blue-orange, red-up, green-up$/m);
+    expect(colours.stderr).toMatch(/^wxa-report: tea: colours must be one of "blue-orange", "red-up", "green-up"$/m);
     expect(await parameterNames('/agency/apps/tea')).toEqual([]);
   });
 

@@ -179,7 +179,7 @@ describe('wxa-report daily', () => {
 
     expect(code).toBe(1);
     expect(stderr).toBe(
-      `wxa-report: getDailyVisitTrend: ${new URL(sim.url).host} answered HTTP 502 (Bad Gateway) on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config), or use another of WeChat's access points (api2.weixin.qq.com, sh.api.weixin.qq.com, sz.api.weixin.qq.com, hk.api.weixin.qq.com)\n`,
+      `wxa-report: getDailyVisitTrend: ${new URL(sim.url).host} answered HTTP 502 (Bad Gateway) on every try: WeChat, or a proxy on the way, is failing. Run the same command again later (on AWS the retry schedule does); if it lasts, check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config), or use another of WeChat's access points (api2.weixin.qq.com; in mainland China also sh.api.weixin.qq.com or sz.api.weixin.qq.com, from Hong Kong or abroad hk.api.weixin.qq.com)\n`,
     );
     expect(sim.callCount('getDailyVisitTrend')).toBe(5);
   });
@@ -197,7 +197,7 @@ describe('wxa-report daily', () => {
     [['--date', '2026-11-31'], /--date "2026-11-31" is not a real calendar date/],
     [['--smtp-url', 'smtp://127.0.0.1:1'], /either SMTP settings or --outbox/],
     [['--archive', 's3://Bad_Bucket'], /is not an S3 location/],
-    [['--colours', 'rainbow'], /--colours must be one of blue-orange, red-up, green-up, not "rainbow"/],
+    [['--colours', 'rainbow'], /--colours must be one of "blue-orange", "red-up", "green-up", not "rainbow"/],
   ])('refuses bad options %j with one clear line', async (args, message) => {
     const { code, stderr } = await daily(args);
 
@@ -459,7 +459,7 @@ describe('wxa-report daily with webhooks', () => {
   it.each([
     [
       ['--webhook', 'teams=https://x'],
-      /--webhook takes KIND=VALUE with KIND one of wecom, feishu, lark, dingtalk, slack, json/,
+      /--webhook takes KIND=VALUE with KIND one of "wecom", "feishu", "lark", "dingtalk", "slack", "json"/,
     ],
     [['--webhook', 'slack=http://example.com/x'], /slack webhook: --webhook slack=… must start with https:\/\//],
     [['--webhook-secret', 'feishu=abc'], /--webhook-secret feishu is given without --webhook feishu=URL/],

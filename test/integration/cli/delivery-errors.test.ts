@@ -85,6 +85,86 @@ describe('SMTP as users set it up', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  type Server = { readonly host: string; readonly port: number };
+  it.each([
+    {
+      what: 'smtp://user:code@host:994 (163 mail)',
+      port: 994,
+      flags: () => [],
+      extra: (r: Server) => ({ SMTP_URL: `smtp://reports%40163.example:abcdefghijklmnop@${r.host}:${r.port}` }),
+    },
+    {
+      what: '--smtp-host/--smtp-port on an unusual port with --smtp-tls implicit',
+      port: undefined,
+      flags: (r: Server) => [
+        ...['--smtp-host', r.host, '--smtp-port', String(r.port)],
+        ...['--smtp-user', 'reports@163.example', '--smtp-tls', 'implicit'],
+      ],
+      extra: () => ({ SMTP_PASSWORD: 'abcdefghijklmnop' }),
+    },
+  ])(
+    'sends over TLS from the first byte with $what, as the built binary run by a user',
+    async ({ port, flags, extra }) => {
+      receiver = await startSmtpReceiver({
+        implicitTls: true,
+        host: randomLoopbackHost(),
+        ...(port ? { port } : {}),
+        credentials: { user: 'reports@163.example', password: 'abcdefghijklmnop' },
+      });
+      const ca = join(dir.path, 'ca.pem');
+      await writeFile(ca, receiver.certificate ?? '');
+
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [
+          resolve('dist/wxa-report.mjs'),
+          'daily',
+          '--date',
+          '2026-11-22',
+          '--to',
+          'ops@example.com',
+          ...flags(receiver),
+        ],
+        {
+          cwd: dir.path,
+          env: { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: ca, ...env(extra(receiver)) },
+        },
+      );
+
+      expect((await receiver.nextMessage()).secure).toBe(true);
+      expect(stdout).toContain(`Sent (email)  ${receiver.host}:${receiver.port} accepted for ops@example.com`);
+      expect(stderr).toBe('');
+    },
+  );
+
+  it.each([
+    [
+      ['--to', 'ops@example.com'],
+      { SMTP_URL: 'smtp://reports%40qq.example@smtp.qq.example:465' },
+      'SMTP_URL names a user but no password: give it in SMTP_PASSWORD, or in the URL, percent-encoded',
+    ],
+    [
+      ['--smtp-host', '127.0.0.1', '--smtp-user', 'reports@qq.example', '--to', 'ops@example.com'],
+      {},
+      '--smtp-user is given but SMTP_PASSWORD is not set: export the password',
+    ],
+    [
+      ['--smtp-host', '127.0.0.1', '--smtp-tls', 'ssl', '--to', 'ops@example.com'],
+      {},
+      '--smtp-tls must be "implicit" (TLS from the first byte) or "starttls", not "ssl"',
+    ],
+  ])(
+    'refuses %j before fetching anything: nothing was refused by a server, something is missing',
+    async (flags, extra, line) => {
+      const { code, stderr } = await daily(flags, extra);
+
+      expect(code).toBe(1);
+      expect(stderr.startsWith(`wxa-report: ${line}`)).toBe(true);
+      expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(sim.callCount('getDailyVisitTrend')).toBe(0);
+    },
+  );
+
   it('says what to do when the SMTP server refuses connections', async () => {
     const port = await closedPort();
 
@@ -111,7 +191,7 @@ describe('SMTP as users set it up', () => {
 
     expect(code).toBe(1);
     expect(failureOf(stderr, 'email')).toBe(
-      `SMTP server 127.0.0.1:${receiver.port} does not offer STARTTLS (500 Error: command not recognized), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port, smtps://127.0.0.1:465, or a server that offers STARTTLS`,
+      `SMTP server 127.0.0.1:${receiver.port} does not offer STARTTLS (500 Error: command not recognized), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port (--smtp-port 465), or a server that offers STARTTLS`,
     );
     expect(receiver.messages).toHaveLength(0);
   });

@@ -1,7 +1,9 @@
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderReportEmail } from '../../../lambda/notify/email-channel.js';
 import type { OutgoingEmail } from '../../../lambda/notify/email-sender.js';
 import { SmtpEmailSender } from '../../../lambda/notify/smtp/smtp-email-sender.js';
+import { sesRejectedFix } from '../../../lambda/shared/classify-failure.js';
 import { sampleDaily } from '../../support/sample-reports.js';
 import { closedPort, randomLoopbackHost, type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
 
@@ -81,7 +83,7 @@ describe('email over SMTP (a real smtp-server peer)', () => {
     const error = await failure(new SmtpEmailSender({ host: '127.0.0.1', port: receiver.port, requireTls: true }));
 
     expect(error).toBe(
-      `SMTP server 127.0.0.1:${receiver.port} does not offer STARTTLS (500 Error: command not recognized), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port, smtps://127.0.0.1:465, or a server that offers STARTTLS`,
+      `SMTP server 127.0.0.1:${receiver.port} does not offer STARTTLS (500 Error: command not recognized), and sending in clear is not allowed (--smtp-require-tls): use the provider's TLS port (--smtp-port 465), or a server that offers STARTTLS`,
     );
     expect(receiver.messages).toHaveLength(0);
   });
@@ -146,7 +148,7 @@ describe('SMTP servers as Chinese providers run them', () => {
     );
 
     expect(error).toBe(
-      `SMTP server 127.0.0.1:${receiver.port} does not speak TLS from the first byte: port ${receiver.port} takes plain SMTP with STARTTLS. Use smtp://127.0.0.1:${receiver.port} in SMTP_URL, or the provider's TLS port 465`,
+      `SMTP server 127.0.0.1:${receiver.port} does not speak TLS from the first byte: port ${receiver.port} takes plain SMTP with STARTTLS. Use smtp://127.0.0.1:${receiver.port} in SMTP_URL, or the provider's TLS port: smtps://127.0.0.1:465 in SMTP_URL`,
     );
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -229,5 +231,172 @@ describe('SMTP servers as Chinese providers run them', () => {
     }).send(email);
 
     expect(await receiver.nextMessage()).toBeDefined();
+  });
+});
+
+/** A TCP relay in front of an SMTP server that holds back the server's first bytes (a greet pause against spam). */
+async function slowGreeter(target: { host: string; port: number }, delayMs: number) {
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(target.port, target.host);
+    sockets.add(client).add(upstream);
+    let held: Buffer[] | undefined = [];
+    setTimeout(() => {
+      for (const chunk of held ?? []) client.write(chunk);
+      held = undefined;
+    }, delayMs);
+    upstream.on('data', (chunk: Buffer) => (held ? held.push(chunk) : client.write(chunk)));
+    client.on('data', (chunk: Buffer) => upstream.write(chunk));
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      a.on('close', () => b.destroy());
+      a.on('error', () => b.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const constructionError = (settings: ConstructorParameters<typeof SmtpEmailSender>[0]) => {
+  try {
+    new SmtpEmailSender(settings);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'accepted';
+};
+
+describe('SMTP settings whose fix can be followed', () => {
+  it('smtp:// on 465 where the server speaks plain SMTP: says to ask for STARTTLS there, and that works', async () => {
+    // Prepare: a plain server with STARTTLS on port 465 of its own address (unusual, but it exists).
+    receiver = await startSmtpReceiver({
+      startTls: true,
+      host: randomLoopbackHost(),
+      port: 465,
+      credentials: { user: 'u', password: 'p' },
+    });
+    const tls = { rejectUnauthorized: false };
+
+    // Act
+    const error = await failure(
+      new SmtpEmailSender({ url: `smtp://u:p@${receiver.host}:465`, setting: 'SMTP_URL', tls }),
+    );
+    await new SmtpEmailSender({ url: `smtp://u:p@${receiver.host}:465?tls=starttls`, setting: 'SMTP_URL', tls }).send(
+      email,
+    );
+
+    // Assess: the line names what was not given (the tls=starttls query), and following it delivers.
+    expect(error).toBe(
+      `SMTP server ${receiver.host}:465 does not speak TLS from the first byte, though port 465 does at mail providers: this server takes plain SMTP there. If it is the right server, ask for STARTTLS on that port: smtp://${receiver.host}:465?tls=starttls in SMTP_URL; else check the host`,
+    );
+    expect((await receiver.nextMessage()).secure).toBe(true);
+  });
+
+  it('a user without a password is refused before connecting, not "refused the login"', () => {
+    expect(constructionError({ url: 'smtp://reports%40qq.example@smtp.qq.example:465', setting: 'SMTP_URL' })).toBe(
+      'SMTP_URL names a user but no password: give it in SMTP_PASSWORD, or in the URL, percent-encoded (QQ, 163 and Exmail want the authorization code (授权码), not the login password)',
+    );
+    expect(constructionError({ host: 'smtp.qq.example', port: 465, user: 'reports@qq.example' })).toBe(
+      '--smtp-user is given but SMTP_PASSWORD is not set: export the password (QQ, 163 and Exmail want the authorization code (授权码), not the login password)',
+    );
+  });
+
+  it('a server that requires a login (530) when no user was given: says to give one, not to check the From address', async () => {
+    receiver = await startSmtpReceiver({ credentials: { user: 'u', password: 'p' } });
+
+    const error = await failure(new SmtpEmailSender({ url: `smtp://127.0.0.1:${receiver.port}`, setting: 'SMTP_URL' }));
+
+    expect(error).toBe(
+      `SMTP server 127.0.0.1:${receiver.port} requires a login (530 Error: authentication Required), and no user was given: give the user in SMTP_URL (smtp://USER@127.0.0.1:${receiver.port}) and the password in SMTP_PASSWORD (QQ, 163 and Exmail want the authorization code, 授权码)`,
+    );
+  });
+
+  it.each([
+    [
+      'in the sandbox (554, address not verified): the SES sandbox fix, as from its API',
+      'Message rejected: Email address is not verified. The following identities failed the check in region AP-EAST-1: ops@example.com',
+      'the account is in the SES sandbox',
+    ],
+    [
+      'from a sender that is not an identity: names the From setting',
+      'Message rejected: Sender address rejected: Did not have authority to send from email reports@example.com',
+      'send from it (the From address: --from or WXA_FROM, email.from in a deployment)',
+    ],
+  ])("SES's SMTP interface %s", async (_what, answer, fix) => {
+    receiver = await startSmtpReceiver({ rejectData: { code: 554, message: answer } });
+
+    const error = await failure(new SmtpEmailSender({ url: `smtp://127.0.0.1:${receiver.port}` }));
+
+    expect(error).toBe(
+      `SMTP server 127.0.0.1:${receiver.port} refused the message (554 ${answer}): ${sesRejectedFix(answer, 'the From address: --from or WXA_FROM, email.from in a deployment')}`,
+    );
+    expect(error).toContain(fix);
+  });
+
+  it.each([
+    ['smtp:// on 994 (163 mail)', (host: string) => ({ url: `smtp://u:p@${host}:994` })],
+    ['--smtp-port 994', (host: string) => ({ host, port: 994, user: 'u', password: 'p' })],
+  ])('treats %s as TLS from the first byte', async (_what, settings) => {
+    receiver = await startSmtpReceiver({
+      implicitTls: true,
+      host: randomLoopbackHost(),
+      port: 994,
+      credentials: { user: 'u', password: 'p' },
+    });
+
+    await new SmtpEmailSender({ ...settings(receiver.host), tls: { ca: receiver.certificate } }).send(email);
+
+    expect((await receiver.nextMessage()).secure).toBe(true);
+  });
+
+  it('the host/port form asks for TLS from the first byte on any port (--smtp-tls implicit)', async () => {
+    receiver = await startSmtpReceiver({ implicitTls: true, host: randomLoopbackHost() });
+
+    await new SmtpEmailSender({
+      host: receiver.host,
+      port: receiver.port,
+      secure: true,
+      tls: { ca: receiver.certificate },
+    }).send(email);
+
+    expect((await receiver.nextMessage()).secure).toBe(true);
+  });
+
+  it('a TLS port it does not know: found by a TLS handshake beside the silent connection, long before the timeout', async () => {
+    receiver = await startSmtpReceiver({ implicitTls: true, host: randomLoopbackHost() });
+
+    const error = await failure(
+      new SmtpEmailSender({
+        url: `smtp://${receiver.host}:${receiver.port}`,
+        setting: 'SMTP_URL',
+        timeoutMs: 25_000,
+        implicitTlsProbeMs: 300,
+      }),
+    );
+
+    expect(error).toBe(
+      `SMTP server ${receiver.host}:${receiver.port} sent no SMTP greeting, and answers TLS from the first byte: port ${receiver.port} is TLS there. Use smtps://${receiver.host}:${receiver.port} in SMTP_URL`,
+    );
+  });
+
+  it('a plain server that greets late is never cut short by the TLS probe', async () => {
+    receiver = await startSmtpReceiver();
+    const relay = await slowGreeter(receiver, 1_500);
+    try {
+      await new SmtpEmailSender({ url: `smtp://127.0.0.1:${relay.port}`, implicitTlsProbeMs: 200 }).send(email);
+
+      expect((await receiver.nextMessage()).envelope.to).toEqual(email.to);
+    } finally {
+      await relay.close();
+    }
   });
 });

@@ -1,4 +1,6 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalArchive } from '../../../lambda/archive/local/local-archive.js';
@@ -136,6 +138,188 @@ describe('the per-minute limit (45011) during a backfill', () => {
   });
 });
 
+describe('the per-minute limit (45011) during a report', () => {
+  it('daily: says each pause in one line, then the report goes on and is sent', async () => {
+    // Prepare: WeChat answers one call a minute; the report needs more than one day.
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', perMinute: 1 });
+    dir = await tempDir();
+
+    // Act
+    const { code, stdout, stderr } = await runCliInProcess(
+      ['daily', '--date', '2026-11-22', '--archive', join(dir.path, 'archive'), '--outbox', join(dir.path, 'outbox')],
+      { env: env(), clock: time.clock, sleep: time.sleep, cwd: dir.path },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    expect(stdout).toContain('Daily report for');
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^wxa-report: WeChat's per-minute limit for getDailyVisitTrend \(errcode 45011\): every call waits until 10:\d\d:01 \(Beijing\), then the report goes on$/,
+      );
+  });
+
+  it('run: names the app whose calls pause, once per pause, and every report is sent', async () => {
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', perMinute: 1 });
+    dir = await tempDir();
+    await writeFile(
+      join(dir.path, 'wxa.config.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: APP.appid, recipients: ['ops@example.com'] }],
+        email: { transport: 'smtp', from: 'r@example.com' },
+      }),
+    );
+
+    const { code, stdout, stderr } = await runCliInProcess(['run', 'daily', '--config', 'wxa.config.json'], {
+      env: { WXA_APP_SHOP_SECRET: APP.secret, WECHAT_API_BASE: sim.url },
+      clock: time.clock,
+      sleep: time.sleep,
+      cwd: dir.path,
+    });
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^sent +shop daily 2026-11-22/m);
+    const lines = stderr.split('\n').filter(Boolean);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(
+        /^wxa-report: WeChat's per-minute limit for shop's getDailyVisitTrend \(errcode 45011\): every call of shop waits until 10:\d\d:01 \(Beijing\), then the run goes on$/,
+      );
+  });
+});
+
+describe('a refusal another call cannot change, during a backfill', () => {
+  const backfill = (extra: string[] = [], secret = APP.secret, concurrency = '1') =>
+    runCliInProcess(
+      [
+        'backfill',
+        '--from',
+        '2026-11-13',
+        '--to',
+        '2026-11-22',
+        '--archive',
+        dir?.path ?? '',
+        '--concurrency',
+        concurrency,
+        ...extra,
+      ],
+      { env: { ...env(), WECHAT_APPSECRET: secret } },
+    );
+  const tokenCalls = () => (sim?.callCount('stable_token') ?? 0) + (sim?.callCount('token') ?? 0);
+
+  it('a token rejected after the one forced refresh (40001) stops every call of the app, keeps what was archived, and says so once', async () => {
+    // Prepare: WeChat answers 4 calls, then rejects every token, even a freshly forced one.
+    sim = await startSimulator();
+    sim.addFault({ endpoint: 'getDailyVisitTrend', times: 4, action: { kind: 'delay', ms: 0 } });
+    sim.addFault({ endpoint: 'getDailyVisitTrend', action: { kind: 'errcode', errcode: 40001 } });
+    dir = await tempDir();
+
+    // Act
+    const { code, stdout, stderr } = await backfill();
+
+    // Assess: the 5th day's call, its renewal and the forced refresh, then nothing more.
+    expect(code).toBe(1);
+    expect(stdout).toBe('Archived 4 missing day(s) of 10 from 2026-11-13 to 2026-11-22\n');
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^wxa-report: getDailyVisitTrend failed: WeChat errcode 40001 \(simulated error\): access_token invalid or not the latest\. Fix: another system forced a refresh of this AppID's stable token .*\. 6 period\(s\) not archived: nothing more was called for this app after this refusal\. Once it is fixed, run the same command \(what is archived is skipped\)$/,
+      ),
+    ]);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(4 + 3);
+    expect(tokenCalls()).toBe(3);
+    expect(
+      sim.requests('stable_token').filter((r) => (r.body as { force_refresh?: boolean }).force_refresh),
+    ).toHaveLength(1);
+    expect(await archivedDays(dir.path)).toBe(4);
+  });
+
+  it('a wrong AppSecret (40125) is asked once: no datacube call, one line with the fix', async () => {
+    sim = await startSimulator();
+    dir = await tempDir();
+
+    const { code, stderr } = await backfill([], 'not-the-app-secret');
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'wxa-report: stable_token failed: WeChat errcode 40125 (invalid appsecret): invalid AppSecret. Fix: check the AppSecret, or reset it in the admin console under 开发管理 → 开发设置 and store the new one. 10 period(s) not archived: nothing more was called for this app after this refusal. Once it is fixed, run the same command (what is archived is skipped)\n',
+    );
+    expect(tokenCalls()).toBe(1);
+    expect(sim.callCount('getDailyVisitTrend')).toBe(0);
+  });
+
+  it('an API the account may not call (48001) stops that API only; the others are archived', async () => {
+    sim = await startSimulator();
+    sim.addFault({ endpoint: 'getVisitPage', action: { kind: 'errcode', errcode: 48001 } });
+    dir = await tempDir();
+
+    const { code, stdout, stderr } = await backfill(['--apis', 'daily,visit-page']);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      'Archived 10 answer(s) of 20 from 2026-11-13 to 2026-11-22 (0 already archived, 0 not yet available, 10 failed)\n',
+    );
+    expect(stderr).toBe(
+      'wxa-report: getVisitPage failed: WeChat errcode 48001 (simulated error): API not authorized for this account. Fix: the Mini Program must be verified (微信认证) and have the data analysis permission; for a third-party platform, the merchant must grant permission set 18 or 21. 10 period(s) not archived: visit-page was not called again after this refusal. Once it is fixed, run the same command (what is archived is skipped)\n',
+    );
+    expect(sim.callCount('getVisitPage')).toBe(1);
+    expect(await archivedDays(dir.path)).toBe(10);
+  });
+
+  it('one refusal of several APIs is one line naming them, with four workers at once', async () => {
+    sim = await startSimulator();
+    for (const endpoint of ['getVisitPage', 'getDailySummary'] as const)
+      sim.addFault({ endpoint, action: { kind: 'errcode', errcode: 48001 } });
+    dir = await tempDir();
+
+    const { code, stderr } = await backfill(['--apis', 'daily,visit-page,daily-summary'], APP.secret, '4');
+
+    // Assess: only calls already in flight when the first refusal came were sent.
+    expect(code).toBe(1);
+    expect(stderr.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(
+        /^wxa-report: (getVisitPage, getDailySummary|getDailySummary, getVisitPage) failed: WeChat errcode 48001 .* 20 period\(s\) not archived: (visit-page, daily-summary|daily-summary, visit-page) were not called again after this refusal\. Once it is fixed, run the same command \(what is archived is skipped\)$/,
+      ),
+    ]);
+    expect(sim.callCount('getVisitPage') + sim.callCount('getDailySummary')).toBeLessThanOrEqual(2 + 4);
+  });
+
+  it('a token service that refuses (HTTP 401) stops every call of the app, though WeChat said nothing', async () => {
+    // Prepare: the user's own token service, refusing this machine.
+    let asked = 0;
+    const service = createServer((_req, res) => {
+      asked += 1;
+      res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+    });
+    await new Promise<void>((resolve) => service.listen(0, '127.0.0.1', resolve));
+    sim = await startSimulator();
+    dir = await tempDir();
+    const url = `http://127.0.0.1:${(service.address() as AddressInfo).port}/token`;
+
+    try {
+      // Act
+      const { code, stderr } = await backfill(['--token-service', url]);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(stderr.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(
+          /^wxa-report: token service: HTTP 401 .* 10 period\(s\) not archived: nothing more was called for this app after this refusal\./,
+        ),
+      ]);
+      expect(asked).toBe(1);
+      expect(sim.callCount('getDailyVisitTrend')).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => service.close(() => resolve()));
+    }
+  });
+});
+
 describe('the call gate, for any long work of a run', () => {
   it('refuses without calling once a quota ran out today, and calls again the next Beijing day', async () => {
     const time = virtualTime();
@@ -185,6 +369,31 @@ describe('the call gate, for any long work of a run', () => {
     expect(waited).toBe('answered');
     expect(past).toBeInstanceOf(CallDeadlineError);
     expect(calls).toBe(1);
+  });
+
+  it('stops what a refusal reaches with that very refusal, unsent: the API for 48001, the app for 40125', async () => {
+    const gate = new CallGate();
+    let calls = 0;
+    const refuse = (errcode: number, api: string) => () => {
+      calls += 1;
+      return Promise.reject(new WechatApiError(api, errcode, 'refused'));
+    };
+
+    const notAuthorized = await gate.run('wx1', 'getVisitPage', refuse(48001, 'getVisitPage')).catch((e: unknown) => e);
+    const again = await gate.run('wx1', 'getVisitPage', refuse(48001, 'getVisitPage')).catch((e: unknown) => e);
+    const otherApi = await gate.run('wx1', 'getDailySummary', async () => 'answered');
+    const badSecret = await gate.run('wx2', 'getVisitPage', refuse(40125, 'stable_token')).catch((e: unknown) => e);
+    const anyApi = await gate.run('wx2', 'getDailySummary', async () => 'answered').catch((e: unknown) => e);
+    const oneDate = await gate.run('wx3', 'getVisitPage', refuse(61501, 'getVisitPage')).catch((e: unknown) => e);
+    const nextDate = await gate.run('wx3', 'getVisitPage', async () => 'answered');
+
+    expect(calls).toBe(3);
+    expect(again).toBe(notAuthorized);
+    expect(otherApi).toBe('answered');
+    expect(anyApi).toBe(badSecret);
+    expect(gate.refusalOf('wx2', 'getWeeklyRetain')).toEqual({ refusal: badSecret, scope: 'app' });
+    expect((oneDate as WechatApiError).errcode).toBe(61501);
+    expect(nextDate).toBe('answered');
   });
 
   it('forces one token refresh per AppID, shared by every caller of the run', async () => {

@@ -101,7 +101,7 @@ describe('the app registry in DynamoDB (moto)', () => {
     expect(byName).toEqual({
       good: 'ok',
       typo: 'recipients.0 is not an email address',
-      noid: expect.stringMatching(/webhooks\.0 must be one of wecom, feishu/),
+      noid: expect.stringMatching(/webhooks\.0 must be one of "wecom", "feishu"/),
       mail: 'recipients recipients need an email transport (set email)',
     });
   });

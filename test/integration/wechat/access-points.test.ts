@@ -10,7 +10,7 @@ import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { ApiBaseError, DEFAULT_ACCESS_POINTS, parseAccessPoints } from '../../../lambda/wechat/access-points.js';
 import { AccessTokenCache } from '../../../lambda/wechat/access-token.js';
 import { ComponentApi } from '../../../lambda/wechat/component/component-api.js';
-import { WechatApiError, WechatTransportError } from '../../../lambda/wechat/errors.js';
+import { STATUS_TEXT, WechatApiError, WechatTransportError } from '../../../lambda/wechat/errors.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
 import { APP, clientFor, FAST_RETRY, fixedClock, startSimulator } from '../../support/simulator.js';
 import { tempDir } from '../../support/temp-dir.js';
@@ -43,23 +43,31 @@ let used = 0;
 /** A closed port not used by another test: the process-wide failover state is per list. */
 const closedPort = () => closedUrls[used++] as string;
 
+/** nginx's own error page. */
+function nginxPage(status: number): string {
+  const title = `${status} ${STATUS_TEXT[status] ?? 'Error'}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}
+
 /**
  * An access point's front: forwards to WeChat (the simulator) until told to fail, then answers what
  * a failing gateway does (nginx's HTML error page, or a bare status).
  */
-async function startGateway(wechat: string) {
-  let failure: { status: number; html: boolean } | undefined;
+async function startGateway(wechat: string, options: { missing?: readonly string[] } = {}) {
+  // `everywhere`: token paths too, not only the datacube's.
+  let failure: { status: number; html: boolean; everywhere?: boolean } | undefined;
   let failed = 0;
+  const failsAt = (url = '') => failure !== undefined && (failure.everywhere === true || url.startsWith('/datacube/'));
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (failure && req.url?.startsWith('/datacube/')) {
+    // A proxy without a route for this path: nginx's own 404 page.
+    const missing = options.missing?.some((path) => req.url?.startsWith(path));
+    if (missing || failsAt(req.url)) {
+      const status = missing ? 404 : (failure?.status ?? 502);
       failed += 1;
-      const title = `${failure.status} Bad Gateway`;
-      const body = failure.html
-        ? `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
-        : '';
-      res.writeHead(failure.status, { 'content-type': failure.html ? 'text/html' : 'text/plain' }).end(body);
+      const html = missing || failure?.html === true;
+      res.writeHead(status, { 'content-type': html ? 'text/html' : 'text/plain' }).end(html ? nginxPage(status) : '');
       return;
     }
     const answer = await fetch(`${wechat}${req.url}`, {
@@ -73,7 +81,7 @@ async function startGateway(wechat: string) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    failWith: (f: { status: number; html: boolean }) => {
+    failWith: (f: { status: number; html: boolean; everywhere?: boolean }) => {
       failure = f;
     },
     get failed() {
@@ -120,6 +128,8 @@ describe('a list of access points', () => {
     ["HTTP 502 with nginx's page", { status: 502, html: true }, /HTTP 502 with an HTML page/],
     ['an HTML page with HTTP 200', { status: 200, html: true }, /HTTP 200 with an HTML page/],
     ['HTTP 503', { status: 503, html: false }, /failed \(HTTP 503\)/],
+    ["nginx's 404 page (a proxy without the route)", { status: 404, html: true }, /HTTP 404 with an HTML page/],
+    ["nginx's 403 page (a firewall in front)", { status: 403, html: true }, /HTTP 403 with an HTML page/],
   ])('falls over on %s from the gateway in front of a point, with the token it has', async (_name, failure, reason) => {
     // Prepare: the first point is a gateway in front of the same WeChat; it works, then fails.
     const gateway = await startGateway(healthy.url);
@@ -142,6 +152,79 @@ describe('a list of access points', () => {
       expect(warnings[0]).toContain(`WeChat access point ${gateway.url} failed`);
     } finally {
       await gateway.close();
+    }
+  });
+
+  it("a proxy without stable_token (nginx's 404 page) gets /cgi-bin/token at the same point, not the next point", async () => {
+    // Prepare: the user's proxy first (it may be the one the IP whitelist knows), WeChat's point next.
+    const proxy = await startGateway(healthy.url, { missing: ['/cgi-bin/stable_token'] });
+    try {
+      const { logger, warnings } = recorder();
+
+      // Act
+      const outcome = await clientFor(healthy, { apiBase: [proxy.url, healthy.url], logger }).getDailyVisitTrend(
+        '2026-11-22',
+      );
+
+      // Assess: the token and the data through the proxy; no access point warning.
+      expect(outcome.status === 'ok' && outcome.accessPoint).toBe(proxy.url);
+      expect(proxy.failed).toBe(1);
+      expect(healthy.callCount('token')).toBe(1);
+      expect(warnings).toEqual([
+        expect.stringMatching(/no \/cgi-bin\/stable_token \(HTTP 404\); using \/cgi-bin\/token/),
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it.each([
+    ["nginx's 404 page", 404],
+    ["a firewall's 403 page", 403],
+  ])(
+    'a point whose gateway answers %s for every path falls over for the token as for the datacube: stable_token at the next point, never /cgi-bin/token',
+    async (_what, status) => {
+      // Prepare: the first point's gateway answers an HTML page for everything, tokens included.
+      const gateway = await startGateway(healthy.url, { missing: status === 404 ? ['/'] : [] });
+      if (status !== 404) gateway.failWith({ status, html: true, everywhere: true });
+      try {
+        const { logger, warnings } = recorder();
+
+        // Act
+        const outcome = await clientFor(healthy, { apiBase: [gateway.url, healthy.url], logger }).getDailyVisitTrend(
+          '2026-11-22',
+        );
+
+        // Assess: the token from the next point's stable_token (no /cgi-bin/token retiring other systems' tokens).
+        expect(outcome.status === 'ok' && outcome.accessPoint).toBe(healthy.url);
+        expect(healthy.callCount('stable_token')).toBe(1);
+        expect(healthy.callCount('token')).toBe(0);
+        expect(warnings).toEqual([
+          expect.stringContaining(`WeChat access point ${gateway.url} failed (HTTP ${status} with an HTML page`),
+        ]);
+      } finally {
+        await gateway.close();
+      }
+    },
+  );
+
+  it('says once what to check when every point answers an HTML 404: no retry, it would not change', async () => {
+    const [a, b] = await Promise.all([
+      startGateway(healthy.url, { missing: ['/datacube/'] }),
+      startGateway(healthy.url, { missing: ['/datacube/'] }),
+    ]);
+    try {
+      const error = await clientFor(healthy, { apiBase: [a.url, b.url] })
+        .getDailyVisitTrend('2026-11-22')
+        .catch((e: unknown) => e);
+
+      expect((error as WechatTransportError).retryable).toBe(false);
+      expect((error as Error).message).toBe(
+        `getDailyVisitTrend: no WeChat access point answered (${a.url}: HTTP 404 with an HTML page (a gateway or proxy answered, not WeChat); ${b.url}: HTTP 404 with an HTML page (a gateway or proxy answered, not WeChat)): a gateway or proxy answered each with an HTML page. Check the API base (--api-base, WECHAT_API_BASE, or apiBase in the config), and any proxy or firewall on the way (a proxy without this path answers 404, a firewall that refuses this machine 403)`,
+      );
+      expect(a.failed + b.failed).toBe(2);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -40,7 +40,7 @@ describe('the deployment config', () => {
     ],
     [
       { ...valid, apps: [{ name: 'shop', webhooks: ['teams'] }] },
-      /apps\.0\.webhooks\.0 must be one of wecom, feishu, lark, dingtalk, slack, json/,
+      /apps\.0\.webhooks\.0 must be one of "wecom", "feishu", "lark", "dingtalk", "slack", "json"/,
     ],
     [
       { ...valid, schedule: { daily: 'cron(0 10 * * * *)' } },
@@ -61,7 +61,27 @@ describe('the deployment config', () => {
     [{ ...valid, email: { transport: 'ses', from: 'r@example.com' } }, /email\.identity/],
     [
       { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], tokenService: 'http://tokens.example.com/t' }] },
-      /apps\.0\.tokenService must be an https:\/\/ URL/,
+      /apps\.0\.tokenService must start with https:\/\/ \(plain http:\/\/ only to this machine\), not http:\/\//,
+    ],
+    [
+      { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], tokenService: 'https://u:p@tokens.example.com/t' }] },
+      /apps\.0\.tokenService carries a user name or password/,
+    ],
+    [
+      { ...valid, apps: [{ name: 'shop', recipients: ['a@b.co'], relayUrl: 'https：//env.service.tcloudbase.com/r' }] },
+      /apps\.0\.relayUrl contains a full-width character/,
+    ],
+    [
+      { ...valid, component: { appid: 'wxc0mp0nent0000001', tokenService: 'tokens.example.com/component' } },
+      /component\.tokenService does not start with https:\/\//,
+    ],
+    [
+      { ...valid, apiBase: 'https://api.weixin.qq.com，https://api2.weixin.qq.com' },
+      /apiBase contains a full-width character \(：／＠，/,
+    ],
+    [
+      { ...valid, apiBase: 'https://api.weixin.qq.com,api2.weixin.qq.com' },
+      /apiBase \(entry 2 of 2\): "api2\.weixin\.qq\.com" is not a URL/,
     ],
     [
       { ...valid, component: { appid: 'wxc0mp0nent0000001', defaults: { recipients: [] } } },
@@ -100,8 +120,14 @@ describe('the deployment config', () => {
     ['cron(0 10 * * ? 1969)', 'has year 1969, out of range (1970-2199)'],
     ['cron(0 9-24 * * ? *)', 'has hours 24, out of range (0-23)'],
     ['cron(0 10 ? * 2#6 *)', 'has day-of-week "2#6", # takes 1-5'],
+    ['cron(0/90 * * * ? *)', 'has minutes "0/90", an increment must be from 1 to 59'],
+    ['cron(0 */24 * * ? *)', 'has hours "*/24", an increment must be from 1 to 23'],
+    ['cron(0 10 1/32 * ? *)', 'has day-of-month "1/32", an increment must be from 1 to 31'],
+    ['cron(0 10 1 1/13 ? *)', 'has month "1/13", an increment must be from 1 to 12'],
+    ['cron(0 10 ? * 1/8 *)', 'has day-of-week "1/8", an increment must be from 1 to 7'],
+    ['cron(0 10/0 * * ? *)', 'has hours "10/0", an increment must be from 1 to 23'],
     ['cron(0 10 * * * *)', 'must have "?" in exactly one of day-of-month and day-of-week'],
-  ])('names the field of a cron expression that is out of range: %s', (daily, problem) => {
+  ])('names the field of a cron expression that is out of range (values and increments): %s', (daily, problem) => {
     expect(() => parseDeploymentConfig({ ...valid, schedule: { daily } })).toThrow(
       `schedule.daily ${problem}; it must be an EventBridge cron expression like "cron(0 10 * * ? *)"`,
     );

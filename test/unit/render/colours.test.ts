@@ -88,6 +88,6 @@ describe('the colours setting', () => {
 
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['apps', 0, 'colours']);
-    expect(result.error?.issues[0]?.message).toBe('must be one of blue-orange, red-up, green-up');
+    expect(result.error?.issues[0]?.message).toBe('must be one of "blue-orange", "red-up", "green-up"');
   });
 });

@@ -30,7 +30,14 @@ describe('the anomaly rule (same weekday, median and MAD)', () => {
       usual: null,
       deviation: null,
     });
-    expect(detectAnomaly(null, [100, 100, 100, 100]).status).toBe('insufficient-history');
+    expect(detectAnomaly(null, [100, 100, 100])).toMatchObject({ status: 'insufficient-history', weeks: 3 });
+    // The history is there, the day's value is not (WeChat left an optional field out): said as such.
+    expect(detectAnomaly(null, [100, 100, 100, 100])).toEqual({
+      status: 'no-value',
+      weeks: 4,
+      usual: null,
+      deviation: null,
+    });
     expect(detectAnomaly(100, [100, 100, 100, 100, 100, 100, 100, 100, 1]).weeks).toBe(8);
   });
 });

@@ -11,6 +11,9 @@ describe('English copy', () => {
   it('counts weeks in good English', () => {
     expect(x.allUsual(5, SUNDAY)).toBe('Every metric is within the usual range of the last 5 Sundays');
     expect(x.allUsual(1, SUNDAY)).toBe('Every metric is within the usual range of the last Sunday');
+    expect(x.allUsual(8, SUNDAY, true)).toBe(
+      'Every metric WeChat sent is within the usual range of the last 8 Sundays',
+    );
     expect(x.insufficient(1, SUNDAY)).toBe(
       'Too little history to judge what is usual: only 1 earlier Sunday has data (4 needed)',
     );

@@ -34,6 +34,11 @@ describe('URL-shaped settings', () => {
     ],
     ['https://exa mple.com', 'THE_SETTING contains a space or a line break'],
     ['https://[::1/hook?key=k-secret', 'THE_SETTING is not a URL: copy it again in full (https://host/…)'],
+    [
+      'https://k-secret:k-secret@example.com/hook',
+      'THE_SETTING carries a user name or password (user:password@ before the host), which cannot be sent this way',
+    ],
+    ['https://k-secret@example.com/hook', 'THE_SETTING carries a user name or password'],
   ])('refuses %j, naming the setting and never the value', (value, message) => {
     const said = refusal(value, HTTPS);
 
