@@ -84,13 +84,7 @@ function statusFailure(
   const { status } = response;
   const named = `HTTP ${status}${STATUS_TEXT[status] ? ` (${STATUS_TEXT[status]})` : ''}`;
   const check = setting ?? API_BASE_SETTING;
-  if (isHtmlPage(response, body))
-    return {
-      message: `HTTP ${status} with an HTML page from ${where} (a gateway or proxy answered, not ${setting === undefined ? 'WeChat' : 'the server'})`,
-      retryable: status === 200 || status === 429 || status >= 500,
-      kind: 'gateway-page',
-    };
-  if (status >= 500 || status === 429) return { message: `HTTP ${status} from ${where}`, retryable: true };
+  // Before the page check: a redirect often carries a small HTML body, and it is never a gateway's failure.
   if (status >= 300 && status < 400) {
     const location = response.headers.get('location');
     return {
@@ -98,6 +92,13 @@ function statusFailure(
       retryable: false,
     };
   }
+  if (isHtmlPage(response, body))
+    return {
+      message: `HTTP ${status} with an HTML page from ${where} (a gateway or proxy answered, not ${setting === undefined ? 'WeChat' : 'the server'})`,
+      retryable: status === 200 || status === 429 || status >= 500,
+      kind: 'gateway-page',
+    };
+  if (status >= 500 || status === 429) return { message: `HTTP ${status} from ${where}`, retryable: true };
   if (status === 401 || status === 403)
     return {
       message: `${named} from ${where} (it refused this client: check ${check}, and any key it needs)`,
