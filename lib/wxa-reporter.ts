@@ -368,6 +368,11 @@ export class WxaReporter extends Construct {
         },
         {
           kind: 'Resource',
+          pattern: new RegExp(`/${escapeRegExp(prefix)}replaced/\\*$`),
+          reason: 'One note per replaced answer under the replaced/ prefix of the archive bucket, for the compacted layer.',
+        },
+        {
+          kind: 'Resource',
           pattern: new RegExp(`:parameter${escapeRegExp(this.config.parameterPrefix)}\\*$`),
           reason:
             'Every parameter under the configured prefix: one AppID, AppSecret and webhook set per app, added without redeploying.',

@@ -81,7 +81,8 @@ export class ReporterArchive extends Construct {
 
   /**
    * Get and put of the objects under `<prefix>raw/`, and listing limited to them (without
-   * ListBucket a missing key answers 403 instead of 404).
+   * ListBucket a missing key answers 403 instead of 404); put under `<prefix>replaced/`, where a
+   * replaced answer is noted for the compacted layer.
    */
   grantRaw(grantee: iam.IGrantable, prefix: string): void {
     const areas = [`${prefix}raw/*`];
@@ -89,6 +90,12 @@ export class ReporterArchive extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject'],
         resources: areas.map((area) => this.bucket.arnForObjects(area)),
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${prefix}replaced/*`)],
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
