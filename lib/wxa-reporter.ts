@@ -369,7 +369,8 @@ export class WxaReporter extends Construct {
         {
           kind: 'Resource',
           pattern: new RegExp(`/${escapeRegExp(prefix)}replaced/\\*$`),
-          reason: 'One note per replaced answer under the replaced/ prefix of the archive bucket, for the compacted layer.',
+          reason:
+            'One note per replaced answer under the replaced/ prefix of the archive bucket, for the compacted layer.',
         },
         {
           kind: 'Resource',
