@@ -276,8 +276,6 @@ async function compactMonth(
   const built = await deps.engine
     .build({ table, previous, drop, sources: staged, out })
     .finally(() => deps.store.discard([...staged.map((s) => s.path), ...(previous ? [previous] : [])]));
-  for (const { key, reason } of built.unreadable)
-    deps.logger.warn(`${key} is ${reason}: left out of the curated layer; it stays in raw/`, { table: table.name });
   const unreadable = new Set(built.unreadable.map((u) => u.key));
   const listing = new Map([...kept].map(([appid, partitions]) => [appid, [...partitions]]));
   const dropped = new Set(drop);
