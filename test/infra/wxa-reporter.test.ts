@@ -376,11 +376,14 @@ describe('SQL over the archive (Athena and Glue)', () => {
   const tables = () => Object.values(template.findResources('AWS::Glue::Table')) as GlueTable[];
   const tableNamed = (name: string) => tables().find((t) => t.Properties.TableInput.Name === name);
 
-  it('has a raw table and a view per API, in one database', () => {
+  it('has a raw table, a curated table and a view per API, in one database', () => {
     const names = tables().map((t) => t.Properties.TableInput.Name as string);
 
-    expect(names.filter((n) => !n.endsWith('_raw')).sort()).toEqual(SQL_TABLES.map((t) => t.name).sort());
+    expect(names.filter((n) => !n.endsWith('_raw') && !n.endsWith('_curated')).sort()).toEqual(
+      SQL_TABLES.map((t) => t.name).sort(),
+    );
     expect(names.filter((n) => n.endsWith('_raw'))).toHaveLength(SQL_TABLES.length);
+    expect(names.filter((n) => n.endsWith('_curated'))).toHaveLength(SQL_TABLES.length);
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'wxa_reporter' } });
   });
 
@@ -408,6 +411,40 @@ describe('SQL over the archive (Athena and Glue)', () => {
       'projection.week.range': '2020-01-06,NOW',
     });
     template.resourceCountIs('AWS::Glue::Crawler', 0);
+  });
+
+  it('reads the curated Parquet files through the symlink list the compaction replaces', () => {
+    const curated = tableNamed('daily_visit_trend_curated')?.Properties.TableInput as {
+      TableType: string;
+      StorageDescriptor: {
+        Location: unknown;
+        InputFormat: string;
+        SerdeInfo: { SerializationLibrary: string };
+        Columns: { Name: string; Type: string }[];
+      };
+    };
+
+    expect(curated.TableType).toBe('EXTERNAL_TABLE');
+    expect(curated.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat');
+    expect(curated.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    );
+    expect(JSON.stringify(curated.StorageDescriptor.Location)).toContain('/curated/daily_visit_trend/_symlink/');
+    expect(curated.StorageDescriptor.Columns.map((c) => `${c.Name} ${c.Type}`)).toEqual([
+      'appid string',
+      'dt string',
+      'ref_date string',
+      'session_cnt bigint',
+      'visit_pv bigint',
+      'visit_uv bigint',
+      'visit_uv_new bigint',
+      'stay_time_uv double',
+      'stay_time_session double',
+      'visit_depth double',
+      'source_key string',
+      'fetched_at string',
+      'shape string',
+    ]);
   });
 
   it('stores each view as Athena does, with the columns wxa-report query has', () => {
