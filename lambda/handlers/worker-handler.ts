@@ -81,13 +81,20 @@ async function processRecord(record: SQSRecord): Promise<void> {
   // Only units finishing with nothing left waiting look (one cheap SQS call each), so the day's
   // readiness checks stay about as many as the concurrency, not one per app; the retry schedule
   // sends the digest at the cut-off whatever happened here.
-  if (unit.job === 'daily' && rt.config.digest && outcome.status !== 'not-yet-available') {
+  // The same moment asks for the compaction of the day (when the deployment has one): its FIFO queue
+  // takes the several askers' identical requests as one.
+  if (unit.job === 'daily' && (rt.config.digest || rt.compaction) && outcome.status !== 'not-yet-available') {
     try {
-      if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(unit.period)).settled)
-        await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
+      if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(unit.period)).settled) {
+        if (rt.config.digest) await rt.workQueue.enqueue([{ job: 'digest', period: unit.period }]);
+        await rt.compaction?.send({ job: 'compact', settled: unit.period });
+      }
     } catch (error) {
       // The message comes back and the unit (then skipped) looks again; the retry schedule is the backstop.
-      logger.error('could not check or queue the digest', { period: unit.period, reason: explainFailure(error) });
+      logger.error('could not check whether the day settled, or queue its digest or compaction', {
+        period: unit.period,
+        reason: explainFailure(error),
+      });
       throw error;
     }
   }

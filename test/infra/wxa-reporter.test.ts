@@ -5,22 +5,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { partitionColumns, SQL_TABLES } from '../../lambda/sql/tables.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
+import { buildStack, CONFIG, PLATFORM_CONFIG, resourceNamed, type TemplateResource } from './stack-fixture.js';
 
 let template: Template;
 beforeAll(() => {
   template = Template.fromStack(buildStack().stack);
 });
 
-type Resource = { Properties: Record<string, unknown> };
+type Resource = TemplateResource;
 /** The one resource of a type whose logical ID starts with `prefix`. */
-const named = (type: string, prefix: string): Resource => {
-  const found = Object.entries(template.findResources(type))
-    .filter(([id]) => id.startsWith(prefix))
-    .map(([, r]) => r) as Resource[];
-  expect(found).toHaveLength(1);
-  return found[0] as Resource;
-};
+const named = (type: string, prefix: string): Resource => resourceNamed(template, type, prefix);
 const worker = () => named('AWS::Lambda::Function', 'ReporterFunction');
 const dispatcher = () => named('AWS::Lambda::Function', 'ReporterDispatcher');
 

@@ -339,6 +339,27 @@ describe('the curated layer (local archive, DuckDB)', () => {
     expect(await everyAnswer(root)).toEqual(before);
   }, 60_000);
 
+  it('stops at its deadline between two months, and the next run goes on from there', async () => {
+    const root = await copy();
+    let now = Date.parse('2026-11-23T02:00:00Z');
+    // Every look at this clock moves it on 20 s; the deadline comes after a few month files.
+    const clock = () => {
+      now += 20_000;
+      return new Date(now);
+    };
+
+    const first = await compactLocal(root, { deadline: new Date(now + 180_000) }, { clock });
+    const rest = await compactLocal(root);
+
+    expect(first.complete).toBe(false);
+    expect(first.months.length).toBeGreaterThan(0);
+    expect(rest.complete).toBe(true);
+    expect(rest.months.map((m) => `${m.table} ${m.month}`)).not.toContain(
+      `${first.months[0]?.table} ${first.months[0]?.month}`,
+    );
+    expect(await everyAnswer(root)).toEqual(before);
+  }, 60_000);
+
   it('runs one compaction at a time', async () => {
     const root = await copy();
     const held = await new LocalCuratedStore(root).lock('someone-else', 60_000);
