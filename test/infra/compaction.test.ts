@@ -117,6 +117,13 @@ describe('the compaction step (archive.compact)', () => {
     );
   });
 
+  it('names the function to invoke on demand in an output', () => {
+    template.hasOutput('CompactionFunctionName', {
+      Value: { Ref: Match.stringLikeRegexp('^ReporterCompactionFunction') },
+      Description: Match.stringLikeRegexp(`--payload '\\{"job":"compact"\\}'`),
+    });
+  });
+
   it('is not deployed unless the config asks', () => {
     const plain = Template.fromStack(buildStack().stack);
 
