@@ -264,6 +264,7 @@ export class WxaReporter extends Construct {
         logGroup: fanOut.logGroup,
         name,
       });
+      archive.expireSupersededCurated(prefix);
       // The worker asks for the day's compaction when its units have settled; the schedule after
       // the cut-off catches what settled late; a person invokes the function for anything else.
       fanOut.worker.addEnvironment('WXA_COMPACTION_QUEUE_URL', this.compaction.queue.queueUrl);

@@ -117,6 +117,18 @@ describe('the compaction step (archive.compact)', () => {
     );
   });
 
+  it('expires the versions its superseded files leave after a day, not ninety', () => {
+    const rules = (named('AWS::S3::Bucket', 'ReporterArchive').Properties.LifecycleConfiguration as { Rules: object[] })
+      .Rules;
+
+    expect(rules).toContainEqual({
+      Id: 'curated-superseded',
+      Prefix: 'wxa/curated/',
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+      Status: 'Enabled',
+    });
+  });
+
   it('names the function to invoke on demand in an output', () => {
     template.hasOutput('CompactionFunctionName', {
       Value: { Ref: Match.stringLikeRegexp('^ReporterCompactionFunction') },
