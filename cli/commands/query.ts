@@ -50,7 +50,9 @@ export function queryCommand(io: CliIo, setExit: (code: number) => void): Comman
           'query reads a local archive; over S3 use Athena (see the README), or "aws s3 sync" it here first',
         );
       const root = await archiveRoot(resolve(io.cwd, archive), options.archive === undefined);
-      const local = await LocalSql.open(root);
+      const local = await LocalSql.open(root, {
+        warn: (message) => io.stderr.write(`wxa-report: warning: ${message}\n`),
+      });
       try {
         const { columns, rows } = await local.query(sql);
         io.stdout.write(

@@ -186,15 +186,19 @@ export class LocalCuratedStore implements CuratedStore {
   async lock(owner: string, leaseMs: number): Promise<LockResult> {
     const path = this.pathOf(curatedKeys.lock);
     const holder = (until: number) =>
-      `${JSON.stringify({ owner, host: hostname(), until: new Date(until).toISOString() })}\n`;
+      `${JSON.stringify({ owner, host: hostname(), pid: process.pid, until: new Date(until).toISOString() })}\n`;
     let taken = await writeOnce(path, holder(Date.now() + leaseMs));
     if (!taken) {
       const current = await readLock(path);
-      if (current && Date.parse(current.until) > Date.now()) return { held: false, ...current };
+      if (current && Date.parse(current.until) > Date.now() && !diedHere(current))
+        return { held: false, owner: current.owner, until: current.until };
       // Its holder died (or overran its lease): take it over, then make sure no one else did at once.
       await writeAtomically(path, holder(Date.now() + leaseMs));
       taken = (await readLock(path))?.owner === owner;
-      if (!taken) return { held: false, ...((await readLock(path)) ?? { owner: 'another compaction', until: '' }) };
+      if (!taken) {
+        const winner = await readLock(path);
+        return { held: false, owner: winner?.owner ?? 'another compaction', until: winner?.until ?? '' };
+      }
     }
     const ours = async () => (await readLock(path))?.owner === owner;
     return {
@@ -215,12 +219,35 @@ export class LocalCuratedStore implements CuratedStore {
   }
 }
 
-async function readLock(path: string): Promise<{ owner: string; until: string } | undefined> {
+interface LockHolder {
+  readonly owner: string;
+  readonly until: string;
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+async function readLock(path: string): Promise<LockHolder | undefined> {
   try {
-    const json = JSON.parse(await readFile(path, 'utf8')) as { owner?: unknown; until?: unknown };
-    return { owner: String(json.owner ?? 'another compaction'), until: String(json.until ?? '') };
+    const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    return {
+      owner: String(json.owner ?? 'another compaction'),
+      until: String(json.until ?? ''),
+      ...(typeof json.host === 'string' ? { host: json.host } : {}),
+      ...(typeof json.pid === 'number' ? { pid: json.pid } : {}),
+    };
   } catch {
     return undefined;
+  }
+}
+
+/** A holder on this machine whose process is gone (stopped with Ctrl-C, say): its lease need not run out. */
+function diedHere(holder: LockHolder): boolean {
+  if (holder.host !== hostname() || holder.pid === undefined || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

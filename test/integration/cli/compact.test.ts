@@ -85,6 +85,27 @@ describe('wxa-report compact', () => {
     );
   }, 60_000);
 
+  it('makes query say which month it reads from raw when its manifest is damaged, and still answer', async () => {
+    const root = join(dir.path, 'damaged-manifest');
+    await syntheticArchive(root, '2026-10-01', '2026-10-02', { appids: [APPIDS[0] as string] });
+    await runCliInProcess(['compact', '--archive', root]);
+    await writeFile(join(root, 'curated/daily_visit_trend/month=2026-10/manifest.json'), 'not json');
+
+    const { code, stdout, stderr } = await runCliInProcess([
+      'query',
+      'SELECT count(*) AS n FROM daily_visit_trend',
+      '--archive',
+      root,
+      '--json',
+    ]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual([{ n: 2 }]);
+    expect(stderr).toMatch(
+      /^wxa-report: warning: curated\/daily_visit_trend\/month=2026-10\/manifest\.json is not JSON \(.+\): that month is read from raw\/ until "wxa-report compact" writes it again\n$/,
+    );
+  }, 60_000);
+
   it('exits 75 while another compaction of the archive runs', async () => {
     const root = join(dir.path, 'locked');
     await syntheticArchive(root, '2026-10-01', '2026-10-01');

@@ -1,4 +1,6 @@
-import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
@@ -369,6 +371,23 @@ describe('the curated layer (local archive, DuckDB)', () => {
       /another compaction of .* is running \(someone-else, lease until /,
     );
     if (held.held) await held.release();
+    expect((await compactLocal(root)).complete).toBe(true);
+  }, 60_000);
+
+  it('takes over the lock of a compaction on this machine that was stopped (Ctrl-C) before its lease ran out', async () => {
+    const root = await copy();
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+    await mkdir(join(root, 'curated'), { recursive: true });
+    await writeFile(
+      join(root, curatedKeys.lock),
+      JSON.stringify({
+        owner: 'stopped',
+        host: hostname(),
+        pid: gone,
+        until: new Date(Date.now() + 600_000).toISOString(),
+      }),
+    );
+
     expect((await compactLocal(root)).complete).toBe(true);
   }, 60_000);
 });
