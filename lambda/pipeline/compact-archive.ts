@@ -138,8 +138,9 @@ async function compactUnderLock(
   renew: () => Promise<void>,
 ): Promise<CompactionResult> {
   const started = deps.clock();
-  const plans: TablePlan[] = [];
-  for (const table of SQL_TABLES) plans.push(await planTable(table, deps, options, started));
+  // The tables are listed at once: in S3 a listing is a LIST a thousand keys, one after the other,
+  // so a year of 1,000 apps takes as long as its largest table (~365 LISTs), not the sum (~2,400).
+  const plans: TablePlan[] = await Promise.all(SQL_TABLES.map((table) => planTable(table, deps, options, started)));
   const total = plans.reduce((sum, p) => sum + p.months.reduce((s, m) => s + m.read.length, 0), 0);
   const months: MonthCompacted[] = [];
   const unreadable: { key: string; reason: string }[] = [];
