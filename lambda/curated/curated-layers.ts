@@ -78,13 +78,17 @@ export async function tableLayers(
   const noted = new Set((await store.listReplaced(table)).map((n) => archiveKeys.replacedKey(n.key)));
   const pending: string[] = [];
   const stale: string[] = [];
-  for (const [appid, partitions] of listing)
+  // A year of 1,000 apps is 365,000 partitions: only those not covered, or noted, become keys.
+  for (const [appid, partitions] of listing) {
+    const held = coverage.held(appid);
     for (const partition of partitions) {
+      const covered = held.has(partition);
+      if (covered && noted.size === 0) continue;
       const key = rawKeyOf(table, appid, partition);
-      const covered = coverage.covers(appid, partition);
       if (covered && noted.has(key)) stale.push(key);
       if (!covered || noted.has(key)) pending.push(key);
     }
+  }
   return {
     files: manifests.map((m) => `${curatedKeys.month(table.name, m.month)}${m.file}`),
     stale,

@@ -139,7 +139,8 @@ export function parseRawKey(key: string): { folder: string; appid: string; parti
 export class Coverage {
   private readonly counts = new Map<string, number>();
   private readonly byMonth = new Map<YearMonth, { manifest: Manifest; groupOf: Map<string, number> }>();
-  private readonly sets = new Map<string, ReadonlySet<string>>();
+  private readonly heldBy = new Map<string, ReadonlySet<string>>();
+  private readonly heldAlike = new Map<string, ReadonlySet<string>>();
 
   constructor(readonly manifests: readonly Manifest[]) {
     for (const manifest of manifests) {
@@ -164,19 +165,37 @@ export class Coverage {
 
   /** Every partition of this app the files hold. */
   partitionsOf(appid: string): string[] {
-    const partitions: string[] = [];
-    for (const [month, { manifest, groupOf }] of this.byMonth) {
-      const index = groupOf.get(appid);
-      if (index !== undefined) partitions.push(...[...this.groupSet(month, manifest, index)]);
-    }
-    return partitions;
+    return [...this.held(appid)];
   }
 
   covers(appid: string, partition: string): boolean {
-    const month = monthOfPartition(partition);
-    const entry = this.byMonth.get(month);
-    const index = entry?.groupOf.get(appid);
-    return entry !== undefined && index !== undefined && this.groupSet(month, entry.manifest, index).has(partition);
+    return this.held(appid).has(partition);
+  }
+
+  /**
+   * Every partition of this app the files hold, as a set (a month's file holds only that month's
+   * partitions, so one set answers for every month). Apps in the same groups every month share
+   * one set: a year of 1,000 apps compacted alike is one set of 365, not 1,000.
+   */
+  held(appid: string): ReadonlySet<string> {
+    const known = this.heldBy.get(appid);
+    if (known) return known;
+    const groups: number[] = [];
+    for (const { groupOf } of this.byMonth.values()) groups.push(groupOf.get(appid) ?? -1);
+    const alike = groups.join(',');
+    let set = this.heldAlike.get(alike);
+    if (!set) {
+      const all = new Set<string>();
+      let month = 0;
+      for (const { manifest } of this.byMonth.values()) {
+        const index = groups[month++] ?? -1;
+        for (const partition of manifest.sources[index]?.partitions ?? []) all.add(partition);
+      }
+      set = all;
+      this.heldAlike.set(alike, set);
+    }
+    this.heldBy.set(appid, set);
+    return set;
   }
 
   /** The month's manifest, if the month is compacted. */
@@ -201,13 +220,4 @@ export class Coverage {
     return all;
   }
 
-  private groupSet(month: YearMonth, manifest: Manifest, index: number): ReadonlySet<string> {
-    const id = `${month}#${index}`;
-    let set = this.sets.get(id);
-    if (!set) {
-      set = new Set(manifest.sources[index]?.partitions ?? []);
-      this.sets.set(id, set);
-    }
-    return set;
-  }
 }
