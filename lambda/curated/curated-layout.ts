@@ -219,5 +219,4 @@ export class Coverage {
       for (const group of manifest.sources) for (const p of group.partitions) all.add(p);
     return all;
   }
-
 }
