@@ -17,8 +17,17 @@ let counter = 0;
 /** A work queue and its failed-units queue, wired as the construct wires them (redrive after 5 receipts). */
 export async function createQueues(sqs: SQSClient): Promise<{ work: string; failed: string; workArn: string }> {
   counter += 1;
+  // A failed unit a test has read stays out of sight for the suite (12 h), so the next test reads only
+  // its own: with SQS's 30 s default, a loaded machine saw the earlier tests' units come back.
   const failed =
-    (await sqs.send(new CreateQueueCommand({ QueueName: `wxa-failed-${process.pid}-${counter}` }))).QueueUrl ?? '';
+    (
+      await sqs.send(
+        new CreateQueueCommand({
+          QueueName: `wxa-failed-${process.pid}-${counter}`,
+          Attributes: { VisibilityTimeout: '43200' },
+        }),
+      )
+    ).QueueUrl ?? '';
   const failedArn =
     (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: failed, AttributeNames: ['QueueArn'] }))).Attributes
       ?.QueueArn ?? '';
