@@ -395,6 +395,12 @@ if (!process.argv.includes('--quick')) {
   }
 }
 
+// 9. SQL over a year of a thousand Mini Programs, raw and compacted (issue 19): bench/sql.ts.
+if (!process.argv.includes('--quick')) {
+  const { benchSql } = await import('./sql.js');
+  await benchSql(record, (line) => process.stdout.write(`${line}\n`));
+}
+
 let failed = 0;
 for (const r of results) {
   const ok = r.value <= r.target;

@@ -198,18 +198,23 @@ export function coloursFrom(options: { colours?: string }): ColourConvention {
   return colours;
 }
 
-export function archiveFrom(options: ReportOptions, io: CliIo): Archive {
-  const location = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
-  if (!location.startsWith('s3://')) return new LocalArchive(location);
-  const { bucket, prefix } = parseS3Url(location);
+/** S3 for an `s3://` archive (region, endpoint and credentials from the usual AWS environment). */
+export function s3ClientFrom(io: CliIo): S3Client {
   const customEndpoint = io.env.AWS_ENDPOINT_URL_S3 ?? io.env.AWS_ENDPOINT_URL;
-  const s3 = new S3Client({
+  return new S3Client({
     region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1',
     followRegionRedirects: true,
     // S3-compatible endpoints (moto, MinIO) rarely resolve bucket sub-domains.
     forcePathStyle: customEndpoint !== undefined,
     requestHandler: AWS_HTTP_OPTIONS,
   });
+}
+
+export function archiveFrom(options: ReportOptions, io: CliIo): Archive {
+  const location = options.archive ?? join(io.cwd, DEFAULT_ARCHIVE);
+  if (!location.startsWith('s3://')) return new LocalArchive(location);
+  const { bucket, prefix } = parseS3Url(location);
+  const s3 = s3ClientFrom(io);
   return new S3Archive(s3, bucket, prefix, stderrLogger(io.stderr, envScrubber(io.env)));
 }
 

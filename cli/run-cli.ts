@@ -57,6 +57,11 @@ const COMMANDS: readonly { name: string; description: string; load: CommandFacto
     load: async (io, setExit) => (await import('./commands/query.js')).queryCommand(io, setExit),
   },
   {
+    name: 'compact',
+    description: 'bring the curated Parquet layer up to date with the raw archive (what is new only), with DuckDB',
+    load: async (io, setExit) => (await import('./commands/compact.js')).compactCommand(io, setExit),
+  },
+  {
     name: 'apps',
     description: 'add, list, show or remove the Mini Programs of a deployment (registry and SSM secrets)',
     load: async (io, setExit) => (await import('./commands/apps.js')).appsCommand(io, setExit),

@@ -70,5 +70,12 @@ export class WxaReporterStack extends Stack {
       });
       new CfnOutput(this, 'GlueDatabase', { value: this.reporter.analytics.databaseName });
     }
+    if (this.reporter.compaction) {
+      new CfnOutput(this, 'CompactionFunctionName', {
+        value: this.reporter.compaction.function.functionName,
+        description:
+          'the compaction, on demand: aws lambda invoke --function-name <this> --payload \'{"job":"compact"}\' --cli-binary-format raw-in-base64-out out.json',
+      });
+    }
   }
 }

@@ -20,6 +20,7 @@ import {
 } from '../lambda/config/deployment-config.js';
 import { ReporterAlarms } from './parts/alarms.js';
 import { ArchiveAnalytics } from './parts/analytics/archive-analytics.js';
+import { ArchiveCompaction } from './parts/analytics/archive-compaction.js';
 import { ReporterArchive } from './parts/archive.js';
 import { ReporterEgressNetwork } from './parts/egress-network.js';
 import { DEFAULT_CONCURRENCY, ReporterFanOut } from './parts/fan-out.js';
@@ -154,6 +155,8 @@ export class WxaReporter extends Construct {
   };
   /** Athena and Glue over the archive, unless `analytics: false`. */
   readonly analytics?: ArchiveAnalytics;
+  /** The compaction step (the function, its request queue), with `archive.compact` in the config. */
+  readonly compaction?: ArchiveCompaction;
   readonly alarmTopic: sns.Topic;
   readonly functionDeadLetterQueue: sqs.Queue;
   readonly schedulerDeadLetterQueue: sqs.Queue;
@@ -254,6 +257,28 @@ export class WxaReporter extends Construct {
     this.schedules = { daily: schedules.daily, monthly: schedules.monthly, retry: schedules.retry };
     this.schedulerDeadLetterQueue = schedules.deadLetterQueue;
 
+    if (this.config.archive.compact) {
+      this.compaction = new ArchiveCompaction(this, 'Compaction', {
+        bucket: this.bucket,
+        prefix,
+        databaseName: this.analytics?.databaseName,
+        logGroup: fanOut.logGroup,
+        name,
+      });
+      archive.expireSupersededCurated(prefix);
+      // The worker asks for the day's compaction when its units have settled; the schedule after
+      // the cut-off catches what settled late; a person invokes the function for anything else.
+      fanOut.worker.addEnvironment('WXA_COMPACTION_QUEUE_URL', this.compaction.queue.queueUrl);
+      this.compaction.queue.grantSendMessages(fanOut.worker);
+      schedules.addMessage('CompactSchedule', {
+        expression: `cron(30 ${this.config.schedule.cutoffHour} * * ? *)`,
+        queue: this.compaction.queue,
+        body: { job: 'compact', reason: 'schedule' },
+        messageGroupId: 'compaction',
+        what: 'compaction of the raw archive, after the cut-off',
+      });
+    }
+
     let platform: ReporterPlatformEndpoint | undefined;
     if (state.platformTable) {
       platform = new ReporterPlatformEndpoint(this, 'PlatformEndpoint', {
@@ -304,6 +329,18 @@ export class WxaReporter extends Construct {
       'a dispatcher invocation failed even after its retries',
     );
     alarms.onMessages('SchedulerDlqMessages', schedules.deadLetterQueue, 'the Scheduler could not invoke the function');
+    if (this.compaction) {
+      alarms.onErrors(
+        'CompactionErrors',
+        this.compaction.function,
+        'the compaction failed: the curated layer lags behind raw (queries stay right, only slower); its log says why',
+      );
+      alarms.onMessages(
+        'CompactionDlqMessages',
+        this.compaction.deadLetterQueue,
+        'a compaction request failed five times: see the compaction function log',
+      );
+    }
 
     this.parts = { archive, state, fanOut, schedules, alarms, network, platform };
     keepLogicalIdsThroughParts(
@@ -366,6 +403,18 @@ export class WxaReporter extends Construct {
           kind: 'Resource',
           pattern: new RegExp(`/${escapeRegExp(prefix)}raw/\\*$`),
           reason: 'One object per app, API and period under the raw/ prefix (WeChat bodies) of the archive bucket.',
+        },
+        {
+          kind: 'Resource',
+          pattern: new RegExp(`/${escapeRegExp(prefix)}(curated|provenance)/\\*$`),
+          reason:
+            'The compaction reads the provenance sidecars of an archive synced from a local folder and writes one Parquet file and manifest per table and month under curated/.',
+        },
+        {
+          kind: 'Resource',
+          pattern: new RegExp(`/${escapeRegExp(prefix)}replaced/\\*$`),
+          reason:
+            'One note per replaced answer under the replaced/ prefix of the archive bucket, for the compacted layer.',
         },
         {
           kind: 'Resource',

@@ -1,8 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { LocalSql, SqlQueryError } from '../../lambda/sql/duckdb/local-sql.js';
 import { SQL_TABLES } from '../../lambda/sql/tables.js';
+import { archiveRoot } from '../archive-folder.js';
 import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
 import { DEFAULT_ARCHIVE } from '../report-options.js';
 
@@ -33,36 +33,6 @@ function explain(message: string): string {
 }
 
 /**
- * The archive to read: a folder with raw/ in it. A path that does not exist, or holds no archive, is
- * an error (not an empty answer, which would read as "no data").
- */
-async function archiveRoot(path: string, isDefault: boolean): Promise<string> {
-  const flag = isDefault ? `the default archive ${path}` : `--archive ${path}`;
-  const kind = await stat(path).then(
-    (s) => (s.isDirectory() ? 'folder' : 'file'),
-    () => 'missing',
-  );
-  if (kind === 'missing')
-    throw new CliError(
-      `there is no archive at ${flag}: give --archive the folder "wxa-report daily" or "backfill" wrote (it holds raw/), or fill one first with "wxa-report backfill --from YYYY-MM-DD"`,
-    );
-  if (kind === 'file') throw new CliError(`${flag} is a file: give the archive folder (it holds raw/)`);
-  if (await isFolder(join(path, 'raw'))) return path;
-  const inner = join(path, 'archive');
-  if (await isFolder(join(inner, 'raw')))
-    throw new CliError(`${flag} is not an archive (no raw/ in it), but ${inner} is: give --archive ${inner}`);
-  throw new CliError(
-    `${flag} is not an archive: nothing is archived there yet (no raw/ in it); run "wxa-report daily" or "backfill" with the same --archive first`,
-  );
-}
-
-const isFolder = (path: string) =>
-  stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-
-/**
  * `wxa-report query "SQL"`: SQL over the local archive with DuckDB, with the tables and columns
  * Athena has over the same layout in S3.
  */
@@ -80,7 +50,9 @@ export function queryCommand(io: CliIo, setExit: (code: number) => void): Comman
           'query reads a local archive; over S3 use Athena (see the README), or "aws s3 sync" it here first',
         );
       const root = await archiveRoot(resolve(io.cwd, archive), options.archive === undefined);
-      const local = await LocalSql.open(root);
+      const local = await LocalSql.open(root, {
+        warn: (message) => io.stderr.write(`wxa-report: warning: ${message}\n`),
+      });
       try {
         const { columns, rows } = await local.query(sql);
         io.stdout.write(

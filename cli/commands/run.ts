@@ -22,6 +22,8 @@ import type { UnitOutcome } from '../../lambda/pipeline/work-unit.js';
 import { StaticAppRegistry } from '../../lambda/registry/app-registry.js';
 import { EnvSecretSource, envNames } from '../../lambda/secrets/env/env-secret-source.js';
 import type { AppSecrets } from '../../lambda/secrets/secret-source.js';
+import { explainFailure } from '../../lambda/shared/classify-failure.js';
+import type { Logger } from '../../lambda/shared/logger.js';
 import type { SecretScrubber } from '../../lambda/shared/redact.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { FileLedger } from '../../lambda/state/local/file-ledger.js';
@@ -223,15 +225,59 @@ function printOutcomes(
   json: boolean | undefined,
   io: CliIo,
   scrubber: SecretScrubber,
+  compaction?: Compacted,
 ): void {
   if (json) {
     const safe = outcomes.map((o) => ({ ...o, detail: scrubber.scrub(o.detail) }));
-    io.stdout.write(`${JSON.stringify({ job: event.job, outcomes: safe })}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ job: event.job, outcomes: safe, ...(compaction ? { compaction: compaction.json } : {}) })}\n`,
+    );
     return;
   }
   for (const o of outcomes)
     io.stdout.write(`${o.status.padEnd(17)} ${unitName(o).padEnd(40)} ${scrubber.scrub(o.detail)}\n`);
   if (outcomes.length === 0) io.stdout.write('nothing to do\n');
+  if (compaction?.line) io.stdout.write(`${compaction.line}\n`);
+}
+
+/** What the compaction after a job did: a line, its JSON, and whether something needs a person. */
+interface Compacted {
+  /** The summary for stdout; none when it failed (said on stderr). */
+  readonly line?: string;
+  readonly json: Record<string, unknown>;
+  readonly failed: boolean;
+}
+
+/**
+ * The compaction a config asks for after its job (`archive.compact`): what the job archived goes into
+ * the curated layer. Its failure is said on its own line and fails the run (exit 1); another
+ * compaction already running is not a failure (it, or the next run, takes the new answers).
+ */
+async function compactAfterJob(io: CliIo, location: string, logger: Logger): Promise<Compacted> {
+  const { compactFromCli, compactionSummary, locateIn, unreadableLines } = await import('../compaction.js');
+  const started = performance.now();
+  try {
+    const result = await compactFromCli(io, location, {}, logger);
+    for (const line of unreadableLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
+    return {
+      line: compactionSummary(result, (performance.now() - started) / 1000),
+      json: {
+        months: result.months.map(({ table, month, read, replaced, rows }) => ({ table, month, read, replaced, rows })),
+        files: result.files,
+        unreadable: result.unreadable.map((u) => u.key),
+      },
+      failed: result.unreadable.length > 0,
+    };
+  } catch (error) {
+    const busy = error instanceof CliError && error.exitCode === EXIT_NOT_YET_AVAILABLE;
+    const reason = explainFailure(error).replace(/\s*\n\s*/g, ' ');
+    io.stderr.write(
+      busy
+        ? `wxa-report: not compacted now: ${reason}\n`
+        : `wxa-report: compaction failed: ${reason}; the reports are not affected: run "wxa-report compact" once fixed\n`,
+    );
+    return { json: { error: reason }, failed: !busy };
+  }
 }
 
 /**
@@ -280,7 +326,14 @@ Exit: 0 all done, 75 some periods not yet available (nothing failed), 1 somethin
             `wxa-report: ${unitName(outcome)} failed: ${scrubber.scrub(outcome.detail).replace(/\s*\n\s*/g, ' ')}\n`,
           );
       });
-      printOutcomes(outcomes, event, options.json, io, scrubber);
-      setExit(exitCodeOf(outcomes));
+      const compaction = parsed.config.archive.compact
+        ? await compactAfterJob(
+            io,
+            options.archive ?? join(io.cwd, DEFAULT_ARCHIVE),
+            stderrLogger(io.stderr, scrubber, options.verbose),
+          )
+        : undefined;
+      printOutcomes(outcomes, event, options.json, io, scrubber, compaction);
+      setExit(compaction?.failed ? EXIT_FAILURE : exitCodeOf(outcomes));
     });
 }

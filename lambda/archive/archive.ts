@@ -24,8 +24,15 @@ export interface Provenance {
 /**
  * The raw-response archive. Bodies go in and come out byte for byte; the same key always names
  * the same period, so writing twice is harmless. It is also the pipeline's memory of past days.
+ *
+ * A key's bytes never change unless WeChat's answer did: archiving the same answer again keeps the
+ * first bytes and their provenance; a different answer for the period (the monthly retention once
+ * its key 1 is known, a damaged body fetched again) replaces them, and the replacement is noted
+ * first under `replaced/` (see archiveKeys.replacement), so the compacted layer derived from the
+ * archive knows which of its rows are stale.
  */
 export interface Archive {
+  /** Archives an answer: new, the same again (nothing changes), or a different one (replaced, and noted). */
   put(key: string, body: Buffer, provenance: Provenance): Promise<void>;
   /** The stored body, or undefined when nothing is stored under the key. */
   get(key: string): Promise<Buffer | undefined>;
@@ -64,4 +71,15 @@ export const archiveKeys = {
     `raw/daily-visit-trend/appid=${partitionAppid(appid)}/dt=${date}/response.json`,
   monthlyRetain: (appid: string, month: YearMonth) =>
     `raw/monthly-retain/appid=${partitionAppid(appid)}/month=${month}/response.json`,
+  /**
+   * The note that a raw key's bytes were replaced, outside `raw/` (tables over `raw/` never see it):
+   * `replaced/<folder>/appid=…/<partition>/<when>-<id>.json`, one per replacement, written before
+   * the bytes change. The compaction reads and removes these notes; `wxa-report query` reads the
+   * noted keys from raw until then.
+   */
+  replacement: (rawKey: string, at: Date, id: string) =>
+    `replaced/${rawKey.replace(/^raw\//, '').replace(/\/response\.json$/, '')}/${at.toISOString().replace(/[-:.]/g, '')}-${id}.json`,
+  /** The raw key a replacement note is about. */
+  replacedKey: (noteKey: string) =>
+    `raw/${noteKey.replace(/^replaced\//, '').replace(/\/[^/]+\.json$/, '')}/response.json`,
 };

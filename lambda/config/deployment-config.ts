@@ -381,9 +381,17 @@ const baseConfigSchema = knownFields({
    */
   archive: z._default(
     knownFields({
-      apis: z.array(z.enum(EXTRA_APIS, { error: `must be one of ${quoted(EXTRA_APIS)}` })),
+      apis: z._default(z.array(z.enum(EXTRA_APIS, { error: `must be one of ${quoted(EXTRA_APIS)}` })), () => [
+        ...EXTRA_APIS,
+      ]),
+      /**
+       * Keep the curated Parquet layer up to date with the raw archive: `run` compacts after each
+       * job; a deployment adds the compaction function (x86_64, DuckDB), run when a day's units
+       * settle, daily after the cut-off, and on demand. @default false
+       */
+      compact: z._default(z.boolean(), false),
     }),
-    { apis: [...EXTRA_APIS] },
+    () => ({ apis: [...EXTRA_APIS], compact: false }),
   ),
 });
 

@@ -78,12 +78,14 @@ async function processRecord(record: SQSRecord): Promise<void> {
   // A failure to try again throws here (a batch item failure); past this line the unit is settled.
   if (outcome.status === 'failed') await settleFailure(rt, record, { ...outcome, status: 'failed' }, attempts);
   else logger.info('unit done', { ...outcome, attempts });
-  if (unit.job === 'daily' && rt.config.digest && outcome.status !== 'not-yet-available')
+  if (unit.job === 'daily' && (rt.config.digest || rt.compaction) && outcome.status !== 'not-yet-available')
     await queueDigestIfSettled(rt, record, unit.period, attempts, outcome.status === 'failed');
 }
 
 /**
- * The last apps of the day to settle queue the digest; several may, the ledger sends it once. Only
+ * The last apps of the day to settle queue the digest; several may, the ledger sends it once. The
+ * same moment asks for the compaction of the day (when the deployment has one): its FIFO queue takes
+ * the several askers' identical requests as one. Only
  * units finishing with nothing left waiting look (one cheap SQS call each), so the day's readiness
  * checks stay about as many as the concurrency, not one per app; the retry schedule queues the
  * digest from the cut-off whatever happens here.
@@ -102,17 +104,22 @@ async function queueDigestIfSettled(
   recorded: boolean,
 ): Promise<void> {
   try {
-    if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(period)).settled)
-      await rt.workQueue.enqueue([{ job: 'digest', period }]);
+    if ((await rt.workQueue.waiting()) === 0 && (await rt.digestSettled(period)).settled) {
+      if (rt.config.digest) await rt.workQueue.enqueue([{ job: 'digest', period }]);
+      await rt.compaction?.send({ job: 'compact', settled: period });
+    }
   } catch (error) {
     const failure = classifyFailure(error);
     const fields = { period, reason: failure.line, kind: failure.kind, attempts };
     if (recorded || !failure.retryable || attempts >= MAX_ATTEMPTS) {
-      logger.error('could not check or queue the digest; the retry schedule queues it from the cut-off', fields);
+      logger.error(
+        'could not check or queue the digest or compaction; the retry schedule queues them from the cut-off',
+        fields,
+      );
       return;
     }
     const delay = backoffSeconds(attempts);
-    logger.warn('could not check or queue the digest; looked at again after a backoff', {
+    logger.warn('could not check or queue the digest or compaction; looked at again after a backoff', {
       ...fields,
       retryInSeconds: delay,
     });

@@ -24,6 +24,14 @@ import { apiBase, platformOf } from './platform.js';
 
 export { config, failures, workQueue } from './deployment.js';
 
+import { CompactionRequests } from '../queue/sqs/compaction-requests.js';
+import { sqs } from './aws-clients.js';
+
+/** Where a settled day asks for its compaction, when the deployment compacts (`archive.compact`). */
+export const compaction = process.env.WXA_COMPACTION_QUEUE_URL
+  ? new CompactionRequests(sqs, process.env.WXA_COMPACTION_QUEUE_URL)
+  : undefined;
+
 import { s3Client, ssmClient } from './worker-clients.js';
 
 // The worker's report machinery: the WeChat client, the use cases, the archive and the secrets.

@@ -80,8 +80,23 @@ export class ReporterArchive extends Construct {
   }
 
   /**
+   * With a compaction step: its superseded Parquet files (deleted a day after the month file that
+   * replaced them) leave noncurrent versions, expired a day later rather than kept 90 days (a month
+   * file is rewritten every day its month is open). Only for a bucket of this construct's own.
+   */
+  expireSupersededCurated(prefix: string): void {
+    if (!(this.bucket instanceof s3.Bucket)) return;
+    this.bucket.addLifecycleRule({
+      id: 'curated-superseded',
+      prefix: `${prefix}curated/`,
+      noncurrentVersionExpiration: Duration.days(1),
+    });
+  }
+
+  /**
    * Get and put of the objects under `<prefix>raw/`, and listing limited to them (without
-   * ListBucket a missing key answers 403 instead of 404).
+   * ListBucket a missing key answers 403 instead of 404); put under `<prefix>replaced/`, where a
+   * replaced answer is noted for the compacted layer.
    */
   grantRaw(grantee: iam.IGrantable, prefix: string): void {
     const areas = [`${prefix}raw/*`];
@@ -89,6 +104,12 @@ export class ReporterArchive extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:GetObject', 's3:PutObject'],
         resources: areas.map((area) => this.bucket.arnForObjects(area)),
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${prefix}replaced/*`)],
       }),
     );
     grantee.grantPrincipal.addToPrincipalPolicy(

@@ -50,6 +50,29 @@ export class ReporterSchedules extends Construct {
     this.retry = this.add('RetrySchedule', { job: 'retry', expression: retry, target: props.dispatcher });
   }
 
+  /**
+   * A message on schedule: `body` put on `queue` (a FIFO queue, in `messageGroupId`) at `expression`
+   * in the time zone, with the same retries and dead-letter queue as the invocations.
+   */
+  addMessage(
+    id: string,
+    options: { expression: string; queue: sqs.IQueue; body: object; messageGroupId: string; what: string },
+  ): scheduler.Schedule {
+    const zone = this.props.schedule.timeZone;
+    return new scheduler.Schedule(this, id, {
+      description: `${this.props.name ?? 'wxa-reporter'} ${options.what} (${options.expression} ${zone})`,
+      schedule: scheduler.ScheduleExpression.expression(options.expression, TimeZone.of(zone)),
+      target: new targets.SqsSendMessage(options.queue, {
+        role: this.role,
+        input: scheduler.ScheduleTargetInput.fromObject(options.body),
+        messageGroupId: options.messageGroupId,
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(1),
+      }),
+    });
+  }
+
   /** Another job on schedule: `target` is invoked with `{"job": job}` at `expression` in the time zone. */
   add(
     id: string,

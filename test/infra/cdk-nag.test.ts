@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { WxaReporterStack, type WxaReporterStackProps } from '../../lib/wxa-reporter-stack.js';
 import { physicalNamesOf } from './physical-names.js';
-import { buildStack, CHINA, CONFIG, PLATFORM_CONFIG, testApp } from './stack-fixture.js';
+import { buildStack, CHINA, COMPACT_CONFIG, CONFIG, PLATFORM_CONFIG, testApp } from './stack-fixture.js';
 
 const NINGXIA = { ...CHINA, region: 'cn-northwest-1' };
 
@@ -37,6 +37,11 @@ describe('cdk-nag AwsSolutions', () => {
     [
       'a third-party platform behind a fixed egress IP in Beijing',
       { env: CHINA, fixedEgressIp: true, config: PLATFORM_CONFIG },
+    ],
+    ['the compaction step', { config: COMPACT_CONFIG }],
+    [
+      'the compaction step with a customer key, in Ningxia',
+      { env: NINGXIA, encryption: 'KMS', config: COMPACT_CONFIG },
     ],
   ] as const)('finds no unacknowledged error or warning (%s)', (_name, overrides) => {
     const { app, stack } = buildStack(overrides as never);
@@ -84,6 +89,7 @@ describe('cfn-lint', () => {
   it('passes the synthesized template, the platform behind a Function URL', async () => {
     const findings = await lint('ap-east-1', [
       ['WxaReporterLint', { env: { account: '123456789012', region: 'ap-east-1' }, config: PLATFORM_CONFIG }],
+      ['WxaReporterCompactLint', { env: { account: '123456789012', region: 'ap-east-1' }, config: COMPACT_CONFIG }],
     ]);
 
     expect(findings).toBe('');
@@ -94,6 +100,7 @@ describe('cfn-lint', () => {
       ['WxaReporter', { env: CHINA }],
       ['WxaReporterPlatform', { env: NINGXIA, config: PLATFORM_CONFIG }],
       ['WxaReporterEgress', { env: CHINA, config: PLATFORM_CONFIG, fixedEgressIp: true }],
+      ['WxaReporterCompact', { env: NINGXIA, config: COMPACT_CONFIG }],
     ]);
 
     expect(findings).toBe('');

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { afterAll } from 'vitest';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, expect } from 'vitest';
 import type { DeploymentConfigInput } from '../../lambda/config/deployment-config.js';
 import { WxaReporterStack, type WxaReporterStackProps } from '../../lib/wxa-reporter-stack.js';
 
@@ -19,6 +20,9 @@ export const PLATFORM_CONFIG: DeploymentConfigInput = {
   ...CONFIG,
   component: { appid: 'wxc0mp0nent0000001', defaults: { recipients: ['agency-ops@example.com'] } },
 };
+
+/** The same, compacting the archive into the curated layer (the compaction function, its queue and schedule). */
+export const COMPACT_CONFIG: DeploymentConfigInput = { ...CONFIG, archive: { compact: true } };
 
 // CDK keys its bundle cache by the assembly directory: apps that share one bundle each Lambda once
 // per test file instead of once per app.
@@ -46,4 +50,15 @@ export function buildStack(overrides: Partial<WxaReporterStackProps> = {}): { ap
     ...overrides,
   });
   return { app, stack };
+}
+
+export type TemplateResource = { Properties: Record<string, unknown> };
+
+/** The one resource of a type whose logical ID starts with `prefix` (fails the test if there are none or several). */
+export function resourceNamed(template: Template, type: string, prefix: string): TemplateResource {
+  const found = Object.entries(template.findResources(type))
+    .filter(([id]) => id.startsWith(prefix))
+    .map(([, r]) => r) as TemplateResource[];
+  expect(found).toHaveLength(1);
+  return found[0] as TemplateResource;
 }

@@ -5,22 +5,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { partitionColumns, SQL_TABLES } from '../../lambda/sql/tables.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
+import { buildStack, CONFIG, PLATFORM_CONFIG, resourceNamed, type TemplateResource } from './stack-fixture.js';
 
 let template: Template;
 beforeAll(() => {
   template = Template.fromStack(buildStack().stack);
 });
 
-type Resource = { Properties: Record<string, unknown> };
+type Resource = TemplateResource;
 /** The one resource of a type whose logical ID starts with `prefix`. */
-const named = (type: string, prefix: string): Resource => {
-  const found = Object.entries(template.findResources(type))
-    .filter(([id]) => id.startsWith(prefix))
-    .map(([, r]) => r) as Resource[];
-  expect(found).toHaveLength(1);
-  return found[0] as Resource;
-};
+const named = (type: string, prefix: string): Resource => resourceNamed(template, type, prefix);
 const worker = () => named('AWS::Lambda::Function', 'ReporterFunction');
 const dispatcher = () => named('AWS::Lambda::Function', 'ReporterDispatcher');
 
@@ -376,11 +370,14 @@ describe('SQL over the archive (Athena and Glue)', () => {
   const tables = () => Object.values(template.findResources('AWS::Glue::Table')) as GlueTable[];
   const tableNamed = (name: string) => tables().find((t) => t.Properties.TableInput.Name === name);
 
-  it('has a raw table and a view per API, in one database', () => {
+  it('has a raw table, a curated table and a view per API, in one database', () => {
     const names = tables().map((t) => t.Properties.TableInput.Name as string);
 
-    expect(names.filter((n) => !n.endsWith('_raw')).sort()).toEqual(SQL_TABLES.map((t) => t.name).sort());
+    expect(names.filter((n) => !n.endsWith('_raw') && !n.endsWith('_curated')).sort()).toEqual(
+      SQL_TABLES.map((t) => t.name).sort(),
+    );
     expect(names.filter((n) => n.endsWith('_raw'))).toHaveLength(SQL_TABLES.length);
+    expect(names.filter((n) => n.endsWith('_curated'))).toHaveLength(SQL_TABLES.length);
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'wxa_reporter' } });
   });
 
@@ -408,6 +405,40 @@ describe('SQL over the archive (Athena and Glue)', () => {
       'projection.week.range': '2020-01-06,NOW',
     });
     template.resourceCountIs('AWS::Glue::Crawler', 0);
+  });
+
+  it('reads the curated Parquet files through the symlink list the compaction replaces', () => {
+    const curated = tableNamed('daily_visit_trend_curated')?.Properties.TableInput as {
+      TableType: string;
+      StorageDescriptor: {
+        Location: unknown;
+        InputFormat: string;
+        SerdeInfo: { SerializationLibrary: string };
+        Columns: { Name: string; Type: string }[];
+      };
+    };
+
+    expect(curated.TableType).toBe('EXTERNAL_TABLE');
+    expect(curated.StorageDescriptor.InputFormat).toBe('org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat');
+    expect(curated.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    );
+    expect(JSON.stringify(curated.StorageDescriptor.Location)).toContain('/curated/daily_visit_trend/_symlink/');
+    expect(curated.StorageDescriptor.Columns.map((c) => `${c.Name} ${c.Type}`)).toEqual([
+      'appid string',
+      'dt string',
+      'ref_date string',
+      'session_cnt bigint',
+      'visit_pv bigint',
+      'visit_uv bigint',
+      'visit_uv_new bigint',
+      'stay_time_uv double',
+      'stay_time_session double',
+      'visit_depth double',
+      'source_key string',
+      'fetched_at string',
+      'shape string',
+    ]);
   });
 
   it('stores each view as Athena does, with the columns wxa-report query has', () => {

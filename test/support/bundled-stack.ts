@@ -7,7 +7,7 @@ import { App } from 'aws-cdk-lib';
 import type { DeploymentConfigInput } from '../../lambda/config/deployment-config.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
 
-export type FunctionRole = 'dispatcher' | 'worker' | 'platform';
+export type FunctionRole = 'dispatcher' | 'worker' | 'platform' | 'compact';
 
 /** The stack's Lambdas as `cdk synth` bundles them: the staged `index.mjs` of each, and their plain environment. */
 export interface BundledStack {
@@ -23,6 +23,7 @@ const ROLE_OF: readonly [RegExp, FunctionRole][] = [
   [/^ReporterDispatcher/, 'dispatcher'],
   [/^ReporterFunction/, 'worker'],
   [/^ReporterPlatform/, 'platform'],
+  [/^ReporterCompactionFunction/, 'compact'],
 ];
 
 export async function synthBundles(

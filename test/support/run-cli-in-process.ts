@@ -16,6 +16,8 @@ export async function runCliInProcess(
     clock?: () => Date;
     /** How waits pass (a virtual clock's), e.g. a pause for WeChat's per-minute limit. */
     sleep?: (ms: number) => Promise<void>;
+    /** stderr as a terminal (progress bars draw on it). @default none: not a terminal */
+    terminal?: NodeJS.WriteStream;
   } = {},
   prompt?: (question: string, options: { secret: boolean }) => Promise<string>,
 ): Promise<CliRun> {
@@ -28,6 +30,7 @@ export async function runCliInProcess(
     clock: options.clock ?? fixedClock,
     sleep: options.sleep,
     cwd: options.cwd ?? process.cwd(),
+    terminal: options.terminal,
     prompt,
   });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: err };

@@ -50,6 +50,18 @@ export async function createQueues(sqs: SQSClient): Promise<{ work: string; fail
   return { work, failed, workArn };
 }
 
+/** The compaction's request queue, as the construct makes it: FIFO, content-based deduplication. */
+export async function createCompactionQueue(sqs: SQSClient): Promise<string> {
+  counter += 1;
+  const created = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: `wxa-compaction-${process.pid}-${counter}.fifo`,
+      Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+    }),
+  );
+  return created.QueueUrl ?? '';
+}
+
 /**
  * Everything visible in a queue now (several receives of up to 10), taken as the event source takes
  * them: in flight, hidden for the visibility timeout, then visible again unless deleted (`settle`

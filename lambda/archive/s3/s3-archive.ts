@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { GetObjectCommand, HeadBucketCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Logger, silentLogger } from '../../shared/logger.js';
-import { type Archive, ArchiveError, type Provenance } from '../archive.js';
+import { type Archive, ArchiveError, archiveKeys, type Provenance } from '../archive.js';
 
 /** `s3://bucket/prefix` → { bucket, prefix }. */
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
@@ -9,9 +10,15 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   return { bucket: match[1], prefix: (match[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+/** 412 PreconditionFailed: to `If-None-Match: *`, the key is archived already; to `If-Match`, it changed. */
+const preconditionFailed = (error: unknown) =>
+  statusOf(error) === 412 || (error as { name?: string }).name === 'PreconditionFailed';
+const conditionalConflict = (error: unknown) =>
+  statusOf(error) === 409 && (error as { name?: string }).name === 'ConditionalRequestConflict';
+
 const isAccessDenied = (error: unknown) =>
-  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403 ||
-  (error as { name?: string }).name === 'AccessDenied';
+  statusOf(error) === 403 || (error as { name?: string }).name === 'AccessDenied';
 
 /**
  * The archive in S3. Bodies are stored as sent by WeChat with `Content-Type: application/json` and a
@@ -21,6 +28,11 @@ const isAccessDenied = (error: unknown) =>
  * a 403 is told apart once (HeadBucket needs `s3:ListBucket` too): then a 403 is read as "not
  * archived" — safe, since writing a key again is harmless — and a warning names the grant once; if
  * listing is allowed, the 403 is a real refusal, named with the grant it needs.
+ *
+ * A put never overwrites blindly (see Archive): it is conditional (`If-None-Match: *`); when S3
+ * answers 412 the key is there, and the stored bytes are compared: the same answer changes nothing
+ * (the first bytes and metadata stay), a different one is noted under `replaced/` and then written
+ * with `If-Match` on the compared version. The bucket's versioning keeps the replaced bytes.
  */
 export class S3Archive implements Archive {
   private listing: Promise<boolean> | undefined;
@@ -35,25 +47,7 @@ export class S3Archive implements Archive {
 
   async put(key: string, body: Buffer, provenance: Provenance): Promise<void> {
     try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.objectKey(key),
-          Body: body,
-          ContentType: 'application/json',
-          ChecksumAlgorithm: 'SHA256',
-          Metadata: {
-            appid: provenance.appid,
-            api: provenance.api,
-            // User metadata travels as HTTP headers: ASCII only, which these JSON strings are.
-            request: JSON.stringify(provenance.request),
-            'fetched-at': provenance.fetchedAt,
-            'tool-version': provenance.toolVersion,
-            shape: provenance.shape ?? 'https',
-            ...(provenance.accessPoint ? { 'access-point': provenance.accessPoint } : {}),
-          },
-        }),
-      );
+      await this.archive(key, body, provenance);
     } catch (error) {
       throw new ArchiveError(`cannot write ${this.locate(key)}: ${(error as Error).message}`, {
         cause: error,
@@ -64,6 +58,76 @@ export class S3Archive implements Archive {
           : {}),
       });
     }
+  }
+
+  private async archive(key: string, body: Buffer, provenance: Provenance, attempt = 1): Promise<void> {
+    const again = () => {
+      if (attempt >= 3) throw new Error('the key changed under every try to archive it');
+      return this.archive(key, body, provenance, attempt + 1);
+    };
+    try {
+      await this.write(key, body, provenance, { IfNoneMatch: '*' });
+      return;
+    } catch (error) {
+      // 409: another conditional write of the key was in flight; S3 asks to try again.
+      if (conditionalConflict(error)) return again();
+      if (!preconditionFailed(error)) throw error;
+    }
+    if ((await this.replaceIfDifferent(key, body, provenance)) === 'changed-meanwhile') return again();
+  }
+
+  /** The key is there: the same bytes change nothing; different ones are noted, then written over the version compared. */
+  private async replaceIfDifferent(
+    key: string,
+    body: Buffer,
+    provenance: Provenance,
+  ): Promise<'same' | 'replaced' | 'changed-meanwhile'> {
+    const current = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    const bytes = Buffer.from((await current.Body?.transformToByteArray()) ?? new Uint8Array());
+    if (bytes.equals(body)) return 'same';
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(archiveKeys.replacement(key, new Date(), randomUUID().slice(0, 8))),
+        Body: JSON.stringify({ key, fetchedAt: provenance.fetchedAt }),
+        ContentType: 'application/json',
+      }),
+    );
+    try {
+      await this.write(key, body, provenance, { IfMatch: current.ETag });
+      return 'replaced';
+    } catch (error) {
+      if (preconditionFailed(error) || conditionalConflict(error)) return 'changed-meanwhile';
+      throw error;
+    }
+  }
+
+  private async write(
+    key: string,
+    body: Buffer,
+    provenance: Provenance,
+    condition: { IfNoneMatch: string } | { IfMatch: string | undefined },
+  ): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        ...condition,
+        Body: body,
+        ContentType: 'application/json',
+        ChecksumAlgorithm: 'SHA256',
+        Metadata: {
+          appid: provenance.appid,
+          api: provenance.api,
+          // User metadata travels as HTTP headers: ASCII only, which these JSON strings are.
+          request: JSON.stringify(provenance.request),
+          'fetched-at': provenance.fetchedAt,
+          'tool-version': provenance.toolVersion,
+          shape: provenance.shape ?? 'https',
+          ...(provenance.accessPoint ? { 'access-point': provenance.accessPoint } : {}),
+        },
+      }),
+    );
   }
 
   async get(key: string): Promise<Buffer | undefined> {

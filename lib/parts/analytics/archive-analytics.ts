@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DeploymentConfigError } from '../../../lambda/config/deployment-config.js';
 import { SQL_TABLES } from '../../../lambda/sql/tables.js';
-import { rawTableInput, viewTableInput } from './glue-tables.js';
+import { curatedTableInput, rawTableInput, viewTableInput } from './glue-tables.js';
 
 export interface ArchiveAnalyticsProps {
   /** The archive bucket. */
@@ -24,10 +24,11 @@ export interface ArchiveAnalyticsProps {
 
 /**
  * SQL over the archive in Athena: one Glue table per API over its raw JSON (partition projection),
- * one view per table with the rows and columns `wxa-report query` has locally, a workgroup whose
- * results are encrypted and whose queries are capped, and named queries for the usual questions.
- * The tables' Glue definitions are `glue-tables.ts`; what reads or rewrites the archive later
- * (a compaction step) belongs in this construct beside them.
+ * one over its compacted Parquet files (a symlink list the compaction replaces), one view per table
+ * with the rows and columns `wxa-report query` has locally, a workgroup whose results are encrypted
+ * and whose queries are capped, and named queries for the usual questions. The tables' Glue
+ * definitions are `glue-tables.ts`; the compaction function (`ArchiveCompaction`) points each view
+ * at the curated table for the periods it compacted.
  */
 export class ArchiveAnalytics extends Construct {
   readonly database: glue.CfnDatabase;
@@ -66,6 +67,18 @@ export class ArchiveAnalytics extends Construct {
         tableInput: viewTableInput(table, this.databaseName),
       });
       view.addResourceDependency(raw);
+      // The compacted layer: empty until a compaction writes its symlink list; the compaction
+      // function then points the view at it for the periods compacted.
+      const curated = new glue.CfnTable(this, `${table.name}Curated`, {
+        catalogId: stack.account,
+        databaseName: this.databaseName,
+        tableInput: curatedTableInput(
+          table,
+          `s3://${props.bucket.bucketName}/${prefix}curated/${table.name}/_symlink/`,
+        ),
+      });
+      curated.addResourceDependency(this.database);
+      view.addResourceDependency(curated);
     }
 
     this.resultsBucket = new s3.Bucket(this, 'Results', {

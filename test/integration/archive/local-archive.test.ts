@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeys, type Provenance } from '../../../lambda/archive/archive.js';
@@ -60,14 +60,52 @@ describe('the local archive', () => {
     expect(JSON.parse(await readFile(sidecar, 'utf8'))).toEqual(provenance);
   });
 
-  it('overwrites the same key when the same day is archived again', async () => {
+  it('keeps the first bytes and their provenance when the same answer is archived again', async () => {
+    const archive = new LocalArchive(dir.path);
+    const key = archiveKeys.dailyVisitTrend('wx1', '2026-11-22');
+    const sidecar = join(
+      dir.path,
+      'provenance/daily-visit-trend/appid=wx1/dt=2026-11-22/response.json.provenance.json',
+    );
+
+    await archive.put(key, Buffer.from('{"list":[1]}'), provenance);
+    await archive.put(key, Buffer.from('{"list":[1]}'), { ...provenance, fetchedAt: '2026-11-24T02:00:00.000Z' });
+
+    expect((await archive.get(key))?.toString()).toBe('{"list":[1]}');
+    expect(JSON.parse(await readFile(sidecar, 'utf8')).fetchedAt).toBe(provenance.fetchedAt);
+    expect(await readdir(dir.path)).not.toContain('replaced');
+  });
+
+  it('replaces a different answer for the period, noting the replacement under replaced/ first', async () => {
+    const archive = new LocalArchive(dir.path);
+    const key = archiveKeys.dailyVisitTrend('wx1', '2026-11-22');
+    const later = { ...provenance, fetchedAt: '2026-11-24T02:00:00.000Z' };
+
+    await archive.put(key, Buffer.from('{"list":[1]}'), provenance);
+    await archive.put(key, Buffer.from('{"list":[2]}'), later);
+
+    expect((await archive.get(key))?.toString()).toBe('{"list":[2]}');
+    const notes = await readdir(join(dir.path, 'replaced/daily-visit-trend/appid=wx1/dt=2026-11-22'));
+    expect(notes).toHaveLength(1);
+    expect(archiveKeys.replacedKey(`replaced/daily-visit-trend/appid=wx1/dt=2026-11-22/${notes[0]}`)).toBe(key);
+    expect(
+      JSON.parse(
+        await readFile(
+          join(dir.path, 'provenance/daily-visit-trend/appid=wx1/dt=2026-11-22/response.json.provenance.json'),
+          'utf8',
+        ),
+      ).fetchedAt,
+    ).toBe(later.fetchedAt);
+  });
+
+  it('keeps one body when writers archive the same answer at once, and leaves no temporary file', async () => {
     const archive = new LocalArchive(dir.path);
     const key = archiveKeys.dailyVisitTrend('wx1', '2026-11-22');
 
-    await archive.put(key, Buffer.from('{"list":[1]}'), provenance);
-    await archive.put(key, Buffer.from('{"list":[2]}'), provenance);
+    await Promise.all(Array.from({ length: 8 }, () => archive.put(key, Buffer.from('{"list":[7]}'), provenance)));
 
-    expect((await archive.get(key))?.toString()).toBe('{"list":[2]}');
+    expect((await archive.get(key))?.toString()).toBe('{"list":[7]}');
+    expect(await readdir(join(dir.path, 'raw/daily-visit-trend/appid=wx1/dt=2026-11-22'))).toEqual(['response.json']);
   });
 
   it('answers undefined for a key it does not have', async () => {

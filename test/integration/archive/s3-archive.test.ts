@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeys, type Provenance } from '../../../lambda/archive/archive.js';
 import { parseS3Url, S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
@@ -62,6 +62,34 @@ describe('the S3 archive (against moto)', () => {
     expect((await archive.get(key))?.equals(body)).toBe(true);
     expect(await archive.get(archiveKeys.dailyVisitTrend('wx5f1d0c3a9e7b2d41', '2020-01-01'))).toBeUndefined();
     expect(archive.locate(key)).toBe(`s3://${bucket}/${key}`);
+  });
+
+  it('keeps the first bytes and metadata when the same answer is archived again (If-None-Match: *)', async () => {
+    const archive = new S3Archive(s3, bucket, 'once');
+    const later = { ...provenance, fetchedAt: '2026-11-24T02:00:00.000Z' };
+
+    await archive.put(key, body, provenance);
+    await Promise.all([archive.put(key, body, later), archive.put(key, body, later)]);
+
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `once/${key}` }));
+    expect(head.Metadata?.['fetched-at']).toBe(provenance.fetchedAt);
+    const notes = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'once/replaced/' }));
+    expect(notes.KeyCount).toBe(0);
+  });
+
+  it('replaces a different answer over the version it compared, noting it under replaced/ first', async () => {
+    const archive = new S3Archive(s3, bucket, 'twice');
+    const later = { ...provenance, fetchedAt: '2026-11-24T02:00:00.000Z' };
+    const newer = Buffer.from('{"list":[{"ref_date":"20261122","visit_uv":55501}]}');
+
+    await archive.put(key, body, provenance);
+    await archive.put(key, newer, later);
+
+    expect((await archive.get(key))?.equals(newer)).toBe(true);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: `twice/${key}` }));
+    expect(head.Metadata?.['fetched-at']).toBe(later.fetchedAt);
+    const notes = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'twice/replaced/' }));
+    expect(notes.Contents?.map((o) => archiveKeys.replacedKey((o.Key ?? '').replace(/^twice\//, '')))).toEqual([key]);
   });
 
   it('names the location when the bucket does not exist', async () => {

@@ -23,7 +23,7 @@ import { type MotoServer, startMoto } from '../../support/moto.js';
 import { motoClients } from '../../support/moto-clients.js';
 import { createBucket } from '../../support/s3.js';
 import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
-import { createQueues, drain, receiveAll, settleEvent, sqsEventOf } from '../../support/sqs.js';
+import { createCompactionQueue, createQueues, drain, receiveAll, settleEvent, sqsEventOf } from '../../support/sqs.js';
 import { startWebhookReceivers, type WebhookReceivers } from '../../support/webhook-receivers.js';
 
 /**
@@ -43,6 +43,7 @@ let dynamo: ReturnType<typeof dynamoClientsFor>;
 let bucket: string;
 let tables: { apps: string; ledger: string };
 let queues: { work: string; failed: string; workArn: string };
+let compactionQueue: string;
 let sim: WechatSimulator;
 let smtp: SmtpReceiver;
 let hooks: WebhookReceivers;
@@ -95,6 +96,7 @@ beforeAll(async () => {
 // read when its visibility timeout ends, whatever order or pace the tests run at.
 beforeEach(async () => {
   queues = await createQueues(sqs);
+  compactionQueue = await createCompactionQueue(sqs);
 });
 
 afterAll(async () => {
@@ -106,7 +108,11 @@ afterAll(async () => {
 async function invoke<T>(which: 'dispatcher' | 'worker', event: object): Promise<{ result: T; stdout: string }> {
   const invoked = await invokeBundle<T>(
     stack.bundles[which],
-    functionEnvironment(stack, { motoEndpoint: moto.endpoint, wechat: sim.url, bucket, tables, queues }),
+    {
+      ...functionEnvironment(stack, { motoEndpoint: moto.endpoint, wechat: sim.url, bucket, tables, queues }),
+      // As a deployment with archive.compact sets it: the settled day asks for its compaction.
+      WXA_COMPACTION_QUEUE_URL: compactionQueue,
+    },
     event,
   );
   // As the event source: a message the worker finished is deleted, never to come back into a later read.
@@ -188,9 +194,10 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     expect(bodies(digestMessages)).toContainEqual({ job: 'digest', period: date });
     for (const message of digestMessages) await invoke<BatchResponse>('worker', sqsEventOf(message, queues.workArn));
 
-    // Assess: one digest, whatever number of workers queued it.
+    // Assess: one digest, whatever number of workers queued it; one compaction request for the day.
     const digests = smtp.messages.filter((m) => m.envelope.to.includes('boss@example.com'));
     expect(digests).toHaveLength(1);
+    expect(bodies(await receiveAll(sqs, compactionQueue))).toEqual([{ job: 'compact', settled: date }]);
     expect(digests[0]?.parsed.text).toMatch(/broken：配置有误。/);
     expect(stdout).not.toContain(SHOP.secret);
     expect(stdout).not.toContain(hooks.secrets.json);

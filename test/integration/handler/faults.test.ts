@@ -312,7 +312,7 @@ describe('a failure recorded in FailedUnits is never redelivered', () => {
       expect(run.logs).toContainEqual(
         expect.objectContaining({
           level: 'ERROR',
-          message: 'could not check or queue the digest; the retry schedule queues it from the cut-off',
+          message: 'could not check or queue the digest or compaction; the retry schedule queues them from the cut-off',
           period: unit.period,
           reason: expect.stringContaining(`cannot read the ledger table ${tables.ledger}`),
         }),

@@ -1,0 +1,97 @@
+import { archiveKeys } from '../archive/archive.js';
+import type { SqlTable } from '../sql/tables.js';
+import {
+  Coverage,
+  curatedKeys,
+  DamagedManifestError,
+  type Manifest,
+  manifestMonth,
+  parseManifest,
+  rawKeyOf,
+} from './curated-layout.js';
+import type { CuratedStore } from './curated-store.js';
+
+/**
+ * The current manifests of a table whose files are there; a damaged one, or one whose file is gone,
+ * is named through `warn` and left out (its month is then read from raw/, and compacted again).
+ */
+export async function readManifests(
+  store: CuratedStore,
+  table: SqlTable,
+  warn: (message: string) => void,
+): Promise<Manifest[]> {
+  const manifests: Manifest[] = [];
+  for (const { key } of await store.list(curatedKeys.table(table.name))) {
+    const month = manifestMonth(key);
+    if (!month) continue;
+    const text = await store.readText(key);
+    if (text === undefined) continue;
+    let manifest: Manifest;
+    try {
+      manifest = parseManifest(text, key, table.name, month);
+    } catch (error) {
+      if (!(error instanceof DamagedManifestError)) throw error;
+      warn(`${error.message}: that month is read from raw/ until "wxa-report compact" writes it again`);
+      continue;
+    }
+    const file = `${curatedKeys.month(table.name, month)}${manifest.file}`;
+    if (await store.has(file)) manifests.push(manifest);
+    else
+      warn(`${file} is missing: ${table.name} ${month} is read from raw/ until "wxa-report compact" writes it again`);
+  }
+  return manifests;
+}
+
+/** Where a table's rows are, right now, for a reader that must miss none and count none twice. */
+export interface TableLayers {
+  /** The current month files (keys), each holding the rows of the raw objects its manifest names. */
+  readonly files: readonly string[];
+  /** Raw keys whose rows in those files are stale (their answers were replaced since): left out of them. */
+  readonly stale: readonly string[];
+  /** Raw keys to read from raw/: not compacted yet, or replaced since. */
+  readonly pending: readonly string[];
+}
+
+/**
+ * The curated files of a table, and exactly the raw objects they do not hold: every raw object is
+ * listed (see CuratedStore.listRaw), those the manifests name are read from the files, the rest
+ * from raw/, and an object noted as replaced from raw/ with its rows left out of the files.
+ * Undefined when nothing of the table is compacted (read raw/ as a whole).
+ */
+export async function tableLayers(
+  store: CuratedStore,
+  table: SqlTable,
+  warn: (message: string) => void,
+): Promise<TableLayers | undefined> {
+  const manifests: Manifest[] = [];
+  for (const manifest of await readManifests(store, table, warn)) {
+    const key = `${curatedKeys.month(table.name, manifest.month)}${manifest.file}`;
+    if (await store.has(key)) manifests.push(manifest);
+    else
+      warn(
+        `${key} is missing: ${table.name} ${manifest.month} is read from raw/ until "wxa-report compact" writes it again`,
+      );
+  }
+  if (manifests.length === 0) return undefined;
+  const coverage = new Coverage(manifests);
+  const listing = await store.listRaw(table, coverage);
+  const noted = new Set((await store.listReplaced(table)).map((n) => archiveKeys.replacedKey(n.key)));
+  const pending: string[] = [];
+  const stale: string[] = [];
+  // A year of 1,000 apps is 365,000 partitions: only those not covered, or noted, become keys.
+  for (const [appid, partitions] of listing) {
+    const held = coverage.held(appid);
+    for (const partition of partitions) {
+      const covered = held.has(partition);
+      if (covered && noted.size === 0) continue;
+      const key = rawKeyOf(table, appid, partition);
+      if (covered && noted.has(key)) stale.push(key);
+      if (!covered || noted.has(key)) pending.push(key);
+    }
+  }
+  return {
+    files: manifests.map((m) => `${curatedKeys.month(table.name, m.month)}${m.file}`),
+    stale,
+    pending,
+  };
+}

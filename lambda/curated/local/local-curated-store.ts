@@ -1,0 +1,265 @@
+import { copyFile, mkdir, readdir, readFile, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import pLimit from 'p-limit';
+import { writeAtomically, writeOnce } from '../../shared/atomic-write.js';
+import type { SqlTable } from '../../sql/tables.js';
+import { type Coverage, curatedKeys, type RawListing } from '../curated-layout.js';
+import type { CuratedStore, LockResult, StagedRaw, StoredObject } from '../curated-store.js';
+
+const PARTITION = /^[a-z]+=[^/]+$/;
+
+/**
+ * The archive in a local folder, as the compaction and `wxa-report query` see it. Raw objects are
+ * read in place, their provenance from the sidecars under `provenance/`.
+ *
+ * Listing a table's raw objects is one directory read per app, skipped where the curated layer
+ * already holds every partition the app's folder has: a folder's link count is two plus its
+ * subfolders (POSIX file systems), and the archive only ever adds partitions, so an equal count
+ * means the same partitions. Where the count differs, or the file system does not keep it, the
+ * folder is read.
+ */
+export class LocalCuratedStore implements CuratedStore {
+  readonly root: string;
+  readonly location: string;
+  private readonly io = pLimit(64);
+
+  constructor(root: string) {
+    this.root = resolve(root);
+    this.location = this.root;
+  }
+
+  async listRaw(table: SqlTable, known?: Coverage): Promise<RawListing> {
+    const base = join(this.root, 'raw', table.folder);
+    const apps = (await readdirOrEmpty(base)).filter((name) => name.startsWith('appid='));
+    const listing = new Map<string, string[]>();
+    await Promise.all(
+      apps.map((name) =>
+        this.io(async () => {
+          const appid = name.slice('appid='.length);
+          const folder = join(base, name);
+          if (table.partitions.length === 1) {
+            listing.set(appid, await this.partitions(folder, appid, undefined, known));
+            return;
+          }
+          const all: string[] = [];
+          for (const level of (await readdirOrEmpty(folder)).filter((n) => PARTITION.test(n)))
+            all.push(...(await this.partitions(join(folder, level), appid, level, known)));
+          listing.set(appid, all);
+        }),
+      ),
+    );
+    return listing;
+  }
+
+  /** The partitions of one app's folder (under a first level such as `days=7`, if given). */
+  private async partitions(folder: string, appid: string, under: string | undefined, known?: Coverage) {
+    const prefix = under === undefined ? '' : `${under}/`;
+    if (known) {
+      const expected = known.count(appid, under);
+      const links = await stat(folder).then(
+        (s) => s.nlink,
+        () => 0,
+      );
+      if (expected > 0 && links - 2 === expected)
+        return known.partitionsOf(appid).filter((p) => under === undefined || p.startsWith(prefix));
+    }
+    const found: string[] = [];
+    for (const name of (await readdirOrEmpty(folder)).filter((n) => PARTITION.test(n))) {
+      const partition = `${prefix}${name}`;
+      // A folder without its response.json is a write in flight (or one that died): not an object yet.
+      if (known?.covers(appid, partition) || (await exists(join(folder, name, 'response.json')))) found.push(partition);
+    }
+    return found;
+  }
+
+  async listReplaced(table: SqlTable): Promise<readonly StoredObject[]> {
+    return this.list(`replaced/${table.folder}/`);
+  }
+
+  async stageRaw(keys: readonly string[], _workDir?: string): Promise<StagedRaw[]> {
+    return Promise.all(
+      keys.map((key) =>
+        this.io(async () => {
+          const sidecar = this.pathOf(`provenance/${key.replace(/^raw\//, '')}.provenance.json`);
+          const provenance = await readFile(sidecar, 'utf8').then(
+            (text) => JSON.parse(text) as { fetchedAt?: unknown; shape?: unknown },
+            () => ({}) as { fetchedAt?: unknown; shape?: unknown },
+          );
+          return {
+            key,
+            path: this.pathOf(key),
+            ...(typeof provenance.fetchedAt === 'string' ? { fetchedAt: provenance.fetchedAt } : {}),
+            // Sidecars written before the shape was recorded are WeChat's HTTPS answers.
+            ...(typeof provenance.fetchedAt === 'string'
+              ? { shape: typeof provenance.shape === 'string' ? provenance.shape : 'https' }
+              : {}),
+          };
+        }),
+      ),
+    );
+  }
+
+  async discard(): Promise<void> {
+    // Staged objects are the archive's own files: nothing was downloaded.
+  }
+
+  async readText(key: string): Promise<string | undefined> {
+    return readFile(this.pathOf(key), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+  }
+
+  has(key: string): Promise<boolean> {
+    return exists(this.pathOf(key));
+  }
+
+  async stageObject(key: string): Promise<string | undefined> {
+    const path = this.pathOf(key);
+    return (await exists(path)) ? path : undefined;
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    await rename(path, target).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EXDEV') throw error;
+      // Another file system (the work folder elsewhere): a copy, then a rename into place.
+      await copyFile(path, `${target}.tmp`);
+      await rename(`${target}.tmp`, target);
+    });
+  }
+
+  async putText(key: string, text: string): Promise<void> {
+    await writeAtomically(this.pathOf(key), text);
+  }
+
+  async list(prefix: string): Promise<readonly StoredObject[]> {
+    const folder = this.pathOf(prefix.replace(/\/$/, ''));
+    const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+        throw error;
+      },
+    );
+    const files = entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp'));
+    return Promise.all(
+      files.map((e) =>
+        this.io(async () => {
+          const path = join(e.parentPath, e.name);
+          return {
+            key: relative(this.root, path).split(sep).join('/'),
+            lastModified: await stat(path).then(
+              (s) => s.mtime,
+              () => new Date(0),
+            ),
+          };
+        }),
+      ),
+    );
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const path = this.pathOf(key);
+      await unlink(path).catch(() => undefined);
+      // Notes live one per folder: leave no empty folders behind them.
+      let folder = dirname(path);
+      while (folder.startsWith(join(this.root, 'replaced') + sep)) {
+        if (
+          !(await rmdir(folder).then(
+            () => true,
+            () => false,
+          ))
+        )
+          break;
+        folder = dirname(folder);
+      }
+    }
+  }
+
+  athenaLocation(): string | undefined {
+    return undefined;
+  }
+
+  async lock(owner: string, leaseMs: number): Promise<LockResult> {
+    const path = this.pathOf(curatedKeys.lock);
+    const holder = (until: number) =>
+      `${JSON.stringify({ owner, host: hostname(), pid: process.pid, until: new Date(until).toISOString() })}\n`;
+    let taken = await writeOnce(path, holder(Date.now() + leaseMs));
+    if (!taken) {
+      const current = await readLock(path);
+      if (current && Date.parse(current.until) > Date.now() && !diedHere(current))
+        return { held: false, owner: current.owner, until: current.until };
+      // Its holder died (or overran its lease): take it over, then make sure no one else did at once.
+      await writeAtomically(path, holder(Date.now() + leaseMs));
+      taken = (await readLock(path))?.owner === owner;
+      if (!taken) {
+        const winner = await readLock(path);
+        return { held: false, owner: winner?.owner ?? 'another compaction', until: winner?.until ?? '' };
+      }
+    }
+    const ours = async () => (await readLock(path))?.owner === owner;
+    return {
+      held: true,
+      renew: async () => {
+        if (await ours()) await writeAtomically(path, holder(Date.now() + leaseMs));
+      },
+      release: async () => {
+        if (await ours()) await unlink(path).catch(() => undefined);
+      },
+    };
+  }
+
+  private pathOf(key: string): string {
+    const path = resolve(join(this.root, key));
+    if (path !== this.root && !path.startsWith(this.root + sep)) throw new Error(`"${key}" escapes ${this.root}`);
+    return path;
+  }
+}
+
+interface LockHolder {
+  readonly owner: string;
+  readonly until: string;
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+async function readLock(path: string): Promise<LockHolder | undefined> {
+  try {
+    const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    return {
+      owner: String(json.owner ?? 'another compaction'),
+      until: String(json.until ?? ''),
+      ...(typeof json.host === 'string' ? { host: json.host } : {}),
+      ...(typeof json.pid === 'number' ? { pid: json.pid } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A holder on this machine whose process is gone (stopped with Ctrl-C, say): its lease need not run out. */
+function diedHere(holder: LockHolder): boolean {
+  if (holder.host !== hostname() || holder.pid === undefined || holder.pid === process.pid) return false;
+  try {
+    process.kill(holder.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function readdirOrEmpty(folder: string): Promise<string[]> {
+  return readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+    throw error;
+  });
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );

@@ -1,0 +1,255 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import type { SqlTable } from '../../sql/tables.js';
+import { curatedKeys, type RawListing } from '../curated-layout.js';
+import type { CuratedStore, LockResult, StagedRaw, StoredObject } from '../curated-store.js';
+
+const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const missing = (error: unknown) =>
+  statusOf(error) === 404 || ['NoSuchKey', 'NotFound'].includes((error as { name?: string }).name ?? '');
+const preconditionFailed = (error: unknown) => statusOf(error) === 412 || statusOf(error) === 409;
+
+/**
+ * The archive in S3, as the compaction sees it. Raw objects are listed (ListObjectsV2, a thousand
+ * keys a request) and downloaded into the work folder with the provenance S3 keeps as metadata
+ * (or, for an archive uploaded with `aws s3 sync`, from the sidecars under `provenance/`). New files
+ * are put with `If-None-Match: *`; a manifest or the symlink list is one PUT, which S3 makes visible
+ * at once and whole. The lock is an object written with `If-None-Match: *` and taken over, once its
+ * lease has run out, with `If-Match` on what was read, so two takers cannot both win.
+ */
+export class S3CuratedStore implements CuratedStore {
+  readonly location: string;
+  private readonly io: ReturnType<typeof pLimit>;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly prefix = '',
+    options: { readonly concurrency?: number } = {},
+  ) {
+    this.location = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+    this.io = pLimit(options.concurrency ?? 32);
+  }
+
+  async listRaw(table: SqlTable): Promise<RawListing> {
+    const listing = new Map<string, string[]>();
+    const base = `raw/${table.folder}/`;
+    for (const { key } of await this.list(base)) {
+      const match = /^appid=([^/]+)\/(.+)\/response\.json$/.exec(key.slice(base.length));
+      if (!match) continue;
+      const [, appid, partition] = match as unknown as [string, string, string];
+      const partitions = listing.get(appid) ?? [];
+      partitions.push(partition);
+      listing.set(appid, partitions);
+    }
+    return listing;
+  }
+
+  listReplaced(table: SqlTable): Promise<readonly StoredObject[]> {
+    return this.list(`replaced/${table.folder}/`);
+  }
+
+  async stageRaw(keys: readonly string[], workDir: string): Promise<StagedRaw[]> {
+    return Promise.all(
+      keys.map((key) =>
+        this.io(async () => {
+          const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+          const path = this.localPath(workDir, key);
+          await mkdir(dirname(path), { recursive: true });
+          await writeFile(path, (await answer.Body?.transformToByteArray()) ?? new Uint8Array());
+          const metadata = answer.Metadata ?? {};
+          const recorded = metadata['fetched-at']
+            ? { fetchedAt: metadata['fetched-at'], shape: metadata.shape ?? 'https' }
+            : await this.sidecar(key);
+          return { key, path, ...recorded };
+        }),
+      ),
+    );
+  }
+
+  /** The provenance sidecar of a key, when S3 has no metadata (an archive synced from a local folder). */
+  private async sidecar(key: string): Promise<{ fetchedAt?: string; shape?: string }> {
+    const text = await this.readText(`provenance/${key.replace(/^raw\//, '')}.provenance.json`);
+    if (text === undefined) return {};
+    try {
+      const json = JSON.parse(text) as { fetchedAt?: unknown; shape?: unknown };
+      return typeof json.fetchedAt === 'string'
+        ? { fetchedAt: json.fetchedAt, shape: typeof json.shape === 'string' ? json.shape : 'https' }
+        : {};
+    } catch {
+      return {};
+    }
+  }
+
+  async discard(paths: readonly string[]): Promise<void> {
+    await Promise.all(paths.map((path) => unlink(path).catch(() => undefined)));
+  }
+
+  async readText(key: string): Promise<string | undefined> {
+    try {
+      const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return (await answer.Body?.transformToString('utf-8')) ?? '';
+    } catch (error) {
+      if (missing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return true;
+    } catch (error) {
+      if (missing(error)) return false;
+      throw error;
+    }
+  }
+
+  async stageObject(key: string, workDir: string): Promise<string | undefined> {
+    try {
+      const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const path = this.localPath(workDir, key);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, (await answer.Body?.transformToByteArray()) ?? new Uint8Array());
+      return path;
+    } catch (error) {
+      if (missing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async putFile(key: string, path: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        Body: createReadStream(path),
+        ContentLength: (await stat(path)).size,
+        ContentType: 'application/vnd.apache.parquet',
+        IfNoneMatch: '*',
+      }),
+    );
+    await unlink(path).catch(() => undefined);
+  }
+
+  async putText(key: string, text: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: this.objectKey(key),
+        Body: text,
+        ContentType: key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8',
+      }),
+    );
+  }
+
+  async list(prefix: string): Promise<readonly StoredObject[]> {
+    const objects: StoredObject[] = [];
+    const base = this.objectKey('');
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }),
+      );
+      for (const o of page.Contents ?? [])
+        if (o.Key) objects.push({ key: o.Key.slice(base.length), lastModified: o.LastModified ?? new Date(0) });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return objects;
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((key) => ({ Key: this.objectKey(key) })), Quiet: true },
+        }),
+      );
+    }
+  }
+
+  athenaLocation(key: string): string {
+    return `s3://${this.bucket}/${this.objectKey(key)}`;
+  }
+
+  async lock(owner: string, leaseMs: number): Promise<LockResult> {
+    const key = this.objectKey(curatedKeys.lock);
+    const body = () => JSON.stringify({ owner, until: new Date(Date.now() + leaseMs).toISOString() });
+    const put = async (condition: { IfNoneMatch: string } | { IfMatch: string }) =>
+      (
+        await this.s3.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body(),
+            ContentType: 'application/json',
+            ...condition,
+          }),
+        )
+      ).ETag;
+    let etag: string | undefined;
+    try {
+      etag = await put({ IfNoneMatch: '*' });
+    } catch (error) {
+      if (!preconditionFailed(error)) throw error;
+      const current = await this.readLock();
+      if (current && Date.parse(current.until) > Date.now())
+        return { held: false, owner: current.owner, until: current.until };
+      // Its holder died or overran its lease: take it over, unless someone else does first.
+      try {
+        etag = await put(current?.etag ? { IfMatch: current.etag } : { IfNoneMatch: '*' });
+      } catch (takeover) {
+        if (!preconditionFailed(takeover)) throw takeover;
+        const winner = await this.readLock();
+        return { held: false, owner: winner?.owner ?? 'another compaction', until: winner?.until ?? '' };
+      }
+    }
+    return {
+      held: true,
+      renew: async () => {
+        etag = await put({ IfMatch: etag ?? '*' });
+      },
+      release: async () => {
+        if ((await this.readLock())?.owner === owner)
+          await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      },
+    };
+  }
+
+  private async readLock(): Promise<{ owner: string; until: string; etag?: string } | undefined> {
+    try {
+      const answer = await this.s3.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(curatedKeys.lock) }),
+      );
+      const json = JSON.parse((await answer.Body?.transformToString()) ?? '{}') as { owner?: unknown; until?: unknown };
+      return { owner: String(json.owner ?? 'another compaction'), until: String(json.until ?? ''), etag: answer.ETag };
+    } catch (error) {
+      if (missing(error)) return undefined;
+      if (error instanceof SyntaxError) return { owner: 'another compaction', until: '' };
+      throw error;
+    }
+  }
+
+  private objectKey(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  private localPath(workDir: string, key: string): string {
+    const root = resolve(workDir);
+    const path = resolve(join(root, key));
+    if (!path.startsWith(root + sep)) throw new Error(`"${key}" escapes ${root}`);
+    return path;
+  }
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context, SQSEvent } from 'aws-lambda';
+import {
+  type CompactionRequest,
+  InvalidCompactionRequestError,
+  parseCompactionRequest,
+} from '../curated/compaction-request.js';
+import { CompactionLockedError } from '../curated/curated-store.js';
+import { S3CuratedStore } from '../curated/s3/s3-curated-store.js';
+import { type CompactionResult, compactArchive } from '../pipeline/compact-archive.js';
+import { CompactionRequests } from '../queue/sqs/compaction-requests.js';
+import { AWS_HTTP_OPTIONS } from '../shared/aws-http.js';
+import { TOOL_VERSION } from '../shared/version.js';
+import { DuckDbCompactor } from '../sql/duckdb/duckdb-compactor.js';
+import { GlueViews } from '../sql/glue/glue-views.js';
+import { sqs } from './aws-clients.js';
+import { logger } from './observability.js';
+
+// The compaction function: its own (x86_64, DuckDB's native binding in its package), so the
+// worker's cold start carries none of it. One run brings the curated layer up to date with the raw
+// archive and points Athena's views at what it holds.
+
+const env = (name: string) => {
+  const value = process.env[name];
+  if (value === undefined)
+    throw new Error(`${name} is not set: the function is deployed by the WxaReporter construct, which sets it`);
+  return value;
+};
+const customS3Endpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+const s3 = new S3Client({ forcePathStyle: customS3Endpoint, requestHandler: AWS_HTTP_OPTIONS });
+const glue = new GlueClient({ requestHandler: AWS_HTTP_OPTIONS });
+const store = new S3CuratedStore(s3, env('WXA_ARCHIVE_BUCKET'), env('WXA_ARCHIVE_PREFIX').replace(/\/$/, ''));
+// Without analytics (no Glue database), only the files are written.
+const views = process.env.WXA_GLUE_DATABASE ? new GlueViews(glue, process.env.WXA_GLUE_DATABASE) : undefined;
+const requests = process.env.WXA_COMPACTION_QUEUE_URL
+  ? new CompactionRequests(sqs, process.env.WXA_COMPACTION_QUEUE_URL)
+  : undefined;
+
+/** Left for the run's last month file and its switch, before the function's timeout (a quarter of a short one). */
+const RESERVE_MS = 3 * 60_000;
+const reserve = (remaining: number) => Math.min(RESERVE_MS, remaining / 4);
+
+/** What a run did, as the function answers (and logs) it. */
+export interface CompactionAnswer {
+  readonly complete: boolean;
+  readonly compacted: number;
+  readonly months: number;
+  readonly files: number;
+  readonly viewsUpdated: number;
+  readonly removed: number;
+  readonly unreadable: readonly string[];
+}
+
+const isSqsEvent = (event: unknown): event is SQSEvent =>
+  typeof event === 'object' && event !== null && Array.isArray((event as SQSEvent).Records);
+
+/**
+ * Invoked by its FIFO queue (the worker when a day's units settle, the daily schedule after the
+ * cut-off, itself to go on) or directly (`{"job":"compact","from"?,"to"?,"rebuild"?}`).
+ */
+export async function handler(event: unknown, context: Context): Promise<CompactionAnswer> {
+  const asked = isSqsEvent(event) ? event.Records.map((r) => parse(r.body)) : [parseCompactionRequest(event)];
+  let answer: CompactionAnswer | undefined;
+  for (const request of asked) answer = await run(request, context);
+  return answer as CompactionAnswer;
+}
+
+function parse(body: string): CompactionRequest {
+  try {
+    return parseCompactionRequest(JSON.parse(body));
+  } catch (error) {
+    if (error instanceof InvalidCompactionRequestError) throw error;
+    throw new InvalidCompactionRequestError(`not a compaction request (not JSON): ${body.slice(0, 200)}`);
+  }
+}
+
+async function run(request: CompactionRequest, context: Context): Promise<CompactionAnswer> {
+  const workDir = join(tmpdir(), `wxa-compact-${randomUUID()}`);
+  await mkdir(workDir, { recursive: true });
+  const engine = await DuckDbCompactor.open();
+  let result: CompactionResult;
+  try {
+    result = await compactArchive(
+      {
+        store,
+        engine,
+        views,
+        workDir,
+        clock: () => new Date(),
+        logger,
+        toolVersion: TOOL_VERSION,
+        owner: `lambda:${context.awsRequestId}`,
+      },
+      {
+        from: request.from,
+        to: request.to,
+        rebuild: request.rebuild,
+        deadline: new Date(
+          Date.now() + context.getRemainingTimeInMillis() - reserve(context.getRemainingTimeInMillis()),
+        ),
+      },
+    );
+  } catch (error) {
+    // Another run (a person's `wxa-report compact` over S3, a direct invocation) holds the archive:
+    // failing returns the message to the queue, which offers it again once it is hidden no longer.
+    if (error instanceof CompactionLockedError) logger.warn('compaction not run now', { reason: error.message });
+    throw error;
+  } finally {
+    engine.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+  const answer: CompactionAnswer = {
+    complete: result.complete,
+    compacted: result.months.reduce((sum, m) => sum + m.read, 0),
+    months: result.months.length,
+    files: result.files,
+    viewsUpdated: result.viewsUpdated,
+    removed: result.removed,
+    unreadable: result.unreadable.map((u) => u.key),
+  };
+  for (const { key, reason } of result.unreadable)
+    logger.error('raw answer left out of the curated layer', {
+      key,
+      reason,
+      fix: 'delete it and archive that period again with wxa-report backfill (see the README, Troubleshooting)',
+    });
+  logger.info('compaction done', { ...answer, request });
+  if (!result.complete && requests) {
+    // The time ran out: the next run goes on from here (what is switched stays switched).
+    await requests.send({ ...request, settled: undefined, continued: new Date().toISOString() });
+  }
+  return answer;
+}

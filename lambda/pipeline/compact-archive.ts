@@ -1,0 +1,361 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { archiveKeys } from '../archive/archive.js';
+import type { Clock, IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
+import type { CompactionEngine, CompactionViews } from '../curated/compaction-ports.js';
+import { readManifests } from '../curated/curated-layers.js';
+import {
+  Coverage,
+  curatedKeys,
+  GRACE_MS,
+  type Manifest,
+  monthOfPartition,
+  parseRawKey,
+  partitionWithin,
+  type RawListing,
+  rawKeyOf,
+  sourceGroups,
+} from '../curated/curated-layout.js';
+import { CompactionLockedError, type CuratedStore, type StoredObject } from '../curated/curated-store.js';
+import type { Logger } from '../shared/logger.js';
+import { SQL_TABLES, type SqlTable } from '../sql/tables.js';
+
+/**
+ * A note of a replaced answer is consumed only once older than this: its writer notes first and
+ * replaces the bytes right after, so by then the bytes read are the new ones.
+ */
+const NOTE_SETTLE_MS = 10 * 60 * 1000;
+/** The compaction lock's lease, renewed after every month file. */
+const LEASE_MS = 30 * 60 * 1000;
+
+export interface CompactionDependencies {
+  readonly store: CuratedStore;
+  readonly engine: CompactionEngine;
+  /** Athena's views, pointed at what is compacted (in the deployment). @default none */
+  readonly views?: CompactionViews;
+  /** An empty folder for the run's files (downloads, new files before they are published). */
+  readonly workDir: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly toolVersion: string;
+  /** Who runs it, in the lock (`host:pid:…`, a Lambda request id). */
+  readonly owner: string;
+}
+
+export interface CompactionOptions {
+  /** Only periods from this day on (a month's: those that overlap). @default all */
+  readonly from?: IsoDate;
+  /** Only periods up to this day. @default all */
+  readonly to?: IsoDate;
+  /** Read every raw object of the periods again, whatever the manifests say. @default false */
+  readonly rebuild?: boolean;
+  /** Stop before starting a month after this instant (a Lambda's timeout); the next run goes on. */
+  readonly deadline?: Date;
+  readonly onProgress?: (progress: CompactionProgress) => void;
+}
+
+export interface CompactionProgress {
+  /** Raw objects compacted so far, of `total` to compact. */
+  readonly done: number;
+  readonly total: number;
+  readonly table: string;
+  readonly month: YearMonth;
+}
+
+export interface MonthCompacted {
+  readonly table: string;
+  readonly month: YearMonth;
+  /** Raw objects read into the file this run (new ones, and replaced ones read again). */
+  readonly read: number;
+  /** Of those, the ones whose rows replaced rows of the previous file. */
+  readonly replaced: number;
+  readonly rows: number;
+  readonly bytes: number;
+  readonly file: string;
+}
+
+export interface CompactionResult {
+  /** False when the deadline came first: what is left is compacted by the next run. */
+  readonly complete: boolean;
+  readonly months: readonly MonthCompacted[];
+  /** Raw objects that are not JSON: left out of the curated layer (they stay in raw/). */
+  readonly unreadable: readonly { readonly key: string; readonly reason: string }[];
+  /** Current month files of every table after the run. */
+  readonly files: number;
+  /** Superseded files deleted (older than the grace period). */
+  readonly removed: number;
+  /** Athena views pointed at new periods. */
+  readonly viewsUpdated: number;
+}
+
+interface MonthWork {
+  readonly month: YearMonth;
+  /** Raw keys to read into the month. */
+  readonly read: string[];
+  /** Keys whose rows leave the previous file (read again, or gone from raw/). */
+  readonly drop: string[];
+}
+
+interface TablePlan {
+  readonly table: SqlTable;
+  readonly coverage: Coverage;
+  readonly months: MonthWork[];
+  /** Notes of replaced answers: consumed once settled and their months switched (or their keys gone). */
+  readonly notes: readonly {
+    readonly note: StoredObject;
+    readonly key: string;
+    readonly settled: boolean;
+    readonly gone: boolean;
+  }[];
+}
+
+/**
+ * Compacts the raw archive into the curated layer: for each table and month, the raw objects not in
+ * its file yet (or replaced since) are read, and a new month file is written with the previous
+ * file's rows and theirs; its manifest, written last, switches readers over. Idempotent (a run with
+ * nothing new writes nothing), resumable (each month is switched on its own; a run that dies leaves
+ * only files no manifest names, deleted later), incremental (only what changed is read).
+ */
+export async function compactArchive(
+  deps: CompactionDependencies,
+  options: CompactionOptions = {},
+): Promise<CompactionResult> {
+  const lock = await deps.store.lock(deps.owner, LEASE_MS);
+  if (!lock.held)
+    throw new CompactionLockedError(
+      `another compaction of ${deps.store.location} is running (${lock.owner}, lease until ${lock.until}): wait for it to end, or try again after its lease`,
+    );
+  try {
+    return await compactUnderLock(deps, options, lock.renew);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function compactUnderLock(
+  deps: CompactionDependencies,
+  options: CompactionOptions,
+  renew: () => Promise<void>,
+): Promise<CompactionResult> {
+  const started = deps.clock();
+  // The tables are listed at once: in S3 a listing is a LIST a thousand keys, one after the other,
+  // so a year of 1,000 apps takes as long as its largest table (~365 LISTs), not the sum (~2,400).
+  const plans: TablePlan[] = await Promise.all(SQL_TABLES.map((table) => planTable(table, deps, options, started)));
+  const total = plans.reduce((sum, p) => sum + p.months.reduce((s, m) => s + m.read.length, 0), 0);
+  const months: MonthCompacted[] = [];
+  const unreadable: { key: string; reason: string }[] = [];
+  let done = 0;
+  let complete = true;
+  let files = 0;
+  let removed = 0;
+  let viewsUpdated = 0;
+  for (const plan of plans) {
+    const current = new Map(plan.coverage.manifests.map((m) => [m.month, m]));
+    const switched = new Set<YearMonth>();
+    for (const work of plan.months) {
+      if (options.deadline && deps.clock() > options.deadline) {
+        complete = false;
+        break;
+      }
+      const result = await compactMonth(deps, plan, work, current.get(work.month));
+      current.set(work.month, result.manifest);
+      switched.add(work.month);
+      months.push(result.compacted);
+      unreadable.push(...result.unreadable);
+      done += work.read.length;
+      options.onProgress?.({ done, total, table: plan.table.name, month: work.month });
+      await renew();
+    }
+    const manifests = [...current.values()];
+    files += manifests.length;
+    if (
+      deps.store.athenaLocation(curatedKeys.symlink(plan.table.name)) !== undefined &&
+      (switched.size > 0 || (await deps.store.readText(curatedKeys.symlink(plan.table.name))) === undefined)
+    )
+      await publishFileList(deps.store, plan.table, manifests);
+    if (deps.views && (await deps.views.update(plan.table, new Coverage(manifests).periods())) === 'updated')
+      viewsUpdated += 1;
+    await consumeNotes(deps.store, plan, switched);
+    removed += await removeSuperseded(deps, plan.table, manifests, started);
+    if (!complete) break;
+  }
+  return { complete, months, unreadable, files, removed, viewsUpdated };
+}
+
+/** What a table needs: its current manifests, its raw objects, the notes of replaced ones. */
+async function planTable(
+  table: SqlTable,
+  deps: CompactionDependencies,
+  options: CompactionOptions,
+  started: Date,
+): Promise<TablePlan> {
+  const manifests = await readManifests(deps.store, table, (message) =>
+    deps.logger.warn(message, { table: table.name }),
+  );
+  const coverage = new Coverage(manifests);
+  const listing = await deps.store.listRaw(table, options.rebuild ? undefined : coverage);
+  const notes = (await deps.store.listReplaced(table)).map((note) => ({
+    note,
+    key: archiveKeys.replacedKey(note.key),
+    settled: note.lastModified.getTime() < started.getTime() - NOTE_SETTLE_MS,
+  }));
+  const work = new Map<YearMonth, MonthWork>();
+  const monthOf = (month: YearMonth) => {
+    const entry = work.get(month) ?? { month, read: [], drop: [] };
+    work.set(month, entry);
+    return entry;
+  };
+  const listed = addReads(table, listing, coverage, new Set(notes.map((n) => n.key)), options, monthOf);
+  // Rows of objects no longer in raw/ (removed by hand) leave the months being written anyway, and
+  // every month when the listing was complete (a rebuild reads every folder).
+  for (const manifest of manifests) {
+    if (!work.has(manifest.month) && !options.rebuild) continue;
+    for (const key of keysOf(table, coverage.listingOf(manifest.month)))
+      if (!listed.has(key) && partitionWithin(parseRawKey(key)?.partition ?? '', options.from, options.to))
+        monthOf(manifest.month).drop.push(key);
+  }
+  const months = [...work.values()].sort((a, b) => a.month.localeCompare(b.month));
+  return { table, coverage, months, notes: notes.map((n) => ({ ...n, gone: !listed.has(n.key) })) };
+}
+
+/** The listed objects to read (not compacted, replaced since, or all with a rebuild), by month; resolves to every key listed. */
+function addReads(
+  table: SqlTable,
+  listing: RawListing,
+  coverage: Coverage,
+  noted: ReadonlySet<string>,
+  options: CompactionOptions,
+  monthOf: (month: YearMonth) => MonthWork,
+): Set<string> {
+  const listed = new Set<string>();
+  for (const [appid, partitions] of listing) {
+    for (const partition of partitions) {
+      const key = rawKeyOf(table, appid, partition);
+      listed.add(key);
+      if (!partitionWithin(partition, options.from, options.to)) continue;
+      const covered = coverage.covers(appid, partition);
+      if (covered && !noted.has(key) && !options.rebuild) continue;
+      const entry = monthOf(monthOfPartition(partition));
+      entry.read.push(key);
+      if (covered) entry.drop.push(key);
+    }
+  }
+  return listed;
+}
+
+const keysOf = (table: SqlTable, listing: RawListing) =>
+  [...listing].flatMap(([appid, partitions]) => partitions.map((p) => rawKeyOf(table, appid, p)));
+
+async function compactMonth(
+  deps: CompactionDependencies,
+  plan: TablePlan,
+  work: MonthWork,
+  manifest: Manifest | undefined,
+) {
+  const { table } = plan;
+  const id = `${deps.clock().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
+  let previous = manifest
+    ? await deps.store.stageObject(`${curatedKeys.month(table.name, work.month)}${manifest.file}`, deps.workDir)
+    : undefined;
+  let read = work.read;
+  let drop = work.drop;
+  let kept = manifest ? plan.coverage.listingOf(work.month) : new Map<string, string[]>();
+  if (manifest && previous === undefined) {
+    // The manifest names a file that is gone: the whole month is read from raw/ again.
+    deps.logger.warn(
+      `${curatedKeys.month(table.name, work.month)}${manifest.file} is missing: the month is compacted again from raw/`,
+    );
+    const all = new Set(read);
+    for (const [appid, partitions] of kept) for (const p of partitions) all.add(rawKeyOf(table, appid, p));
+    read = [...all];
+    drop = [];
+    kept = new Map();
+    previous = undefined;
+  }
+  const staged = await deps.store.stageRaw(read, deps.workDir);
+  const out = join(deps.workDir, `${table.name}-${work.month}-${id}.parquet`);
+  const built = await deps.engine
+    .build({ table, previous, drop, sources: staged, out })
+    .finally(() => deps.store.discard([...staged.map((s) => s.path), ...(previous ? [previous] : [])]));
+  const unreadable = new Set(built.unreadable.map((u) => u.key));
+  const listing = new Map([...kept].map(([appid, partitions]) => [appid, [...partitions]]));
+  const dropped = new Set(drop);
+  for (const [appid, partitions] of listing)
+    listing.set(
+      appid,
+      partitions.filter((p) => !dropped.has(rawKeyOf(table, appid, p))),
+    );
+  for (const key of read) {
+    const parsed = parseRawKey(key);
+    if (!parsed || unreadable.has(key)) continue;
+    const partitions = listing.get(parsed.appid) ?? [];
+    if (!partitions.includes(parsed.partition)) partitions.push(parsed.partition);
+    listing.set(parsed.appid, partitions);
+  }
+  const file = `part-${id}.parquet`;
+  const next: Manifest = {
+    version: 1,
+    table: table.name,
+    month: work.month,
+    file,
+    rows: built.rows,
+    bytes: built.bytes,
+    compactedAt: deps.clock().toISOString(),
+    toolVersion: deps.toolVersion,
+    sources: sourceGroups(listing),
+  };
+  await deps.store.putFile(curatedKeys.file(table.name, work.month, id), out);
+  // The switch: from here on, readers find the new file.
+  await deps.store.putText(curatedKeys.manifest(table.name, work.month), `${JSON.stringify(next)}\n`);
+  return {
+    manifest: next,
+    unreadable: built.unreadable,
+    compacted: {
+      table: table.name,
+      month: work.month,
+      read: read.length - unreadable.size,
+      replaced: read.filter((k) => dropped.has(k) && !unreadable.has(k)).length,
+      rows: built.rows,
+      bytes: built.bytes,
+      file: curatedKeys.file(table.name, work.month, id),
+    } satisfies MonthCompacted,
+  };
+}
+
+/** The symlink list Athena's curated table reads: every current file, one S3 URL a line. */
+async function publishFileList(store: CuratedStore, table: SqlTable, manifests: readonly Manifest[]) {
+  const lines = manifests
+    .map((m) => store.athenaLocation(`${curatedKeys.month(table.name, m.month)}${m.file}`))
+    .filter((line): line is string => line !== undefined)
+    .sort();
+  // A store Athena cannot read (a local folder) has no symlink list.
+  if (lines.length !== manifests.length || store.athenaLocation(curatedKeys.symlink(table.name)) === undefined) return;
+  await store.putText(curatedKeys.symlink(table.name), lines.length ? `${lines.join('\n')}\n` : '');
+}
+
+/** Notes whose keys were read again into a switched month (or are gone from raw/) are done with. */
+async function consumeNotes(store: CuratedStore, plan: TablePlan, switched: ReadonlySet<YearMonth>) {
+  const done = plan.notes.filter(({ key, settled, gone }) => {
+    const parsed = parseRawKey(key);
+    return settled && (gone || !parsed || switched.has(monthOfPartition(parsed.partition)));
+  });
+  if (done.length) await store.delete(done.map((n) => n.note.key));
+}
+
+/** Files no manifest names, older than the grace period: superseded months, runs that died before their switch. */
+async function removeSuperseded(
+  deps: CompactionDependencies,
+  table: SqlTable,
+  manifests: readonly Manifest[],
+  started: Date,
+): Promise<number> {
+  const current = new Set(manifests.map((m) => `${curatedKeys.month(table.name, m.month)}${m.file}`));
+  const stale = (await deps.store.list(curatedKeys.table(table.name))).filter(
+    (o) =>
+      /\/part-[^/]+\.parquet$/.test(o.key) &&
+      !current.has(o.key) &&
+      o.lastModified.getTime() < started.getTime() - GRACE_MS,
+  );
+  if (stale.length) await deps.store.delete(stale.map((o) => o.key));
+  return stale.length;
+}

@@ -1,0 +1,57 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beijingToday, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
+import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
+import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
+import { runCliInProcess } from '../../support/run-cli-in-process.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+const [SHOP] = DEMO_APPS as [(typeof DEMO_APPS)[0]];
+let sim: WechatSimulator;
+beforeAll(async () => {
+  sim = await WechatSimulator.start();
+});
+afterAll(() => sim?.close());
+
+const morning = () => new Date(`${beijingToday(new Date())}T02:00:00Z`);
+
+describe('wxa-report run with archive.compact', () => {
+  it('compacts what the job archived after it, in a line of its own (and in --json)', async () => {
+    // Prepare
+    const dir = await tempDir();
+    await writeFile(
+      join(dir.path, 'wxa.config.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, webhooks: [], recipients: ['ops@example.com'] }],
+        email: { transport: 'smtp', from: 'r@example.com' },
+        archive: { apis: ['daily-summary'], compact: true },
+      }),
+    );
+    const run = (args: string[]) =>
+      runCliInProcess(['run', ...args, '--config', 'wxa.config.json'], {
+        env: { WXA_APP_SHOP_SECRET: SHOP.secret, WECHAT_API_BASE: sim.url },
+        cwd: dir.path,
+        clock: morning,
+      });
+
+    try {
+      // Act
+      const daily = await run(['daily']);
+      const again = await run(['daily', '--json']);
+
+      // Assess
+      expect(daily.code).toBe(0);
+      expect(daily.stdout).toMatch(/^sent +shop daily /m);
+      expect(daily.stdout).toMatch(/^Compacted \d+ answer\(s\) into \d+ month file\(s\) of \d+ table\(s\) in /m);
+      const month = beijingYesterday(morning()).slice(0, 7);
+      expect(await readdir(join(dir.path, 'wxa-data', 'archive', 'curated', 'daily_visit_trend'))).toContain(
+        `month=${month}`,
+      );
+      expect(again.code).toBe(0);
+      expect(JSON.parse(again.stdout).compaction).toEqual({ months: [], files: expect.any(Number), unreadable: [] });
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,213 @@
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
+import { curatedKeys } from '../../../lambda/curated/curated-layout.js';
+import { CompactionLockedError } from '../../../lambda/curated/curated-store.js';
+import { S3CuratedStore } from '../../../lambda/curated/s3/s3-curated-store.js';
+import {
+  type CompactionDependencies,
+  type CompactionResult,
+  compactArchive,
+} from '../../../lambda/pipeline/compact-archive.js';
+import { writeSyntheticArchive } from '../../../lambda/simulator/synthetic-archive.js';
+import { viewSql } from '../../../lambda/sql/athena/glue-tables.js';
+import { DuckDbCompactor } from '../../../lambda/sql/duckdb/duckdb-compactor.js';
+import { GlueViews } from '../../../lambda/sql/glue/glue-views.js';
+import { SQL_TABLES } from '../../../lambda/sql/tables.js';
+import { APPIDS, everyAnswer, recordingLogger, syntheticArchive } from '../../support/compaction.js';
+import { createAnalyticsTables, glueClientFor } from '../../support/glue.js';
+import { type MotoServer, startMoto } from '../../support/moto.js';
+import { createBucket, downloadPrefix, s3ClientFor } from '../../support/s3.js';
+import { NOW } from '../../support/simulator.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+// The AWS compaction path against moto: the archive written to S3 by the product's own writer, the
+// compaction reading it through the SDK, the Glue views pointed at what it compacted; the rows
+// checked by syncing the bucket down and reading it as `wxa-report query` does.
+
+let moto: MotoServer;
+let s3: S3Client;
+let glue: GlueClient;
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let before: Record<string, unknown[]>;
+let buckets = 0;
+beforeAll(async () => {
+  [moto, dir] = await Promise.all([startMoto(), tempDir()]);
+  s3 = s3ClientFor(moto.endpoint);
+  glue = glueClientFor(moto.endpoint);
+  const reference = join(dir.path, 'reference');
+  await syntheticArchive(reference, '2026-09-25', '2026-10-31');
+  before = await everyAnswer(reference);
+}, 120_000);
+afterAll(async () => {
+  s3?.destroy();
+  glue?.destroy();
+  await Promise.all([moto?.stop(), dir?.remove()]);
+});
+
+/** A bucket holding the same archive as the reference, under a prefix, with the stack's Glue tables. */
+async function deployment(options: { empty?: boolean } = {}) {
+  buckets += 1;
+  const bucket = await createBucket(s3);
+  const prefix = 'wxa';
+  const database = `wxa_reporter_${buckets}`;
+  if (!options.empty)
+    await writeSyntheticArchive(new S3Archive(s3, bucket, prefix), {
+      appids: APPIDS,
+      from: '2026-09-25',
+      to: '2026-10-31',
+      now: NOW,
+      concurrency: 16,
+    });
+  await createAnalyticsTables(glue, database, bucket, prefix);
+  return { bucket, prefix, database, store: new S3CuratedStore(s3, bucket, prefix) };
+}
+
+async function compactS3(
+  target: Awaited<ReturnType<typeof deployment>>,
+  overrides: Partial<CompactionDependencies> = {},
+) {
+  const engine = await DuckDbCompactor.open();
+  const workDir = await mkdtemp(join(dir.path, 'work-'));
+  try {
+    return await compactArchive({
+      store: target.store,
+      engine,
+      views: new GlueViews(glue, target.database),
+      workDir,
+      clock: () => new Date(),
+      logger: recordingLogger(),
+      toolVersion: 'test',
+      owner: 'lambda-request-1',
+      ...overrides,
+    });
+  } finally {
+    engine.close();
+  }
+}
+
+async function synced(target: Awaited<ReturnType<typeof deployment>>) {
+  const folder = await mkdtemp(join(dir.path, 'synced-'));
+  await downloadPrefix(s3, target.bucket, target.prefix, folder);
+  return folder;
+}
+
+const keysUnder = async (bucket: string, prefix: string) =>
+  (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents?.map(
+    (o) => `${o.Key} ${o.ETag}`,
+  ) ?? [];
+
+describe('the compaction over S3 (moto), with the Glue views', () => {
+  // One deployment compacted once, shared by the first three tests (which only read it or re-run it).
+  let shared: Promise<{ target: Awaited<ReturnType<typeof deployment>>; result: CompactionResult }> | undefined;
+  const compactedOnce = () => {
+    shared ??= deployment().then(async (target) => ({ target, result: await compactS3(target) }));
+    return shared;
+  };
+
+  it('writes month files, manifests and the symlink lists; the archive synced down answers the same rows', async () => {
+    // Act
+    const { target, result } = await compactedOnce();
+
+    // Assess
+    expect(result.complete).toBe(true);
+    expect(result.viewsUpdated).toBe(SQL_TABLES.length);
+    const folder = await synced(target);
+    expect(await everyAnswer(folder)).toEqual(before);
+    const symlink = await target.store.readText(curatedKeys.symlink('daily_visit_trend'));
+    const manifests = ['2026-09', '2026-10'].map(async (month) =>
+      JSON.parse((await target.store.readText(curatedKeys.manifest('daily_visit_trend', month))) ?? '{}'),
+    );
+    expect(symlink).toBe(
+      `${(await Promise.all(manifests))
+        .map((m) => `s3://${target.bucket}/wxa/curated/daily_visit_trend/month=${m.month}/${m.file}`)
+        .join('\n')}\n`,
+    );
+  }, 120_000);
+
+  it('points each Athena view at the curated table for the compacted periods and at raw for the rest', async () => {
+    const { target } = await compactedOnce();
+
+    const view = await glue.send(new GetTableCommand({ DatabaseName: target.database, Name: 'daily_visit_trend' }));
+    const portrait = await glue.send(new GetTableCommand({ DatabaseName: target.database, Name: 'user_portrait' }));
+
+    expect(viewSql({ viewOriginalText: view.Table?.ViewOriginalText })).toBe(
+      `SELECT c."appid", c."dt", c."ref_date", c."session_cnt", c."visit_pv", c."visit_uv", c."visit_uv_new", c."stay_time_uv", c."stay_time_session", c."visit_depth" FROM "${target.database}"."daily_visit_trend_curated" AS c WHERE c."dt" BETWEEN '2026-09-25' AND '2026-10-31' UNION ALL SELECT raw."appid" AS "appid", raw."dt" AS "dt", ${SQL_TABLES[0]?.select('athena').columns} FROM "${target.database}"."daily_visit_trend_raw" AS raw CROSS JOIN UNNEST(raw.list) AS t(l) WHERE NOT raw."dt" BETWEEN '2026-09-25' AND '2026-10-31'`,
+    );
+    expect(viewSql({ viewOriginalText: portrait.Table?.ViewOriginalText })).toContain(
+      `WHERE NOT ((raw."days" = 1 AND raw."dt" BETWEEN '2026-09-25' AND '2026-10-31') OR (raw."days" = 7 AND raw."dt" IN ('2026-10-04', '2026-10-11', '2026-10-18', '2026-10-25')) OR (raw."days" = 30 AND raw."dt" IN ('2026-10-31')))`,
+    );
+  }, 120_000);
+
+  it('changes nothing when run again: no object written, no view updated', async () => {
+    const { target } = await compactedOnce();
+    const objects = await keysUnder(target.bucket, 'wxa/curated/');
+
+    const again = await compactS3(target);
+
+    expect(again.months).toEqual([]);
+    expect(again.viewsUpdated).toBe(0);
+    expect(await keysUnder(target.bucket, 'wxa/curated/')).toEqual(objects);
+  }, 120_000);
+
+  it('adds a new day to its month and to the view, and leaves no partial period visible when interrupted', async () => {
+    // Prepare: compacted, then 1 November arrives; the next run dies at its second switch.
+    const target = await deployment();
+    await compactS3(target);
+    await writeSyntheticArchive(new S3Archive(s3, target.bucket, target.prefix), {
+      appids: APPIDS,
+      from: '2026-11-01',
+      to: '2026-11-01',
+      now: NOW,
+    });
+    const store = target.store;
+    let switches = 0;
+    const dying: typeof store = Object.assign(Object.create(store), {
+      putText: async (key: string, text: string) => {
+        if (key.endsWith('manifest.json') && ++switches === 2) throw new Error('killed');
+        return store.putText(key, text);
+      },
+    });
+    const reference = join(dir.path, 'reference-november');
+    await syntheticArchive(reference, '2026-09-25', '2026-10-31');
+    await syntheticArchive(reference, '2026-11-01', '2026-11-01');
+    const withNovember = await everyAnswer(reference);
+
+    // Act
+    await expect(compactS3({ ...target, store: dying })).rejects.toThrow('killed');
+    const interrupted = await everyAnswer(await synced(target));
+    const resumed = await compactS3(target);
+
+    // Assess
+    expect(interrupted).toEqual(withNovember);
+    expect(resumed.months.map((m) => `${m.table} ${m.month}`)).toContain('daily_summary 2026-11');
+    expect(await everyAnswer(await synced(target))).toEqual(withNovember);
+    const view = await glue.send(new GetTableCommand({ DatabaseName: target.database, Name: 'daily_visit_trend' }));
+    expect(viewSql({ viewOriginalText: view.Table?.ViewOriginalText })).toContain(
+      `WHERE NOT raw."dt" BETWEEN '2026-09-25' AND '2026-11-01'`,
+    );
+  }, 180_000);
+
+  it('runs one compaction at a time, and takes over a lock whose lease ran out', async () => {
+    const target = await deployment({ empty: true });
+    const held = await target.store.lock('lambda-request-0', 60_000);
+    await expect(compactS3(target)).rejects.toThrow(CompactionLockedError);
+    if (held.held) await held.release();
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: `wxa/${curatedKeys.lock}`,
+        Body: JSON.stringify({ owner: 'a-function-that-timed-out', until: '2026-01-01T00:00:00.000Z' }),
+      }),
+    );
+
+    const [first, second] = await Promise.all([target.store.lock('one', 60_000), target.store.lock('two', 60_000)]);
+
+    expect([first.held, second.held].filter(Boolean)).toHaveLength(1);
+    for (const lock of [first, second]) if (lock.held) await lock.release();
+    expect((await compactS3(target)).complete).toBe(true);
+  }, 120_000);
+});
