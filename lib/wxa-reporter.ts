@@ -84,8 +84,10 @@ export interface WxaReporterProps {
    */
   readonly fixedEgressIp?: boolean;
   /**
-   * With `fixedEgressIp`: the two Availability Zones of the VPC's subnets.
-   * @default the stack's (`WxaReporterStack` resolves them at deploy time: synth needs no credentials)
+   * With `fixedEgressIp`: the two Availability Zones of the VPC's subnets, by name, in the stack's
+   * region (`['cn-north-1a', 'cn-north-1b']`).
+   * @default those `cdk.context.json` holds for the stack's account and region (an earlier
+   * lookup), else the region's first two, resolved at deploy time: synth needs no credentials
    */
   readonly availabilityZones?: readonly string[];
   /**
@@ -102,8 +104,49 @@ const propsSchema = z.object({
   memorySize: z.number().int().min(128).max(10240).optional(),
   concurrency: z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000).optional(),
   platformEndpoint: z.enum(['FUNCTION_URL', 'HTTP_API']).optional(),
-  availabilityZones: z.array(z.string()).length(2, 'must name two Availability Zones').optional(),
 });
+
+/** The third-party platform's side of a deployment (`WxaReporter.platform`). */
+export interface WxaReporterPlatform {
+  readonly function: lambda.Function;
+  /** The authorization event URL (授权事件接收URL), whichever the endpoint. */
+  readonly endpointUrl: string;
+  /** With the `FUNCTION_URL` endpoint; undefined with `HTTP_API`. */
+  readonly functionUrl?: lambda.FunctionUrl;
+  /** With the `HTTP_API` endpoint; undefined with `FUNCTION_URL`. */
+  readonly api?: apigwv2.HttpApi;
+  /**
+   * The Function URL, as before the platform endpoint could be an HTTP API.
+   * @deprecated The endpoint is an HTTP API where Lambda offers no Function URLs (the AWS China
+   * regions, among others), and then there is no Function URL to return: reading it throws
+   * `DeploymentConfigError`. Use `endpointUrl` for the URL, `functionUrl` or `api` for the resource.
+   */
+  readonly url: lambda.FunctionUrl;
+  readonly table: dynamodb.Table;
+  readonly discoverySchedule: scheduler.Schedule;
+}
+
+/** `WxaReporter.platform`, whose deprecated `url` is the Function URL or a clear error. */
+function platformMembers(
+  endpoint: ReporterPlatformEndpoint,
+  table: dynamodb.Table,
+  discoverySchedule: scheduler.Schedule,
+): WxaReporterPlatform {
+  return {
+    function: endpoint.function,
+    endpointUrl: endpoint.endpointUrl,
+    functionUrl: endpoint.url,
+    api: endpoint.api,
+    get url(): lambda.FunctionUrl {
+      if (endpoint.url) return endpoint.url;
+      throw new DeploymentConfigError(
+        `${endpoint.node.path}: platform.url is a Lambda Function URL, and this deployment's platform endpoint is an API Gateway HTTP API: use platform.endpointUrl (the URL) or platform.api`,
+      );
+    },
+    table,
+    discoverySchedule,
+  };
+}
 
 /**
  * Scheduled WeChat Mini Program reports for one app or thousands. Three EventBridge Scheduler
@@ -137,20 +180,10 @@ export class WxaReporter extends Construct {
   /**
    * With `component` in the config: the function behind the platform's authorization event URL
    * (tickets, authorization events) that also runs the daily discovery, how WeChat reaches it
-   * (`url`, a Function URL, or `api`, an HTTP API), that URL, and the table of the platform's
-   * shared tokens.
+   * (`functionUrl`, a Function URL, or `api`, an HTTP API), that URL, and the table of the
+   * platform's shared tokens.
    */
-  readonly platform?: {
-    readonly function: lambda.Function;
-    /** With the `FUNCTION_URL` endpoint. */
-    readonly url?: lambda.FunctionUrl;
-    /** With the `HTTP_API` endpoint. */
-    readonly api?: apigwv2.HttpApi;
-    /** The authorization event URL (授权事件接收URL), whichever the endpoint. */
-    readonly endpointUrl: string;
-    readonly table: dynamodb.Table;
-    readonly discoverySchedule: scheduler.Schedule;
-  };
+  readonly platform?: WxaReporterPlatform;
   /** Athena and Glue over the archive, unless `analytics: false`. */
   readonly analytics?: ArchiveAnalytics;
   readonly alarmTopic: sns.Topic;
@@ -271,14 +304,7 @@ export class WxaReporter extends Construct {
         expression: this.config.schedule.discover,
         target: platform.function,
       });
-      this.platform = {
-        function: platform.function,
-        url: platform.url,
-        api: platform.api,
-        endpointUrl: platform.endpointUrl,
-        table: state.platformTable,
-        discoverySchedule,
-      };
+      this.platform = platformMembers(platform, state.platformTable, discoverySchedule);
     }
 
     const alarms = new ReporterAlarms(this, 'Monitoring', { name, alarmEmail: props.alarmEmail });
