@@ -1,4 +1,4 @@
-import { Annotations, Aspects, type Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, type Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -27,7 +27,6 @@ import { type PlatformEndpointType, ReporterPlatformEndpoint } from './parts/pla
 import { ReporterSchedules } from './parts/schedules.js';
 import { ReporterStateTables } from './parts/state-tables.js';
 import { claimNames, type PhysicalNames, physicalNames } from './physical-names.js';
-import { offers, refuse } from './regions.js';
 import { AcknowledgeExpectedWildcards } from './scoped-wildcards.js';
 
 export type { PlatformEndpointType };
@@ -93,7 +92,9 @@ export interface WxaReporterProps {
   /**
    * With `component` in the config: how WeChat reaches the platform function, a Lambda Function
    * URL or an API Gateway HTTP API (the same checks either way).
-   * @default 'HTTP_API' in the AWS China regions (they offer no Function URLs), else 'FUNCTION_URL'
+   * @default the one the stack's region offers: 'FUNCTION_URL' where Lambda offers Function URLs,
+   * 'HTTP_API' where it does not (the AWS China and GovCloud regions, most regions opened since
+   * 2022: `lib/regions.ts`) and in a region this version does not know
    */
   readonly platformEndpoint?: PlatformEndpointType;
 }
@@ -146,6 +147,18 @@ function platformMembers(
     table,
     discoverySchedule,
   };
+}
+
+/** A setting that would do nothing is refused, not ignored: it was set for a reason. */
+function refuseSettingsWithoutEffect(props: WxaReporterProps, config: DeploymentConfig): void {
+  if (props.availabilityZones && !props.fixedEgressIp)
+    throw new DeploymentConfigError(
+      'availabilityZones places the fixed-egress VPC, and fixedEgressIp is not set: set fixedEgressIp: true, or remove availabilityZones',
+    );
+  if (props.platformEndpoint && !config.component)
+    throw new DeploymentConfigError(
+      `platformEndpoint "${props.platformEndpoint}" is how WeChat reaches a third-party platform, and the config has no component: add the platform's component, or remove platformEndpoint`,
+    );
 }
 
 /**
@@ -227,8 +240,7 @@ export class WxaReporter extends Construct {
         `the config is ${Buffer.byteLength(serialisedConfig)} bytes; Lambda environments hold 4 KB: move the apps into the registry ("wxa-report apps add") and keep cdk.json for settings`,
       );
     }
-    const platformEndpoint = this.platformEndpoint(props.platformEndpoint);
-    this.refuseWhatTheRegionLacks(platformEndpoint);
+    refuseSettingsWithoutEffect(props, this.config);
     const { name } = this.names;
     const prefix = this.config.archivePrefix;
 
@@ -293,7 +305,7 @@ export class WxaReporter extends Construct {
         state,
         parameterPrefix: this.config.parameterPrefix,
         parameterKey: props.parameterKey,
-        endpoint: platformEndpoint,
+        endpoint: props.platformEndpoint,
         network,
         name,
         logRetention: props.logRetention,
@@ -336,40 +348,6 @@ export class WxaReporter extends Construct {
       [archive, state, fanOut, schedules, alarms, network, platform].filter((p) => p !== undefined),
     );
     this.acknowledgeIntendedWildcards(stack, prefix);
-  }
-
-  /** The platform endpoint the props ask for, or the one the stack's partition offers. */
-  private platformEndpoint(asked: PlatformEndpointType | undefined): PlatformEndpointType {
-    if (asked) return asked;
-    const stack = Stack.of(this);
-    if (this.config.component && offers(stack, 'functionUrl') === undefined) {
-      Annotations.of(this).addWarningV2(
-        'wxa-reporter:platformEndpointRegion',
-        'the region is not known at synth: the platform endpoint is a Function URL, which the AWS China regions do not offer; set the stack\'s env.region or platformEndpoint: "HTTP_API" there',
-      );
-    }
-    return offers(stack, 'functionUrl') === false ? 'HTTP_API' : 'FUNCTION_URL';
-  }
-
-  /** One line for each configured feature the stack's region does not offer, with what to use instead. */
-  private refuseWhatTheRegionLacks(platformEndpoint: PlatformEndpointType): void {
-    const stack = Stack.of(this);
-    if (this.config.email?.transport === 'ses' && offers(stack, 'ses') === false) {
-      refuse(
-        stack,
-        'email.transport "ses"',
-        'Amazon SES',
-        'use "smtp" (Tencent Exmail, Aliyun DirectMail, QQ or 163 mail: see "Deploy in the AWS China regions" in the README)',
-      );
-    }
-    if (this.config.component && platformEndpoint === 'FUNCTION_URL' && offers(stack, 'functionUrl') === false) {
-      refuse(
-        stack,
-        'platformEndpoint "FUNCTION_URL"',
-        'Lambda Function URLs',
-        'leave platformEndpoint unset or set "HTTP_API" (API Gateway)',
-      );
-    }
   }
 
   /**

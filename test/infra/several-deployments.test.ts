@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { WxaReporterStack, type WxaReporterStackProps } from '../../lib/wxa-reporter-stack.js';
 import { physicalNamesOf } from './physical-names.js';
-import { CONFIG, PLATFORM_CONFIG, testApp } from './stack-fixture.js';
+import { CONFIG, PLATFORM_CONFIG, SINGAPORE, testApp } from './stack-fixture.js';
 
 const ENV = { account: '123456789012', region: 'ap-east-1' };
 const stackIn = (app: App, id: string, props: Partial<WxaReporterStackProps> = {}) =>
@@ -54,6 +54,7 @@ describe('an existing single deployment', () => {
   const variants: Record<string, Partial<WxaReporterStackProps>> = {
     smtp: { config: CONFIG },
     'kms-ses': {
+      env: SINGAPORE,
       encryption: 'KMS',
       config: { ...CONFIG, email: { transport: 'ses', from: 'r@example.com', identity: 'example.com' } },
     },

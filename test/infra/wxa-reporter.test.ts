@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { partitionColumns, SQL_TABLES } from '../../lambda/sql/tables.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
+import { buildStack, CONFIG, PLATFORM_CONFIG, SINGAPORE } from './stack-fixture.js';
 
 let template: Template;
 beforeAll(() => {
@@ -305,6 +305,7 @@ describe('least privilege', () => {
 
     const ses = Template.fromStack(
       buildStack({
+        env: SINGAPORE,
         config: { ...CONFIG, email: { transport: 'ses', from: 'r@mail.example.com', identity: 'mail.example.com' } },
       }).stack,
     );
@@ -317,7 +318,7 @@ describe('least privilege', () => {
             Resource: {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':ses:ap-east-1:123456789012:identity/mail.example.com'],
+                ['arn:', { Ref: 'AWS::Partition' }, ':ses:ap-southeast-1:123456789012:identity/mail.example.com'],
               ],
             },
           },
