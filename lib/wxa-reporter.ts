@@ -42,9 +42,11 @@ export interface WxaReporterProps {
    * The deployment's name, from which every name that must be unique in the account and region
    * derives: the SSM folder `/<name>/` (unless `config.parameterPrefix` is set), the Glue database
    * (unless `analytics.databaseName` is), the Athena workgroup, the service on logs and metrics.
-   * Lowercase letters, digits and "-".
-   * @default from the stack's name: `wxa-reporter` for the stack `WxaReporter` (the names a single
-   * deployment has always had), `wxa-reporter-client-b` for `WxaReporterClientB` or `ClientB`
+   * Lowercase letters, digits and "-". A second deployment in the same account and region needs
+   * one of its own (synth refuses two of one app whose names meet); the CDK app's `stacks` context
+   * gives each stack one derived from its name (`wxa-reporter-client-b` for `WxaReporterClientB`).
+   * @default `wxa-reporter`, whatever the stack is called: the names a deployment made before
+   * deployments had names has (SSM `/wxa-reporter/`, Glue `wxa_reporter`), so it keeps them
    */
   readonly name?: string;
   /** Bring your own archive bucket. @default a new bucket: private, SSL-only, encrypted, versioned, retained */
@@ -229,7 +231,7 @@ export class WxaReporter extends Construct {
       throw new DeploymentConfigError(`WxaReporter props are invalid: ${problems}`);
     }
     const stack = Stack.of(this);
-    this.names = physicalNames(this, props.name);
+    this.names = physicalNames(props.name);
     this.config = parseDeploymentConfig({
       ...props.config,
       parameterPrefix: props.config.parameterPrefix ?? this.names.parameterPrefix,
@@ -257,9 +259,13 @@ export class WxaReporter extends Construct {
       });
     }
     claimNames(this, {
+      names: this.names,
       parameterPrefix: this.config.parameterPrefix,
+      parameterPrefixGiven: props.config.parameterPrefix !== undefined,
       databaseName: this.analytics?.databaseName,
+      databaseNameGiven: props.analytics !== false && props.analytics?.databaseName !== undefined,
       workGroupName: this.analytics?.workGroupName,
+      workGroupNameGiven: props.analytics !== false && props.analytics?.workGroupName !== undefined,
     });
 
     const state = new ReporterStateTables(this, 'State', { platform: this.config.component !== undefined });
