@@ -9,7 +9,10 @@ process.on('uncaughtException', (error) => {
   const problem =
     error instanceof DeploymentConfigError
       ? error.message
-          .replace(/^wxa-reporter config is invalid:\s*-\s*/, 'the wxaReporter context (cdk.json or -c) is invalid: ')
+          .replace(
+            /^(the stack \S+: )?wxa-reporter config is invalid:\s*-\s*/,
+            '$1the wxaReporter context (cdk.json or -c) is invalid: ',
+          )
           .replace(/\s*\n\s*-\s*/g, '; ')
       : error instanceof SyntaxError && /JSON/.test(error.message)
         ? `the wxaReporter context (-c wxaReporter='{…}') is not valid JSON: ${error.message}`

@@ -11,8 +11,8 @@ import { WxaReporterStack, type WxaReporterStackProps } from './wxa-reporter-sta
  * - `wxaReporter`: the deployment's configuration (apps, email, schedules…);
  * - `name`, `alarmEmail`, `archiveEncryption` ("KMS"), `fixedEgressIp` (true), `platformEndpoint`,
  *   `availabilityZones` (JSON `["cn-north-1a","cn-north-1b"]` or `cn-north-1a,cn-north-1b`);
- * - `stackName`: the one stack's name (default `WxaReporter`); it keeps the names a deployment
- *   made before deployments had names has (`wxa-reporter`), unless `name` is set;
+ * - `stackName`: the one stack's name (default `WxaReporter`); whatever it is, the deployment keeps
+ *   the names every deployment had before deployments had names (`wxa-reporter`), unless `name` is set;
  * - `stacks`: several deployments in one account, one stack each, by name: `{"WxaReporter": {},
  *   "WxaReporterClientB": {"config": {"digest": {…}}, "fixedEgressIp": true}}`. Each entry's `config`
  *   is laid over `wxaReporter` field by field; its other settings override the app-wide ones. Each
@@ -205,14 +205,23 @@ export function stacksFromContext(get: (key: string) => unknown, keys: readonly 
   return stacks.map((s) => s.stack);
 }
 
-/** The app's stacks, as `bin/app.ts` (and the tests that synthesize the app) make them. */
+/**
+ * The app's stacks, as `bin/app.ts` (and the tests that synthesize the app) make them. With several,
+ * a stack's refusal names the stack: "the stack ClientB: availabilityZones …".
+ */
 export function addStacksFromContext(app: App, env: Environment): WxaReporterStack[] {
-  return stacksFromContext((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext())).map(
-    ({ id, props }) =>
-      new WxaReporterStack(app, id, {
+  const stacks = stacksFromContext((key) => app.node.tryGetContext(key), Object.keys(app.node.getAllContext()));
+  return stacks.map(({ id, props }) => {
+    try {
+      return new WxaReporterStack(app, id, {
         description: 'wxa-reporter: WeChat Mini Program reports and raw-data archive',
         ...props,
         env,
-      }),
-  );
+      });
+    } catch (error) {
+      if (stacks.length > 1 && error instanceof DeploymentConfigError)
+        throw new DeploymentConfigError(`the stack ${id}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  });
 }

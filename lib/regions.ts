@@ -150,6 +150,14 @@ export function refuse(stack: Stack, setting: string, feature: Feature, instead:
   );
 }
 
+/**
+ * How a stack gets a region at synth: its `env` (the CDK app's stacks have one). Setting AWS_REGION
+ * alone does not give one: `cdk` passes the region it finds to the app as CDK_DEFAULT_REGION, and
+ * a stack without `env` ignores it.
+ */
+export const GIVE_THE_STACK_A_REGION =
+  'give the stack a region (env: { region: process.env.CDK_DEFAULT_REGION }, which cdk sets from AWS_REGION or --profile)';
+
 /** A synth warning (printed by `cdk synth`, kept in the assembly) about what the region may lack. */
 export function warnAboutRegion(scope: IConstruct, id: string, message: string): void {
   Annotations.of(scope).addWarningV2(`wxa-reporter:${id}`, message);

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { ContextProvider as ContextProviderType } from 'aws-cdk-lib/cloud-assembly-schema';
 import { Construct } from 'constructs';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
+import { GIVE_THE_STACK_A_REGION, warnAboutRegion } from '../regions.js';
 import type { FunctionNetwork } from './reporter-function.js';
 
 export interface ReporterEgressNetworkProps {
@@ -109,6 +110,13 @@ export class ReporterEgressNetwork extends Construct implements FunctionNetwork 
     });
     const stack = Stack.of(this);
     const availabilityZones = zonesFor(stack, props.availabilityZones);
+    const zoneRegion = props.availabilityZones?.map((zone) => ZONE_NAME.exec(zone)?.[1]).find(Boolean);
+    if (zoneRegion && Token.isUnresolved(stack.region))
+      warnAboutRegion(
+        this,
+        'availabilityZonesRegion',
+        `availabilityZones are zones of ${zoneRegion}, and the stack's region is not known at synth: deployed to another region, its subnets fail to create; ${GIVE_THE_STACK_A_REGION}`,
+      );
     this.vpc = withStackZones(stack, availabilityZones, () => this.network(availabilityZones));
     const securityGroup = new ec2.SecurityGroup(this, 'WorkerSecurityGroup', {
       vpc: this.vpc,

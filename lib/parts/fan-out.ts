@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeploymentConfig } from '../../lambda/config/deployment-config.js';
-import { availability, refuse, regionsWithout, warnAboutRegion } from '../regions.js';
+import { availability, GIVE_THE_STACK_A_REGION, refuse, regionsWithout, warnAboutRegion } from '../regions.js';
 import type { ReporterArchive } from './archive.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import type { ReporterEgressNetwork } from './egress-network.js';
@@ -34,7 +34,7 @@ function checkSesIn(scope: Construct): void {
     warnAboutRegion(
       scope,
       'sesRegion',
-      `the region is not known at synth and email.transport is "ses": SES is not offered in ${regionsWithout('ses')}, and deployed there every email fails when sent (recorded as failed, alarmed): synthesize with the region (AWS_REGION or --profile), or use "smtp" there`,
+      `the region is not known at synth and email.transport is "ses": SES is not offered in ${regionsWithout('ses')}, and deployed there every email fails when sent (recorded as failed, alarmed): ${GIVE_THE_STACK_A_REGION}, or use "smtp" there`,
     );
   if (ses === 'region-unknown')
     warnAboutRegion(

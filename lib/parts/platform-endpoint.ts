@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { availability, refuse, regionsWithout, warnAboutRegion } from '../regions.js';
+import { availability, GIVE_THE_STACK_A_REGION, refuse, regionsWithout, warnAboutRegion } from '../regions.js';
 import type { ReporterEgressNetwork } from './egress-network.js';
 import type { ReporterFanOut } from './fan-out.js';
 import { functionRole, grantParameters, parameterKeyStatement, reporterFunction } from './reporter-function.js';
@@ -45,7 +45,7 @@ export function platformEndpointFor(scope: Construct, asked: PlatformEndpointTyp
     warnAboutRegion(
       scope,
       'platformEndpointRegion',
-      `the region is not known at synth, so the platform endpoint is a Lambda Function URL; deployed to a region without them (${regionsWithout('functionUrl')}) the stack fails to deploy: synthesize with the region (AWS_REGION or --profile) or set platformEndpoint: "HTTP_API"`,
+      `the region is not known at synth, so the platform endpoint is a Lambda Function URL; deployed to a region without them (${regionsWithout('functionUrl')}) the stack fails to deploy: ${GIVE_THE_STACK_A_REGION}, or set platformEndpoint: "HTTP_API"`,
     );
   if (functionUrls === 'region-unknown')
     warnAboutRegion(

@@ -91,6 +91,25 @@ describe('app-wide settings', () => {
   });
 });
 
+describe('a refusal of one stack among several', () => {
+  it('names the stack', () => {
+    const app = new App({
+      outdir: testApp().outdir,
+      context: {
+        wxaReporter: CONFIG,
+        // ClientB first: refused before anything is bundled.
+        stacks: { ClientB: { availabilityZones: ['cn-north-1a', 'cn-north-1b'] }, WxaReporter: {} },
+      },
+    });
+
+    expect(() => addStacksFromContext(app, CHINA)).toThrow(
+      new DeploymentConfigError(
+        'the stack ClientB: availabilityZones places the fixed-egress VPC, and fixedEgressIp is not set: set fixedEgressIp: true, or remove availabilityZones',
+      ),
+    );
+  });
+});
+
 describe('deployment names', () => {
   it('keep the names stackName had before deployments had names', () => {
     const [stack] = stacksOf({ stackName: 'Reports' });

@@ -1,5 +1,5 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { WxaReporter, type WxaReporterProps } from '../../lib/wxa-reporter.js';
@@ -29,7 +29,8 @@ describe('a fixed egress IP in a stack of your own, with an account set', () => 
     expect(zonesOf(stack).sort()).toEqual(['cn-north-1a', 'cn-north-1a', 'cn-north-1b', 'cn-north-1b']);
     // The stack answers for its own zones again once the VPC is built.
     expect(Object.getOwnPropertyDescriptor(stack, 'availabilityZones')).toBeUndefined();
-  });
+    // The file's first synth bundles the Lambdas.
+  }, 120_000);
 
   it('takes the zones an earlier lookup left in cdk.context.json, so an existing VPC keeps its subnets', () => {
     const app = new App({
@@ -74,6 +75,20 @@ describe('a fixed egress IP in a stack of your own, with an account set', () => 
 
     expect(build).toThrow(DeploymentConfigError);
     expect(build).toThrow(message);
+  });
+
+  it('warns, when the stack has no region, that the zones tie it to theirs', () => {
+    const stack = new Stack(testApp(), 'Agnostic');
+    new WxaReporter(stack, 'Reporter', {
+      config: PLATFORM_CONFIG,
+      fixedEgressIp: true,
+      availabilityZones: ['cn-north-1a', 'cn-north-1b'],
+    });
+
+    Annotations.fromStack(stack).hasWarning(
+      '/Agnostic/Reporter/Network',
+      "availabilityZones are zones of cn-north-1, and the stack's region is not known at synth: deployed to another region, its subnets fail to create; give the stack a region (env: { region: process.env.CDK_DEFAULT_REGION }, which cdk sets from AWS_REGION or --profile) [ack: wxa-reporter:availabilityZonesRegion]",
+    );
   });
 
   it('refuses zones of two regions when the stack has none', () => {
