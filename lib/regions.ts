@@ -156,7 +156,7 @@ export function refuse(stack: Stack, setting: string, feature: Feature, instead:
  * a stack without `env` ignores it.
  */
 export const GIVE_THE_STACK_A_REGION =
-  'give the stack a region (env: { region: process.env.CDK_DEFAULT_REGION }, which cdk sets from AWS_REGION or --profile)';
+  'give the stack env.region (CDK_DEFAULT_REGION, which cdk sets from AWS_REGION or --profile)';
 
 /** A synth warning (printed by `cdk synth`, kept in the assembly) about what the region may lack. */
 export function warnAboutRegion(scope: IConstruct, id: string, message: string): void {

@@ -97,7 +97,7 @@ describe('cfn-lint', () => {
     const findings = await lint('cn-north-1,cn-northwest-1', [
       ['WxaReporter', { env: CHINA }],
       ['WxaReporterPlatform', { env: NINGXIA, config: PLATFORM_CONFIG }],
-      ['WxaReporterEgress', { env: CHINA, config: PLATFORM_CONFIG, fixedEgressIp: true }],
+      ['WxaReporterEgress', { env: CHINA, config: PLATFORM_CONFIG, fixedEgressIp: true, name: 'wxa-reporter-egress' }],
     ]);
 
     expect(findings).toBe('');

@@ -87,7 +87,7 @@ describe('a fixed egress IP in a stack of your own, with an account set', () => 
 
     Annotations.fromStack(stack).hasWarning(
       '/Agnostic/Reporter/Network',
-      "availabilityZones are zones of cn-north-1, and the stack's region is not known at synth: deployed to another region, its subnets fail to create; give the stack a region (env: { region: process.env.CDK_DEFAULT_REGION }, which cdk sets from AWS_REGION or --profile) [ack: wxa-reporter:availabilityZonesRegion]",
+      "availabilityZones are zones of cn-north-1, and the stack's region is not known at synth: deployed to another region, its subnets fail to create; give the stack env.region (CDK_DEFAULT_REGION, which cdk sets from AWS_REGION or --profile) [ack: wxa-reporter:availabilityZonesRegion]",
     );
   });
 

@@ -87,7 +87,7 @@ describe('the platform endpoint, by region', () => {
     Annotations.fromStack(stack).hasWarning(
       '/WxaReporter/Reporter/PlatformEndpoint',
       Match.stringLikeRegexp(
-        '^the region is not known at synth, so the platform endpoint is a Lambda Function URL; deployed to a region without them \\(ap-east-2, .*, cn-north-1, cn-northwest-1, us-gov-east-1 and us-gov-west-1\\) the stack fails to deploy: give the stack a region \\(env: \\{ region: process\\.env\\.CDK_DEFAULT_REGION \\}, which cdk sets from AWS_REGION or --profile\\), or set platformEndpoint: "HTTP_API" \\[ack: wxa-reporter:platformEndpointRegion\\]$',
+        '^the region is not known at synth, so the platform endpoint is a Lambda Function URL; deployed to a region without them \\(ap-east-2, .*, cn-north-1, cn-northwest-1, us-gov-east-1 and us-gov-west-1\\) the stack fails to deploy: give the stack env\\.region \\(CDK_DEFAULT_REGION, which cdk sets from AWS_REGION or --profile\\), or set platformEndpoint: "HTTP_API" \\[ack: wxa-reporter:platformEndpointRegion\\]$',
       ),
     );
   });
@@ -139,7 +139,7 @@ describe('SES, by region', () => {
 
     Annotations.fromStack(stack).hasWarning(
       '/WxaReporter/Reporter/FanOut',
-      'the region is not known at synth and email.transport is "ses": SES is not offered in ap-east-1, cn-north-1 and cn-northwest-1, and deployed there every email fails when sent (recorded as failed, alarmed): give the stack a region (env: { region: process.env.CDK_DEFAULT_REGION }, which cdk sets from AWS_REGION or --profile), or use "smtp" there [ack: wxa-reporter:sesRegion]',
+      'the region is not known at synth and email.transport is "ses": SES is not offered in ap-east-1, cn-north-1 and cn-northwest-1, and deployed there every email fails when sent (recorded as failed, alarmed): give the stack env.region (CDK_DEFAULT_REGION, which cdk sets from AWS_REGION or --profile), or use "smtp" there [ack: wxa-reporter:sesRegion]',
     );
   });
 

@@ -73,6 +73,8 @@ describe('the archive bucket', () => {
     const byo = Template.fromStack(
       new WxaReporterStack(app, 'Byo', {
         env: { account: '123456789012', region: 'ap-east-1' },
+        // A second deployment beside buildStack's, in its account and region: a name of its own.
+        name: 'wxa-reporter-byo',
         config: { ...CONFIG, archivePrefix: 'wxa/' },
         bucket: s3.Bucket.fromBucketName(own, 'Existing', 'my-data-lake'),
       }),

@@ -58,11 +58,15 @@ afterEach(() => {
 });
 
 beforeAll(async () => {
-  stack = await synthBundles('WxaReporterPlatform', {
-    email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
-    parameterPrefix: PREFIX,
-    component: { appid: platform.appid, defaults: { recipients: ['agency-ops@example.com'], webhooks: ['json'] } },
-  });
+  stack = await synthBundles(
+    'WxaReporterPlatform',
+    {
+      email: { transport: 'smtp', from: 'wxa-reporter <reports@example.com>' },
+      parameterPrefix: PREFIX,
+      component: { appid: platform.appid, defaults: { recipients: ['agency-ops@example.com'], webhooks: ['json'] } },
+    },
+    { name: 'wxa-reporter-platform' },
+  );
   [moto, sim, smtp, hooks] = await Promise.all([
     startMoto(),
     WechatSimulator.start({
@@ -346,7 +350,7 @@ describe('the same platform behind API Gateway, as deployed in the AWS China reg
     ]);
     expect(await storedTicket()).toBe('ticket@@@through-api-gateway');
     expect([taken, replayed, badSignature, oversized].map((r) => r.stdout).join('')).not.toContain('ticket@@@');
-    // Logged under the deployment's name, derived from its stack's (WxaReporterPlatform).
+    // Logged under the deployment's name (that of the environment every invocation here runs with).
     expect(taken.stdout).toContain('"service":"wxa-reporter-platform"');
   }, 120_000);
 
