@@ -1,8 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { DeploymentConfigError } from '../lambda/config/deployment-config.js';
-import { stacksFromContext } from '../lib/app-context.js';
-import { WxaReporterStack } from '../lib/wxa-reporter-stack.js';
+import { addStacksFromContext } from '../lib/app-context.js';
 
 // A configuration mistake (the construct throws DeploymentConfigError naming each field, or the -c
 // value is not JSON) is the user's to fix, not a crash: one line on stderr, no stack trace.
@@ -10,7 +9,10 @@ process.on('uncaughtException', (error) => {
   const problem =
     error instanceof DeploymentConfigError
       ? error.message
-          .replace(/^wxa-reporter config is invalid:\s*-\s*/, 'the wxaReporter context (cdk.json or -c) is invalid: ')
+          .replace(
+            /^(the stack \S+: )?wxa-reporter config is invalid:\s*-\s*/,
+            '$1the wxaReporter context (cdk.json or -c) is invalid: ',
+          )
           .replace(/\s*\n\s*-\s*/g, '; ')
       : error instanceof SyntaxError && /JSON/.test(error.message)
         ? `the wxaReporter context (-c wxaReporter='{…}') is not valid JSON: ${error.message}`
@@ -21,15 +23,10 @@ process.on('uncaughtException', (error) => {
 
 // The CDK app's composition root. The configuration is the context in cdk.json (or -c key=value):
 // "wxaReporter", and "stacks" for several deployments in one account (see lib/app-context.ts);
-// every field is validated before anything is synthesized.
+// every field is validated before anything is synthesized. The CDK CLI sets CDK_DEFAULT_REGION
+// itself (from AWS_REGION, the profile, or us-east-1): set the region with AWS_REGION or --profile.
 const app = new App();
-for (const { id, props } of stacksFromContext((key) => app.node.tryGetContext(key))) {
-  new WxaReporterStack(app, id, {
-    description: 'wxa-reporter: WeChat Mini Program reports and raw-data archive',
-    ...props,
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  });
-}
+addStacksFromContext(app, { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION });
 
 // cdk-nag 3: an unacknowledged AwsSolutions error fails `cdk synth`.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -19,6 +19,7 @@ import {
 } from '../lambda/render/colours.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
 import { AWS_HTTP_OPTIONS } from '../lambda/shared/aws-http.js';
+import { awsClientConfig } from './aws-clients.js';
 import { CliError, type CliIo } from './cli-io.js';
 import { envScrubber, stderrLogger } from './stderr-logger.js';
 import { addWechatOptions, type WechatOptions } from './wechat-options.js';
@@ -202,7 +203,8 @@ export function coloursFrom(options: { colours?: string }): ColourConvention {
 export function s3ClientFrom(io: CliIo): S3Client {
   const customEndpoint = io.env.AWS_ENDPOINT_URL_S3 ?? io.env.AWS_ENDPOINT_URL;
   return new S3Client({
-    region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    // Any region of the bucket's partition reaches it: S3 redirects to the bucket's own.
+    ...awsClientConfig(io, 'us-east-1'),
     followRegionRedirects: true,
     // S3-compatible endpoints (moto, MinIO) rarely resolve bucket sub-domains.
     forcePathStyle: customEndpoint !== undefined,

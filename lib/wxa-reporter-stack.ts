@@ -1,4 +1,4 @@
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { WxaReporter, type WxaReporterProps } from './wxa-reporter.js';
 
@@ -7,14 +7,6 @@ export interface WxaReporterStackProps extends StackProps, WxaReporterProps {}
 /** The deployable stack: one WxaReporter and the outputs a user needs after `cdk deploy`. */
 export class WxaReporterStack extends Stack {
   readonly reporter: WxaReporter;
-
-  /**
-   * The Availability Zones of the fixed-egress VPC, resolved at deploy time (`Fn::GetAZs`) rather
-   * than looked up at synth: `cdk synth` then needs no AWS credentials, whatever the account.
-   */
-  override get availabilityZones(): string[] {
-    return [0, 1].map((i) => Fn.select(i, Fn.getAzs()));
-  }
 
   constructor(scope: Construct, id: string, props: WxaReporterStackProps) {
     super(scope, id, props);

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, type Duration, Stack } from 'aws-cdk-lib';
+import { Aspects, type Duration, Stack } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -29,7 +29,6 @@ import { type PlatformEndpointType, ReporterPlatformEndpoint } from './parts/pla
 import { ReporterSchedules } from './parts/schedules.js';
 import { ReporterStateTables } from './parts/state-tables.js';
 import { claimNames, type PhysicalNames, physicalNames } from './physical-names.js';
-import { offers, refuse } from './regions.js';
 import { AcknowledgeExpectedWildcards } from './scoped-wildcards.js';
 
 export type { PlatformEndpointType };
@@ -45,9 +44,11 @@ export interface WxaReporterProps {
    * The deployment's name, from which every name that must be unique in the account and region
    * derives: the SSM folder `/<name>/` (unless `config.parameterPrefix` is set), the Glue database
    * (unless `analytics.databaseName` is), the Athena workgroup, the service on logs and metrics.
-   * Lowercase letters, digits and "-".
-   * @default from the stack's name: `wxa-reporter` for the stack `WxaReporter` (the names a single
-   * deployment has always had), `wxa-reporter-client-b` for `WxaReporterClientB` or `ClientB`
+   * Lowercase letters, digits and "-". A second deployment in the same account and region needs
+   * one of its own (synth refuses two of one app whose names meet); the CDK app's `stacks` context
+   * gives each stack one derived from its name (`wxa-reporter-client-b` for `WxaReporterClientB`).
+   * @default `wxa-reporter`, whatever the stack is called: the names a deployment made before
+   * deployments had names has (SSM `/wxa-reporter/`, Glue `wxa_reporter`), so it keeps them
    */
   readonly name?: string;
   /** Bring your own archive bucket. @default a new bucket: private, SSL-only, encrypted, versioned, retained */
@@ -86,14 +87,18 @@ export interface WxaReporterProps {
    */
   readonly fixedEgressIp?: boolean;
   /**
-   * With `fixedEgressIp`: the two Availability Zones of the VPC's subnets.
-   * @default the stack's (`WxaReporterStack` resolves them at deploy time: synth needs no credentials)
+   * With `fixedEgressIp`: the two Availability Zones of the VPC's subnets, by name, in the stack's
+   * region (`['cn-north-1a', 'cn-north-1b']`).
+   * @default those `cdk.context.json` holds for the stack's account and region (an earlier
+   * lookup), else the region's first two, resolved at deploy time: synth needs no credentials
    */
   readonly availabilityZones?: readonly string[];
   /**
    * With `component` in the config: how WeChat reaches the platform function, a Lambda Function
    * URL or an API Gateway HTTP API (the same checks either way).
-   * @default 'HTTP_API' in the AWS China regions (they offer no Function URLs), else 'FUNCTION_URL'
+   * @default the one the stack's region offers: 'FUNCTION_URL' where Lambda offers Function URLs,
+   * 'HTTP_API' where it does not (the AWS China and GovCloud regions, most regions opened since
+   * 2022: `lib/regions.ts`) and in a region this version does not know
    */
   readonly platformEndpoint?: PlatformEndpointType;
 }
@@ -104,8 +109,61 @@ const propsSchema = z.object({
   memorySize: z.number().int().min(128).max(10240).optional(),
   concurrency: z.number().int().min(2, 'must be at least 2 (the SQS event source minimum)').max(1000).optional(),
   platformEndpoint: z.enum(['FUNCTION_URL', 'HTTP_API']).optional(),
-  availabilityZones: z.array(z.string()).length(2, 'must name two Availability Zones').optional(),
 });
+
+/** The third-party platform's side of a deployment (`WxaReporter.platform`). */
+export interface WxaReporterPlatform {
+  readonly function: lambda.Function;
+  /** The authorization event URL (授权事件接收URL), whichever the endpoint. */
+  readonly endpointUrl: string;
+  /** With the `FUNCTION_URL` endpoint; undefined with `HTTP_API`. */
+  readonly functionUrl?: lambda.FunctionUrl;
+  /** With the `HTTP_API` endpoint; undefined with `FUNCTION_URL`. */
+  readonly api?: apigwv2.HttpApi;
+  /**
+   * The Function URL, as before the platform endpoint could be an HTTP API.
+   * @deprecated The endpoint is an HTTP API where Lambda offers no Function URLs (the AWS China
+   * regions, among others), and then there is no Function URL to return: reading it throws
+   * `DeploymentConfigError`. Use `endpointUrl` for the URL, `functionUrl` or `api` for the resource.
+   */
+  readonly url: lambda.FunctionUrl;
+  readonly table: dynamodb.Table;
+  readonly discoverySchedule: scheduler.Schedule;
+}
+
+/** `WxaReporter.platform`, whose deprecated `url` is the Function URL or a clear error. */
+function platformMembers(
+  endpoint: ReporterPlatformEndpoint,
+  table: dynamodb.Table,
+  discoverySchedule: scheduler.Schedule,
+): WxaReporterPlatform {
+  return {
+    function: endpoint.function,
+    endpointUrl: endpoint.endpointUrl,
+    functionUrl: endpoint.url,
+    api: endpoint.api,
+    get url(): lambda.FunctionUrl {
+      if (endpoint.url) return endpoint.url;
+      throw new DeploymentConfigError(
+        `${endpoint.node.path}: platform.url is a Lambda Function URL, and this deployment's platform endpoint is an API Gateway HTTP API: use platform.endpointUrl (the URL) or platform.api`,
+      );
+    },
+    table,
+    discoverySchedule,
+  };
+}
+
+/** A setting that would do nothing is refused, not ignored: it was set for a reason. */
+function refuseSettingsWithoutEffect(props: WxaReporterProps, config: DeploymentConfig): void {
+  if (props.availabilityZones && !props.fixedEgressIp)
+    throw new DeploymentConfigError(
+      'availabilityZones places the fixed-egress VPC, and fixedEgressIp is not set: set fixedEgressIp: true, or remove availabilityZones',
+    );
+  if (props.platformEndpoint && !config.component)
+    throw new DeploymentConfigError(
+      `platformEndpoint "${props.platformEndpoint}" is how WeChat reaches a third-party platform, and the config has no component: add the platform's component, or remove platformEndpoint`,
+    );
+}
 
 /**
  * Scheduled WeChat Mini Program reports for one app or thousands. Three EventBridge Scheduler
@@ -139,20 +197,10 @@ export class WxaReporter extends Construct {
   /**
    * With `component` in the config: the function behind the platform's authorization event URL
    * (tickets, authorization events) that also runs the daily discovery, how WeChat reaches it
-   * (`url`, a Function URL, or `api`, an HTTP API), that URL, and the table of the platform's
-   * shared tokens.
+   * (`functionUrl`, a Function URL, or `api`, an HTTP API), that URL, and the table of the
+   * platform's shared tokens.
    */
-  readonly platform?: {
-    readonly function: lambda.Function;
-    /** With the `FUNCTION_URL` endpoint. */
-    readonly url?: lambda.FunctionUrl;
-    /** With the `HTTP_API` endpoint. */
-    readonly api?: apigwv2.HttpApi;
-    /** The authorization event URL (授权事件接收URL), whichever the endpoint. */
-    readonly endpointUrl: string;
-    readonly table: dynamodb.Table;
-    readonly discoverySchedule: scheduler.Schedule;
-  };
+  readonly platform?: WxaReporterPlatform;
   /** Athena and Glue over the archive, unless `analytics: false`. */
   readonly analytics?: ArchiveAnalytics;
   /** The compaction step (the function, its request queue), with `archive.compact` in the config. */
@@ -187,7 +235,7 @@ export class WxaReporter extends Construct {
       throw new DeploymentConfigError(`WxaReporter props are invalid: ${problems}`);
     }
     const stack = Stack.of(this);
-    this.names = physicalNames(this, props.name);
+    this.names = physicalNames(props.name);
     this.config = parseDeploymentConfig({
       ...props.config,
       parameterPrefix: props.config.parameterPrefix ?? this.names.parameterPrefix,
@@ -198,8 +246,7 @@ export class WxaReporter extends Construct {
         `the config is ${Buffer.byteLength(serialisedConfig)} bytes; Lambda environments hold 4 KB: move the apps into the registry ("wxa-report apps add") and keep cdk.json for settings`,
       );
     }
-    const platformEndpoint = this.platformEndpoint(props.platformEndpoint);
-    this.refuseWhatTheRegionLacks(platformEndpoint);
+    refuseSettingsWithoutEffect(props, this.config);
     const { name } = this.names;
     const prefix = this.config.archivePrefix;
 
@@ -216,9 +263,13 @@ export class WxaReporter extends Construct {
       });
     }
     claimNames(this, {
+      names: this.names,
       parameterPrefix: this.config.parameterPrefix,
+      parameterPrefixGiven: props.config.parameterPrefix !== undefined,
       databaseName: this.analytics?.databaseName,
+      databaseNameGiven: props.analytics !== false && props.analytics?.databaseName !== undefined,
       workGroupName: this.analytics?.workGroupName,
+      workGroupNameGiven: props.analytics !== false && props.analytics?.workGroupName !== undefined,
     });
 
     const state = new ReporterStateTables(this, 'State', { platform: this.config.component !== undefined });
@@ -286,7 +337,7 @@ export class WxaReporter extends Construct {
         state,
         parameterPrefix: this.config.parameterPrefix,
         parameterKey: props.parameterKey,
-        endpoint: platformEndpoint,
+        endpoint: props.platformEndpoint,
         network,
         name,
         logRetention: props.logRetention,
@@ -297,14 +348,7 @@ export class WxaReporter extends Construct {
         expression: this.config.schedule.discover,
         target: platform.function,
       });
-      this.platform = {
-        function: platform.function,
-        url: platform.url,
-        api: platform.api,
-        endpointUrl: platform.endpointUrl,
-        table: state.platformTable,
-        discoverySchedule,
-      };
+      this.platform = platformMembers(platform, state.platformTable, discoverySchedule);
     }
 
     const alarms = new ReporterAlarms(this, 'Monitoring', { name, alarmEmail: props.alarmEmail });
@@ -348,40 +392,6 @@ export class WxaReporter extends Construct {
       [archive, state, fanOut, schedules, alarms, network, platform].filter((p) => p !== undefined),
     );
     this.acknowledgeIntendedWildcards(stack, prefix);
-  }
-
-  /** The platform endpoint the props ask for, or the one the stack's partition offers. */
-  private platformEndpoint(asked: PlatformEndpointType | undefined): PlatformEndpointType {
-    if (asked) return asked;
-    const stack = Stack.of(this);
-    if (this.config.component && offers(stack, 'functionUrl') === undefined) {
-      Annotations.of(this).addWarningV2(
-        'wxa-reporter:platformEndpointRegion',
-        'the region is not known at synth: the platform endpoint is a Function URL, which the AWS China regions do not offer; set the stack\'s env.region or platformEndpoint: "HTTP_API" there',
-      );
-    }
-    return offers(stack, 'functionUrl') === false ? 'HTTP_API' : 'FUNCTION_URL';
-  }
-
-  /** One line for each configured feature the stack's region does not offer, with what to use instead. */
-  private refuseWhatTheRegionLacks(platformEndpoint: PlatformEndpointType): void {
-    const stack = Stack.of(this);
-    if (this.config.email?.transport === 'ses' && offers(stack, 'ses') === false) {
-      refuse(
-        stack,
-        'email.transport "ses"',
-        'Amazon SES',
-        'use "smtp" (Tencent Exmail, Aliyun DirectMail, QQ or 163 mail: see "Deploy in the AWS China regions" in the README)',
-      );
-    }
-    if (this.config.component && platformEndpoint === 'FUNCTION_URL' && offers(stack, 'functionUrl') === false) {
-      refuse(
-        stack,
-        'platformEndpoint "FUNCTION_URL"',
-        'Lambda Function URLs',
-        'leave platformEndpoint unset or set "HTTP_API" (API Gateway)',
-      );
-    }
   }
 
   /**

@@ -7,7 +7,7 @@ import { DynamoDbAppRegistry } from '../../lambda/registry/dynamodb/dynamodb-app
 import { COLOUR_CONVENTIONS } from '../../lambda/render/colours.js';
 import { ParameterWriter, parameterNames } from '../../lambda/secrets/ssm/parameter-writer.js';
 import { silentLogger } from '../../lambda/shared/logger.js';
-import { documentClientFor, regionOf } from '../aws-clients.js';
+import { awsClientConfig, documentClientFor } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { checkWebhookUrls, webhookPairs } from '../report-options.js';
 import { API_BASE_HELP, checkHttpsSetting, componentFromEnv } from '../wechat-options.js';
@@ -105,7 +105,7 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
     if (!/^[0-9a-f]{32}$/i.test(secret))
       throw new CliError('the AppSecret should be 32 hex digits; copy it again from 开发管理 → 开发设置');
   }
-  const writer = new ParameterWriter(new SSMClient({ region: regionOf(io) }), options.prefix, options.kmsKeyId);
+  const writer = new ParameterWriter(new SSMClient(awsClientConfig(io)), options.prefix, options.kmsKeyId);
   const written = [
     await writer.putAppSecrets({
       name,
@@ -118,7 +118,7 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
 }
 
 async function removeSecrets(name: string, prefix: string, io: CliIo): Promise<number> {
-  const ssm = new SSMClient({ region: regionOf(io) });
+  const ssm = new SSMClient(awsClientConfig(io));
   const names: string[] = [];
   let next: string | undefined;
   do {

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { resolveSmtpServer, smtpUrlWithPassword } from '../../lambda/notify/smtp/smtp-settings.js';
 import { WEBHOOK_KINDS } from '../../lambda/notify/webhook/webhook-platform.js';
 import { ParameterWriter } from '../../lambda/secrets/ssm/parameter-writer.js';
+import { awsClientConfig } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_OK } from '../cli-io.js';
 import { checkWebhookUrls, webhookPairs } from '../report-options.js';
 
@@ -65,11 +66,7 @@ export function setupCommand(io: CliIo, setExit: (code: number) => void): Comman
     .action(async (options: SetupOptions) => {
       if (!/^\/([A-Za-z0-9_.-]+\/)*$/.test(options.prefix))
         throw new CliError('--prefix must start and end with "/", e.g. /wxa-reporter/');
-      const writer = new ParameterWriter(
-        new SSMClient({ region: io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION }),
-        options.prefix,
-        options.kmsKeyId,
-      );
+      const writer = new ParameterWriter(new SSMClient(awsClientConfig(io)), options.prefix, options.kmsKeyId);
       // Every URL is checked before anything is stored: a bad one fails here, not at the first report.
       const smtpUrl = smtpUrlToStore(options, io);
       const digestUrls = webhookPairs(options.digestWebhook, '--digest-webhook');

@@ -6,11 +6,43 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeploymentConfig } from '../../lambda/config/deployment-config.js';
+import { availability, GIVE_THE_STACK_A_REGION, refuse, regionsWithout, warnAboutRegion } from '../regions.js';
 import type { ReporterArchive } from './archive.js';
 import { deadLetterQueue } from './dead-letter-queue.js';
 import type { ReporterEgressNetwork } from './egress-network.js';
 import { functionRole, grantParameters, reporterFunction } from './reporter-function.js';
 import type { ReporterStateTables } from './state-tables.js';
+
+/**
+ * SES where the worker runs: refused in a region without it (the worker would call an endpoint that
+ * does not exist), a warning where the region is not known at synth or not known to this version.
+ */
+function checkSesIn(scope: Construct): void {
+  const stack = Stack.of(scope);
+  const ses = availability(stack, 'ses');
+  const china = stack.region.startsWith('cn-');
+  if (ses === 'not-offered')
+    refuse(
+      stack,
+      'email.transport "ses"',
+      'ses',
+      china
+        ? 'use "smtp" (Tencent Exmail, Aliyun DirectMail, QQ or 163 mail: see "Deploy in the AWS China regions" in the README)'
+        : 'use "smtp": any provider, or the SMTP interface of SES in a region that has it (email-smtp.ap-southeast-1.amazonaws.com:465)',
+    );
+  if (ses === 'region-unset')
+    warnAboutRegion(
+      scope,
+      'sesRegion',
+      `the region is not known at synth and email.transport is "ses": SES is not offered in ${regionsWithout('ses')}, and deployed there every email fails when sent (recorded as failed, alarmed): ${GIVE_THE_STACK_A_REGION}, or use "smtp" there`,
+    );
+  if (ses === 'region-unknown')
+    warnAboutRegion(
+      scope,
+      'sesNewRegion',
+      `${stack.region} is not among the regions this version knows, so whether it offers SES is not known: if AWS's SES endpoints do not list it, every email fails when sent; use "smtp" there`,
+    );
+}
 
 /**
  * Units of work in flight at once, by default. WeChat's limits are per Mini Program (each app has its
@@ -164,6 +196,7 @@ export class ReporterFanOut extends Construct {
     );
     this.workQueue.grantConsumeMessages(role);
     if (config.email?.transport === 'ses') {
+      checkSesIn(this);
       role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],

@@ -7,6 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { availability, GIVE_THE_STACK_A_REGION, refuse, regionsWithout, warnAboutRegion } from '../regions.js';
 import type { ReporterEgressNetwork } from './egress-network.js';
 import type { ReporterFanOut } from './fan-out.js';
 import { functionRole, grantParameters, parameterKeyStatement, reporterFunction } from './reporter-function.js';
@@ -15,11 +16,45 @@ import type { ReporterStateTables } from './state-tables.js';
 /**
  * How WeChat reaches the platform function. Both hand it the same request (payload format 2.0)
  * and get the same answer; the function checks every push the same way.
- * - `FUNCTION_URL`: a Lambda Function URL (free; not offered in the AWS China regions).
- * - `HTTP_API`: an Amazon API Gateway HTTP API with one route, `POST /` (offered in both China
- *   regions; $1 per million requests; a custom domain can be put in front).
+ * - `FUNCTION_URL`: a Lambda Function URL (free; not offered in the AWS China and GovCloud regions
+ *   nor in most regions opened since 2022: `NOT_OFFERED.functionUrl` in `lib/regions.ts`).
+ * - `HTTP_API`: an Amazon API Gateway HTTP API with one route, `POST /` (offered in every region;
+ *   $1 per million requests; a custom domain can be put in front).
  */
 export type PlatformEndpointType = 'FUNCTION_URL' | 'HTTP_API';
+
+/**
+ * The endpoint asked for, refused where Lambda offers no Function URLs; or, unset, the one the
+ * stack's region offers: a Function URL where it is offered, an HTTP API where it is not and in a
+ * region this version does not know (the regions opened since 2022 came without Function URLs). A
+ * stack without a region at synth keeps a Function URL (what such a stack always had, so its URL
+ * does not change), with a warning that says where CloudFormation would refuse it.
+ */
+export function platformEndpointFor(scope: Construct, asked: PlatformEndpointType | undefined): PlatformEndpointType {
+  const stack = Stack.of(scope);
+  const functionUrls = availability(stack, 'functionUrl');
+  if (asked === 'FUNCTION_URL' && functionUrls === 'not-offered')
+    refuse(
+      stack,
+      'platformEndpoint "FUNCTION_URL"',
+      'functionUrl',
+      'leave platformEndpoint unset or set "HTTP_API" (API Gateway)',
+    );
+  if (asked) return asked;
+  if (functionUrls === 'region-unset')
+    warnAboutRegion(
+      scope,
+      'platformEndpointRegion',
+      `the region is not known at synth, so the platform endpoint is a Lambda Function URL; deployed to a region without them (${regionsWithout('functionUrl')}) the stack fails to deploy: ${GIVE_THE_STACK_A_REGION}, or set platformEndpoint: "HTTP_API"`,
+    );
+  if (functionUrls === 'region-unknown')
+    warnAboutRegion(
+      scope,
+      'platformEndpointNewRegion',
+      `${stack.region} is not among the regions this version knows, so the platform endpoint is an API Gateway HTTP API (offered everywhere; the regions opened since 2022 have no Function URLs); set platformEndpoint: "FUNCTION_URL" if Lambda offers Function URLs there`,
+    );
+  return functionUrls === 'offered' || functionUrls === 'region-unset' ? 'FUNCTION_URL' : 'HTTP_API';
+}
 
 export interface ReporterPlatformEndpointProps {
   /** The platform's functions share the fan-out's log group and environment. */
@@ -30,7 +65,11 @@ export interface ReporterPlatformEndpointProps {
   readonly parameterPrefix: string;
   /** The KMS key of the SecureString parameters. @default the AWS-managed aws/ssm key */
   readonly parameterKey?: kms.IKey;
-  /** @default 'FUNCTION_URL' */
+  /**
+   * How WeChat reaches the function; `FUNCTION_URL` is refused where Lambda does not offer it.
+   * @default the one the stack's region offers: 'FUNCTION_URL' where Lambda offers Function URLs,
+   * else 'HTTP_API' (see `platformEndpointFor`)
+   */
   readonly endpoint?: PlatformEndpointType;
   /** Run the function in this network (the platform's IP whitelist). @default outside any VPC */
   readonly network?: ReporterEgressNetwork;
@@ -94,7 +133,7 @@ export class ReporterPlatformEndpoint extends Construct {
     this.role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [ticketParameter] }));
     this.role.addToPolicy(parameterKeyStatement(stack, ['kms:Encrypt', 'kms:GenerateDataKey'], props.parameterKey));
 
-    if ((props.endpoint ?? 'FUNCTION_URL') === 'FUNCTION_URL') {
+    if (platformEndpointFor(this, props.endpoint) === 'FUNCTION_URL') {
       this.url = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
       this.endpointUrl = this.url.url;
     } else {

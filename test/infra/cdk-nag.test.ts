@@ -9,11 +9,14 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { KNOWN_REGIONS, NOT_OFFERED } from '../../lib/regions.js';
 import { WxaReporterStack, type WxaReporterStackProps } from '../../lib/wxa-reporter-stack.js';
+import { cfnLintRegions } from '../support/venv-data.js';
 import { physicalNamesOf } from './physical-names.js';
-import { buildStack, CHINA, COMPACT_CONFIG, CONFIG, PLATFORM_CONFIG, testApp } from './stack-fixture.js';
+import { buildStack, CHINA, COMPACT_CONFIG, CONFIG, PLATFORM_CONFIG, SINGAPORE, testApp } from './stack-fixture.js';
 
 const NINGXIA = { ...CHINA, region: 'cn-northwest-1' };
+const SES = { transport: 'ses', from: 'r@example.com', identity: 'example.com' } as const;
 
 const nag = (app: App, stack: WxaReporterStack) => {
   app.synth(); // runs the aspects that acknowledge the intended wildcards
@@ -26,6 +29,7 @@ describe('cdk-nag AwsSolutions', () => {
     [
       'KMS and SES',
       {
+        env: SINGAPORE,
         encryption: 'KMS',
         config: { ...CONFIG, email: { transport: 'ses', from: 'r@example.com', identity: 'example.com' } },
       },
@@ -89,7 +93,10 @@ describe('cfn-lint', () => {
   it('passes the synthesized template, the platform behind a Function URL', async () => {
     const findings = await lint('ap-east-1', [
       ['WxaReporterLint', { env: { account: '123456789012', region: 'ap-east-1' }, config: PLATFORM_CONFIG }],
-      ['WxaReporterCompactLint', { env: { account: '123456789012', region: 'ap-east-1' }, config: COMPACT_CONFIG }],
+      [
+        'WxaReporterCompactLint',
+        { env: { account: '123456789012', region: 'ap-east-1' }, config: COMPACT_CONFIG, name: 'wxa-reporter-compact' },
+      ],
     ]);
 
     expect(findings).toBe('');
@@ -99,12 +106,35 @@ describe('cfn-lint', () => {
     const findings = await lint('cn-north-1,cn-northwest-1', [
       ['WxaReporter', { env: CHINA }],
       ['WxaReporterPlatform', { env: NINGXIA, config: PLATFORM_CONFIG }],
-      ['WxaReporterEgress', { env: CHINA, config: PLATFORM_CONFIG, fixedEgressIp: true }],
-      ['WxaReporterCompact', { env: NINGXIA, config: COMPACT_CONFIG }],
+      ['WxaReporterEgress', { env: CHINA, config: PLATFORM_CONFIG, fixedEgressIp: true, name: 'wxa-reporter-egress' }],
+      ['WxaReporterCompact', { env: NINGXIA, config: COMPACT_CONFIG, name: 'wxa-reporter-compact' }],
     ]);
 
     expect(findings).toBe('');
   });
+
+  it('passes in every region CloudFormation and this version know: a Function URL where Lambda offers it, an HTTP API elsewhere, SES where it is offered', async () => {
+    // Prepare: the regions of which cfn-lint has CloudFormation's schema, split by what they offer.
+    const known = KNOWN_REGIONS.filter((r) => cfnLintRegions().includes(r));
+    const withUrls = known.filter((r) => !NOT_OFFERED.functionUrl[r]);
+    const withSes = known.filter((r) => !NOT_OFFERED.ses[r]);
+    const env = (region: string) => ({ env: { account: '123456789012', region } });
+
+    // Act: each template as synthesized for one region of a kind, linted against every region of that kind.
+    const findings = [
+      await lint(withUrls.join(','), [
+        ['Urls', { ...env('us-east-1'), config: PLATFORM_CONFIG, fixedEgressIp: true, encryption: 'KMS' }],
+      ]),
+      await lint(known.filter((r) => !withUrls.includes(r)).join(','), [
+        ['NoUrls', { ...env('ap-southeast-5'), config: PLATFORM_CONFIG, fixedEgressIp: true }],
+      ]),
+      await lint(withSes.join(','), [['Ses', { ...env('us-west-2'), config: { ...CONFIG, email: SES } }]]),
+    ];
+
+    // Assess
+    expect(known.length).toBeGreaterThan(35);
+    expect(findings).toEqual(['', '', '']);
+  }, 180_000);
 });
 
 describe('npm run synth', () => {

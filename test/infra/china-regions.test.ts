@@ -1,8 +1,7 @@
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
-import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CHINA, CONFIG, PLATFORM_CONFIG, testApp } from './stack-fixture.js';
+import { buildStack, CHINA, CONFIG, PLATFORM_CONFIG } from './stack-fixture.js';
 
 const SES = { transport: 'ses', from: 'r@mail.example.com', identity: 'mail.example.com' } as const;
 
@@ -117,27 +116,5 @@ describe('the AWS China regions', () => {
     expect(build).toThrow(
       'platformEndpoint "FUNCTION_URL" cannot work in cn-northwest-1: Lambda Function URLs are not offered in the AWS China regions; leave platformEndpoint unset or set "HTTP_API" (API Gateway)',
     );
-  });
-});
-
-describe('the platform endpoint elsewhere', () => {
-  it('is a Function URL by default, and an HTTP API when asked', () => {
-    const api = Template.fromStack(buildStack({ config: PLATFORM_CONFIG, platformEndpoint: 'HTTP_API' }).stack);
-
-    api.resourceCountIs('AWS::Lambda::Url', 0);
-    api.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /' });
-    expect(JSON.stringify(api.findOutputs('ComponentEventUrl'))).toContain('.execute-api.ap-east-1.');
-  });
-
-  it('warns when the region is not known at synth, since China offers no Function URLs', () => {
-    const app = testApp();
-    const stack = new WxaReporterStack(app, 'WxaReporter', { config: PLATFORM_CONFIG });
-
-    Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('the region is not known at synth'));
-    Template.fromStack(stack).resourceCountIs('AWS::Lambda::Url', 1);
-  });
-
-  it('allows SES where it is offered', () => {
-    expect(() => buildStack({ config: { ...CONFIG, email: SES } })).not.toThrow();
   });
 });

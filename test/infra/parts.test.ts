@@ -102,10 +102,6 @@ describe("the CDK app's context", () => {
   it.each([
     [{ platformEndpoint: 'url' }, 'platformEndpoint must be one of "FUNCTION_URL", "HTTP_API"'],
     [{ stackName: 'my stack' }, 'stackName is not a stack name (letters, digits and "-", from a letter)'],
-    [
-      { stackName: 'Shops', stacks: '{"ShopsB": {}}' },
-      'stackName names the one stack when there is no stacks: with stacks, name each stack there',
-    ],
     [{ stacks: 'WxaReporter' }, 'stacks must be an object of stack name → settings ({"WxaReporter": {}})'],
     [{ stacks: { 'Shop B': {} } }, 'stacks.Shop B is not a stack name (letters, digits and "-", from a letter)'],
     [{ stacks: { B: { config: 3 } } }, 'stacks.B.config must be an object (the wxaReporter fields to change)'],

@@ -37,6 +37,9 @@ export function testApp(): App {
 /** Beijing, in the aws-cn partition. */
 export const CHINA = { account: '123456789012', region: 'cn-north-1' } as const;
 
+/** Singapore: SES and Function URLs (Hong Kong, the fixture's default region, has no SES). */
+export const SINGAPORE = { account: '123456789012', region: 'ap-southeast-1' } as const;
+
 /**
  * A stack in a fixed account and region, as `cdk synth` would build it, named as the CDK app names
  * it by default (so its names are those of an existing single deployment).

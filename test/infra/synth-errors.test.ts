@@ -54,6 +54,21 @@ describe('cdk synth with a configuration mistake', () => {
     expect(rest).toEqual([expect.stringMatching(/Subprocess exited with error 1$/)]);
   }, 120_000);
 
+  it('names the stack among several whose configuration is wrong, in one line', async () => {
+    const { code, stderr } = await failing('npx', ['tsx', 'bin/app.ts'], {
+      CDK_CONTEXT_JSON: JSON.stringify({
+        wxaReporter: { email: { transport: 'smtp', from: 'reports@example.com' } },
+        stacks: { ClientB: { config: { email: { transport: 'smpt', from: 'reports@example.com' } } }, WxaReporter: {} },
+      }),
+      CDK_OUTDIR: outdir,
+    });
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'wxa-reporter: the stack ClientB: the wxaReporter context (cdk.json or -c) is invalid: email.transport must be one of "smtp", "ses"\n',
+    );
+  }, 60_000);
+
   it('says the -c value is not JSON, in one line', async () => {
     // The app as the CDK CLI starts it: the context in CDK_CONTEXT_JSON.
     const { code, stderr } = await failing('npx', ['tsx', 'bin/app.ts'], {

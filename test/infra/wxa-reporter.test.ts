@@ -5,7 +5,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DeploymentConfigError } from '../../lambda/config/deployment-config.js';
 import { partitionColumns, SQL_TABLES } from '../../lambda/sql/tables.js';
 import { WxaReporterStack } from '../../lib/wxa-reporter-stack.js';
-import { buildStack, CONFIG, PLATFORM_CONFIG, resourceNamed, type TemplateResource } from './stack-fixture.js';
+import {
+  buildStack,
+  CONFIG,
+  PLATFORM_CONFIG,
+  resourceNamed,
+  SINGAPORE,
+  type TemplateResource,
+} from './stack-fixture.js';
 
 let template: Template;
 beforeAll(() => {
@@ -67,6 +74,8 @@ describe('the archive bucket', () => {
     const byo = Template.fromStack(
       new WxaReporterStack(app, 'Byo', {
         env: { account: '123456789012', region: 'ap-east-1' },
+        // A second deployment beside buildStack's, in its account and region: a name of its own.
+        name: 'wxa-reporter-byo',
         config: { ...CONFIG, archivePrefix: 'wxa/' },
         bucket: s3.Bucket.fromBucketName(own, 'Existing', 'my-data-lake'),
       }),
@@ -299,6 +308,7 @@ describe('least privilege', () => {
 
     const ses = Template.fromStack(
       buildStack({
+        env: SINGAPORE,
         config: { ...CONFIG, email: { transport: 'ses', from: 'r@mail.example.com', identity: 'mail.example.com' } },
       }).stack,
     );
@@ -311,7 +321,7 @@ describe('least privilege', () => {
             Resource: {
               'Fn::Join': [
                 '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':ses:ap-east-1:123456789012:identity/mail.example.com'],
+                ['arn:', { Ref: 'AWS::Partition' }, ':ses:ap-southeast-1:123456789012:identity/mail.example.com'],
               ],
             },
           },

@@ -29,12 +29,13 @@ const ROLE_OF: readonly [RegExp, FunctionRole][] = [
 export async function synthBundles(
   id: string,
   config: DeploymentConfigInput,
-  options: { readonly region?: string } = {},
+  options: { readonly region?: string; readonly name?: string } = {},
 ): Promise<BundledStack> {
   const outdir = await mkdtemp(join(tmpdir(), 'wxa-bundle-'));
   const app = new App({ outdir });
   const stack = new WxaReporterStack(app, id, {
     env: { account: '123456789012', region: options.region ?? 'us-east-1' },
+    name: options.name,
     config,
   });
   const template = app.synth().getStackArtifact(stack.artifactId).template as BundledStack['template'] & {
