@@ -1,7 +1,7 @@
 import { type Clock, hourIn } from '../calendar/beijing-calendar.js';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import type { ReportChannel } from '../notify/report-channel.js';
-import type { AppRegistry } from '../registry/app-registry.js';
+import { type AppRegistry, invalidEntryReason } from '../registry/app-registry.js';
 import { buildDigestReport, type DigestEntry, type DigestReport } from '../report/digest-report.js';
 import { classifyFailure } from '../shared/classify-failure.js';
 import type { Logger } from '../shared/logger.js';
@@ -37,7 +37,7 @@ export async function digestEntries(
     if ('app' in entry && entry.app.disabled) continue;
     const record = records.get(entry.name);
     if (!isFinal(record)) settled = false;
-    const appName = 'app' in entry ? (entry.app.displayName ?? entry.name) : entry.name;
+    const appName = 'app' in entry ? (entry.app.displayName ?? entry.name) : (entry.displayName ?? entry.name);
     if (record)
       entries.push({
         name: entry.name,
@@ -49,7 +49,13 @@ export async function digestEntries(
         ...(record.errcode === undefined ? {} : { errcode: record.errcode }),
       });
     else if ('problem' in entry)
-      entries.push({ name: entry.name, appName, status: 'invalid', detail: entry.problem, reason: 'invalid-entry' });
+      entries.push({
+        name: entry.name,
+        appName,
+        status: 'invalid',
+        detail: entry.problem,
+        reason: invalidEntryReason(entry),
+      });
     else
       entries.push({
         name: entry.name,
