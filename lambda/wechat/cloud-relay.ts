@@ -34,6 +34,7 @@ export async function callRelay(
   request: DatacubeRequest,
   retry: RetryPolicy,
   now: Date = new Date(),
+  signal?: AbortSignal,
 ): Promise<Buffer> {
   const body = JSON.stringify({ api, beginDate: request.begin_date, endDate: request.end_date });
   const timestamp = String(Math.floor(now.getTime() / 1000));
@@ -49,6 +50,7 @@ export async function callRelay(
         [RELAY_HEADERS.signature]: relaySignature(relay.secret, timestamp, nonce, body),
       },
       timeoutMs: retry.requestTimeoutMs,
+      ...(signal ? { signal } : {}),
     });
     return answer.body;
   } catch (error) {

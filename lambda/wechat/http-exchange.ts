@@ -18,6 +18,8 @@ export interface HttpRequest {
   readonly body?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  /** The caller's own end (the work's deadline): aborts the exchange at once, and it is not retried. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -37,12 +39,18 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
         ...request.headers,
       },
       body: request.body ?? (request.json === undefined ? undefined : JSON.stringify(request.json)),
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: request.signal
+        ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), request.signal])
+        : AbortSignal.timeout(request.timeoutMs),
       redirect: 'error',
     });
     body = await readCapped(api, response, where);
   } catch (error) {
     if (error instanceof WechatResponseError) throw error;
+    if (request.signal?.aborted)
+      throw new WechatTransportError(api, `aborted by the caller, its time ran out (${where})`, false, {
+        cause: sanitiseCause(error),
+      });
     throw new WechatTransportError(api, `${describeNetworkError(error, request.timeoutMs)} (${where})`, true, {
       cause: sanitiseCause(error),
     });
