@@ -301,6 +301,22 @@ describe('wxa-report backfill', () => {
     expect(sim.callCount('getDailyVisitTrend')).toBe(2);
   });
 
+  it('through a pipe, every part says how far it got, a small one at least at its end', async () => {
+    // Act: 372 days of daily only: a part of 366 days, then one of 6
+    const { code, stderr } = await runCliInProcess(
+      ['backfill', '--from', '2025-11-16', '--apis', 'daily', '--archive', join(dir.path, 'archive')],
+      { env: env() },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const lines = stderr.split('\n').filter((l) => l.startsWith('backfill: 1/2') || l.startsWith('backfill: 2/2'));
+    expect(lines.filter((l) => l.startsWith('backfill: 1/2'))).toHaveLength(10);
+    expect(lines.filter((l) => l.startsWith('backfill: 2/2'))).toEqual([
+      'backfill: 2/2 2025-11-16…2025-11-21 6/6 (100%): 6 fetched, 0 already archived, 0 not yet available, 0 failed',
+    ]);
+  });
+
   it("splits more than 366 days into parts, the newest first: the README's year of everything, a week more", async () => {
     // 2025-11-16 … 2026-11-22 (yesterday): 372 days, every API.
     const archive = join(dir.path, 'archive');
