@@ -27,7 +27,10 @@ export interface LayoutReport {
   readonly headlineBottom: number | null;
   /** Text that runs outside its box, or a box outside its parent: "<tag> «text» 12px past". */
   readonly overflows: readonly string[];
-  /** Words wrapped into single characters, a column of them, or a Latin word or number split across lines. */
+  /**
+   * Words wrapped into single characters, a column of them, a Latin word or number split across
+   * lines, or one character of a longer Chinese word alone on a line ("小程序日/报").
+   */
   readonly brokenWords: readonly string[];
   /** How far the page scrolls sideways (0 when it fits the width). */
   readonly horizontalScroll: number;
@@ -101,6 +104,7 @@ function measureLayout(): LayoutReport {
   const describe = (el: Element, text: string) => `<${el.tagName.toLowerCase()}> «${text.trim().slice(0, 40)}»`;
   const overflows: string[] = [];
   const brokenWords: string[] = [];
+  const orphans: { box: Element; top: number; word: string; text: string }[] = [];
   const lang = document.documentElement.lang || 'zh-CN';
   const graphemes = new Intl.Segmenter(lang, { granularity: 'grapheme' });
   const words = new Intl.Segmenter(lang, { granularity: 'word' });
@@ -153,9 +157,14 @@ function measureLayout(): LayoutReport {
     const inColumn = (box.tagName === 'TD' || box.tagName === 'TH') && (row?.cells?.length ?? 0) > 1;
     for (const { segment, index, isWordLike } of words.segment(text)) {
       const latin = /^[A-Za-z0-9][A-Za-z0-9.,%+:']*$/.test(segment);
-      const han = inColumn && /^\p{Script=Han}{2,}$/u.test(segment);
-      if (!isWordLike || !(latin || han)) continue;
+      const anyHan = /^\p{Script=Han}{2,}$/u.test(segment);
+      const han = inColumn && anyHan;
+      if (!isWordLike || !(latin || anyHan)) continue;
       const pieces = linesOf(node, index, segment);
+      // A piece of one character of a longer word: an orphan if nothing else shares its line.
+      if (anyHan && pieces.size > 1)
+        for (const [top, n] of pieces) if (n === 1) orphans.push({ box, top, word: segment, text });
+      if (!(latin || han)) continue;
       if (pieces.size > 1 && (latin || [...pieces.values()].every((n) => n === 1)))
         brokenWords.push(`${describe(box, text)}: "${segment}" split across ${pieces.size} lines`);
     }
@@ -182,6 +191,11 @@ function measureLayout(): LayoutReport {
     if (counts.length > 1 && counts.every((n) => n === 1))
       brokenWords.push(`${describe(box, box.textContent ?? '')}: one character per line (${counts.length} lines)`);
   }
+
+  // One character of a longer Chinese word alone on its line.
+  for (const { box, top, word, text } of orphans)
+    if (lines.get(box)?.get(top) === 1)
+      brokenWords.push(`${describe(box, text)}: one character of "${word}" alone on a line`);
 
   const headline = document.querySelector('.wxa-headline');
   const accent = document.querySelector('.wxa-accent');
