@@ -104,6 +104,7 @@ const change = (label: string, value: number | null, na: string): ChatChange => 
 
 function dailySummary(report: DailyReport, locale: Locale, colours: ColourConvention): ChatSummary {
   const t = messages(locale);
+  const trendTitle = t.trendTitle(report.trend.length, report.trend[0]?.date ?? report.date);
   const na = t.notAvailable;
   const anomalies = anomalyLines(report, locale);
   const headline = dailyHeadline(report, locale);
@@ -128,7 +129,7 @@ function dailySummary(report: DailyReport, locale: Locale, colours: ColourConven
       { title: '', optional: false, lines: [metricLine('visit_uv')] },
       ...dailyExtraSections(report, locale, metricLine),
       {
-        title: t.trendTitle,
+        title: trendTitle,
         optional: true,
         lines: report.trend.map((p) => ({
           label: t.dayLabel(p.date, weekday(p.date)),
@@ -139,7 +140,7 @@ function dailySummary(report: DailyReport, locale: Locale, colours: ColourConven
     ],
     footer: t.footer,
     chart: {
-      title: t.trendTitle,
+      title: trendTitle,
       points: report.trend.map((p) => ({ label: t.dayLabel(p.date, weekday(p.date)), value: p.visitors })),
     },
   };
@@ -295,7 +296,7 @@ function monthlySummary(report: MonthlyReport, locale: Locale, frame: Frame): Ch
           : [{ label: tm.noDailyData, value: '', changes: [] }],
       },
       {
-        title: tm.historyActive,
+        title: tm.historyActive(report.history.length, report.history[0]?.month ?? report.month),
         optional: true,
         lines: report.history.map((h) => ({ label: tm.monthName(h.month), value: count(h.activeUsers), changes: [] })),
       },
