@@ -54,7 +54,7 @@ const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'
 
 /**
  * A bar on a terminal; elsewhere (CI, cron, a pipe) a plain line at every tenth of a part of 50
- * items or more, and one at the end of every part. The bar hides the
+ * items or more, and, when the range is in parts, one at the end of every part. The bar hides the
  * cursor and turns line wrap off while it draws: both are given back however the process ends (done,
  * failed, Ctrl-C, kill, the terminal closing), never left for `reset` to fix.
  */
@@ -95,7 +95,7 @@ async function progressReporter(
       },
     };
   }
-  // A line at every tenth of a long part, and always one at a part's end, however small it is.
+  // A line at every tenth of a long part; in a range in parts, one at every part's end, however small.
   let shown = 0;
   let last: BackfillProgress | undefined;
   const line = (p: BackfillProgress) =>
@@ -106,14 +106,15 @@ async function progressReporter(
     update(p) {
       last = p;
       const tenth = p.total ? Math.floor((p.done * 10) / p.total) : 10;
-      const atEnd = p.done >= p.total;
+      // A small part of a range in parts says only its end; a small range alone has the summary for that.
+      const atEnd = p.done >= p.total && label !== '';
       if (tenth <= shown || (p.total < 50 && !atEnd)) return;
       shown = tenth;
       line(p);
     },
     stop() {
       // A part that ended early (a quota, an error) or had nothing to ask still says where it stopped.
-      if (shown < 10) line(last ?? { done: 0, total, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 });
+      if (label && shown < 10) line(last ?? { done: 0, total, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 });
     },
   };
 }

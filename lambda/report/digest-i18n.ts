@@ -1,6 +1,9 @@
 import type { Locale } from './i18n.js';
 import type { ProblemReason } from './problem-reason.js';
 
+/** Whether a variable or parameter named by a missing-secret detail holds an app's AppSecret (not SMTP's URL). */
+const isAppSecret = (name: string) => /(^WXA_APP_.*_SECRET$|\/secret$|\/apps\/)/.test(name);
+
 /** Where every app without a report is named, when a message lists only some: an attachment, the email, the ledger. */
 export type ProblemsElsewhere = 'attachment' | 'email' | 'ledger';
 
@@ -133,7 +136,7 @@ const zhCN: DigestMessages = {
       what: 'AppID 或 AppSecret 有误',
       todo: '在小程序后台“开发管理 → 开发设置”核对 AppID、重置 AppSecret，再更新保存的密钥',
     },
-    'missing-secret': { what: '没有找到保存的 AppSecret', todo: '保存该小程序的 AppSecret（环境变量或 SSM 参数）' },
+    'missing-secret': { what: '没有找到所需的密钥', todo: '保存该小程序的 AppSecret（环境变量或 SSM 参数）' },
     'ip-whitelist': { what: '服务器 IP 不在白名单中', todo: '把出口 IP 加入小程序（或第三方平台）的 IP 白名单' },
     'not-verified': { what: '小程序未完成微信认证或没有数据分析权限', todo: '完成微信认证后自动恢复' },
     'platform-authorization': {
@@ -165,8 +168,8 @@ const zhCN: DigestMessages = {
   groupedNote: (where) => `按原因归类，${zhElsewhere[where]}`,
   setSecret: (where) =>
     where.kind === 'env'
-      ? `设置环境变量 ${where.name}（该小程序的 AppSecret）后重跑`
-      : `把该小程序的 AppSecret 存入 SSM 参数 ${where.name}（wxa-report apps add）后重跑`,
+      ? `设置环境变量 ${where.name}${isAppSecret(where.name) ? '（该小程序的 AppSecret）' : ' '}后重跑`
+      : `把${isAppSecret(where.name) ? '该小程序的 AppSecret ' : '密钥'}存入 SSM 参数 ${where.name}（wxa-report apps add）后重跑`,
   fault: zhFault,
   allGood: '所有小程序的日报均已发送。',
   footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。',
@@ -219,7 +222,7 @@ const en: DigestMessages = {
       todo: 'check the AppID and reset the AppSecret (开发管理 → 开发设置), then update the stored secret',
     },
     'missing-secret': {
-      what: 'its AppSecret is not stored',
+      what: 'a secret it needs is not stored',
       todo: 'store the Mini Program’s AppSecret (an environment variable or an SSM parameter)',
     },
     'ip-whitelist': {
@@ -271,8 +274,8 @@ const en: DigestMessages = {
   groupedNote: (where) => `Grouped by reason; ${enElsewhere[where]}`,
   setSecret: (where) =>
     where.kind === 'env'
-      ? `set the environment variable ${where.name} to the Mini Program’s AppSecret, then run it again`
-      : `store the Mini Program’s AppSecret in the SSM parameter ${where.name} (wxa-report apps add), then run it again`,
+      ? `set the environment variable ${where.name}${isAppSecret(where.name) ? ' to the Mini Program’s AppSecret' : ''}, then run it again`
+      : `store ${isAppSecret(where.name) ? 'the Mini Program’s AppSecret' : 'the secret'} in the SSM parameter ${where.name} (wxa-report apps add), then run it again`,
   fault: enFault,
   allGood: 'Every Mini Program’s daily report went out.',
   footer: 'Source: WeChat Mini Program data analysis (datacube), Beijing time.',

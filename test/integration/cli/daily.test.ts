@@ -47,7 +47,7 @@ describe('wxa-report daily', () => {
     expect(stdout).toContain(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
   });
 
-  it('prints --json figures, changes to 4 decimals as the README shows', async () => {
+  it('prints --json figures, changes to 4 decimals and values to 2 as the README shows', async () => {
     const { code, stdout } = await daily(['--date', '2026-11-22', '--json']);
 
     // As WeChat answered: 2026-11-15's answer has no stay_time_uv, so its comparison is null.
@@ -61,12 +61,14 @@ describe('wxa-report daily', () => {
     expect(json.appid).toBe(APP.appid);
     expect(json.date).toBe('2026-11-22');
     expect(d7.stay_time_uv).toBeUndefined();
+    // Values (durations in seconds) to 2 decimals.
+    const value = (v: number | undefined) => (v === undefined ? null : Math.round(v * 100) / 100);
     for (const metric of DAILY_METRICS) {
       expect(json.metrics[metric]).toEqual({
-        value: d[metric],
-        previousDay: d1[metric] ?? null,
+        value: value(d[metric]),
+        previousDay: value(d1[metric]),
         dayOverDay: change(d[metric], d1[metric]),
-        previousWeek: d7[metric] ?? null,
+        previousWeek: value(d7[metric]),
         weekOverWeek: change(d[metric], d7[metric]),
       });
     }

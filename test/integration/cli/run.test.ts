@@ -146,7 +146,7 @@ describe('wxa-report run', () => {
       '<b>喵喵商城 · 静安店</b>：配置文件中的设置有误（appid 不是有效的 AppID）。在 run 的配置文件中修正该字段，下次运行即生效。',
     );
     expect(html).toContain(
-      '<b>喵喵商城</b>：没有找到保存的 AppSecret。设置环境变量 WXA_APP_SHOP_SECRET（该小程序的 AppSecret）后重跑。',
+      '<b>喵喵商城</b>：没有找到所需的密钥。设置环境变量 WXA_APP_SHOP_SECRET（该小程序的 AppSecret）后重跑。',
     );
     expect(html).not.toMatch(/apps show|重置 AppSecret/);
   });
