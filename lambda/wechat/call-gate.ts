@@ -139,14 +139,28 @@ export class CallGate {
       try {
         return await call(signal);
       } catch (error) {
-        if (signal?.aborted) throw new CallDeadlineError(api, options.deadline as Date, { cause: error }, 'aborted');
-        if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
-        if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
+        this.afterRefusal(appid, api, error, { aborted: signal?.aborted === true, ...options }, pauses);
         refused = error;
         // A call sent before a pause that has begun since met the same minute: it waits, nothing more.
         if ((this.pausedUntil.get(appid) ?? 0) <= sentAt) this.pause(appid, api);
       }
     }
+  }
+
+  /**
+   * What a failed call means for the gate: thrown on (aborted at its deadline as CallDeadlineError; a
+   * daily quota closing the API first), or returned from when it met the minute limit and may wait.
+   */
+  private afterRefusal(
+    appid: string,
+    api: string,
+    error: unknown,
+    call: GateCallOptions & { readonly aborted: boolean },
+    pauses: number,
+  ): void {
+    if (call.aborted && call.deadline) throw new CallDeadlineError(api, call.deadline, { cause: error }, 'aborted');
+    if (isDailyQuota(error) && !(error instanceof QuotaClosedError)) this.close(appid, api);
+    if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
   }
 
   /** A call that could only go (again) after its deadline is not sent. */

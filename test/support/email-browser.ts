@@ -157,17 +157,27 @@ function measureLayout(): LayoutReport {
     const inColumn = (box.tagName === 'TD' || box.tagName === 'TH') && (row?.cells?.length ?? 0) > 1;
     for (const { segment, index, isWordLike } of words.segment(text)) {
       const latin = /^[A-Za-z0-9][A-Za-z0-9.,%+:']*$/.test(segment);
-      const anyHan = /^\p{Script=Han}{2,}$/u.test(segment);
-      const han = inColumn && anyHan;
-      if (!isWordLike || !(latin || anyHan)) continue;
+      const han = inColumn && /^\p{Script=Han}{2,}$/u.test(segment);
+      if (!isWordLike || !(latin || han)) continue;
       const pieces = linesOf(node, index, segment);
-      // A piece of one character of a longer word: an orphan if nothing else shares its line.
-      if (anyHan && pieces.size > 1)
-        for (const [top, n] of pieces) if (n === 1) orphans.push({ box, top, word: segment, text });
-      if (!(latin || han)) continue;
       if (pieces.size > 1 && (latin || [...pieces.values()].every((n) => n === 1)))
         brokenWords.push(`${describe(box, text)}: "${segment}" split across ${pieces.size} lines`);
     }
+  };
+
+  /** One character of a longer Chinese word on a line: an orphan if nothing else shares its line (checked at the end). */
+  const findOrphans = (node: Node, box: Element, text: string) => {
+    for (const { segment, index } of words.segment(text)) {
+      if (!/^\p{Script=Han}{2,}$/u.test(segment)) continue;
+      const pieces = linesOf(node, index, segment);
+      if (pieces.size < 2) continue;
+      for (const [top, n] of pieces) if (n === 1) orphans.push({ box, top, word: segment, text });
+    }
+  };
+  const reportOrphans = (lines: Map<Element, Map<number, number>>) => {
+    for (const { box, top, word, text } of orphans)
+      if (lines.get(box)?.get(top) === 1)
+        brokenWords.push(`${describe(box, text)}: one character of "${word}" alone on a line`);
   };
 
   checkBoxes();
@@ -181,6 +191,7 @@ function measureLayout(): LayoutReport {
     if (!visible(range.getBoundingClientRect())) continue; // the hidden preheader
     checkOverflow(node, box, text);
     checkWords(node, box, text);
+    findOrphans(node, box, text);
     const perLine = lines.get(box) ?? new Map<number, number>();
     for (const [top, n] of linesOf(node, 0, text)) perLine.set(top, (perLine.get(top) ?? 0) + n);
     lines.set(box, perLine);
@@ -192,10 +203,7 @@ function measureLayout(): LayoutReport {
       brokenWords.push(`${describe(box, box.textContent ?? '')}: one character per line (${counts.length} lines)`);
   }
 
-  // One character of a longer Chinese word alone on its line.
-  for (const { box, top, word, text } of orphans)
-    if (lines.get(box)?.get(top) === 1)
-      brokenWords.push(`${describe(box, text)}: one character of "${word}" alone on a line`);
+  reportOrphans(lines);
 
   const headline = document.querySelector('.wxa-headline');
   const accent = document.querySelector('.wxa-accent');

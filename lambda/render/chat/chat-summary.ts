@@ -459,23 +459,30 @@ function shortened(section: ChatSection, floor: number): ChatSection {
   };
 }
 
+/**
+ * The sections with one optional section shortened (the last that can give way), or undefined.
+ * With `keepTop`, a section gives way only down to the rows it keeps.
+ */
+function shrinkSections(sections: ChatSection[], keepTop: boolean): ChatSection[] | undefined {
+  for (let i = sections.length - 1; i >= 0; i--) {
+    const section = sections[i] as ChatSection;
+    if (!section.optional) continue;
+    // A section that counts what it leaves out gives way down to none of its lines, and stays to say so.
+    const floor = Math.max(section.more ? 0 : 1, keepTop ? (section.keep ?? 0) : 0);
+    if (section.lines.length > floor) sections[i] = shortened(section, floor);
+    else if (section.more || keepTop) continue;
+    else sections.splice(i, 1);
+    return sections;
+  }
+  return undefined;
+}
+
 /** The next smaller version of a summary, or undefined when nothing more can go. */
 function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
-  const sections = [...summary.sections];
   // First every optional section gives way down to the rows it keeps (a ranking's top), the last
   // section first; only then below them.
-  for (const keepTop of [true, false]) {
-    for (let i = sections.length - 1; i >= 0; i--) {
-      const section = sections[i] as ChatSection;
-      if (!section.optional) continue;
-      // A section that counts what it leaves out gives way down to none of its lines, and stays to say so.
-      const floor = Math.max(section.more ? 0 : 1, keepTop ? (section.keep ?? 0) : 0);
-      if (section.lines.length > floor) sections[i] = shortened(section, floor);
-      else if (section.more || keepTop) continue;
-      else sections.splice(i, 1);
-      return { ...summary, sections };
-    }
-  }
+  const sections = shrinkSections([...summary.sections], true) ?? shrinkSections([...summary.sections], false);
+  if (sections) return { ...summary, sections };
   const longest = Math.max(summary.title.length, summary.subtitle.length);
   if (longest > 24) {
     const max = Math.floor(longest * 0.75);

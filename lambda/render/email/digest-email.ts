@@ -71,28 +71,7 @@ function renderWithRanking(
   const counts = d.counts(report.appCount, report.ranked.length, report.problems.length);
 
   const noneReported = !report.ranked.length && report.appCount > 0;
-  const portfolio = headlineBlock({
-    ...(noneReported
-      ? { label: d.portfolio, value: d.noneReported, changes: [], note: counts, colours }
-      : portfolioFigures()),
-  });
-  function portfolioFigures() {
-    return {
-      label: d.totalVisitors,
-      value: formatCount(report.total.visitors),
-      changes: [
-        {
-          label: d.dayOverDay,
-          text: formatChangeWithArrow(report.total.dayOverDay, na),
-          direction: report.total.dayOverDay === null ? null : direction(report.total.dayOverDay),
-        },
-      ],
-      note: [counts, report.total.comparedApps ? d.comparedOver(report.total.comparedApps) : '']
-        .filter(Boolean)
-        .join(' · '),
-      colours,
-    };
-  }
+  const portfolio = portfolioBlock(report, locale, colours, counts);
 
   // One table style for every list: cells inherit size and colour, so a row of a long ranking stays small.
   const table = (rows: string, head: string) =>
@@ -112,24 +91,7 @@ function renderWithRanking(
   ];
   if (!movers.length && report.ranked.length) movers.push(mutedNote(d.noComparison));
 
-  // Many apps without a report (a platform's authorization lost) are told one line per reason, so
-  // the email stays under the clip whatever their number; the attachment names every one.
-  const grouped = groupsProblems(report);
-  const problemLines = grouped
-    ? problemGroups(report.problems).map((g) => escapeHtml(problemGroupText(g, locale)))
-    : report.problems.map((problem) => problemHtml(problem, locale));
-  const problems = report.problems.length
-    ? [
-        sectionTitle(d.problemsTitle(report.problems.length)),
-        `<tr><td class="wxa-pad" style="padding:0 24px 8px 24px;">${problemLines
-          .map(
-            (line) =>
-              `<div class="wxa-text" style="padding:6px 0;font-size:14px;line-height:21px;color:${p.text};border-bottom:1px solid ${p.border};">${line}</div>`,
-          )
-          .join('')}</td></tr>`,
-        ...(grouped ? [mutedNote(d.groupedNote('attachment'))] : []),
-      ]
-    : [mutedNote(d.allGood)];
+  const problems = problemsSection(report, locale);
 
   const ranking = report.ranked.length
     ? [
@@ -173,15 +135,7 @@ function renderWithRanking(
     ...(!report.moversUp.length && !report.moversDown.length && report.ranked.length ? ['', d.noComparison] : []),
     '',
     ...(report.problems.length
-      ? [
-          `${d.problemsTitle(report.problems.length)}:`,
-          ...(grouped
-            ? [
-                ...problemGroups(report.problems).map((g) => `  ${problemGroupText(g, locale)}`),
-                `  ${d.groupedNote('attachment')}`,
-              ]
-            : report.problems.map((pr) => `  ${problemText(pr, locale)}`)),
-        ]
+      ? [`${d.problemsTitle(report.problems.length)}:`, ...problemsText(report, locale).map((line) => `  ${line}`)]
       : [d.allGood]),
     ...(report.ranked.length
       ? [
@@ -196,6 +150,68 @@ function renderWithRanking(
     '',
   ].join('\n');
   return { subject, html, text };
+}
+
+/** The portfolio at the top: total visitors and their like-with-like change, or that no app has a report yet. */
+function portfolioBlock(report: DigestReport, locale: Locale, colours: ColourConvention, counts: string): string {
+  const d = digestMessages(locale);
+  const na = messages(locale).notAvailable;
+  if (!report.ranked.length && report.appCount > 0)
+    return headlineBlock({ label: d.portfolio, value: d.noneReported, changes: [], note: counts, colours });
+  const change = report.total.dayOverDay;
+  return headlineBlock({
+    label: d.totalVisitors,
+    value: formatCount(report.total.visitors),
+    changes: [
+      {
+        label: d.dayOverDay,
+        text: formatChangeWithArrow(change, na),
+        direction: change === null ? null : direction(change),
+      },
+    ],
+    note: [counts, report.total.comparedApps ? d.comparedOver(report.total.comparedApps) : '']
+      .filter(Boolean)
+      .join(' · '),
+    colours,
+  });
+}
+
+/**
+ * The apps without a report, or that every report went out. Many (a platform's authorization lost)
+ * are told one line per reason, so the email stays under the clip whatever their number; the
+ * attachment names every one.
+ */
+function problemsSection(report: DigestReport, locale: Locale): string[] {
+  const d = digestMessages(locale);
+  const p = PALETTE;
+  if (!report.problems.length) return [mutedNote(d.allGood)];
+  return [
+    sectionTitle(d.problemsTitle(report.problems.length)),
+    `<tr><td class="wxa-pad" style="padding:0 24px 8px 24px;">${problemsHtml(report, locale)
+      .map(
+        (line) =>
+          `<div class="wxa-text" style="padding:6px 0;font-size:14px;line-height:21px;color:${p.text};border-bottom:1px solid ${p.border};">${line}</div>`,
+      )
+      .join('')}</td></tr>`,
+    ...(groupsProblems(report) ? [mutedNote(d.groupedNote('attachment'))] : []),
+  ];
+}
+
+/** The apps without a report as HTML lines: one per app, or one per reason when many. */
+function problemsHtml(report: DigestReport, locale: Locale): string[] {
+  return groupsProblems(report)
+    ? problemGroups(report.problems).map((g) => escapeHtml(problemGroupText(g, locale)))
+    : report.problems.map((problem) => problemHtml(problem, locale));
+}
+
+/** The same as text lines, the grouped list saying where every app is named. */
+function problemsText(report: DigestReport, locale: Locale): string[] {
+  return groupsProblems(report)
+    ? [
+        ...problemGroups(report.problems).map((g) => problemGroupText(g, locale)),
+        digestMessages(locale).groupedNote('attachment'),
+      ]
+    : report.problems.map((pr) => problemText(pr, locale));
 }
 
 function problemHtml(problem: DigestProblem, locale: Locale): string {
