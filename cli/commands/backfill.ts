@@ -59,7 +59,8 @@ function apisFrom(value: string | undefined): ArchivedApi[] {
 const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
- * A bar on a terminal; elsewhere (CI, cron, a pipe) a plain line at every tenth. The bar hides the
+ * A bar on a terminal; elsewhere (CI, cron, a pipe) a plain line at every tenth of a part of 50
+ * items or more, and, when the range is in parts, one at the end of every part. The bar hides the
  * cursor and turns line wrap off while it draws: both are given back however the process ends (done,
  * failed, Ctrl-C, kill, the terminal closing), never left for `reset` to fix.
  */
@@ -100,17 +101,27 @@ async function progressReporter(
       },
     };
   }
+  // A line at every tenth of a long part; in a range in parts, one at every part's end, however small.
   let shown = 0;
+  let last: BackfillProgress | undefined;
+  const line = (p: BackfillProgress) =>
+    io.stderr.write(
+      `backfill: ${label}${p.done}/${p.total} (${p.total ? Math.round((p.done * 100) / p.total) : 100}%): ${p.fetched} fetched, ${p.skipped} already archived, ${p.notYetAvailable} not yet available, ${p.failed} failed\n`,
+    );
   return {
     update(p) {
-      const tenth = Math.floor((p.done * 10) / p.total);
-      if (p.total < 50 || tenth <= shown) return;
+      last = p;
+      const tenth = p.total ? Math.floor((p.done * 10) / p.total) : 10;
+      // A small part of a range in parts says only its end; a small range alone has the summary for that.
+      const atEnd = p.done >= p.total && label !== '';
+      if (tenth <= shown || (p.total < 50 && !atEnd)) return;
       shown = tenth;
-      io.stderr.write(
-        `backfill: ${label}${p.done}/${p.total} (${Math.round((p.done * 100) / p.total)}%): ${p.fetched} fetched, ${p.skipped} already archived, ${p.notYetAvailable} not yet available, ${p.failed} failed\n`,
-      );
+      line(p);
     },
-    stop() {},
+    stop() {
+      // A part that ended early (a quota, an error) or had nothing to ask still says where it stopped.
+      if (label && shown < 10) line(last ?? { done: 0, total, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 });
+    },
   };
 }
 

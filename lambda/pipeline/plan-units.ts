@@ -7,7 +7,7 @@ import {
   lastCompleteMonth,
 } from '../calendar/beijing-calendar.js';
 import { type DeploymentConfig, knownFields } from '../config/deployment-config.js';
-import type { AppRegistry } from '../registry/app-registry.js';
+import { type AppRegistry, invalidEntryReason, type RegistryEntry } from '../registry/app-registry.js';
 import type { Logger } from '../shared/logger.js';
 import { DIGEST_SCOPE, type JobKind, type Ledger } from '../state/ledger.js';
 import type { WorkUnit } from './work-unit.js';
@@ -136,13 +136,14 @@ async function recordInvalid(
   deps: PlanDependencies,
   job: JobKind,
   period: string,
-  entry: { readonly name: string; readonly problem: string },
+  entry: Extract<RegistryEntry, { readonly problem: string }>,
 ): Promise<void> {
   await deps.ledger
     .putJob(job, period, entry.name, {
       status: 'failed',
       updatedAt: deps.clock().toISOString(),
       detail: `invalid registry entry: ${entry.problem}`,
+      reason: invalidEntryReason(entry),
     })
     .catch((error: unknown) =>
       deps.logger.warn('could not record an invalid entry', { app: entry.name, error: (error as Error).message }),

@@ -13,7 +13,7 @@ import { DeliveryError, UnconfirmedDeliveryError } from './deliver.js';
 export function problemReasonOf(error: unknown): { readonly reason: ProblemReason; readonly errcode?: number } {
   if (error instanceof WechatApiError) return { reason: reasonForErrcode(error.errcode), errcode: error.errcode };
   if (error instanceof WechatTransportError) return { reason: 'wechat-busy' };
-  if (error instanceof MissingSecretError) return { reason: 'credentials' };
+  if (error instanceof MissingSecretError) return { reason: 'missing-secret' };
   if (error instanceof DeliveryError)
     return {
       reason: error.failures.some((f) => f.error instanceof UnconfirmedDeliveryError) ? 'unconfirmed' : 'delivery',

@@ -2,7 +2,7 @@ import type { Archive } from '../archive/archive.js';
 import { type Clock, hourIn } from '../calendar/beijing-calendar.js';
 import { type AppConfig, type DeploymentConfig, needsAppSecret } from '../config/deployment-config.js';
 import type { Delivery, ReportChannel } from '../notify/report-channel.js';
-import type { AppRegistry } from '../registry/app-registry.js';
+import { type AppRegistry, invalidEntryReason } from '../registry/app-registry.js';
 import type { DailyReport } from '../report/daily-report.js';
 import type { ProblemReason } from '../report/problem-reason.js';
 import type { AppSecrets, SecretSource } from '../secrets/secret-source.js';
@@ -149,7 +149,7 @@ async function runUnitSteps(
   }
   if ('problem' in entry) {
     const detail = `invalid registry entry: ${entry.problem}`;
-    await record('failed', detail, undefined, { reason: 'invalid-entry' });
+    await record('failed', detail, undefined, { reason: invalidEntryReason(entry) });
     return outcome('failed', detail, false);
   }
   const app = entry.app;

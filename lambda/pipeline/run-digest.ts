@@ -1,11 +1,11 @@
 import { type Clock, hourIn } from '../calendar/beijing-calendar.js';
 import type { DeploymentConfig } from '../config/deployment-config.js';
 import type { ReportChannel } from '../notify/report-channel.js';
-import type { AppRegistry } from '../registry/app-registry.js';
+import { type AppRegistry, invalidEntryReason, type RegistryEntry } from '../registry/app-registry.js';
 import { buildDigestReport, type DigestEntry, type DigestReport } from '../report/digest-report.js';
 import { classifyFailure } from '../shared/classify-failure.js';
 import type { Logger } from '../shared/logger.js';
-import { DIGEST_SCOPE, type Ledger } from '../state/ledger.js';
+import { DIGEST_SCOPE, type JobRecord, type Ledger } from '../state/ledger.js';
 import { deliverToAll } from './deliver.js';
 import { ledgerGuard } from './delivery-guard.js';
 import { isFinal } from './run-app-unit.js';
@@ -37,29 +37,28 @@ export async function digestEntries(
     if ('app' in entry && entry.app.disabled) continue;
     const record = records.get(entry.name);
     if (!isFinal(record)) settled = false;
-    const appName = 'app' in entry ? (entry.app.displayName ?? entry.name) : entry.name;
-    if (record)
-      entries.push({
-        name: entry.name,
-        appName,
-        status: record.status,
-        detail: record.detail,
-        summary: record.summary,
-        ...(record.reason ? { reason: record.reason } : {}),
-        ...(record.errcode === undefined ? {} : { errcode: record.errcode }),
-      });
-    else if ('problem' in entry)
-      entries.push({ name: entry.name, appName, status: 'invalid', detail: entry.problem, reason: 'invalid-entry' });
-    else
-      entries.push({
-        name: entry.name,
-        appName,
-        status: 'missing',
-        detail: 'no run has reported on it yet',
-        reason: 'not-run',
-      });
+    entries.push(digestEntry(entry, record));
   }
   return { entries, settled };
+}
+
+/** One app's line: what its unit recorded; else why it was not run (an invalid entry) or that no run has yet. */
+function digestEntry(entry: RegistryEntry, record: JobRecord | undefined): DigestEntry {
+  // An invalid entry is still named by the display name it gives, when it gives a usable one.
+  const appName = 'app' in entry ? (entry.app.displayName ?? entry.name) : (entry.displayName ?? entry.name);
+  if (record)
+    return {
+      name: entry.name,
+      appName,
+      status: record.status,
+      detail: record.detail,
+      summary: record.summary,
+      ...(record.reason ? { reason: record.reason } : {}),
+      ...(record.errcode === undefined ? {} : { errcode: record.errcode }),
+    };
+  if ('problem' in entry)
+    return { name: entry.name, appName, status: 'invalid', detail: entry.problem, reason: invalidEntryReason(entry) };
+  return { name: entry.name, appName, status: 'missing', detail: 'no run has reported on it yet', reason: 'not-run' };
 }
 
 const digestOutcome = (date: string, status: UnitOutcome['status'], detail: string, retryable?: boolean) => ({

@@ -3,7 +3,14 @@ import { type AppConfig, appConfigSchema, checkAppChannels, describeIssues } fro
 /** One app as the registry holds it: usable, or refused with what is wrong (naming the field). */
 export type RegistryEntry =
   | { readonly name: string; readonly app: AppConfig }
-  | { readonly name: string; readonly problem: string };
+  | {
+      readonly name: string;
+      readonly problem: string;
+      /** The raw entry's display name, when it has a usable one: the digest names the app by it. */
+      readonly displayName?: string;
+      /** Where the entry lives, so the advice fits: a `run` config file, or the deployment's registry. @default 'registry' */
+      readonly source?: 'config-file' | 'registry';
+    };
 
 /** Where the deployment's apps live, so adding one needs no redeploy. */
 export interface AppRegistry {
@@ -32,19 +39,31 @@ export function parseRegistryEntry(raw: unknown, fallbackName: string, rules: En
       ? (raw as { name: string }).name
       : fallbackName;
   const parsed = appConfigSchema.safeParse(raw);
-  if (!parsed.success) return { name, problem: describeIssues(parsed.error.issues).join('; ') };
+  const shown = rawDisplayName(raw);
+  const named = shown ? { displayName: shown } : {};
+  if (!parsed.success) return { name, problem: describeIssues(parsed.error.issues).join('; '), ...named };
   const problems: string[] = [];
   if (rules.requireAppid !== false && !parsed.data.appid) problems.push('appid is required');
   checkAppChannels(parsed.data, rules.hasEmail, (path, message) =>
     problems.push(`${path.join('.') || '(entry)'} ${message}`),
   );
-  return problems.length ? { name, problem: problems.join('; ') } : { name, app: parsed.data };
+  return problems.length ? { name, problem: problems.join('; '), ...named } : { name, app: parsed.data };
+}
+
+/** A non-empty display name from an entry that may be invalid elsewhere (its own field unchecked). */
+function rawDisplayName(raw: unknown): string | undefined {
+  const value = typeof raw === 'object' && raw !== null ? (raw as { displayName?: unknown }).displayName : undefined;
+  return typeof value === 'string' && value.trim() ? value.trim() : undefined;
 }
 
 /** The registry's store failed (the cause says how; its classification says whether to retry). */
 export class RegistryError extends Error {
   override name = 'RegistryError';
 }
+
+/** The reason code of an invalid entry: its advice depends on where the entry lives. */
+export const invalidEntryReason = (entry: { readonly source?: 'config-file' | 'registry' }) =>
+  entry.source === 'config-file' ? ('invalid-config' as const) : ('invalid-entry' as const);
 
 export const isValidEntry = (entry: RegistryEntry): entry is { name: string; app: AppConfig } => 'app' in entry;
 
@@ -65,9 +84,14 @@ export class StaticAppRegistry implements AppRegistry {
       raw.map((item, i): RegistryEntry => {
         const entry = parseRegistryEntry(item, `apps.${i}`, rules);
         if (seen.has(entry.name))
-          return { name: `apps.${i}`, problem: `apps.${i}.name "${entry.name}" is listed twice` };
+          return {
+            name: `apps.${i}`,
+            problem: `apps.${i}.name "${entry.name}" is listed twice`,
+            source: 'config-file',
+            ...('displayName' in entry && entry.displayName ? { displayName: entry.displayName } : {}),
+          };
         seen.add(entry.name);
-        return 'problem' in entry ? { name: entry.name, problem: `apps.${i}: ${entry.problem}` } : entry;
+        return 'problem' in entry ? { ...entry, problem: `apps.${i}: ${entry.problem}`, source: 'config-file' } : entry;
       }),
     );
   }

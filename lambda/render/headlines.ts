@@ -1,6 +1,6 @@
 import type { DailyReport } from '../report/daily-report.js';
 import { digestMessages } from '../report/digest-i18n.js';
-import type { DigestProblem, DigestReport } from '../report/digest-report.js';
+import type { DigestProblem, DigestReport, ProblemGroup } from '../report/digest-report.js';
 import { formatChangeWithArrow, formatCount, formatMetric, formatRate } from '../report/format.js';
 import { type Locale, messages } from '../report/i18n.js';
 import type { MonthlyReport } from '../report/monthly-report.js';
@@ -59,7 +59,9 @@ export function noDataHeadline(notice: NoDataNotice, locale: Locale): string {
 /** The digest headline: the day, how many apps, total visitors and their change. */
 export function digestHeadline(report: DigestReport, locale: Locale): string {
   const t = messages(locale);
-  return digestMessages(locale).subject(
+  const d = digestMessages(locale);
+  if (!report.ranked.length && report.appCount) return d.subjectNoneReported(t.longDate(report.date), report.appCount);
+  return d.subject(
     t.longDate(report.date),
     report.appCount,
     formatCount(report.total.visitors),
@@ -76,7 +78,37 @@ export function statusLabel(status: ReportStatus, words: Readonly<Record<ReportS
 /** One app without a report, on one line: its display name, why, and what to do, in the digest's language. */
 export function problemText(problem: DigestProblem, locale: Locale): string {
   const d = digestMessages(locale);
-  const { what, todo } = d.reasons[problem.reason];
+  const { what, todo } = problemWords(problem, locale);
   // WeChat's errcode helps whoever fixes a failure; on a report that is merely late it is noise.
   return d.problemLine(problem.appName, what, todo, problem.kind === 'failed' ? problem.errcode : undefined);
+}
+
+/** Many apps without a report that share a reason, on one line: how many, a few names, what to do. */
+export function problemGroupText(group: ProblemGroup, locale: Locale): string {
+  const { what, todo } = digestMessages(locale).reasons[group.reason];
+  return digestMessages(locale).problemGroupLine(what, group.count, group.examples, todo);
+}
+
+/** The environment variable or SSM parameter a missing-secret detail names. */
+export function missingSecretIn(detail: string): { readonly kind: 'env' | 'ssm'; readonly name: string } | undefined {
+  const ssm = /SSM parameter (\S+) is missing/.exec(detail)?.[1];
+  if (ssm) return { kind: 'ssm', name: ssm };
+  const env = /\b([A-Z][A-Z0-9_]+) is not set/.exec(detail)?.[1];
+  return env ? { kind: 'env', name: env } : undefined;
+}
+
+/** The reason's words, made specific by the detail: the secret to set, the field that is wrong. */
+function problemWords(problem: DigestProblem, locale: Locale): { readonly what: string; readonly todo: string } {
+  const d = digestMessages(locale);
+  const words = d.reasons[problem.reason];
+  if (problem.reason === 'missing-secret') {
+    const where = missingSecretIn(problem.detail);
+    return where ? { what: words.what, todo: d.setSecret(where) } : words;
+  }
+  if ((problem.reason === 'invalid-config' || problem.reason === 'invalid-entry') && problem.detail) {
+    if (/not in the app registry/.test(problem.detail)) return words;
+    const fault = d.fault(problem.detail);
+    return { what: locale === 'en' ? `${words.what} (${fault})` : `${words.what}（${fault}）`, todo: words.todo };
+  }
+  return words;
 }

@@ -20,3 +20,11 @@ export function ratio(part: number | undefined, whole: number | undefined): numb
 export function roundRatio(value: number | null): number | null {
   return value === null ? null : Math.round(value * 10_000) / 10_000;
 }
+
+/**
+ * A value (a count, a duration in seconds, an average) rounded to 2 decimals for the JSON: WeChat's
+ * durations carry float noise (169.50115 s) no reader needs; counts are whole and stay so. `null` stays `null`.
+ */
+export function roundValue(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 100) / 100;
+}

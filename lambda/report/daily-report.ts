@@ -1,7 +1,7 @@
 import { addDays, type IsoDate } from '../calendar/beijing-calendar.js';
 import { DAILY_METRICS, type DailyMetric, type DailyVisitTrend } from '../domain/daily-visit-trend.js';
 import { type Anomaly, detectAnomaly, MAX_WEEKS } from './anomaly.js';
-import { relativeChange, roundRatio } from './change.js';
+import { relativeChange, roundRatio, roundValue } from './change.js';
 import { fromFirstData, type HistoryGaps, NO_GAPS } from './history-gaps.js';
 
 /** The day's shares and the Mini Program's total users (getDailySummary). */
@@ -159,13 +159,22 @@ export function dailyReportJson(report: DailyReport): object {
   const metrics = Object.fromEntries(
     DAILY_METRICS.map((metric) => {
       const m = report.metrics[metric];
-      return [metric, { ...m, dayOverDay: roundRatio(m.dayOverDay), weekOverWeek: roundRatio(m.weekOverWeek) }];
+      return [
+        metric,
+        {
+          value: roundValue(m.value),
+          previousDay: roundValue(m.previousDay),
+          dayOverDay: roundRatio(m.dayOverDay),
+          previousWeek: roundValue(m.previousWeek),
+          weekOverWeek: roundRatio(m.weekOverWeek),
+        },
+      ];
     }),
   );
   const anomalies = Object.fromEntries(
     DAILY_METRICS.map((metric) => {
       const a = report.anomalies[metric];
-      return [metric, { ...a, deviation: roundRatio(a.deviation) }];
+      return [metric, { ...a, usual: roundValue(a.usual), deviation: roundRatio(a.deviation) }];
     }),
   );
   return {

@@ -67,6 +67,43 @@ export interface DigestReport {
 
 export const MOVERS = 3;
 
+/** Past this many apps without a report, a message lists them one line per reason instead of one per app. */
+export const PROBLEMS_LISTED = 12;
+/** How many names a reason's line gives as examples. */
+export const GROUP_EXAMPLES = 3;
+
+/** The apps without a report that share a reason: how many, and the first few by name. */
+export interface ProblemGroup {
+  readonly reason: ProblemReason;
+  readonly kind: DigestProblem['kind'];
+  readonly count: number;
+  /** The display names of the first GROUP_EXAMPLES apps. */
+  readonly examples: readonly string[];
+}
+
+const URGENCY = { failed: 0, 'no-data': 1, 'not-yet-available': 2 } as const;
+
+/**
+ * The apps without a report, one group per reason: the most urgent kind first (a person must act),
+ * then the larger groups. Every app is counted in its group; only the first few are named.
+ */
+export function problemGroups(problems: readonly DigestProblem[]): ProblemGroup[] {
+  const groups = new Map<ProblemReason, { kind: DigestProblem['kind']; count: number; examples: string[] }>();
+  for (const problem of problems) {
+    const group = groups.get(problem.reason) ?? { kind: problem.kind, count: 0, examples: [] };
+    group.count++;
+    if (URGENCY[problem.kind] < URGENCY[group.kind]) group.kind = problem.kind;
+    if (group.examples.length < GROUP_EXAMPLES) group.examples.push(problem.appName);
+    groups.set(problem.reason, group);
+  }
+  return [...groups]
+    .map(([reason, g]) => ({ reason, ...g }))
+    .sort((a, b) => URGENCY[a.kind] - URGENCY[b.kind] || b.count - a.count || a.reason.localeCompare(b.reason));
+}
+
+/** Whether a message lists the apps without a report by reason (many) or one by one (few). */
+export const groupsProblems = (report: Pick<DigestReport, 'problems'>) => report.problems.length > PROBLEMS_LISTED;
+
 /** Why an app has no figures, with the reason recorded with its unit or inferred from its status. */
 function problemOf(status: Exclude<DigestEntry['status'], 'sent'>, entry: DigestEntry): DigestProblem {
   const kind =
@@ -110,8 +147,7 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
   const withChange = ranked.filter((l) => l.dayOverDay !== null);
   const byChange = [...withChange].sort((a, b) => (b.dayOverDay ?? 0) - (a.dayOverDay ?? 0));
   // Failures first (a person must act), then no data, then what is merely late.
-  const urgency = { failed: 0, 'no-data': 1, 'not-yet-available': 2 } as const;
-  problems.sort((a, b) => urgency[a.kind] - urgency[b.kind] || a.appName.localeCompare(b.appName));
+  problems.sort((a, b) => URGENCY[a.kind] - URGENCY[b.kind] || a.appName.localeCompare(b.appName));
   return {
     date,
     ranked,
@@ -132,16 +168,25 @@ export function buildDigestReport(date: string, entries: readonly DigestEntry[])
 }
 
 /**
- * The digest as JSON (the json webhook's `data`): the report with changes rounded to 4 decimals and
- * the ranking cut to its first `ranked` lines, `rankedOmitted` saying how many were left out.
+ * The digest as JSON (the json webhook's `data`): the report with changes rounded to 4 decimals, the
+ * ranking cut to its first `ranked` lines and the apps without a report to their first `problems`
+ * (most urgent first); `rankedOmitted` and `problemsOmitted` say how many were left out, and
+ * `problemCounts` counts every app without a report by reason, however many are listed.
  */
-export function digestReportJson(report: DigestReport, ranked = report.ranked.length): object {
+export function digestReportJson(
+  report: DigestReport,
+  ranked = report.ranked.length,
+  problems = report.problems.length,
+): object {
   const line = (l: DigestAppLine) => ({ ...l, dayOverDay: roundRatio(l.dayOverDay) });
   return {
     ...report,
     total: { ...report.total, dayOverDay: roundRatio(report.total.dayOverDay) },
     ranked: report.ranked.slice(0, ranked).map(line),
     rankedOmitted: report.ranked.length - Math.min(ranked, report.ranked.length),
+    problems: report.problems.slice(0, problems),
+    problemsOmitted: report.problems.length - Math.min(problems, report.problems.length),
+    problemCounts: Object.fromEntries(problemGroups(report.problems).map((g) => [g.reason, g.count])),
     moversUp: report.moversUp.map(line),
     moversDown: report.moversDown.map(line),
   };

@@ -1,4 +1,5 @@
 import type { DailyMetric } from '../domain/daily-visit-trend.js';
+import { TREND_DAYS } from './daily-report.js';
 import type { ReportStatus } from './report-status.js';
 
 export const LOCALES = ['zh-CN', 'en'] as const;
@@ -16,7 +17,8 @@ export interface Messages {
   readonly dayOverDay: string;
   readonly weekOverWeek: string;
   readonly notAvailable: string;
-  readonly trendTitle: string;
+  /** The trend's heading, saying what it shows: the last 14 days, or since the app's first day of data. */
+  trendTitle(days: number, first: string): string;
   readonly visitors: string;
   readonly noData: string;
   readonly footer: string;
@@ -73,8 +75,9 @@ export interface MonthlyMessages {
   readonly worstDay: string;
   readonly coverage: (days: number, of: number) => string;
   readonly noDailyData: string;
-  readonly historyNew: string;
-  readonly historyActive: string;
+  /** The six-month charts' headings, saying how many months they show (fewer for a young app). */
+  historyNew(months: number, first: string): string;
+  historyActive(months: number, first: string): string;
   readonly footer: string;
   monthName(month: string): string;
   subject(appName: string, month: string, active: string, change: string, retention: string): string;
@@ -86,6 +89,16 @@ const zhLongDate = (date: string) =>
   `${Number(date.slice(0, 4))}年${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
 const zhShortDate = (date: string) => `${Number(date.slice(5, 7))}月${Number(date.slice(8, 10))}日`;
 const EN_MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const zhMonth = (month: string) => `${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月`;
+/** "last 3 months", or the one month by name ("October 2026"). */
+const enMonths = (months: number, first: string) =>
+  months === 1
+    ? new Date(`${first.slice(0, 7)}-01T00:00:00Z`).toLocaleDateString('en-US', {
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      })
+    : `last ${months} months`;
 const enShortDate = (date: string) => `${EN_MONTHS[Number(date.slice(5, 7)) - 1]} ${Number(date.slice(8, 10))}`;
 
 const zhCN: Messages = {
@@ -104,7 +117,7 @@ const zhCN: Messages = {
   dayOverDay: '日环比',
   weekOverWeek: '周同比',
   notAvailable: '无数据',
-  trendTitle: '近 14 天访问人数',
+  trendTitle: (days, first) => (days >= TREND_DAYS ? `近 ${days} 天访问人数` : `${zhShortDate(first)}以来的访问人数`),
   visitors: '访问人数',
   noData: '无数据',
   footer: '数据来源：微信小程序数据分析接口（datacube），按北京时间统计。原始数据已归档。',
@@ -145,11 +158,11 @@ const zhCN: Messages = {
     worstDay: '访问人数最低',
     coverage: (days, of) => `基于已归档的 ${days}/${of} 天`,
     noDailyData: '归档中没有本月的每日数据',
-    historyNew: '近 6 个月新增用户',
-    historyActive: '近 6 个月活跃用户',
+    historyNew: (months, first) => (months === 1 ? `${zhMonth(first)}新增用户` : `近 ${months} 个月新增用户`),
+    historyActive: (months, first) => (months === 1 ? `${zhMonth(first)}活跃用户` : `近 ${months} 个月活跃用户`),
     footer:
       '数据来源：微信小程序数据分析接口 getMonthlyRetain 与 getDailyVisitTrend，按北京时间的自然月统计。原始数据已归档。',
-    monthName: (m) => `${Number(m.slice(0, 4))}年${Number(m.slice(5, 7))}月`,
+    monthName: zhMonth,
     subject: (app, month, active, change, retention) =>
       `【${app}】${month}月报：活跃用户 ${active}（月环比 ${change}），新用户次月留存 ${retention}`,
   },
@@ -175,7 +188,8 @@ const en: Messages = {
   dayOverDay: 'Day over day',
   weekOverWeek: 'Week over week',
   notAvailable: 'n/a',
-  trendTitle: 'Visitors, last 14 days',
+  trendTitle: (days, first) =>
+    days >= TREND_DAYS ? `Visitors, last ${days} days` : `Visitors since ${enShortDate(first)}`,
   visitors: 'Visitors',
   noData: 'no data',
   footer: 'Source: WeChat Mini Program analytics (datacube API), days in Beijing time. Raw data archived.',
@@ -216,8 +230,8 @@ const en: Messages = {
     worstDay: 'Weakest day',
     coverage: (days, of) => `from ${days} of ${of} archived days`,
     noDailyData: 'the archive has no daily data for this month',
-    historyNew: 'New users, last 6 months',
-    historyActive: 'Active users, last 6 months',
+    historyNew: (months, first) => `New users, ${enMonths(months, first)}`,
+    historyActive: (months, first) => `Active users, ${enMonths(months, first)}`,
     footer:
       'Source: WeChat Mini Program analytics (getMonthlyRetain, getDailyVisitTrend), natural months in Beijing time. Raw data archived.',
     monthName: (m) =>

@@ -16,8 +16,10 @@ export const PROBLEM_REASONS = [
   'wechat-busy',
   /** The day's API quota is used up (45009). */
   'quota',
-  /** AppID or AppSecret wrong or missing (40013, 40125, 41002, 41004). */
+  /** AppID or AppSecret wrong (40013, 40125, 41002, 41004). */
   'credentials',
+  /** A secret was never stored: the environment variable or SSM parameter its detail names is not set. */
+  'missing-secret',
   /** The caller's IP is not on the whitelist (40164; 61004 for a third-party platform). */
   'ip-whitelist',
   /** The account is not verified (微信认证) or lacks the API permission (48001). */
@@ -26,8 +28,10 @@ export const PROBLEM_REASONS = [
   'platform-authorization',
   /** The third-party platform's own credentials (61005, 61006 ticket; 61023 refresh token). */
   'platform-credentials',
-  /** The app's registry or config entry is invalid, or it is not registered any more. */
+  /** The app's registry entry is invalid, or it is not registered any more (`wxa-report apps show`). */
   'invalid-entry',
+  /** The app's entry in a `run` config file is invalid: the field its detail names is fixed in the file. */
+  'invalid-config',
   /** A channel (email, a chat) refused the report or could not be reached. */
   'delivery',
   /** A send was interrupted: it may or may not have arrived, a person checks and releases it. */
@@ -85,7 +89,7 @@ export function inferReason(
   detail = '',
 ): { readonly reason: ProblemReason; readonly errcode?: number } {
   if (status === 'missing') return { reason: 'not-run' };
-  if (status === 'invalid') return { reason: 'invalid-entry' };
+  if (status === 'invalid') return { reason: /^apps\.\d+[.:]/.test(detail) ? 'invalid-config' : 'invalid-entry' };
   if (status === 'no-data') return { reason: 'no-data' };
   const code = /errcode (-?\d+)/.exec(detail)?.[1];
   if (code !== undefined) {
@@ -93,7 +97,9 @@ export function inferReason(
     return { reason: reasonForErrcode(errcode), errcode };
   }
   if (/being sent by another run/.test(detail)) return { reason: 'in-progress' };
+  if (/invalid config entry|^apps\.\d+[.:]/.test(detail)) return { reason: 'invalid-config' };
   if (/invalid registry entry|not in the app registry/.test(detail)) return { reason: 'invalid-entry' };
+  if (/ is not set|SSM parameter \S+ is missing/.test(detail)) return { reason: 'missing-secret' };
   if (/unconfirmed|stopped before recording/.test(detail)) return { reason: 'unconfirmed' };
   return { reason: status === 'pending' ? 'not-published' : 'unknown' };
 }

@@ -82,6 +82,7 @@ export class WechatSimulator {
   private readonly stableTokens = new Map<string, string>();
   private readonly legacyTokens = new Map<string, string>();
   private readonly counts = new Map<SimulatorEndpoint, number>();
+  private readonly abandoned = new Map<SimulatorEndpoint, number>();
   private readonly received: ReceivedRequest[] = [];
   readonly component: SimulatedComponent;
   private readonly rotateRefreshTokens: boolean;
@@ -136,6 +137,11 @@ export class WechatSimulator {
     return this.counts.get(endpoint) ?? 0;
   }
 
+  /** How many hung requests (the `hang` fault) of an endpoint the client gave up on, closing the connection. */
+  abandonedCount(endpoint: SimulatorEndpoint): number {
+    return this.abandoned.get(endpoint) ?? 0;
+  }
+
   /** Requests that reached an endpoint, oldest first: what a client really sent. */
   requests(endpoint: SimulatorEndpoint): readonly ReceivedRequest[] {
     return this.received.filter((r) => r.endpoint === endpoint);
@@ -157,6 +163,7 @@ export class WechatSimulator {
   reset(): void {
     this.faults.clear();
     this.counts.clear();
+    this.abandoned.clear();
     this.received.length = 0;
     this.limits = [];
     this.used.clear();
@@ -265,6 +272,8 @@ export class WechatSimulator {
         await delay(fault.ms);
         return false;
       case 'hang':
+        // Never answered; a client that gives up closes the connection, which is counted.
+        res.on('close', () => this.abandoned.set(endpoint, this.abandonedCount(endpoint) + 1));
         return true;
       case 'reset':
         res.socket?.destroy();

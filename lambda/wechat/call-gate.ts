@@ -34,11 +34,23 @@ export class CallDeadlineError extends Error {
   override name = 'CallDeadlineError';
   constructor(
     readonly api: string,
-    deadline: Date,
+    readonly deadline: Date,
     options?: { cause?: unknown },
+    /** `refused`: never sent; `aborted`: sent, and given up when the time ran out. */
+    readonly stage: 'refused' | 'aborted' = 'refused',
   ) {
-    super(`${api}: not called, the time for it ran out at ${deadline.toISOString()}`, options);
+    super(
+      stage === 'aborted'
+        ? `${api}: aborted unanswered, the time for it ran out at ${deadline.toISOString()}`
+        : `${api}: not called, the time for it ran out at ${deadline.toISOString()}`,
+      options,
+    );
   }
+}
+
+/** A signal that aborts at `deadline`, measured from `now` on the gate's clock. */
+function abortAt(deadline: Date, now: number): AbortSignal {
+  return AbortSignal.timeout(Math.max(0, deadline.getTime() - now));
 }
 
 export const isDeadline = (error: unknown): error is CallDeadlineError => error instanceof CallDeadlineError;
@@ -46,8 +58,9 @@ export const isDeadline = (error: unknown): error is CallDeadlineError => error 
 /** How one call may use the gate. */
 export interface GateCallOptions {
   /**
-   * Past this instant the call is not sent, and no pause (45011) that would end after it is waited
-   * for: CallDeadlineError instead. @default none: only the limits decide
+   * Past this instant the call is not sent, no pause (45011) that would end after it is waited for,
+   * and a call still in flight is aborted (its AbortSignal): CallDeadlineError instead.
+   * @default none: only the limits decide
    */
   readonly deadline?: Date;
 }
@@ -132,10 +145,16 @@ export class CallGate {
    * Sends one call of `api` for `appid` when the limits allow: refused at once (QuotaClosedError)
    * once the API's daily quota ran out, or with the earlier refusal that stopped the API or the app
    * (`refuse`); held while the app is paused; sent again after a pause when it met the minute limit.
-   * Any other outcome is the call's own. With a deadline, a call is not sent, and a pause not waited
-   * for, past it (CallDeadlineError, the 45011 as its cause).
+   * Any other outcome is the call's own. With a deadline, a call is not sent, a pause not waited
+   * for, and a call in flight aborted, past it (CallDeadlineError, the 45011 or the aborted call's
+   * error as its cause): `call` passes the signal to its requests.
    */
-  async run<T>(appid: string, api: string, call: () => Promise<T>, options: GateCallOptions = {}): Promise<T> {
+  async run<T>(
+    appid: string,
+    api: string,
+    call: (signal?: AbortSignal) => Promise<T>,
+    options: GateCallOptions = {},
+  ): Promise<T> {
     let refused: unknown;
     for (let pauses = 0; ; pauses++) {
       this.refuseIfClosed(appid, api);
@@ -145,16 +164,32 @@ export class CallGate {
       if (wait > 0) await this.sleep(wait);
       this.refuseIfClosed(appid, api);
       const sentAt = this.clock().getTime();
+      const signal = options.deadline ? abortAt(options.deadline, sentAt) : undefined;
       try {
-        return await call();
+        return await call(signal);
       } catch (error) {
-        this.learnFrom(appid, api, error);
-        if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
+        this.afterRefusal(appid, api, error, { aborted: signal?.aborted === true, ...options }, pauses);
         refused = error;
         // A call sent before a pause that has begun since met the same minute: it waits, nothing more.
         if ((this.pausedUntil.get(appid) ?? 0) <= sentAt) this.pause(appid, api);
       }
     }
+  }
+
+  /**
+   * What a failed call means for the gate: thrown on (aborted at its deadline as CallDeadlineError; a
+   * daily quota closing the API, or a refusal stopping what it reaches, first), or returned from when it met the minute limit and may wait.
+   */
+  private afterRefusal(
+    appid: string,
+    api: string,
+    error: unknown,
+    call: GateCallOptions & { readonly aborted: boolean },
+    pauses: number,
+  ): void {
+    if (call.aborted && call.deadline) throw new CallDeadlineError(api, call.deadline, { cause: error }, 'aborted');
+    this.learnFrom(appid, api, error);
+    if (!isMinuteLimit(error) || pauses >= this.maxPauses) throw error;
   }
 
   /** A call that could only go (again) after its deadline is not sent. */

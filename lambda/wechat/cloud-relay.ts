@@ -39,6 +39,7 @@ export async function callRelay(
   request: DatacubeRequest,
   retry: RetryPolicy,
   now: Date = new Date(),
+  signal?: AbortSignal,
 ): Promise<Buffer> {
   const body = JSON.stringify({ api, beginDate: request.begin_date, endDate: request.end_date });
   const timestamp = String(Math.floor(now.getTime() / 1000));
@@ -55,6 +56,7 @@ export async function callRelay(
       },
       timeoutMs: retry.requestTimeoutMs,
       setting: relay.setting ?? RELAY_URL_SETTING,
+      ...(signal ? { signal } : {}),
     });
     return answer.body;
   } catch (error) {

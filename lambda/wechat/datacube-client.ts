@@ -132,16 +132,16 @@ export class DatacubeClient {
       return await this.gate.run(
         this.appid,
         endpoint.name,
-        () => {
+        (signal) => {
           const { relay } = this.options;
-          if (!relay) return this.callWithTokenRenewal(endpoint, period, request);
+          if (!relay) return this.callWithTokenRenewal(endpoint, period, request, signal);
           return withRetries(
             async () =>
               this.interpret(
                 endpoint,
                 period,
                 request,
-                await callRelay(relay, endpoint.name, request, this.retry, this.clock()),
+                await callRelay(relay, endpoint.name, request, this.retry, this.clock(), signal),
                 relay.url,
               ),
             this.retry,
@@ -159,6 +159,7 @@ export class DatacubeClient {
     endpoint: DatacubeEndpoint<Period, Value>,
     period: Period,
     request: DatacubeRequest,
+    signal: AbortSignal | undefined,
   ): Promise<DatacubeOutcome<Value>> {
     const { tokenCache, tokenSource } = this.options;
     let token = await this.tokenOrStop(endpoint.name, () => tokenCache.get(tokenSource));
@@ -166,7 +167,7 @@ export class DatacubeClient {
     for (let renewals = 0; ; renewals++) {
       try {
         return await withRetries(
-          () => this.callOnce(endpoint, period, request, token),
+          () => this.callOnce(endpoint, period, request, token, signal),
           this.retry,
           retryable,
           // A retry is routine (info); if every try fails, the error says so once.
@@ -230,13 +231,20 @@ export class DatacubeClient {
     period: Period,
     request: DatacubeRequest,
     token: string,
+    signal: AbortSignal | undefined,
   ): Promise<DatacubeOutcome<Value>> {
     const answered = await this.points.attempt(
       endpoint.name,
       (base) => {
         const url = `${base}${endpoint.path}?access_token=${encodeURIComponent(token)}`;
         this.logger.debug('datacube request', { api: endpoint.name, url: redactUrl(url), request });
-        return exchange(endpoint.name, { method: 'POST', url, json: request, timeoutMs: this.retry.requestTimeoutMs });
+        return exchange(endpoint.name, {
+          method: 'POST',
+          url,
+          json: request,
+          timeoutMs: this.retry.requestTimeoutMs,
+          ...(signal ? { signal } : {}),
+        });
       },
       (message) => (this.options.warn ?? this.logger.warn.bind(this.logger))(message),
     );

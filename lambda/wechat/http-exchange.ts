@@ -23,6 +23,8 @@ export interface HttpRequest {
    * tokenService). @default WeChat's access points (API_BASE_SETTING)
    */
   readonly setting?: string;
+  /** The caller's own end (the work's deadline): aborts the exchange at once, and it is not retried. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -48,13 +50,17 @@ export async function exchange(api: string, request: HttpRequest): Promise<HttpA
         ...request.headers,
       },
       body: request.body ?? (request.json === undefined ? undefined : JSON.stringify(request.json)),
-      signal: AbortSignal.timeout(request.timeoutMs),
+      signal: request.signal
+        ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), request.signal])
+        : AbortSignal.timeout(request.timeoutMs),
       // Not followed: a POST would become a GET and a token would travel to another host. Said below.
       redirect: 'manual',
     });
     body = await readCapped(api, response, where);
   } catch (error) {
     if (error instanceof WechatResponseError) throw error;
+    if (request.signal?.aborted)
+      throw fail(`aborted by the caller, its time ran out (${where})`, false, { cause: sanitiseCause(error) });
     if (isUnsendable(error))
       // fetch refused to build the request (a URL with a user or password…): no other try or point helps.
       throw fail(

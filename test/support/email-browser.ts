@@ -27,7 +27,10 @@ export interface LayoutReport {
   readonly headlineBottom: number | null;
   /** Text that runs outside its box, or a box outside its parent: "<tag> «text» 12px past". */
   readonly overflows: readonly string[];
-  /** Words wrapped into single characters, a column of them, or a Latin word or number split across lines. */
+  /**
+   * Words wrapped into single characters, a column of them, a Latin word or number split across
+   * lines, or one character of a longer Chinese word alone on a line ("小程序日/报").
+   */
   readonly brokenWords: readonly string[];
   /** How far the page scrolls sideways (0 when it fits the width). */
   readonly horizontalScroll: number;
@@ -101,6 +104,7 @@ function measureLayout(): LayoutReport {
   const describe = (el: Element, text: string) => `<${el.tagName.toLowerCase()}> «${text.trim().slice(0, 40)}»`;
   const overflows: string[] = [];
   const brokenWords: string[] = [];
+  const orphans: { box: Element; top: number; word: string; text: string }[] = [];
   const lang = document.documentElement.lang || 'zh-CN';
   const graphemes = new Intl.Segmenter(lang, { granularity: 'grapheme' });
   const words = new Intl.Segmenter(lang, { granularity: 'word' });
@@ -161,6 +165,21 @@ function measureLayout(): LayoutReport {
     }
   };
 
+  /** One character of a longer Chinese word on a line: an orphan if nothing else shares its line (checked at the end). */
+  const findOrphans = (node: Node, box: Element, text: string) => {
+    for (const { segment, index } of words.segment(text)) {
+      if (!/^\p{Script=Han}{2,}$/u.test(segment)) continue;
+      const pieces = linesOf(node, index, segment);
+      if (pieces.size < 2) continue;
+      for (const [top, n] of pieces) if (n === 1) orphans.push({ box, top, word: segment, text });
+    }
+  };
+  const reportOrphans = (lines: Map<Element, Map<number, number>>) => {
+    for (const { box, top, word, text } of orphans)
+      if (lines.get(box)?.get(top) === 1)
+        brokenWords.push(`${describe(box, text)}: one character of "${word}" alone on a line`);
+  };
+
   checkBoxes();
   const lines = new Map<Element, Map<number, number>>();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -172,6 +191,7 @@ function measureLayout(): LayoutReport {
     if (!visible(range.getBoundingClientRect())) continue; // the hidden preheader
     checkOverflow(node, box, text);
     checkWords(node, box, text);
+    findOrphans(node, box, text);
     const perLine = lines.get(box) ?? new Map<number, number>();
     for (const [top, n] of linesOf(node, 0, text)) perLine.set(top, (perLine.get(top) ?? 0) + n);
     lines.set(box, perLine);
@@ -182,6 +202,8 @@ function measureLayout(): LayoutReport {
     if (counts.length > 1 && counts.every((n) => n === 1))
       brokenWords.push(`${describe(box, box.textContent ?? '')}: one character per line (${counts.length} lines)`);
   }
+
+  reportOrphans(lines);
 
   const headline = document.querySelector('.wxa-headline');
   const accent = document.querySelector('.wxa-accent');

@@ -27,13 +27,15 @@ const noData: ReportMessage = {
 
 /**
  * Every report a reader may get, by sample name: the daily report on a normal day, on a day with a
- * drop, as an app's first (three weeks after it went live), and as a first whose history WeChat's
+ * drop, for an app named only by its AppID, as an app's first (three weeks after it went live), and as a first whose history WeChat's
  * quota cut short; the monthly report; the "no data" notice; the digest of 3 Mini
  * Programs and of 60, each with apps that have no report.
  */
 export const SAMPLE_MESSAGES: Readonly<Record<string, () => ReportMessage>> = {
   daily: () => sampleDaily(),
   'daily-anomaly': () => sampleDailyAnomaly(),
+  // An app with no display name is named by its AppID: the longest unbreakable heading.
+  'daily-appid-as-name': () => sampleDaily('wx5f1d0c3a9e7b2d41'),
   'daily-first-day': () => sampleDailyFirstDay(),
   'daily-history-missing': () => sampleDailyHistoryMissing(),
   monthly: () => sampleMonthly(),

@@ -171,8 +171,50 @@ export const SAMPLE_PROBLEMS: readonly DigestEntry[] = [
     reason: 'not-published',
     errcode: 61503,
   },
-  { name: 'apps.61', status: 'invalid', detail: 'apps.61: appid is not an AppID', reason: 'invalid-entry' },
+  {
+    name: 'shop-ja',
+    appName: '喵喵商城 · 静安店',
+    status: 'invalid',
+    detail: 'apps.61: appid is not an AppID (wx followed by 16 hex digits)',
+    reason: 'invalid-config',
+  },
 ];
+
+/**
+ * `count` apps without a report, as a portfolio's bad morning has them: most not published yet, a
+ * platform's authorization lost for many, a few with wrong or missing secrets and invalid entries.
+ */
+export function failingEntries(count: number): DigestEntry[] {
+  const kinds: readonly Omit<DigestEntry, 'name'>[] = [
+    { status: 'pending', detail: 'errcode 61503: data not ready yet', reason: 'not-published', errcode: 61503 },
+    { status: 'pending', detail: 'errcode 61503: data not ready yet', reason: 'not-published', errcode: 61503 },
+    {
+      status: 'failed',
+      detail: 'getDailyVisitTrend failed: WeChat errcode 61003',
+      reason: 'platform-authorization',
+      errcode: 61003,
+    },
+    {
+      status: 'failed',
+      detail: 'getDailyVisitTrend failed: WeChat errcode 40125 (invalid appsecret)',
+      reason: 'credentials',
+      errcode: 40125,
+    },
+    {
+      status: 'failed',
+      detail: "WXA_APP_X_SECRET is not set: export the app's AppSecret there",
+      reason: 'missing-secret',
+    },
+  ];
+  return Array.from({ length: count }, (_, i) => {
+    const name = `failing-${String(i + 1).padStart(4, '0')}`;
+    return {
+      ...(kinds[i % kinds.length] as Omit<DigestEntry, 'name'>),
+      name,
+      appName: `未出报告的分店 ${i + 1} 号（华东区）`,
+    };
+  });
+}
 
 /**
  * An agency digest over `apps` Mini Programs: gains and drops, and the apps without a report

@@ -34,18 +34,29 @@ export function standardWebhookSignature(secret: string, id: string, timestampSe
   return `v1,${mac}`;
 }
 
+/** The ranking's top rows the JSON keeps while the apps without a report still give way. */
+const RANKED_KEPT = 10;
+
 /**
- * The digest's JSON; with thousands of apps the full ranking would pass the size limit, so it is cut
- * from the lowest-ranked end (as many lines as fit) and `rankedOmitted` says how many were left out.
+ * The digest's JSON, under JSON_MAX_BODY_BYTES whatever the number of apps: the apps without a
+ * report are listed as far as they fit beside the ranking's top RANKED_KEPT rows (most urgent first;
+ * `problemsOmitted` counts the rest, `problemCounts` counts them all by reason), then the ranking
+ * takes what room is left (`rankedOmitted`). Still too big (names of extraordinary length) is refused.
  */
 function digestPayload(report: DigestReport, now: Date) {
-  const payload = (keep: number) => ({
+  const payload = (ranked: number, problems: number) => ({
     type: 'report.digest',
     timestamp: now.toISOString(),
-    data: digestReportJson(report, keep),
+    data: digestReportJson(report, ranked, problems),
   });
-  const fits = (keep: number) => utf8Bytes(JSON.stringify(payload(keep))) <= JSON_MAX_BODY_BYTES;
-  return payload(largestFitting(report.ranked.length, fits));
+  const size = (ranked: number, problems: number) => utf8Bytes(JSON.stringify(payload(ranked, problems)));
+  const top = Math.min(RANKED_KEPT, report.ranked.length);
+  const problems = largestFitting(report.problems.length, (n) => size(top, n) <= JSON_MAX_BODY_BYTES);
+  const ranked = largestFitting(report.ranked.length, (n) => size(n, problems) <= JSON_MAX_BODY_BYTES);
+  const bytes = size(ranked, problems);
+  if (bytes > JSON_MAX_BODY_BYTES)
+    throw new WebhookError(`the JSON digest is ${bytes} bytes even shortened, over ${JSON_MAX_BODY_BYTES}`, false);
+  return payload(ranked, problems);
 }
 
 /** Generic JSON to any HTTPS endpoint, signed the Standard Webhooks way. */

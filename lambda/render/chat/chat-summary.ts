@@ -3,7 +3,7 @@ import { DAILY_METRICS } from '../../domain/daily-visit-trend.js';
 import { dailyExtrasMessages } from '../../report/daily-extras-i18n.js';
 import type { DailyReport } from '../../report/daily-report.js';
 import { digestMessages } from '../../report/digest-i18n.js';
-import type { DigestAppLine, DigestReport } from '../../report/digest-report.js';
+import { type DigestAppLine, type DigestReport, groupsProblems, problemGroups } from '../../report/digest-report.js';
 import {
   type Direction,
   direction,
@@ -25,6 +25,7 @@ import {
   digestHeadline,
   monthlyHeadline,
   noDataHeadline,
+  problemGroupText,
   problemText,
   statusLabel,
 } from '../headlines.js';
@@ -69,6 +70,8 @@ export interface ChatSection {
   readonly more?: (omitted: number) => string;
   /** How many lines shortening left out. @default 0 */
   readonly omitted?: number;
+  /** Lines kept while any other section can still give way (a ranking's top rows). @default 0 */
+  readonly keep?: number;
 }
 
 /** A report reduced to what a chat message shows; each platform formats it its own way. */
@@ -101,6 +104,7 @@ const change = (label: string, value: number | null, na: string): ChatChange => 
 
 function dailySummary(report: DailyReport, locale: Locale, colours: ColourConvention): ChatSummary {
   const t = messages(locale);
+  const trendTitle = t.trendTitle(report.trend.length, report.trend[0]?.date ?? report.date);
   const na = t.notAvailable;
   const anomalies = anomalyLines(report, locale);
   const headline = dailyHeadline(report, locale);
@@ -125,7 +129,7 @@ function dailySummary(report: DailyReport, locale: Locale, colours: ColourConven
       { title: '', optional: false, lines: [metricLine('visit_uv')] },
       ...dailyExtraSections(report, locale, metricLine),
       {
-        title: t.trendTitle,
+        title: trendTitle,
         optional: true,
         lines: report.trend.map((p) => ({
           label: t.dayLabel(p.date, weekday(p.date)),
@@ -136,7 +140,7 @@ function dailySummary(report: DailyReport, locale: Locale, colours: ColourConven
     ],
     footer: t.footer,
     chart: {
-      title: t.trendTitle,
+      title: trendTitle,
       points: report.trend.map((p) => ({ label: t.dayLabel(p.date, weekday(p.date)), value: p.visitors })),
     },
   };
@@ -292,7 +296,7 @@ function monthlySummary(report: MonthlyReport, locale: Locale, frame: Frame): Ch
           : [{ label: tm.noDailyData, value: '', changes: [] }],
       },
       {
-        title: tm.historyActive,
+        title: tm.historyActive(report.history.length, report.history[0]?.month ?? report.month),
         optional: true,
         lines: report.history.map((h) => ({ label: tm.monthName(h.month), value: count(h.activeUsers), changes: [] })),
       },
@@ -323,6 +327,9 @@ function noDataSummary(notice: NoDataNotice, locale: Locale, frame: Frame): Chat
   };
 }
 
+/** The ranking's top rows a chat keeps while the apps without a report can still give way. */
+export const RANKING_KEPT = 5;
+
 function digestSummary(report: DigestReport, locale: Locale, frame: Frame, emailAlso: boolean): ChatSummary {
   const t = messages(locale);
   const d = digestMessages(locale);
@@ -336,6 +343,25 @@ function digestSummary(report: DigestReport, locale: Locale, frame: Frame, email
     lines.length ? [{ title, optional: false, lines: lines.map((l) => line(l)) }] : [];
   const note = (label: string): ChatLine => ({ label, value: '', changes: [] });
   const noComparison = !report.moversUp.length && !report.moversDown.length && report.ranked.length > 0;
+  const noneReported = !report.ranked.length && report.appCount > 0;
+  const elsewhere = emailAlso ? ('email' as const) : ('ledger' as const);
+  // Many apps without a report are told one line per reason, every one counted in its reason's line.
+  const problemLines: ChatLine[] = groupsProblems(report)
+    ? [
+        note(d.groupedNote(elsewhere)),
+        ...problemGroups(report.problems).map((g) => ({
+          label: problemGroupText(g, locale),
+          value: '',
+          changes: [],
+          tone: g.kind === 'failed' ? ('alert' as const) : ('watch' as const),
+        })),
+      ]
+    : report.problems.map((p) => ({
+        label: problemText(p, locale),
+        value: '',
+        changes: [],
+        tone: p.kind === 'failed' ? ('alert' as const) : ('watch' as const),
+      }));
   return {
     ...frame,
     title: d.title,
@@ -346,7 +372,7 @@ function digestSummary(report: DigestReport, locale: Locale, frame: Frame, email
         title: d.portfolio,
         optional: false,
         lines: [
-          line({ name: '', appName: d.totalVisitors, ...report.total }),
+          noneReported ? note(d.noneReported) : line({ name: '', appName: d.totalVisitors, ...report.total }),
           note(d.counts(report.appCount, report.ranked.length, report.problems.length)),
           ...(report.total.comparedApps ? [note(d.comparedOver(report.total.comparedApps))] : []),
           ...(noComparison ? [note(d.noComparison)] : []),
@@ -357,16 +383,13 @@ function digestSummary(report: DigestReport, locale: Locale, frame: Frame, email
       report.problems.length
         ? {
             title: d.problemsTitle(report.problems.length),
-            // Hundreds of failures (a platform's authorization lost) still fit: the tail gives way, counted.
+            // The tail gives way, counted in its own words (apps without a report, not ranking rows).
             optional: true,
             trimFrom: 'end',
-            more: (omitted: number) => d.more(omitted, emailAlso ? 'email' : undefined),
-            lines: report.problems.map((p) => ({
-              label: problemText(p, locale),
-              value: '',
-              changes: [],
-              tone: p.kind === 'failed' ? ('alert' as const) : ('watch' as const),
-            })),
+            keep: 1,
+            more: (omitted: number) =>
+              groupsProblems(report) ? d.moreReasons(omitted, elsewhere) : d.moreProblems(omitted, elsewhere),
+            lines: problemLines,
           }
         : { title: d.problems, optional: false, lines: [note(d.allGood)] },
       // The ranking gives way first when a platform's size limit is near: shortened from the tail,
@@ -377,6 +400,7 @@ function digestSummary(report: DigestReport, locale: Locale, frame: Frame, email
               title: d.ranking,
               optional: true,
               trimFrom: 'end' as const,
+              keep: RANKING_KEPT,
               more: (omitted: number) => d.more(omitted, emailAlso ? 'email' : undefined),
               lines: report.ranked.map((l, i) => line(l, `${i + 1}. `)),
             },
@@ -422,26 +446,43 @@ export function truncateText(text: string, max: number): string {
   return parts.length <= max ? text : `${parts.slice(0, Math.max(0, max - 1)).join('')}…`;
 }
 
-/** The next smaller version of a summary, or undefined when nothing more can go. */
-function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
-  const sections = [...summary.sections];
+/** A section with fewer lines: an eighth at a time from a long one (a ranking of thousands), else one. */
+function shortened(section: ChatSection, floor: number): ChatSection {
+  const drop = Math.min(
+    section.lines.length - floor,
+    section.lines.length > 16 ? Math.floor(section.lines.length / 8) : 1,
+  );
+  return {
+    ...section,
+    lines: section.trimFrom === 'end' ? section.lines.slice(0, -drop) : section.lines.slice(drop),
+    omitted: (section.omitted ?? 0) + drop,
+  };
+}
+
+/**
+ * The sections with one optional section shortened (the last that can give way), or undefined.
+ * With `keepTop`, a section gives way only down to the rows it keeps.
+ */
+function shrinkSections(sections: ChatSection[], keepTop: boolean): ChatSection[] | undefined {
   for (let i = sections.length - 1; i >= 0; i--) {
     const section = sections[i] as ChatSection;
     if (!section.optional) continue;
-    // A section that counts what it leaves out gives way down to its last line, and stays to say so.
-    const floor = section.more ? 0 : 1;
-    if (section.lines.length > floor) {
-      // Long sections (a digest's ranking of thousands) give way an eighth at a time, short ones a row.
-      const drop = section.lines.length > 16 ? Math.floor(section.lines.length / 8) : 1;
-      sections[i] = {
-        ...section,
-        lines: section.trimFrom === 'end' ? section.lines.slice(0, -drop) : section.lines.slice(drop),
-        omitted: (section.omitted ?? 0) + drop,
-      };
-    } else if (section.more) continue;
+    // A section that counts what it leaves out gives way down to none of its lines, and stays to say so.
+    const floor = Math.max(section.more ? 0 : 1, keepTop ? (section.keep ?? 0) : 0);
+    if (section.lines.length > floor) sections[i] = shortened(section, floor);
+    else if (section.more || keepTop) continue;
     else sections.splice(i, 1);
-    return { ...summary, sections };
+    return sections;
   }
+  return undefined;
+}
+
+/** The next smaller version of a summary, or undefined when nothing more can go. */
+function shrinkOnce(summary: ChatSummary): ChatSummary | undefined {
+  // First every optional section gives way down to the rows it keeps (a ranking's top), the last
+  // section first; only then below them.
+  const sections = shrinkSections([...summary.sections], true) ?? shrinkSections([...summary.sections], false);
+  if (sections) return { ...summary, sections };
   const longest = Math.max(summary.title.length, summary.subtitle.length);
   if (longest > 24) {
     const max = Math.floor(longest * 0.75);

@@ -36,6 +36,7 @@ export function renderDailyEmail(
   colours: ColourConvention = DEFAULT_COLOURS,
 ): RenderedEmail {
   const t = messages(locale);
+  const trendTitle = t.trendTitle(report.trend.length, report.trend[0]?.date ?? report.date);
   const x = dailyExtrasMessages(locale);
   const na = t.notAvailable;
   const p = PALETTE;
@@ -130,7 +131,7 @@ ${rows.join('\n')}`,
       table,
       summaryBlock,
       pagesBlock,
-      sectionTitle(t.trendTitle),
+      sectionTitle(trendTitle),
       chart,
     ]
       .filter(Boolean)
@@ -171,7 +172,7 @@ ${rows.join('\n')}`,
         ]
       : []),
     '',
-    `${t.trendTitle}:`,
+    `${trendTitle}:`,
     ...report.trend.map(
       (point) =>
         `  ${t.dayLabel(point.date, weekday(point.date))}  ${point.visitors === null ? t.noData : formatCount(point.visitors)}`,

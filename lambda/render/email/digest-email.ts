@@ -1,11 +1,17 @@
 import { digestMessages } from '../../report/digest-i18n.js';
-import type { DigestAppLine, DigestProblem, DigestReport } from '../../report/digest-report.js';
+import {
+  type DigestAppLine,
+  type DigestProblem,
+  type DigestReport,
+  groupsProblems,
+  problemGroups,
+} from '../../report/digest-report.js';
 import { direction, formatChangeWithArrow, formatCount } from '../../report/format.js';
 import { type Locale, messages } from '../../report/i18n.js';
 import { digestStatus } from '../../report/report-status.js';
 import { largestFitting } from '../../shared/largest-fitting.js';
 import { type ColourConvention, DEFAULT_COLOURS } from '../colours.js';
-import { digestHeadline, problemText, statusLabel } from '../headlines.js';
+import { digestHeadline, problemGroupText, problemText, statusLabel } from '../headlines.js';
 import {
   changeCell,
   emailLayout,
@@ -40,7 +46,11 @@ export function renderDigestEmail(
     bytes(renderWithRanking(report, locale, colours, rows).html) <= EMAIL_HTML_BUDGET_BYTES;
   const shown = largestFitting(report.ranked.length, fits);
   const email = renderWithRanking(report, locale, colours, shown);
-  return shown < report.ranked.length ? { ...email, attachments: [rankingCsv(report, locale)] } : email;
+  const attachments = [
+    ...(groupsProblems(report) ? [problemsCsv(report, locale)] : []),
+    ...(shown < report.ranked.length ? [rankingCsv(report, locale)] : []),
+  ];
+  return attachments.length ? { ...email, attachments } : email;
 }
 
 function renderWithRanking(
@@ -60,21 +70,8 @@ function renderWithRanking(
     changeCell(formatChangeWithArrow(value, na), value === null ? null : direction(value), colours);
   const counts = d.counts(report.appCount, report.ranked.length, report.problems.length);
 
-  const portfolio = headlineBlock({
-    label: d.totalVisitors,
-    value: formatCount(report.total.visitors),
-    changes: [
-      {
-        label: d.dayOverDay,
-        text: formatChangeWithArrow(report.total.dayOverDay, na),
-        direction: report.total.dayOverDay === null ? null : direction(report.total.dayOverDay),
-      },
-    ],
-    note: [counts, report.total.comparedApps ? d.comparedOver(report.total.comparedApps) : '']
-      .filter(Boolean)
-      .join(' · '),
-    colours,
-  });
+  const noneReported = !report.ranked.length && report.appCount > 0;
+  const portfolio = portfolioBlock(report, locale, colours, counts);
 
   // One table style for every list: cells inherit size and colour, so a row of a long ranking stays small.
   const table = (rows: string, head: string) =>
@@ -94,17 +91,7 @@ function renderWithRanking(
   ];
   if (!movers.length && report.ranked.length) movers.push(mutedNote(d.noComparison));
 
-  const problems = report.problems.length
-    ? [
-        sectionTitle(d.problemsTitle(report.problems.length)),
-        `<tr><td class="wxa-pad" style="padding:0 24px 8px 24px;">${report.problems
-          .map(
-            (problem) =>
-              `<div class="wxa-text" style="padding:6px 0;font-size:14px;line-height:21px;color:${p.text};border-bottom:1px solid ${p.border};">${problemHtml(problem, locale)}</div>`,
-          )
-          .join('')}</td></tr>`,
-      ]
-    : [mutedNote(d.allGood)];
+  const problems = problemsSection(report, locale);
 
   const ranking = report.ranked.length
     ? [
@@ -138,7 +125,9 @@ function renderWithRanking(
     d.title,
     `${t.longDate(report.date)}  ${statusLabel(status, t.status)}`,
     '',
-    `${d.totalVisitors}: ${formatCount(report.total.visitors)} (${d.dayOverDay} ${formatChangeWithArrow(report.total.dayOverDay, na)})`,
+    noneReported
+      ? d.noneReported
+      : `${d.totalVisitors}: ${formatCount(report.total.visitors)} (${d.dayOverDay} ${formatChangeWithArrow(report.total.dayOverDay, na)})`,
     counts,
     ...(report.total.comparedApps ? [d.comparedOver(report.total.comparedApps)] : []),
     ...(report.moversUp.length ? ['', `${d.moversUp}:`, ...report.moversUp.map((l) => `  ${line(l)}`)] : []),
@@ -146,7 +135,7 @@ function renderWithRanking(
     ...(!report.moversUp.length && !report.moversDown.length && report.ranked.length ? ['', d.noComparison] : []),
     '',
     ...(report.problems.length
-      ? [`${d.problemsTitle(report.problems.length)}:`, ...report.problems.map((pr) => `  ${problemText(pr, locale)}`)]
+      ? [`${d.problemsTitle(report.problems.length)}:`, ...problemsText(report, locale).map((line) => `  ${line}`)]
       : [d.allGood]),
     ...(report.ranked.length
       ? [
@@ -163,12 +152,93 @@ function renderWithRanking(
   return { subject, html, text };
 }
 
+/** The portfolio at the top: total visitors and their like-with-like change, or that no app has a report yet. */
+function portfolioBlock(report: DigestReport, locale: Locale, colours: ColourConvention, counts: string): string {
+  const d = digestMessages(locale);
+  const na = messages(locale).notAvailable;
+  if (!report.ranked.length && report.appCount > 0)
+    return headlineBlock({ label: d.portfolio, value: d.noneReported, changes: [], note: counts, colours });
+  const change = report.total.dayOverDay;
+  return headlineBlock({
+    label: d.totalVisitors,
+    value: formatCount(report.total.visitors),
+    changes: [
+      {
+        label: d.dayOverDay,
+        text: formatChangeWithArrow(change, na),
+        direction: change === null ? null : direction(change),
+      },
+    ],
+    note: [counts, report.total.comparedApps ? d.comparedOver(report.total.comparedApps) : '']
+      .filter(Boolean)
+      .join(' · '),
+    colours,
+  });
+}
+
+/**
+ * The apps without a report, or that every report went out. Many (a platform's authorization lost)
+ * are told one line per reason, so the email stays under the clip whatever their number; the
+ * attachment names every one.
+ */
+function problemsSection(report: DigestReport, locale: Locale): string[] {
+  const d = digestMessages(locale);
+  const p = PALETTE;
+  if (!report.problems.length) return [mutedNote(d.allGood)];
+  return [
+    sectionTitle(d.problemsTitle(report.problems.length)),
+    `<tr><td class="wxa-pad" style="padding:0 24px 8px 24px;">${problemsHtml(report, locale)
+      .map(
+        (line) =>
+          `<div class="wxa-text" style="padding:6px 0;font-size:14px;line-height:21px;color:${p.text};border-bottom:1px solid ${p.border};">${line}</div>`,
+      )
+      .join('')}</td></tr>`,
+    ...(groupsProblems(report) ? [mutedNote(d.groupedNote('attachment'))] : []),
+  ];
+}
+
+/** The apps without a report as HTML lines: one per app, or one per reason when many. */
+function problemsHtml(report: DigestReport, locale: Locale): string[] {
+  return groupsProblems(report)
+    ? problemGroups(report.problems).map((g) => escapeHtml(problemGroupText(g, locale)))
+    : report.problems.map((problem) => problemHtml(problem, locale));
+}
+
+/** The same as text lines, the grouped list saying where every app is named. */
+function problemsText(report: DigestReport, locale: Locale): string[] {
+  return groupsProblems(report)
+    ? [
+        ...problemGroups(report.problems).map((g) => problemGroupText(g, locale)),
+        digestMessages(locale).groupedNote('attachment'),
+      ]
+    : report.problems.map((pr) => problemText(pr, locale));
+}
+
 function problemHtml(problem: DigestProblem, locale: Locale): string {
   const line = problemText(problem, locale);
   // The name in bold; the rest as the reader's language puts it.
   return line.startsWith(problem.appName)
     ? `<b>${escapeHtml(problem.appName)}</b>${escapeHtml(line.slice(problem.appName.length))}`
     : escapeHtml(line);
+}
+
+/**
+ * Every app without a report as CSV, attached when the email groups them by reason: the name, the
+ * display name, the reason in words, what to do, WeChat's errcode and the ledger's detail.
+ */
+export function problemsCsv(report: DigestReport, locale: Locale): EmailAttachment {
+  const d = digestMessages(locale);
+  const rows = report.problems.map((pr) => {
+    const { what, todo } = d.reasons[pr.reason];
+    return [pr.appName, pr.name, what, todo, pr.errcode === undefined ? '' : String(pr.errcode), pr.detail]
+      .map(csvCell)
+      .join(',');
+  });
+  return {
+    filename: `${d.problemsCsvName}-${report.date}.csv`,
+    contentType: 'text/csv; charset=utf-8',
+    content: `\uFEFF${[d.problemsCsvHeader.map(csvCell).join(','), ...rows].join('\r\n')}\r\n`,
+  };
 }
 
 const csvCell = (value: string) => (/[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);

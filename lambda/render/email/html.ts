@@ -98,7 +98,7 @@ export function emailLayout(input: {
 <tr><td class="wxa-outer" align="center" style="padding:24px 8px;">
 <table role="presentation" class="wxa-card" width="600" cellpadding="0" cellspacing="0" border="0" style="width:600px;max-width:600px;background-color:${p.card};border:1px solid ${p.border};border-radius:8px;font-family:${FONT};">
 <tr><td class="wxa-accent wxa-pad" style="padding:20px 24px 4px 24px;border-top:6px solid ${statusHex.light.bar};border-radius:8px 8px 0 0;">
-<div class="wxa-text" style="font-size:20px;line-height:28px;font-weight:600;color:${p.text};">${escapeHtml(input.heading)}</div>
+<div class="wxa-text" style="font-size:20px;line-height:28px;font-weight:600;color:${p.text};overflow-wrap:anywhere;">${headingHtml(input.heading)}</div>
 <div style="font-size:14px;line-height:20px;"><span class="wxa-muted" style="color:${p.muted};">${escapeHtml(input.subheading)}</span>${input.statusLabel ? ` <span class="wxa-status" style="color:${statusHex.light.text};font-weight:600;white-space:nowrap;">${escapeHtml(input.statusLabel)}</span>` : ''}</div>
 </td></tr>
 ${input.body}
@@ -149,6 +149,18 @@ export function statusLines(lines: readonly string[], status: ReportStatus): str
         `<div class="${cls}" style="font-size:14px;line-height:22px;color:${colour};${status === 'normal' ? '' : 'font-weight:600;'}">${escapeHtml(line)}</div>`,
     )
     .join('')}</td></tr>`;
+}
+
+/**
+ * The heading: the report's name after the last " · " ("· 小程序日报") kept on one line, so on a
+ * phone the line breaks after the app's name (or its AppID, broken anywhere if it must), never
+ * leaving one character of the name ("报") alone on a line.
+ */
+export function headingHtml(heading: string): string {
+  const at = heading.lastIndexOf(' · ');
+  // Only a name with no spaces in it (Chinese) needs holding together; English wraps between words.
+  if (at < 0 || /\s/.test(heading.slice(at + 3))) return escapeHtml(heading);
+  return `${escapeHtml(heading.slice(0, at))} <span style="white-space:nowrap;">${escapeHtml(heading.slice(at + 1))}</span>`;
 }
 
 /** A column heading of a data table. */

@@ -34,6 +34,8 @@ export function renderMonthlyEmail(
 ): RenderedEmail {
   const t = messages(locale);
   const tm = t.monthly;
+  const months = report.history.length;
+  const firstMonth = report.history[0]?.month ?? report.month;
   const na = t.notAvailable;
   const monthName = tm.monthName(report.month);
   const { cohort } = report;
@@ -108,9 +110,9 @@ export function renderMonthlyEmail(
       retentionTable(retentionLines, comparisonText, colours),
       sectionTitle(tm.dailyTitle),
       keyValueTable(dailyLines, dailyNote),
-      sectionTitle(tm.historyActive),
+      sectionTitle(tm.historyActive(months, firstMonth)),
       barChart(report.history.map((h) => monthBar(h.month, h.activeUsers, tm.monthName, t.noData, report.month))),
-      sectionTitle(tm.historyNew),
+      sectionTitle(tm.historyNew(months, firstMonth)),
       barChart(report.history.map((h) => monthBar(h.month, h.newUsers, tm.monthName, t.noData, report.month))),
     ].join('\n'),
     footer: tm.footer,
@@ -138,11 +140,11 @@ export function renderMonthlyEmail(
     ...dailyLines.map(([k, v]) => `  ${k}: ${v}`),
     `  ${dailyNote}`,
     '',
-    `${tm.historyActive}:`,
+    `${tm.historyActive(months, firstMonth)}:`,
     ...report.history.map(
       (h) => `  ${tm.monthName(h.month)}  ${h.activeUsers === null ? t.noData : formatCount(h.activeUsers)}`,
     ),
-    `${tm.historyNew}:`,
+    `${tm.historyNew(months, firstMonth)}:`,
     ...report.history.map(
       (h) => `  ${tm.monthName(h.month)}  ${h.newUsers === null ? t.noData : formatCount(h.newUsers)}`,
     ),

@@ -47,7 +47,7 @@ describe('wxa-report daily', () => {
     expect(stdout).toContain(join(dir.path, 'outbox', `daily-${APP.appid}-2026-11-22.eml`));
   });
 
-  it('prints --json figures, changes to 4 decimals as the README shows', async () => {
+  it('prints --json figures, changes to 4 decimals and values to 2 as the README shows', async () => {
     const { code, stdout } = await daily(['--date', '2026-11-22', '--json']);
 
     // As WeChat answered: 2026-11-15's answer has no stay_time_uv, so its comparison is null.
@@ -61,12 +61,14 @@ describe('wxa-report daily', () => {
     expect(json.appid).toBe(APP.appid);
     expect(json.date).toBe('2026-11-22');
     expect(d7.stay_time_uv).toBeUndefined();
+    // Values (durations in seconds) to 2 decimals.
+    const value = (v: number | undefined) => (v === undefined ? null : Math.round(v * 100) / 100);
     for (const metric of DAILY_METRICS) {
       expect(json.metrics[metric]).toEqual({
-        value: d[metric],
-        previousDay: d1[metric] ?? null,
+        value: value(d[metric]),
+        previousDay: value(d1[metric]),
         dayOverDay: change(d[metric], d1[metric]),
-        previousWeek: d7[metric] ?? null,
+        previousWeek: value(d7[metric]),
         weekOverWeek: change(d[metric], d7[metric]),
       });
     }
@@ -299,6 +301,22 @@ describe('wxa-report backfill', () => {
 
     expect(stdout).toBe('Archived 2 missing day(s) of 4 from 2026-11-18 to 2026-11-21\n');
     expect(sim.callCount('getDailyVisitTrend')).toBe(2);
+  });
+
+  it('through a pipe, every part says how far it got, a small one at least at its end', async () => {
+    // Act: 372 days of daily only: a part of 366 days, then one of 6
+    const { code, stderr } = await runCliInProcess(
+      ['backfill', '--from', '2025-11-16', '--apis', 'daily', '--archive', join(dir.path, 'archive')],
+      { env: env() },
+    );
+
+    // Assess
+    expect(code).toBe(0);
+    const lines = stderr.split('\n').filter((l) => l.startsWith('backfill: 1/2') || l.startsWith('backfill: 2/2'));
+    expect(lines.filter((l) => l.startsWith('backfill: 1/2'))).toHaveLength(10);
+    expect(lines.filter((l) => l.startsWith('backfill: 2/2'))).toEqual([
+      'backfill: 2/2 2025-11-16…2025-11-21 6/6 (100%): 6 fetched, 0 already archived, 0 not yet available, 0 failed',
+    ]);
   });
 
   it("splits more than 366 days into parts, the newest first: the README's year of everything, a week more", async () => {

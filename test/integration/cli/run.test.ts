@@ -130,6 +130,27 @@ describe('wxa-report run', () => {
     expect(stdout).not.toContain(COFFEE.secret);
   });
 
+  it('the digest names an invalid entry and a missing secret by display name, with the fault and a fix that fits run', async () => {
+    // Prepare: an entry with a display name and a bad AppID; shop's AppSecret never exported
+    const config = JSON.parse(await readFile(join(dir.path, 'wxa.config.json'), 'utf8'));
+    config.apps.push({ name: 'jingan', appid: 'wx-not-an-appid', displayName: '喵喵商城 · 静安店' });
+    await writeFile(join(dir.path, 'wxa.config.json'), JSON.stringify(config));
+
+    // Act
+    const { code } = await run(['daily'], { WXA_APP_SHOP_SECRET: '' });
+
+    // Assess
+    const html = await readFile(join(dir.path, 'wxa-data', 'outbox', `digest-${DATE()}.html`), 'utf8');
+    expect(code).toBe(1);
+    expect(html).toContain(
+      '<b>喵喵商城 · 静安店</b>：配置文件中的设置有误（appid 不是有效的 AppID）。在 run 的配置文件中修正该字段，下次运行即生效。',
+    );
+    expect(html).toContain(
+      '<b>喵喵商城</b>：没有找到所需的密钥。设置环境变量 WXA_APP_SHOP_SECRET（该小程序的 AppSecret）后重跑。',
+    );
+    expect(html).not.toMatch(/apps show|重置 AppSecret/);
+  });
+
   it('sends each report once when two run processes race (SMTP)', async () => {
     // Act: two real processes, one ledger.
     const spawn = () =>

@@ -198,7 +198,10 @@ describe('the bundled dispatcher and worker, fed by SQS as Lambda would', () => 
     const digests = smtp.messages.filter((m) => m.envelope.to.includes('boss@example.com'));
     expect(digests).toHaveLength(1);
     expect(bodies(await receiveAll(sqs, compactionQueue))).toEqual([{ job: 'compact', settled: date }]);
-    expect(digests[0]?.parsed.text).toMatch(/broken：配置有误。/);
+    // A registry entry: its fault, and `apps show` to see it (a deployment's own tool).
+    expect(digests[0]?.parsed.text).toMatch(
+      /broken：登记的配置有误（appid 不是有效的 AppID）。用 wxa-report apps show/,
+    );
     expect(stdout).not.toContain(SHOP.secret);
     expect(stdout).not.toContain(hooks.secrets.json);
   }, 120_000);

@@ -256,7 +256,10 @@ describe('exactly-once delivery per channel', () => {
     const digest = smtp.messages.find((m) => m.parsed.subject?.includes('【小程序汇总】'));
     // Each on one line, in the digest's language, with what to do; the reason recorded with the unit.
     expect(digest?.parsed.text).toMatch(/^ {2}tea：AppID 或 AppSecret 有误（errcode 40013）。.*核对 AppID/m);
-    expect(digest?.parsed.text).toMatch(/^ {2}broken：配置有误。用 wxa-report apps show 查看原因并修正。$/m);
+    // A run config's entry: the fault in the digest's language, and the fix in the file, not `apps show`.
+    expect(digest?.parsed.text).toMatch(
+      /^ {2}broken：配置文件中的设置有误（appid 不是有效的 AppID）。在 run 的配置文件中修正该字段，下次运行即生效。$/m,
+    );
     const recorded = await new FileLedger(join(dir.path, 'state')).getJob('daily', outcomes[0]?.period ?? '', 'tea');
     expect(recorded).toMatchObject({ status: 'failed', reason: 'credentials', errcode: 40013 });
   });

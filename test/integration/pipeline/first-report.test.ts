@@ -13,7 +13,7 @@ import { silentLogger } from '../../../lambda/shared/logger.js';
 import type { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
 import { FileLedger } from '../../../lambda/state/local/file-ledger.js';
 import { CallGate } from '../../../lambda/wechat/call-gate.js';
-import { APP, clientFor, NOW, startSimulator } from '../../support/simulator.js';
+import { APP, clientFor, FAST_RETRY, NOW, startSimulator } from '../../support/simulator.js';
 import { type SmtpReceiver, startSmtpReceiver } from '../../support/smtp-receiver.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -275,6 +275,35 @@ describe("an app's first daily report", () => {
       "16 earlier days could not be fetched this time (the report's time ran out); the next report fetches them",
     );
     expect(time.clock().getTime()).toBeLessThan(NOW.getTime() + 60_000);
+  });
+});
+
+describe('a history call that hangs', () => {
+  it('is aborted at the budget, and the report goes out saying what is missing', async () => {
+    // Prepare: the week-before day never answers; a request may wait a minute, the history 1 s
+    sim = await startSimulator();
+    sim.addFault({ endpoint: 'getDailyVisitTrend', period: '2026-11-15', action: { kind: 'hang' } });
+    dir = await tempDir();
+
+    // Act
+    const { report } = await dailyReport({
+      source: clientFor(sim, { retry: { ...FAST_RETRY, requestTimeoutMs: 60_000, totalBudgetMs: 120_000 } }),
+      archive: new LocalArchive(join(dir.path, 'archive')),
+      channels: [emailChannel('en')],
+      toolVersion: 'test',
+      history: { clock: () => NOW, budgetMs: 1_000 },
+    });
+    const mail = await smtp.nextMessage();
+
+    // Assess: the hung request was given up (its connection closed), not waited out nor sent again
+    expect(report.gaps).toMatchObject({ missingBecause: 'time', missing: ['2026-11-15'] });
+    expect(mail.parsed.text).toContain(
+      "1 earlier day could not be fetched this time (the report's time ran out); the next report fetches it",
+    );
+    await expect.poll(() => sim?.abandonedCount('getDailyVisitTrend')).toBe(1);
+    expect(sim.requests('getDailyVisitTrend').filter((r) => JSON.stringify(r.body).includes('20261115'))).toHaveLength(
+      1,
+    );
   });
 });
 

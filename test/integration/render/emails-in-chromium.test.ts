@@ -70,6 +70,14 @@ describe('the browser checks catch what they look for', () => {
     );
   });
 
+  it('one character of a longer Chinese word alone on a line', async () => {
+    const html = page('<div style="width:85px;font-size:20px;line-height:28px;">小程序日报</div>');
+
+    const layout = await browser.check(html, { width: 375, scheme: 'light', screenshot: 'check-orphan.png' });
+
+    expect(layout.brokenWords).toEqual(expect.arrayContaining([expect.stringMatching(/alone on a line/)]));
+  });
+
   it('text past its box, and a page wider than the phone', async () => {
     const html = page(
       '<div style="width:300px;white-space:nowrap;">a line of text that cannot wrap and runs far past the edge of its box</div><table style="width:600px;"><tr><td>600 px</td></tr></table>',
