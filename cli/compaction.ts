@@ -3,13 +3,12 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseS3Url } from '../lambda/archive/s3/s3-archive.js';
-import { addDays, type IsoDate, lastDayOfMonth } from '../lambda/calendar/beijing-calendar.js';
-import { parseRawKey } from '../lambda/curated/curated-layout.js';
+import type { IsoDate } from '../lambda/calendar/beijing-calendar.js';
+import { damagedLine, strayLine } from '../lambda/curated/left-out.js';
 import { CompactionLockedError, type CuratedStore } from '../lambda/curated/curated-store.js';
 import type { CompactionProgress, CompactionResult } from '../lambda/pipeline/compact-archive.js';
 import type { Logger } from '../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../lambda/shared/version.js';
-import { ARCHIVED_APIS } from '../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE } from './cli-io.js';
 import { s3ClientFrom } from './report-options.js';
 
@@ -127,27 +126,12 @@ export function compactionSummary(result: CompactionResult, seconds: number): st
   return `Compacted ${read} answer(s)${replaced ? ` (${replaced} replaced)` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
 }
 
-/** A line per raw body that is not JSON: where it is, and how to fetch it again. */
-export function unreadableLines(result: CompactionResult, locate: (key: string) => string): string[] {
-  return result.unreadable.map(({ key, reason }) => {
-    const parsed = parseRawKey(key);
-    const api = ARCHIVED_APIS.find((a) => a.folder === parsed?.folder);
-    const range = parsed ? periodDays(parsed.partition) : undefined;
-    const fix =
-      api && range && parsed
-        ? `delete it, then fetch it again with "wxa-report backfill --apis ${api.cli} --from ${range[0]} --to ${range[1]}" and app ${parsed.appid}'s credentials`
-        : 'delete it and fetch that period again with "wxa-report backfill"';
-    return `${locate(key)} is ${reason}: left out of the curated layer (a query that reads it fails too); ${fix}`;
-  });
-}
-
-/** The first and last day of a partition's period. */
-function periodDays(partition: string): readonly [IsoDate, IsoDate] | undefined {
-  const value = /=([^/]+)$/.exec(partition)?.[1] ?? '';
-  if (partition.startsWith('week=')) return [value, addDays(value, 6)];
-  if (partition.startsWith('month=')) return [`${value}-01`, lastDayOfMonth(value)];
-  const days = Number(/^days=(\d+)\//.exec(partition)?.[1] ?? 1);
-  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? [addDays(value, 1 - days), value] : undefined;
+/** A line per raw body that cannot be an answer, and per folder that is not a partition: where, and what to do. */
+export function leftOutLines(result: CompactionResult, locate: (key: string) => string): string[] {
+  return [
+    ...result.strays.map((stray) => strayLine(stray, locate)),
+    ...result.unreadable.map(({ key, reason }) => damagedLine(key, reason, locate)),
+  ];
 }
 
 /** Where a key of the archive is, for messages. */

@@ -254,19 +254,20 @@ interface Compacted {
  * compaction already running is not a failure (it, or the next run, takes the new answers).
  */
 async function compactAfterJob(io: CliIo, location: string, logger: Logger): Promise<Compacted> {
-  const { compactFromCli, compactionSummary, locateIn, unreadableLines } = await import('../compaction.js');
+  const { compactFromCli, compactionSummary, locateIn, leftOutLines } = await import('../compaction.js');
   const started = performance.now();
   try {
     const result = await compactFromCli(io, location, {}, logger);
-    for (const line of unreadableLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
+    for (const line of leftOutLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
     return {
       line: compactionSummary(result, (performance.now() - started) / 1000),
       json: {
         months: result.months.map(({ table, month, read, replaced, rows }) => ({ table, month, read, replaced, rows })),
         files: result.files,
         unreadable: result.unreadable.map((u) => u.key),
+        strays: result.strays.map((s) => s.key),
       },
-      failed: result.unreadable.length > 0,
+      failed: result.unreadable.length + result.strays.length > 0,
     };
   } catch (error) {
     const busy = error instanceof CliError && error.exitCode === EXIT_NOT_YET_AVAILABLE;

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { archiveKeys } from '../archive/archive.js';
-import type { IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
+import { type IsoDate, isValidIsoDate, type YearMonth } from '../calendar/beijing-calendar.js';
 import type { SqlTable } from '../sql/tables.js';
 
 /**
@@ -35,7 +35,8 @@ export const curatedKeys = {
 
 /** `curated/<table>/month=YYYY-MM/manifest.json` → the month, or undefined for any other key. */
 export function manifestMonth(key: string): YearMonth | undefined {
-  return /\/month=(\d{4}-\d{2})\/manifest\.json$/.exec(key)?.[1];
+  // An impossible month (month=2026-13, from a dt=2026-13-45 folder) holds nothing a reader wants.
+  return /\/month=(\d{4}-(?:0[1-9]|1[0-2]))\/manifest\.json$/.exec(key)?.[1];
 }
 
 /** The provenance columns every curated row carries after the views' columns. */
@@ -119,6 +120,62 @@ export function partitionWithin(partition: string, from: IsoDate | undefined, to
   const first = month ? `${month}-01` : (/=(\d{4}-\d{2}-\d{2})$/.exec(partition)?.[1] ?? '');
   const last = month ? `${month}-31` : first;
   return (from === undefined || last >= from) && (to === undefined || first <= to);
+}
+
+/** What each partition folder holds: a real day, a real month, a window length. */
+const PARTITION_VALUES: Record<string, { readonly test: (value: string) => boolean; readonly form: string }> = {
+  dt: { test: isValidIsoDate, form: 'a real day, YYYY-MM-DD' },
+  week: { test: isValidIsoDate, form: "the week's Monday, YYYY-MM-DD" },
+  month: { test: (v) => /^\d{4}-(0[1-9]|1[0-2])$/.test(v), form: 'a real month, YYYY-MM' },
+  days: { test: (v) => /^[1-9]\d*$/.test(v), form: 'a number of days' },
+};
+
+/**
+ * Why a table's partition path (`dt=2026-13-45`, `dt=junk`, `days=7/dt=…`) is not one the archive
+ * writes, or undefined when it is: its folders in the table's order, each a real period. A folder
+ * put there by hand (a typo, a copy) is left out of the curated layer and of queries, and named.
+ */
+export function partitionProblem(table: Pick<SqlTable, 'partitions'>, partition: string): string | undefined {
+  const levels = partition.split('/');
+  const expected = table.partitions.map((p) => p.name);
+  const form = expected.map((name) => `${name}=…`).join('/');
+  if (levels.length !== expected.length) return `this table's folders are ${form}`;
+  for (const [i, level] of levels.entries()) {
+    const [name, value = ''] = level.split(/=(.*)/s) as [string, string?];
+    const rule = PARTITION_VALUES[name];
+    if (name !== expected[i] || !rule) return `this table's folders are ${form}`;
+    if (!rule.test(value)) return `${name}= holds ${rule.form}`;
+  }
+  return undefined;
+}
+
+/** A raw object whose folder is not a partition the archive writes: left out, with why. */
+export interface StrayFolder {
+  /** `raw/<folder>/appid=…/<partition>/response.json`. */
+  readonly key: string;
+  /** What the folder should be: "dt= holds a real day, YYYY-MM-DD". */
+  readonly reason: string;
+}
+
+/** A listing with only the partitions the archive writes, and the others named. */
+export function validPartitions(
+  table: Pick<SqlTable, 'partitions' | 'folder'>,
+  listing: RawListing,
+): { readonly listing: RawListing; readonly strays: StrayFolder[] } {
+  const strays: StrayFolder[] = [];
+  let valid: Map<string, readonly string[]> | undefined;
+  for (const [appid, partitions] of listing) {
+    const kept = partitions.filter((partition) => {
+      const reason = partitionProblem(table, partition);
+      if (reason) strays.push({ key: rawKeyOf(table, appid, partition), reason });
+      return !reason;
+    });
+    if (kept.length !== partitions.length) {
+      valid ??= new Map(listing);
+      valid.set(appid, kept);
+    }
+  }
+  return { listing: valid ?? listing, strays };
 }
 
 /** The raw key of a table's partition. */

@@ -11,6 +11,7 @@ import {
   parseCompactionRequest,
 } from '../curated/compaction-request.js';
 import { CompactionLockedError } from '../curated/curated-store.js';
+import { refetchFix, STRAY_FIX } from '../curated/left-out.js';
 import { S3CuratedStore } from '../curated/s3/s3-curated-store.js';
 import { type CompactionResult, compactArchive } from '../pipeline/compact-archive.js';
 import { CompactionRequests } from '../queue/sqs/compaction-requests.js';
@@ -54,6 +55,8 @@ export interface CompactionAnswer {
   readonly viewsUpdated: number;
   readonly removed: number;
   readonly unreadable: readonly string[];
+  /** Raw keys in folders that are not archive partitions (`dt=junk`): skipped. */
+  readonly strays: readonly string[];
 }
 
 const isSqsEvent = (event: unknown): event is SQSEvent =>
@@ -122,12 +125,15 @@ async function run(request: CompactionRequest, context: Context): Promise<Compac
     viewsUpdated: result.viewsUpdated,
     removed: result.removed,
     unreadable: result.unreadable.map((u) => u.key),
+    strays: result.strays.map((s) => s.key),
   };
   for (const { key, reason } of result.unreadable)
-    logger.error('raw answer left out of the curated layer', {
-      key,
+    logger.error('raw answer left out of the curated layer', { key, reason, fix: refetchFix(key) });
+  for (const { key, reason } of result.strays)
+    logger.error('folder that is not an archive partition skipped', {
+      folder: key.replace(/\/response\.json$/, ''),
       reason,
-      fix: 'delete it and archive that period again with wxa-report backfill (see the README, Troubleshooting)',
+      fix: STRAY_FIX,
     });
   logger.info('compaction done', { ...answer, request });
   if (!result.complete && requests) {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { archiveKeys } from '../archive/archive.js';
 import type { Clock, IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
@@ -14,7 +15,9 @@ import {
   partitionWithin,
   type RawListing,
   rawKeyOf,
+  type StrayFolder,
   sourceGroups,
+  validPartitions,
 } from '../curated/curated-layout.js';
 import { CompactionLockedError, type CuratedStore, type StoredObject } from '../curated/curated-store.js';
 import type { Logger } from '../shared/logger.js';
@@ -78,8 +81,13 @@ export interface CompactionResult {
   /** False when the deadline came first: what is left is compacted by the next run. */
   readonly complete: boolean;
   readonly months: readonly MonthCompacted[];
-  /** Raw objects that are not JSON: left out of the curated layer (they stay in raw/). */
+  /**
+   * Raw objects that cannot be answers (empty, not JSON, WeChat's error, a field of the wrong type):
+   * left out of the curated layer (they stay in raw/), with why.
+   */
   readonly unreadable: readonly { readonly key: string; readonly reason: string }[];
+  /** Raw objects in folders that are not partitions the archive writes (`dt=junk`): left out, with why. */
+  readonly strays: readonly StrayFolder[];
   /** Current month files of every table after the run. */
   readonly files: number;
   /** Superseded files deleted (older than the grace period). */
@@ -100,6 +108,7 @@ interface TablePlan {
   readonly table: SqlTable;
   readonly coverage: Coverage;
   readonly months: MonthWork[];
+  readonly strays: readonly StrayFolder[];
   /** Notes of replaced answers: consumed once settled and their months switched (or their keys gone). */
   readonly notes: readonly {
     readonly note: StoredObject;
@@ -158,10 +167,12 @@ async function compactUnderLock(
         break;
       }
       const result = await compactMonth(deps, plan, work, current.get(work.month));
-      current.set(work.month, result.manifest);
-      switched.add(work.month);
-      months.push(result.compacted);
       unreadable.push(...result.unreadable);
+      if (result.manifest) {
+        current.set(work.month, result.manifest);
+        switched.add(work.month);
+        months.push(result.compacted);
+      }
       done += work.read.length;
       options.onProgress?.({ done, total, table: plan.table.name, month: work.month });
       await renew();
@@ -179,7 +190,8 @@ async function compactUnderLock(
     removed += await removeSuperseded(deps, plan.table, manifests, started);
     if (!complete) break;
   }
-  return { complete, months, unreadable, files, removed, viewsUpdated };
+  const strays = plans.flatMap((p) => p.strays);
+  return { complete, months, unreadable, strays, files, removed, viewsUpdated };
 }
 
 /** What a table needs: its current manifests, its raw objects, the notes of replaced ones. */
@@ -193,7 +205,10 @@ async function planTable(
     deps.logger.warn(message, { table: table.name }),
   );
   const coverage = new Coverage(manifests);
-  const listing = await deps.store.listRaw(table, options.rebuild ? undefined : coverage);
+  const { listing, strays } = validPartitions(
+    table,
+    await deps.store.listRaw(table, options.rebuild ? undefined : coverage),
+  );
   const notes = (await deps.store.listReplaced(table)).map((note) => ({
     note,
     key: archiveKeys.replacedKey(note.key),
@@ -215,7 +230,7 @@ async function planTable(
         monthOf(manifest.month).drop.push(key);
   }
   const months = [...work.values()].sort((a, b) => a.month.localeCompare(b.month));
-  return { table, coverage, months, notes: notes.map((n) => ({ ...n, gone: !listed.has(n.key) })) };
+  return { table, coverage, months, strays, notes: notes.map((n) => ({ ...n, gone: !listed.has(n.key) })) };
 }
 
 /** The listed objects to read (not compacted, replaced since, or all with a rebuild), by month; resolves to every key listed. */
@@ -278,6 +293,12 @@ async function compactMonth(
     .build({ table, previous, drop, sources: staged, out })
     .finally(() => deps.store.discard([...staged.map((s) => s.path), ...(previous ? [previous] : [])]));
   const unreadable = new Set(built.unreadable.map((u) => u.key));
+  if (drop.length === 0 && read.every((key) => unreadable.has(key)) && (manifest === undefined || previous)) {
+    // Nothing but bodies that cannot be answers: the month stays as it is (a re-run changes nothing).
+    await deps.store.discard([out]);
+    await rm(out, { force: true });
+    return { manifest: undefined, unreadable: built.unreadable, compacted: undefined };
+  }
   const listing = new Map([...kept].map(([appid, partitions]) => [appid, [...partitions]]));
   const dropped = new Set(drop);
   for (const [appid, partitions] of listing)
@@ -352,10 +373,17 @@ async function removeSuperseded(
   const current = new Set(manifests.map((m) => `${curatedKeys.month(table.name, m.month)}${m.file}`));
   const stale = (await deps.store.list(curatedKeys.table(table.name))).filter(
     (o) =>
-      /\/part-[^/]+\.parquet$/.test(o.key) &&
-      !current.has(o.key) &&
-      o.lastModified.getTime() < started.getTime() - GRACE_MS,
+      impossibleMonth(o.key) ||
+      (/\/part-[^/]+\.parquet$/.test(o.key) &&
+        !current.has(o.key) &&
+        o.lastModified.getTime() < started.getTime() - GRACE_MS),
   );
   if (stale.length) await deps.store.delete(stale.map((o) => o.key));
   return stale.length;
 }
+
+/** A month folder's object no valid partition leads to (`month=2026-13/…`, written before partitions were checked): no reader reads it. */
+const impossibleMonth = (key: string) => {
+  const month = /\/month=([^/]+)\/[^/]+$/.exec(key)?.[1];
+  return month !== undefined && !/^\d{4}-(0[1-9]|1[0-2])$/.test(month);
+};

@@ -1,5 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import pLimit from 'p-limit';
+import { bodyProblem } from '../../curated/damaged-body.js';
 import type { CompactionEngine, MonthFile, MonthFileRequest } from '../../curated/compaction-ports.js';
 import type { StagedRaw } from '../../curated/curated-store.js';
 import { partitionColumns } from '../tables.js';
@@ -13,6 +15,8 @@ const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
  * app reads few row groups.
  */
 export class DuckDbCompactor implements CompactionEngine {
+  private readonly io = pLimit(64);
+
   private constructor(private readonly connection: DuckDBConnection) {}
 
   static async open(): Promise<DuckDbCompactor> {
@@ -26,20 +30,47 @@ export class DuckDbCompactor implements CompactionEngine {
   }
 
   async build(request: MonthFileRequest): Promise<MonthFile> {
+    // A body that cannot be an answer (empty, not JSON, WeChat's error, an array) is left out before
+    // DuckDB reads it: it would fail the whole read, or worse, read as a day without data.
     const unreadable: { key: string; reason: string }[] = [];
-    let sources = request.sources;
+    const checked = await Promise.all(
+      request.sources.map((source) =>
+        this.io(async () => ({
+          source,
+          reason: bodyProblem(request.table, await readFile(source.path, 'utf8').catch((e: Error) => e)),
+        })),
+      ),
+    );
+    let sources: StagedRaw[] = [];
+    for (const { source, reason } of checked) {
+      if (reason) unreadable.push({ key: source.key, reason });
+      else sources.push(source);
+    }
     try {
       return { ...(await this.write(request, sources)), unreadable };
     } catch (error) {
-      // One body that is not JSON fails the whole read: find those, leave them out, write the rest.
+      // A field of the wrong type (`"visit_uv":"abc"`) fails the whole read: find those one file at a
+      // time, leave them out, write the rest.
+      const wrong: { key: string; reason: string }[] = [];
       for (const source of sources) {
-        const reason = await notJson(source.path);
-        if (reason) unreadable.push({ key: source.key, reason });
+        const reason = await this.unreadableByDuckDb(request, source);
+        if (reason) wrong.push({ key: source.key, reason });
       }
-      if (unreadable.length === 0) throw error;
-      const left = new Set(unreadable.map((u) => u.key));
+      if (wrong.length === 0) throw error;
+      unreadable.push(...wrong);
+      const left = new Set(wrong.map((u) => u.key));
       sources = sources.filter((s) => !left.has(s.key));
       return { ...(await this.write(request, sources)), unreadable };
+    }
+  }
+
+  /** Why DuckDB cannot read one body into the table's rows, or undefined when it can. */
+  private async unreadableByDuckDb(request: MonthFileRequest, source: StagedRaw): Promise<string | undefined> {
+    try {
+      await this.connection.run(`SELECT count(*) FROM (${flattened(request.table, readRawJson(request.table, [source.path]))})`);
+      return undefined;
+    } catch (error) {
+      return wrongTypeReason((error as Error).message);
     }
   }
 
@@ -102,11 +133,8 @@ export class DuckDbCompactor implements CompactionEngine {
   }
 }
 
-async function notJson(path: string): Promise<string | undefined> {
-  try {
-    JSON.parse(await readFile(path, 'utf8'));
-    return undefined;
-  } catch (error) {
-    return `not JSON (${(error as Error).message})`;
-  }
+/** DuckDB's words for a body it cannot read, as the rest of a line naming the file. */
+export function wrongTypeReason(message: string): string {
+  const first = (message.split('\n')[0] ?? message).replace(/^.*?(in line \d+: )/, '');
+  return `not an answer of this API: a field has the wrong type (${first.slice(0, 200)})`;
 }
