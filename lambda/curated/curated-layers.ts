@@ -8,7 +8,9 @@ import {
   manifestMonth,
   parseManifest,
   rawKeyOf,
+  validPartitions,
 } from './curated-layout.js';
+import { strayLine } from './left-out.js';
 import type { CuratedStore } from './curated-store.js';
 
 /**
@@ -74,7 +76,8 @@ export async function tableLayers(
   }
   if (manifests.length === 0) return undefined;
   const coverage = new Coverage(manifests);
-  const listing = await store.listRaw(table, coverage);
+  const { listing, strays } = validPartitions(table, await store.listRaw(table, coverage));
+  for (const stray of strays) warn(strayLine(stray, (key) => `${store.location}/${key}`));
   const noted = new Set((await store.listReplaced(table)).map((n) => archiveKeys.replacedKey(n.key)));
   const pending: string[] = [];
   const stale: string[] = [];

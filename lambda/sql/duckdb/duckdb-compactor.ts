@@ -135,6 +135,7 @@ export class DuckDbCompactor implements CompactionEngine {
 
 /** DuckDB's words for a body it cannot read, as the rest of a line naming the file. */
 export function wrongTypeReason(message: string): string {
-  const first = (message.split('\n')[0] ?? message).replace(/^.*?(in line \d+: )/, '');
+  // "Invalid Input Error: JSON transform error in file "…", in record/value 1: Failed to cast…": the file is named by the line already.
+  const first = (message.split('\n')[0] ?? message).replace(/^.*?in file "[^"]*"(, in [^:]*)?: /, '');
   return `not an answer of this API: a field has the wrong type (${first.slice(0, 200)})`;
 }

@@ -1,10 +1,14 @@
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import pLimit from 'p-limit';
 import { tableLayers } from '../../curated/curated-layers.js';
-import { PROVENANCE_COLUMNS } from '../../curated/curated-layout.js';
+import { PROVENANCE_COLUMNS, parseRawKey, partitionProblem } from '../../curated/curated-layout.js';
+import { bodyProblem } from '../../curated/damaged-body.js';
+import { damagedLine, strayLine } from '../../curated/left-out.js';
 import { LocalCuratedStore } from '../../curated/local/local-curated-store.js';
 import { partitionColumns, SQL_TABLES, type SqlTable } from '../tables.js';
+import { wrongTypeReason } from './duckdb-compactor.js';
 import { curatedColumns, emptyRaw, flattened, HIVE_TYPES, rawGlob, readRawJson, viewColumns } from './raw-relation.js';
 
 /** The DuckDB types of the curated columns, in order. */
@@ -69,12 +73,23 @@ const jsonSafe = (value: unknown): unknown => {
 export class LocalSql {
   private readonly made = new Set<string>();
   private readonly files = new Map<string, TableFiles>();
+  /** Raw files a query met that cannot be answers (a field of the wrong type, not JSON): left out since. */
+  private readonly damaged = new Set<string>();
+  private readonly warned = new Set<string>();
+  private readonly warn: (message: string) => void;
 
   private constructor(
     private readonly connection: DuckDBConnection,
     private readonly root: string,
-    private readonly warn: (message: string) => void,
-  ) {}
+    warn: (message: string) => void,
+  ) {
+    // Each thing is said once, however many views (a table, its _raw) meet it.
+    this.warn = (message) => {
+      if (this.warned.has(message)) return;
+      this.warned.add(message);
+      warn(message);
+    };
+  }
 
   static async open(archiveRoot: string, options: { warn?: (message: string) => void } = {}): Promise<LocalSql> {
     const instance = await DuckDBInstance.create(':memory:');
@@ -83,15 +98,74 @@ export class LocalSql {
   }
 
   async query(sql: string): Promise<QueryResult> {
-    await this.prepare(sql);
-    try {
-      const reader = await this.connection.runAndReadAll(sql);
-      const columns = reader.columnNames();
-      const rows = reader.getRowObjects().map((row) => jsonSafe(row) as Record<string, unknown>);
-      return { columns, rows };
-    } catch (error) {
-      throw new SqlQueryError((error as Error).message.split('\n')[0] ?? 'the query failed', { cause: error });
+    for (;;) {
+      await this.prepare(sql);
+      try {
+        const reader = await this.connection.runAndReadAll(sql);
+        const columns = reader.columnNames();
+        const rows = reader.getRowObjects().map((row) => jsonSafe(row) as Record<string, unknown>);
+        return { columns, rows };
+      } catch (error) {
+        // A raw body DuckDB cannot read fails the whole query: it is named, left out, and the query asked again.
+        if (await this.leaveOut((error as Error).message)) continue;
+        throw new SqlQueryError((error as Error).message.split('\n')[0] ?? 'the query failed', { cause: error });
+      }
     }
+  }
+
+  /** Whether DuckDB's error names a raw file of the archive not left out yet: then it is, and the views are made again. */
+  private async leaveOut(message: string): Promise<boolean> {
+    const file = /in file "([^"]+)"/.exec(message)?.[1];
+    if (!file || this.damaged.has(file) || !file.startsWith(join(this.root, 'raw') + sep)) return false;
+    const key = relative(this.root, file).split(sep).join('/');
+    const table = SQL_TABLES.find((t) => t.folder === parseRawKey(key)?.folder);
+    const text = await readFile(file, 'utf8').catch((e: Error) => e);
+    const reason = (table && bodyProblem(table, text)) ?? wrongTypeReason(message);
+    this.damaged.add(file);
+    this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
+    for (const view of this.made) await this.connection.run(`DROP VIEW IF EXISTS "${view}"`);
+    this.made.clear();
+    return true;
+  }
+
+  /**
+   * The files of raw keys not compacted yet that can be answers: as the compaction does, a body that
+   * cannot (empty, WeChat's error, an array) is named and left out rather than read as no data.
+   */
+  private async answers(table: SqlTable, keys: readonly string[]): Promise<string[]> {
+    const limit = pLimit(64);
+    const checked = await Promise.all(
+      keys.map((key) =>
+        limit(async () => {
+          const file = join(this.root, key);
+          if (this.damaged.has(file)) return undefined;
+          const reason = bodyProblem(table, await readFile(file, 'utf8').catch((e: Error) => e));
+          if (!reason) return file;
+          this.damaged.add(file);
+          this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
+          return undefined;
+        }),
+      ),
+    );
+    return checked.filter((file): file is string => file !== undefined);
+  }
+
+  /**
+   * A table's raw files as DuckDB reads them: the glob, or, when some are in folders that are not
+   * partitions (`dt=junk`, named) or were met damaged, the list of the others.
+   */
+  private async rawFiles(table: SqlTable): Promise<string | readonly string[]> {
+    const glob = rawGlob(this.root, table);
+    const found = (await this.connection.runAndReadAll(`SELECT file FROM glob(${quote(glob)})`))
+      .getRows()
+      .map((row) => String(row[0]));
+    const kept = found.filter((file) => {
+      const key = relative(this.root, file).split(sep).join('/');
+      const reason = partitionProblem(table, parseRawKey(key)?.partition ?? '');
+      if (reason) this.warn(strayLine({ key, reason }, (k) => join(this.root, k)));
+      return !reason && !this.damaged.has(file);
+    });
+    return kept.length === found.length ? glob : kept;
   }
 
   /** How many files each table a query named read (after the query). */
@@ -116,13 +190,14 @@ export class LocalSql {
 
   private async definition(table: SqlTable, view: string): Promise<string> {
     const store = new LocalCuratedStore(this.root);
-    const present = await hasFiles(this.root, table);
-    const wholeRaw = present ? readRawJson(table, rawGlob(this.root, table)) : emptyRaw(table);
+    const files = (await hasFiles(this.root, table)) ? await this.rawFiles(table) : [];
+    const present = files.length > 0;
+    const wholeRaw = present ? readRawJson(table, files) : emptyRaw(table);
     if (view === `${table.name}_raw`) return `SELECT * FROM ${wholeRaw}`;
     const layers = await tableLayers(store, table, this.warn);
-    const files = (layers?.files ?? []).map((key) => join(this.root, key));
-    const curated = files.length
-      ? `read_parquet([${files.map(quote).join(', ')}], hive_partitioning = false)`
+    const parquet = (layers?.files ?? []).map((key) => join(this.root, key));
+    const curated = parquet.length
+      ? `read_parquet([${parquet.map(quote).join(', ')}], hive_partitioning = false)`
       : `(SELECT ${curatedColumns(table)
           .map((c, i) => `CAST(NULL AS ${curatedTypes(table)[i]}) AS "${c}"`)
           .join(', ')} WHERE false)`;
@@ -131,17 +206,15 @@ export class LocalSql {
       this.files.set(table.name, { curated: 0, raw: present ? 'all' : 0 });
       return flattened(table, wholeRaw);
     }
-    this.files.set(table.name, { curated: files.length, raw: layers.pending.length });
+    const pendingFiles = await this.answers(table, layers.pending);
+    this.files.set(table.name, { curated: parquet.length, raw: pendingFiles.length });
     const columns = viewColumns(table)
       .map((c) => `"${c}"`)
       .join(', ');
     const stale = layers.stale.length ? ` WHERE source_key NOT IN (${layers.stale.map(quote).join(', ')})` : '';
     const fromCurated = `SELECT ${columns} FROM ${curated}${stale}`;
-    if (layers.pending.length === 0) return fromCurated;
-    const pending = readRawJson(
-      table,
-      layers.pending.map((key) => join(this.root, key)),
-    );
+    if (pendingFiles.length === 0) return fromCurated;
+    const pending = readRawJson(table, pendingFiles);
     return `${fromCurated} UNION ALL ${flattened(table, pending)}`;
   }
 

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,22 +68,92 @@ describe('wxa-report compact', () => {
     expect(drawn).toMatch(/compact \[[█░]+\] \d+\/\d+ answers · \w+ 2026-10 · ETA/);
   }, 60_000);
 
-  it('names a raw body that is not JSON, how to fetch it again, compacts the rest and exits 1', async () => {
+  it('names each raw body that cannot be an answer with its table, app and period and how to fetch it again, compacts the rest and exits 1', async () => {
+    // Prepare
     const root = join(dir.path, 'broken');
     await syntheticArchive(root, '2026-10-01', '2026-10-03');
-    const key = archiveKeys.raw('visit-page', APPIDS[1] as string, 'dt=2026-10-02');
-    await writeFile(join(root, key), '<html>502 Bad Gateway</html>');
+    const app = APPIDS[1] as string;
+    const damaged = [
+      ['visit-page', 'dt=2026-10-02', '<html>502 Bad Gateway</html>', /is not JSON \(.+\)/],
+      ['daily-visit-trend', 'dt=2026-10-01', '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}', /is not an answer of this API: a field has the wrong type \(.*abc.*\)/],
+      ['daily-visit-trend', 'dt=2026-10-02', '{"errcode":-1,"errmsg":"system error"}', /is WeChat's error answer, not data \(errcode -1: system error\)/],
+      ['daily-visit-trend', 'dt=2026-10-03', '[]', /is not an answer \(a JSON array, not an object\)/],
+      ['daily-summary', 'dt=2026-10-01', '', /is empty \(0 bytes\)/],
+    ] as const;
+    for (const [folder, partition, body] of damaged) await writeFile(join(root, archiveKeys.raw(folder, app, partition)), body);
+    // A genuinely empty answer is one.
+    await writeFile(join(root, archiveKeys.raw('daily-visit-trend', APPIDS[0] as string, 'dt=2026-10-01')), '{"list":[]}');
 
-    const { code, stdout, stderr } = await runCliInProcess(['compact', '--archive', root]);
+    // Act
+    const first = await runCliInProcess(['compact', '--archive', root]);
+    const again = await runCliInProcess(['compact', '--archive', root]);
 
-    expect(code).toBe(1);
-    expect(stdout).toMatch(/^Compacted \d+ answer\(s\)/);
-    expect(stderr).toMatch(
-      new RegExp(
-        `^wxa-report: ${join(root, key).replaceAll('.', '\\.')} is not JSON \\(.+\\): left out of the curated layer \\(a query that reads it fails too\\); delete it, then fetch it again with "wxa-report backfill --apis visit-page --from 2026-10-02 --to 2026-10-02" and app ${APPIDS[1]}'s credentials\\n$`,
-      ),
+    // Assess
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^Compacted \d+ answer\(s\) into \d+ month file\(s\)/);
+    const lines = first.stderr.trim().split('\n');
+    expect(lines).toHaveLength(damaged.length);
+    for (const [folder, partition, , reason] of damaged) {
+      const path = join(root, archiveKeys.raw(folder, app, partition));
+      const day = partition.slice(3);
+      const line = lines.find((l) => l.startsWith(`wxa-report: ${path} (`));
+      expect(line).toMatch(reason);
+      expect(line).toMatch(
+        new RegExp(
+          ` \\(\\w+, app ${app}, ${day}\\) is .+: left out of the curated layer; delete it, then fetch it again with "wxa-report backfill --apis [\\w-]+ --from ${day} --to ${day}" and app ${app}'s credentials$`,
+        ),
+      );
+    }
+    expect(again.code).toBe(1);
+    expect(again.stdout).toMatch(/^Nothing new to compact/);
+    expect(again.stderr.trim().split('\n')).toEqual(lines);
+    const query = await runCliInProcess([
+      'query',
+      "SELECT appid, dt, visit_uv FROM daily_visit_trend WHERE dt = '2026-10-01' ORDER BY appid",
+      '--archive',
+      root,
+      '--json',
+    ]);
+    // The query reads the same rows, and names the bodies it leaves out once each.
+    expect(query.code).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual([]);
+    const warned = query.stderr.trim().split('\n');
+    expect(warned).toHaveLength(3);
+    for (const line of warned) expect(line).toMatch(/^wxa-report: warning: .+ is .+: left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from/);
+  }, 90_000);
+
+  it('skips folders that are not archive partitions, naming each once with what to do, and changes nothing on a re-run', async () => {
+    // Prepare
+    const root = join(dir.path, 'strays');
+    await syntheticArchive(root, '2026-10-01', '2026-10-02');
+    const app = APPIDS[0] as string;
+    const good = join(root, archiveKeys.raw('daily-visit-trend', app, 'dt=2026-10-01'));
+    const strays = ['dt=2026-13-45', 'dt=junk'].map((p) => join(root, 'raw/daily-visit-trend', `appid=${app}`, p));
+    for (const folder of strays) {
+      await mkdir(folder, { recursive: true });
+      await copyFile(good, join(folder, 'response.json'));
+    }
+
+    // Act
+    const first = await runCliInProcess(['compact', '--archive', root]);
+    const again = await runCliInProcess(['compact', '--archive', root]);
+    const query = await runCliInProcess(['query', 'SELECT count(*) AS n FROM daily_visit_trend', '--archive', root, '--json']);
+
+    // Assess
+    const said = strays.map(
+      (folder) =>
+        `wxa-report: ${folder} is not an archive partition (dt= holds a real day, YYYY-MM-DD): skipped by compact and query; remove it, or rename it to the period it holds if it is a real answer (the folders "wxa-report backfill" writes)`,
     );
-  }, 60_000);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toMatch(/^Compacted \d+ answer\(s\)/);
+    expect(first.stderr.trim().split('\n').sort()).toEqual(said.sort());
+    expect(again.stdout).toMatch(/^Nothing new to compact/);
+    expect(again.stderr.trim().split('\n').sort()).toEqual(said.sort());
+    expect(await readdir(join(root, 'curated/daily_visit_trend'))).toEqual(['month=2026-10']);
+    expect(query.code).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual([{ n: APPIDS.length * 2 }]);
+    expect(query.stderr.trim().split('\n').sort()).toEqual(said.map((l) => l.replace('wxa-report: ', 'wxa-report: warning: ')).sort());
+  }, 90_000);
 
   it('makes query say which month it reads from raw when its manifest is damaged, and still answer', async () => {
     const root = join(dir.path, 'damaged-manifest');
