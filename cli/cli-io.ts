@@ -19,6 +19,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** EX_TEMPFAIL from sysexits.h: WeChat has not published the data yet, try again later. */
 export const EXIT_NOT_YET_AVAILABLE = 75;
+/** 128 + SIGINT: stopped by Ctrl-C (or kill), as a shell reports it. */
+export const EXIT_INTERRUPTED = 130;
 
 /** A failure the user must act on; its message is the single line printed on stderr. */
 export class CliError extends Error {

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseS3Url } from '../lambda/archive/s3/s3-archive.js';
 import type { IsoDate } from '../lambda/calendar/beijing-calendar.js';
+import { GRACE_MS } from '../lambda/curated/curated-layout.js';
 import { damagedLine, strayLine } from '../lambda/curated/left-out.js';
 import { CompactionLockedError, type CuratedStore } from '../lambda/curated/curated-store.js';
 import type { CompactionProgress, CompactionResult } from '../lambda/pipeline/compact-archive.js';
 import type { Logger } from '../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../lambda/shared/version.js';
-import { CliError, type CliIo, EXIT_NOT_YET_AVAILABLE } from './cli-io.js';
+import { CliError, type CliIo, EXIT_INTERRUPTED, EXIT_NOT_YET_AVAILABLE } from './cli-io.js';
 import { s3ClientFrom } from './report-options.js';
 
 export interface CliCompaction {
@@ -35,9 +36,27 @@ export async function compactFromCli(
     import('../lambda/pipeline/compact-archive.js'),
     import('../lambda/sql/duckdb/duckdb-compactor.js'),
   ]);
-  const { store, workDir } = await storeFor(io, location);
+  const { store, workDir } = await storeFor(io, location, logger);
+  const owner = `${hostname()}:${process.pid}`;
   const engine = await DuckDbCompactor.open();
   const progress = options.progress ? await progressReporter(io) : undefined;
+  // Ctrl-C or kill: the lock is given back at once (a later run, or the deployment's function, need
+  // not wait for its lease) and the work folder removed. What is switched stays switched; a file
+  // written but not switched is no manifest's, so no reader sees it (a later run deletes it).
+  const onSignal = (signal: NodeJS.Signals) => {
+    detach();
+    progress?.stop();
+    void Promise.allSettled([store.unlock(owner), rm(workDir, { recursive: true, force: true })]).then(() => {
+      io.stderr.write(
+        `wxa-report: compact stopped (${signal}); nothing half-written is visible: run it again to go on from where it stopped\n`,
+      );
+      process.exit(EXIT_INTERRUPTED);
+    });
+  };
+  const detach = () => {
+    for (const signal of STOPPING_SIGNALS) process.off(signal, onSignal);
+  };
+  for (const signal of STOPPING_SIGNALS) process.once(signal, onSignal);
   try {
     return await compactArchive(
       {
@@ -47,7 +66,7 @@ export async function compactFromCli(
         clock: io.clock,
         logger,
         toolVersion: TOOL_VERSION,
-        owner: `${hostname()}:${process.pid}`,
+        owner,
       },
       { from: options.from, to: options.to, rebuild: options.rebuild, onProgress: progress?.update },
     );
@@ -55,26 +74,58 @@ export async function compactFromCli(
     if (error instanceof CompactionLockedError) throw new CliError(error.message, EXIT_NOT_YET_AVAILABLE);
     throw error;
   } finally {
+    detach();
     progress?.stop();
     engine.close();
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-async function storeFor(io: CliIo, location: string): Promise<{ store: CuratedStore; workDir: string }> {
+/** Signals that stop a compaction from its terminal or its supervisor: Ctrl-C, kill. */
+const STOPPING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
+async function storeFor(
+  io: CliIo,
+  location: string,
+  logger: Logger,
+): Promise<{ store: CuratedStore; workDir: string }> {
   if (location.startsWith('s3://')) {
     const { bucket, prefix } = parseS3Url(location);
     const { S3CuratedStore } = await import('../lambda/curated/s3/s3-curated-store.js');
-    return {
-      store: new S3CuratedStore(s3ClientFrom(io), bucket, prefix),
-      workDir: await mkdtemp(join(tmpdir(), 'wxa-compact-')),
-    };
+    const store = new S3CuratedStore(s3ClientFrom(io), bucket, prefix);
+    // As a local folder without raw/: an empty or mistyped prefix is said, not "nothing new".
+    if (!(await store.hasRaw()))
+      throw new CliError(
+        `there is no archive at --archive ${location}: nothing is under ${location.replace(/\/+$/, '')}/raw/; give the s3://bucket/prefix the deployment (or "wxa-report daily --archive s3://…") archives into`,
+      );
+    return { store, workDir: await mkdtemp(join(tmpdir(), 'wxa-compact-')) };
   }
   const { LocalCuratedStore } = await import('../lambda/curated/local/local-curated-store.js');
   const root = resolve(io.cwd, location);
+  await removeStaleWorkDirs(join(root, 'curated'), io.clock(), logger);
   const workDir = join(root, 'curated', `.work-${randomUUID()}`);
   await mkdir(workDir, { recursive: true });
   return { store: new LocalCuratedStore(root), workDir };
+}
+
+/**
+ * Work folders of runs that were stopped hard (kill -9, a power cut) before they could remove their
+ * own: removed once a day old, when no run can still be using one (a run renews its lease every month
+ * file, and no month takes a day).
+ */
+async function removeStaleWorkDirs(curated: string, now: Date, logger: Logger): Promise<void> {
+  const names = await readdir(curated).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.startsWith('.work-'))) {
+    const path = join(curated, name);
+    const modified = await stat(path).then(
+      (s) => s.mtime.getTime(),
+      () => Number.POSITIVE_INFINITY,
+    );
+    if (modified >= now.getTime() - GRACE_MS) continue;
+    await rm(path, { recursive: true, force: true }).catch((error: Error) =>
+      logger.warn(`${path} (a stopped compaction's work folder) could not be removed: ${error.message}`),
+    );
+  }
 }
 
 /** A bar on a terminal; elsewhere (cron, CI, a pipe) a plain line at every tenth. */

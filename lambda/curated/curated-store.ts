@@ -63,4 +63,6 @@ export interface CuratedStore {
   athenaLocation(key: string): string | undefined;
   /** Takes the archive's compaction lock for `leaseMs`, unless another holder's lease is still running. */
   lock(owner: string, leaseMs: number): Promise<LockResult>;
+  /** Releases the lock if `owner` holds it (a run stopped by a signal, before its own release). */
+  unlock(owner: string): Promise<void>;
 }

@@ -119,6 +119,11 @@ function awsFix(name: string, error: Signals): string | undefined {
   if (/^(InvalidAccessKeyId|UnrecognizedClientException|InvalidClientTokenId|SignatureDoesNotMatch)$/.test(name))
     return 'the AWS credentials are not valid here: check the access key, AWS_PROFILE and AWS_REGION';
   if (/^ExpiredToken(Exception)?$/.test(name)) return 'the AWS credentials have expired: sign in again';
+  // The SDK found no credentials at all (no environment, profile, SSO session or role).
+  if (name === 'CredentialsProviderError' || /Could not load credentials/i.test(message))
+    return 'no AWS credentials were found: set AWS_PROFILE (a profile of ~/.aws/config), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them (aws sso login, an instance role)';
+  if (/^Region is missing$/i.test(message))
+    return 'no AWS region is set: set AWS_REGION (e.g. cn-north-1, ap-east-1), or region in the AWS_PROFILE';
   if (name === 'NoSuchBucket') {
     const bucket = typeof error.BucketName === 'string' ? ` ${error.BucketName}` : '';
     return `the bucket${bucket} does not exist: create it, or correct the name (WXA_ARCHIVE_BUCKET in the deployment, --archive s3://BUCKET locally)`;

@@ -6,6 +6,7 @@ import { writeAtomically, writeOnce } from '../../shared/atomic-write.js';
 import type { SqlTable } from '../../sql/tables.js';
 import { type Coverage, curatedKeys, type RawListing } from '../curated-layout.js';
 import type { CuratedStore, LockResult, StagedRaw, StoredObject } from '../curated-store.js';
+import { diedHere, type LockHolder, lockHolderOf } from '../lock-holder.js';
 
 const PARTITION = /^[a-z]+=[^/]+$/;
 
@@ -206,10 +207,13 @@ export class LocalCuratedStore implements CuratedStore {
       renew: async () => {
         if (await ours()) await writeAtomically(path, holder(Date.now() + leaseMs));
       },
-      release: async () => {
-        if (await ours()) await unlink(path).catch(() => undefined);
-      },
+      release: () => this.unlock(owner),
     };
+  }
+
+  async unlock(owner: string): Promise<void> {
+    const path = this.pathOf(curatedKeys.lock);
+    if ((await readLock(path))?.owner === owner) await unlink(path).catch(() => undefined);
   }
 
   private pathOf(key: string): string {
@@ -219,35 +223,11 @@ export class LocalCuratedStore implements CuratedStore {
   }
 }
 
-interface LockHolder {
-  readonly owner: string;
-  readonly until: string;
-  readonly host?: string;
-  readonly pid?: number;
-}
-
 async function readLock(path: string): Promise<LockHolder | undefined> {
   try {
-    const json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-    return {
-      owner: String(json.owner ?? 'another compaction'),
-      until: String(json.until ?? ''),
-      ...(typeof json.host === 'string' ? { host: json.host } : {}),
-      ...(typeof json.pid === 'number' ? { pid: json.pid } : {}),
-    };
+    return lockHolderOf(JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>);
   } catch {
     return undefined;
-  }
-}
-
-/** A holder on this machine whose process is gone (stopped with Ctrl-C, say): its lease need not run out. */
-function diedHere(holder: LockHolder): boolean {
-  if (holder.host !== hostname() || holder.pid === undefined || holder.pid === process.pid) return false;
-  try {
-    process.kill(holder.pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

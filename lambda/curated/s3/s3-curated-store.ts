@@ -14,6 +14,7 @@ import pLimit from 'p-limit';
 import type { SqlTable } from '../../sql/tables.js';
 import { curatedKeys, type RawListing } from '../curated-layout.js';
 import type { CuratedStore, LockResult, StagedRaw, StoredObject } from '../curated-store.js';
+import { diedHere, holderProcess, type LockHolder, lockHolderOf } from '../lock-holder.js';
 
 const statusOf = (error: unknown) => (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const missing = (error: unknown) =>
@@ -54,6 +55,14 @@ export class S3CuratedStore implements CuratedStore {
       listing.set(appid, partitions);
     }
     return listing;
+  }
+
+  /** Whether anything is archived under the prefix (one LIST of one key). */
+  async hasRaw(): Promise<boolean> {
+    const page = await this.s3.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey('raw/'), MaxKeys: 1 }),
+    );
+    return (page.KeyCount ?? page.Contents?.length ?? 0) > 0;
   }
 
   listReplaced(table: SqlTable): Promise<readonly StoredObject[]> {
@@ -186,7 +195,8 @@ export class S3CuratedStore implements CuratedStore {
 
   async lock(owner: string, leaseMs: number): Promise<LockResult> {
     const key = this.objectKey(curatedKeys.lock);
-    const body = () => JSON.stringify({ owner, until: new Date(Date.now() + leaseMs).toISOString() });
+    const body = () =>
+      JSON.stringify({ owner, until: new Date(Date.now() + leaseMs).toISOString(), ...holderProcess() });
     const put = async (condition: { IfNoneMatch: string } | { IfMatch: string }) =>
       (
         await this.s3.send(
@@ -205,9 +215,9 @@ export class S3CuratedStore implements CuratedStore {
     } catch (error) {
       if (!preconditionFailed(error)) throw error;
       const current = await this.readLock();
-      if (current && Date.parse(current.until) > Date.now())
+      if (current && Date.parse(current.until) > Date.now() && !diedHere(current))
         return { held: false, owner: current.owner, until: current.until };
-      // Its holder died or overran its lease: take it over, unless someone else does first.
+      // Its holder died (a process on this machine that is gone) or overran its lease: take it over, unless someone else does first.
       try {
         etag = await put(current?.etag ? { IfMatch: current.etag } : { IfNoneMatch: '*' });
       } catch (takeover) {
@@ -221,20 +231,23 @@ export class S3CuratedStore implements CuratedStore {
       renew: async () => {
         etag = await put({ IfMatch: etag ?? '*' });
       },
-      release: async () => {
-        if ((await this.readLock())?.owner === owner)
-          await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
-      },
+      release: () => this.unlock(owner),
     };
   }
 
-  private async readLock(): Promise<{ owner: string; until: string; etag?: string } | undefined> {
+  async unlock(owner: string): Promise<void> {
+    const current = await this.readLock();
+    if (current?.owner !== owner) return;
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(curatedKeys.lock) }));
+  }
+
+  private async readLock(): Promise<(LockHolder & { etag?: string }) | undefined> {
     try {
       const answer = await this.s3.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(curatedKeys.lock) }),
       );
-      const json = JSON.parse((await answer.Body?.transformToString()) ?? '{}') as { owner?: unknown; until?: unknown };
-      return { owner: String(json.owner ?? 'another compaction'), until: String(json.until ?? ''), etag: answer.ETag };
+      const json = JSON.parse((await answer.Body?.transformToString()) ?? '{}') as Record<string, unknown>;
+      return { ...lockHolderOf(json), etag: answer.ETag };
     } catch (error) {
       if (missing(error)) return undefined;
       if (error instanceof SyntaxError) return { owner: 'another compaction', until: '' };
