@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchItemFailure, SQSEvent } from 'aws-lambda';
 import {
   type CompactionRequest,
   InvalidCompactionRequestError,
@@ -57,6 +57,8 @@ export interface CompactionAnswer {
   readonly unreadable: readonly string[];
   /** Raw keys in folders that are not archive partitions (`dt=junk`): skipped. */
   readonly strays: readonly string[];
+  /** Another compaction held the archive: nothing was done (a queued request is offered again). */
+  readonly blocked?: boolean;
 }
 
 const isSqsEvent = (event: unknown): event is SQSEvent =>
@@ -66,12 +68,35 @@ const isSqsEvent = (event: unknown): event is SQSEvent =>
  * Invoked by its FIFO queue (the worker when a day's units settle, the daily schedule after the
  * cut-off, itself to go on) or directly (`{"job":"compact","from"?,"to"?,"rebuild"?}`).
  */
-export async function handler(event: unknown, context: Context): Promise<CompactionAnswer> {
-  const asked = isSqsEvent(event) ? event.Records.map((r) => parse(r.body)) : [parseCompactionRequest(event)];
-  let answer: CompactionAnswer | undefined;
-  for (const request of asked) answer = await run(request, context);
-  return answer as CompactionAnswer;
+export async function handler(
+  event: unknown,
+  context: Context,
+): Promise<CompactionAnswer & { batchItemFailures?: SQSBatchItemFailure[] }> {
+  if (!isSqsEvent(event)) return (await run(parseCompactionRequest(event), context)) ?? blockedAnswer;
+  let answer: CompactionAnswer = blockedAnswer;
+  const batchItemFailures: SQSBatchItemFailure[] = [];
+  for (const record of event.Records) {
+    const done = await run(parse(record.body), context);
+    // Blocked by another run: the request goes back to its queue (offered again once hidden no
+    // longer), without failing the invocation, so the function's error alarm stays for failures.
+    if (done) answer = done;
+    else batchItemFailures.push({ itemIdentifier: record.messageId });
+  }
+  return { ...answer, batchItemFailures };
 }
+
+/** What a run blocked by another compaction answers: nothing done. */
+const blockedAnswer: CompactionAnswer = {
+  complete: false,
+  compacted: 0,
+  months: 0,
+  files: 0,
+  viewsUpdated: 0,
+  removed: 0,
+  unreadable: [],
+  strays: [],
+  blocked: true,
+};
 
 function parse(body: string): CompactionRequest {
   try {
@@ -82,7 +107,8 @@ function parse(body: string): CompactionRequest {
   }
 }
 
-async function run(request: CompactionRequest, context: Context): Promise<CompactionAnswer> {
+/** One request compacted; undefined when another compaction holds the archive (logged, not thrown). */
+async function run(request: CompactionRequest, context: Context): Promise<CompactionAnswer | undefined> {
   const workDir = join(tmpdir(), `wxa-compact-${randomUUID()}`);
   await mkdir(workDir, { recursive: true });
   const engine = await DuckDbCompactor.open();
@@ -110,8 +136,14 @@ async function run(request: CompactionRequest, context: Context): Promise<Compac
     );
   } catch (error) {
     // Another run (a person's `wxa-report compact` over S3, a direct invocation) holds the archive:
-    // failing returns the message to the queue, which offers it again once it is hidden no longer.
-    if (error instanceof CompactionLockedError) logger.warn('compaction not run now', { reason: error.message });
+    // not a failure of this function; the request is offered again (see handler).
+    if (error instanceof CompactionLockedError) {
+      logger.warn('compaction not run now: another compaction holds the archive; the request is offered again', {
+        reason: error.message,
+        request,
+      });
+      return undefined;
+    }
     throw error;
   } finally {
     engine.close();

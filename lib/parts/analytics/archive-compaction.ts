@@ -96,6 +96,8 @@ export class ArchiveCompaction extends Construct {
     this.function.addEventSourceMapping('Requests', {
       eventSourceArn: this.queue.queueArn,
       batchSize: 1,
+      // A run blocked by another compaction hands its request back without failing (no error alarm).
+      reportBatchItemFailures: true,
     });
     this.queue.grantConsumeMessages(role);
     this.queue.grantSendMessages(role);
