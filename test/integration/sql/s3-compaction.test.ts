@@ -210,4 +210,49 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     for (const lock of [first, second]) if (lock.held) await lock.release();
     expect((await compactS3(target)).complete).toBe(true);
   }, 120_000);
+
+  it('leaves out bodies that cannot be answers and folders that are not partitions, names them, and a re-run writes nothing', async () => {
+    // Prepare: a small archive, then what a person (or a broken sync) put beside it.
+    const target = await deployment({ empty: true });
+    await writeSyntheticArchive(new S3Archive(s3, target.bucket, target.prefix), {
+      appids: APPIDS,
+      from: '2026-10-01',
+      to: '2026-10-02',
+      apis: undefined,
+      now: NOW,
+    });
+    const app = APPIDS[0] as string;
+    const put = (key: string, body: string) =>
+      s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: `${target.prefix}/${key}`, Body: body }));
+    const damaged = {
+      [`raw/daily-visit-trend/appid=${app}/dt=2026-10-01/response.json`]: '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}',
+      [`raw/daily-visit-trend/appid=${app}/dt=2026-10-02/response.json`]: '{"errcode":-1,"errmsg":"system error"}',
+      [`raw/daily-summary/appid=${app}/dt=2026-10-01/response.json`]: '',
+    };
+    const strays = [
+      `raw/daily-visit-trend/appid=${app}/dt=2026-13-45/response.json`,
+      `raw/daily-visit-trend/appid=${app}/dt=junk/response.json`,
+    ];
+    for (const [key, body] of Object.entries(damaged)) await put(key, body);
+    for (const key of strays) await put(key, '{"list":[]}');
+
+    // Act
+    const first = await compactS3(target);
+    const written = await keysUnder(target.bucket, `${target.prefix}/curated/`);
+    const again = await compactS3(target);
+
+    // Assess
+    expect(first.unreadable.map((u) => u.key).sort()).toEqual(Object.keys(damaged).sort());
+    expect(first.unreadable.find((u) => u.key.endsWith('dt=2026-10-01/response.json') && u.key.includes('daily-visit-trend'))?.reason).toMatch(
+      /^not an answer of this API: a field has the wrong type \(Failed to cast value.*abc/,
+    );
+    expect(first.strays).toEqual(
+      strays.map((key) => ({ key, reason: 'dt= holds a real day, YYYY-MM-DD' })).sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    expect(first.months.length).toBeGreaterThan(0);
+    expect(written.some((k) => k.includes('month=2026-13'))).toBe(false);
+    expect(again.months).toEqual([]);
+    expect(again.unreadable).toHaveLength(3);
+    expect(await keysUnder(target.bucket, `${target.prefix}/curated/`)).toEqual(written);
+  }, 120_000);
 });
