@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
 import { archiveRoot } from '../archive-folder.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
-import { compactFromCli, compactionSummary, locateIn, leftOutLines } from '../compaction.js';
+import { compactFromCli, compactionSummary, leftOutLines, locateIn } from '../compaction.js';
 import { DEFAULT_ARCHIVE } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 

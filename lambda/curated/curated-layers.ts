@@ -10,8 +10,8 @@ import {
   rawKeyOf,
   validPartitions,
 } from './curated-layout.js';
-import { strayLine } from './left-out.js';
 import type { CuratedStore } from './curated-store.js';
+import { strayLine } from './left-out.js';
 
 /**
  * The current manifests of a table whose files are there; a damaged one, or one whose file is gone,

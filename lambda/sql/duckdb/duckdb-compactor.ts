@@ -1,9 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import pLimit from 'p-limit';
-import { bodyProblem } from '../../curated/damaged-body.js';
 import type { CompactionEngine, MonthFile, MonthFileRequest } from '../../curated/compaction-ports.js';
 import type { StagedRaw } from '../../curated/curated-store.js';
+import { bodyProblem } from '../../curated/damaged-body.js';
 import { partitionColumns } from '../tables.js';
 import { curatedColumns, flattened, readRawJson } from './raw-relation.js';
 
@@ -67,7 +67,9 @@ export class DuckDbCompactor implements CompactionEngine {
   /** Why DuckDB cannot read one body into the table's rows, or undefined when it can. */
   private async unreadableByDuckDb(request: MonthFileRequest, source: StagedRaw): Promise<string | undefined> {
     try {
-      await this.connection.run(`SELECT count(*) FROM (${flattened(request.table, readRawJson(request.table, [source.path]))})`);
+      await this.connection.run(
+        `SELECT count(*) FROM (${flattened(request.table, readRawJson(request.table, [source.path]))})`,
+      );
       return undefined;
     } catch (error) {
       return wrongTypeReason((error as Error).message);

@@ -205,6 +205,8 @@ describe('wxa-report compact, pointed at what is not an archive', () => {
       /^wxa-report: .*: no AWS credentials were found: set AWS_PROFILE \(a profile of ~\/\.aws\/config\), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them .*\n$/,
     );
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/^wxa-report: .*the bucket (no-such-bucket-here )?does not exist: create it, or correct the name.*\n$/);
+    expect(missing.stderr).toMatch(
+      /^wxa-report: .*the bucket (no-such-bucket-here )?does not exist: create it, or correct the name.*\n$/,
+    );
   });
 });

@@ -75,14 +75,28 @@ describe('wxa-report compact', () => {
     const app = APPIDS[1] as string;
     const damaged = [
       ['visit-page', 'dt=2026-10-02', '<html>502 Bad Gateway</html>', /is not JSON \(.+\)/],
-      ['daily-visit-trend', 'dt=2026-10-01', '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}', /is not an answer of this API: a field has the wrong type \(.*abc.*\)/],
-      ['daily-visit-trend', 'dt=2026-10-02', '{"errcode":-1,"errmsg":"system error"}', /is WeChat's error answer, not data \(errcode -1: system error\)/],
+      [
+        'daily-visit-trend',
+        'dt=2026-10-01',
+        '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}',
+        /is not an answer of this API: a field has the wrong type \(.*abc.*\)/,
+      ],
+      [
+        'daily-visit-trend',
+        'dt=2026-10-02',
+        '{"errcode":-1,"errmsg":"system error"}',
+        /is WeChat's error answer, not data \(errcode -1: system error\)/,
+      ],
       ['daily-visit-trend', 'dt=2026-10-03', '[]', /is not an answer \(a JSON array, not an object\)/],
       ['daily-summary', 'dt=2026-10-01', '', /is empty \(0 bytes\)/],
     ] as const;
-    for (const [folder, partition, body] of damaged) await writeFile(join(root, archiveKeys.raw(folder, app, partition)), body);
+    for (const [folder, partition, body] of damaged)
+      await writeFile(join(root, archiveKeys.raw(folder, app, partition)), body);
     // A genuinely empty answer is one.
-    await writeFile(join(root, archiveKeys.raw('daily-visit-trend', APPIDS[0] as string, 'dt=2026-10-01')), '{"list":[]}');
+    await writeFile(
+      join(root, archiveKeys.raw('daily-visit-trend', APPIDS[0] as string, 'dt=2026-10-01')),
+      '{"list":[]}',
+    );
 
     // Act
     const first = await runCliInProcess(['compact', '--archive', root]);
@@ -119,7 +133,10 @@ describe('wxa-report compact', () => {
     expect(JSON.parse(query.stdout)).toEqual([]);
     const warned = query.stderr.trim().split('\n');
     expect(warned).toHaveLength(3);
-    for (const line of warned) expect(line).toMatch(/^wxa-report: warning: .+ is .+: left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from/);
+    for (const line of warned)
+      expect(line).toMatch(
+        /^wxa-report: warning: .+ is .+: left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from/,
+      );
   }, 90_000);
 
   it('skips folders that are not archive partitions, naming each once with what to do, and changes nothing on a re-run', async () => {
@@ -137,7 +154,13 @@ describe('wxa-report compact', () => {
     // Act
     const first = await runCliInProcess(['compact', '--archive', root]);
     const again = await runCliInProcess(['compact', '--archive', root]);
-    const query = await runCliInProcess(['query', 'SELECT count(*) AS n FROM daily_visit_trend', '--archive', root, '--json']);
+    const query = await runCliInProcess([
+      'query',
+      'SELECT count(*) AS n FROM daily_visit_trend',
+      '--archive',
+      root,
+      '--json',
+    ]);
 
     // Assess
     const said = strays.map(
@@ -152,7 +175,9 @@ describe('wxa-report compact', () => {
     expect(await readdir(join(root, 'curated/daily_visit_trend'))).toEqual(['month=2026-10']);
     expect(query.code).toBe(0);
     expect(JSON.parse(query.stdout)).toEqual([{ n: APPIDS.length * 2 }]);
-    expect(query.stderr.trim().split('\n').sort()).toEqual(said.map((l) => l.replace('wxa-report: ', 'wxa-report: warning: ')).sort());
+    expect(query.stderr.trim().split('\n').sort()).toEqual(
+      said.map((l) => l.replace('wxa-report: ', 'wxa-report: warning: ')).sort(),
+    );
   }, 90_000);
 
   it('makes query say which month it reads from raw when its manifest is damaged, and still answer', async () => {

@@ -105,4 +105,22 @@ describe('the bundled compaction function (x86_64, DuckDB), against moto', () =>
       /not a compaction request \(form is not a field; did you mean from\?\): send \{"job":"compact"\}/,
     );
   }, 60_000);
+
+  it('hands a queued request back when another compaction holds the archive, without failing (no error alarm)', async () => {
+    // Prepare: a person's `wxa-report compact` over S3 holds the lock.
+    const held = await new S3CuratedStore(s3, bucket, 'wxa').lock('laptop:4242', 60_000);
+
+    // Act
+    const queued = await invoke<Record<string, unknown>>({
+      Records: [{ messageId: 'm-1', body: JSON.stringify({ job: 'compact', settled: '2026-10-31' }) }],
+    });
+    const direct = await invoke<Record<string, unknown>>({ job: 'compact' });
+
+    // Assess
+    if (held.held) await held.release();
+    expect(held.held).toBe(true);
+    expect(queued.result).toMatchObject({ blocked: true, batchItemFailures: [{ itemIdentifier: 'm-1' }] });
+    expect(queued.logs).toMatch(/compaction not run now: another compaction holds the archive.*laptop:4242/);
+    expect(direct.result).toMatchObject({ blocked: true, complete: false, compacted: 0 });
+  }, 60_000);
 });

@@ -225,7 +225,8 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     const put = (key: string, body: string) =>
       s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: `${target.prefix}/${key}`, Body: body }));
     const damaged = {
-      [`raw/daily-visit-trend/appid=${app}/dt=2026-10-01/response.json`]: '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}',
+      [`raw/daily-visit-trend/appid=${app}/dt=2026-10-01/response.json`]:
+        '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}',
       [`raw/daily-visit-trend/appid=${app}/dt=2026-10-02/response.json`]: '{"errcode":-1,"errmsg":"system error"}',
       [`raw/daily-summary/appid=${app}/dt=2026-10-01/response.json`]: '',
     };
@@ -243,11 +244,14 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
 
     // Assess
     expect(first.unreadable.map((u) => u.key).sort()).toEqual(Object.keys(damaged).sort());
-    expect(first.unreadable.find((u) => u.key.endsWith('dt=2026-10-01/response.json') && u.key.includes('daily-visit-trend'))?.reason).toMatch(
-      /^not an answer of this API: a field has the wrong type \(Failed to cast value.*abc/,
-    );
+    expect(
+      first.unreadable.find((u) => u.key.endsWith('dt=2026-10-01/response.json') && u.key.includes('daily-visit-trend'))
+        ?.reason,
+    ).toMatch(/^not an answer of this API: a field has the wrong type \(Failed to cast value.*abc/);
     expect(first.strays).toEqual(
-      strays.map((key) => ({ key, reason: 'dt= holds a real day, YYYY-MM-DD' })).sort((a, b) => a.key.localeCompare(b.key)),
+      strays
+        .map((key) => ({ key, reason: 'dt= holds a real day, YYYY-MM-DD' }))
+        .sort((a, b) => a.key.localeCompare(b.key)),
     );
     expect(first.months.length).toBeGreaterThan(0);
     expect(written.some((k) => k.includes('month=2026-13'))).toBe(false);
