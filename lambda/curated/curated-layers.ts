@@ -65,15 +65,8 @@ export async function tableLayers(
   table: SqlTable,
   warn: (message: string) => void,
 ): Promise<TableLayers | undefined> {
-  const manifests: Manifest[] = [];
-  for (const manifest of await readManifests(store, table, warn)) {
-    const key = `${curatedKeys.month(table.name, manifest.month)}${manifest.file}`;
-    if (await store.has(key)) manifests.push(manifest);
-    else
-      warn(
-        `${key} is missing: ${table.name} ${manifest.month} is read from raw/ until "wxa-report compact" writes it again`,
-      );
-  }
+  // Each is there: readManifests leaves out (and names) those whose file is gone.
+  const manifests = await readManifests(store, table, warn);
   if (manifests.length === 0) return undefined;
   const coverage = new Coverage(manifests);
   const { listing, strays } = validPartitions(table, await store.listRaw(table, coverage));

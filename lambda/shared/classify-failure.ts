@@ -109,13 +109,8 @@ const SOCKET_TRANSIENT = new Set([
 
 const GRANT = "grant it to the function's role (or to the credentials this command runs with)";
 
-/** What to do about an AWS error that needs a person, by its name. */
-function awsFix(name: string, error: Signals): string | undefined {
-  const message = typeof error.message === 'string' ? error.message : '';
-  if (/^KMS/.test(name) || (/AccessDenied/.test(name) && /\bkms:/i.test(message)))
-    return `the KMS key refused it: ${GRANT.replace('grant it', 'grant kms:Decrypt and kms:GenerateDataKey on the key')}, and check the key is enabled`;
-  if (/^(AccessDenied|AccessDeniedException|Forbidden|UnauthorizedOperation|AuthorizationError)$/.test(name))
-    return `a permission is missing: ${GRANT}`;
+/** What to do about credentials or a region the SDK could not find or use, by the error's name or words. */
+function credentialsFix(name: string, message: string): string | undefined {
   if (/^(InvalidAccessKeyId|UnrecognizedClientException|InvalidClientTokenId|SignatureDoesNotMatch)$/.test(name))
     return 'the AWS credentials are not valid here: check the access key, AWS_PROFILE and AWS_REGION';
   if (/^ExpiredToken(Exception)?$/.test(name)) return 'the AWS credentials have expired: sign in again';
@@ -124,6 +119,18 @@ function awsFix(name: string, error: Signals): string | undefined {
     return 'no AWS credentials were found: set AWS_PROFILE (a profile of ~/.aws/config), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where a role provides them (aws sso login, an instance role)';
   if (/^Region is missing$/i.test(message))
     return 'no AWS region is set: set AWS_REGION (e.g. cn-north-1, ap-east-1), or region in the AWS_PROFILE';
+  return undefined;
+}
+
+/** What to do about an AWS error that needs a person, by its name. */
+function awsFix(name: string, error: Signals): string | undefined {
+  const message = typeof error.message === 'string' ? error.message : '';
+  const credentials = credentialsFix(name, message);
+  if (credentials) return credentials;
+  if (/^KMS/.test(name) || (/AccessDenied/.test(name) && /\bkms:/i.test(message)))
+    return `the KMS key refused it: ${GRANT.replace('grant it', 'grant kms:Decrypt and kms:GenerateDataKey on the key')}, and check the key is enabled`;
+  if (/^(AccessDenied|AccessDeniedException|Forbidden|UnauthorizedOperation|AuthorizationError)$/.test(name))
+    return `a permission is missing: ${GRANT}`;
   if (name === 'NoSuchBucket') {
     const bucket = typeof error.BucketName === 'string' ? ` ${error.BucketName}` : '';
     return `the bucket${bucket} does not exist: create it, or correct the name (WXA_ARCHIVE_BUCKET in the deployment, --archive s3://BUCKET locally)`;
