@@ -264,8 +264,8 @@ async function compactAfterJob(io: CliIo, location: string, logger: Logger): Pro
       json: {
         months: result.months.map(({ table, month, read, replaced, rows }) => ({ table, month, read, replaced, rows })),
         files: result.files,
-        unreadable: result.unreadable.map((u) => u.key),
-        strays: result.strays.map((s) => s.key),
+        // Every raw object left out (bodies that cannot be answers, folders that are not partitions).
+        unreadable: [...result.unreadable, ...result.strays].map((u) => u.key),
       },
       failed: result.unreadable.length + result.strays.length > 0,
     };

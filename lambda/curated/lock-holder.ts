@@ -10,11 +10,10 @@ export interface LockHolder {
 
 /**
  * The machine and process a lock records, so that a later run on the same machine can see its
- * holder is gone (stopped with kill -9, a crash) without waiting for the lease. None in a Lambda:
- * its sandboxes share neither, and each holds the lock only for its invocation.
+ * holder is gone (stopped with kill -9, a crash) without waiting for the lease.
  */
-export function holderProcess(env: NodeJS.ProcessEnv = process.env): { host?: string; pid?: number } {
-  return env.AWS_LAMBDA_FUNCTION_NAME ? {} : { host: hostname(), pid: process.pid };
+export function holderProcess(): { host: string; pid: number } {
+  return { host: hostname(), pid: process.pid };
 }
 
 /** The lock's JSON, read leniently: what it names, and nothing it does not. */

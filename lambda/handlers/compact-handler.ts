@@ -35,7 +35,9 @@ const env = (name: string) => {
 const customS3Endpoint = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
 const s3 = new S3Client({ forcePathStyle: customS3Endpoint, requestHandler: AWS_HTTP_OPTIONS });
 const glue = new GlueClient({ requestHandler: AWS_HTTP_OPTIONS });
-const store = new S3CuratedStore(s3, env('WXA_ARCHIVE_BUCKET'), env('WXA_ARCHIVE_PREFIX').replace(/\/$/, ''));
+const store = new S3CuratedStore(s3, env('WXA_ARCHIVE_BUCKET'), env('WXA_ARCHIVE_PREFIX').replace(/\/$/, ''), {
+  recordProcess: false,
+});
 // Without analytics (no Glue database), only the files are written.
 const views = process.env.WXA_GLUE_DATABASE ? new GlueViews(glue, process.env.WXA_GLUE_DATABASE) : undefined;
 const requests = process.env.WXA_COMPACTION_QUEUE_URL

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { archiveKeys } from '../archive/archive.js';
 import type { Clock, IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
@@ -295,8 +294,7 @@ async function compactMonth(
   const unreadable = new Set(built.unreadable.map((u) => u.key));
   if (drop.length === 0 && read.every((key) => unreadable.has(key)) && (manifest === undefined || previous)) {
     // Nothing but bodies that cannot be answers: the month stays as it is (a re-run changes nothing).
-    await deps.store.discard([out]);
-    await rm(out, { force: true });
+    // Its file, unswitched, goes with the work folder.
     return { manifest: undefined, unreadable: built.unreadable, compacted: undefined };
   }
   const listing = new Map([...kept].map(([appid, partitions]) => [appid, [...partitions]]));

@@ -37,11 +37,22 @@ export class S3CuratedStore implements CuratedStore {
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly prefix = '',
-    options: { readonly concurrency?: number } = {},
+    options: {
+      readonly concurrency?: number;
+      /**
+       * Whether the lock records this machine and process (a CLI run), so a later run here takes
+       * it over at once once that process is gone. Not in a Lambda: its sandboxes share neither,
+       * and each holds the lock only for its invocation. @default true
+       */
+      readonly recordProcess?: boolean;
+    } = {},
   ) {
     this.location = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
     this.io = pLimit(options.concurrency ?? 32);
+    this.recordProcess = options.recordProcess ?? true;
   }
+
+  private readonly recordProcess: boolean;
 
   async listRaw(table: SqlTable): Promise<RawListing> {
     const listing = new Map<string, string[]>();
@@ -196,7 +207,11 @@ export class S3CuratedStore implements CuratedStore {
   async lock(owner: string, leaseMs: number): Promise<LockResult> {
     const key = this.objectKey(curatedKeys.lock);
     const body = () =>
-      JSON.stringify({ owner, until: new Date(Date.now() + leaseMs).toISOString(), ...holderProcess() });
+      JSON.stringify({
+        owner,
+        until: new Date(Date.now() + leaseMs).toISOString(),
+        ...(this.recordProcess ? holderProcess() : {}),
+      });
     const put = async (condition: { IfNoneMatch: string } | { IfMatch: string }) =>
       (
         await this.s3.send(
