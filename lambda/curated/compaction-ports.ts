@@ -17,7 +17,7 @@ export interface MonthFileRequest {
 export interface MonthFile {
   readonly rows: number;
   readonly bytes: number;
-  /** Raw objects whose bytes are not JSON: left out of the file (they stay in raw/), with why. */
+  /** Raw objects that cannot be answers (empty, not JSON, WeChat's error, a field of the wrong type): left out of the file (they stay in raw/), with why. */
   readonly unreadable: readonly { readonly key: string; readonly reason: string }[];
 }
 
