@@ -27,6 +27,30 @@ export function redactSecrets(text: string): string {
 /** Masks secret query parameters (and path tokens, passwords) so a URL can be logged or put in an error. */
 export const redactUrl = redactSecrets;
 
+/**
+ * A URL of the user's own server (a token service, a cloud-call relay) as messages may show it: its
+ * scheme, host and port, the first path segment when it is a plain word (`/token`, `/wxa-relay`), and
+ * nothing else of the path or query (`/token/***?***`). Such servers are often keyed by a secret in
+ * the path or under any query name, which no list of names can know; the message names the setting
+ * the URL came from, so the user knows which URL is meant. Not a URL: masked as any text is.
+ */
+export function redactServerUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return redactSecrets(url);
+  }
+  const [first, ...rest] = parsed.pathname.split('/').filter(Boolean);
+  const head = first === undefined ? '' : /^[A-Za-z][A-Za-z_-]{0,19}$/.test(first) ? `/${first}` : '/***';
+  const path = `${head}${rest.length ? '/***' : ''}`;
+  return `${parsed.protocol}//${parsed.host}${path || '/'}${parsed.search ? '?***' : ''}`;
+}
+
+/** Every URL in a text as `redactServerUrl` shows it (a fetch error that quotes the URL it refused). */
+export const redactServerUrls = (text: string): string =>
+  redactSecrets(text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => redactServerUrl(url)));
+
 /** Replaces each value, and its percent-encoded form, with `***` (longest first, so none leaves a tail). */
 export function scrubValues(text: string, values: Iterable<string>): string {
   const forms = new Set<string>();

@@ -1,4 +1,4 @@
-import { redactUrl } from '../shared/redact.js';
+import { redactServerUrl, redactServerUrls, redactUrl } from '../shared/redact.js';
 import { API_BASE_SETTING, STATUS_TEXT, WechatResponseError, WechatTransportError } from './errors.js';
 
 /** Real datacube and token answers are under 2 KB; anything past this is refused unread. */
@@ -36,7 +36,8 @@ export interface HttpRequest {
  * masked value runs to the next one); a message names the setting the URL came from.
  */
 export async function exchange(api: string, request: HttpRequest): Promise<HttpAnswer> {
-  const where = redactUrl(request.url);
+  // The user's own server (a setting named) may be keyed in its path: only its host and first word show.
+  const where = request.setting === undefined ? redactUrl(request.url) : redactServerUrl(request.url);
   const setting = request.setting ?? API_BASE_SETTING;
   const fail = (message: string, retryable: boolean, options: ConstructorParameters<typeof WechatTransportError>[3]) =>
     new WechatTransportError(api, message, retryable, { ...options, setting: request.setting });
@@ -94,7 +95,7 @@ function statusFailure(
   if (status >= 300 && status < 400) {
     const location = response.headers.get('location');
     return {
-      message: `HTTP ${status} from ${where}: the URL redirects (${location ? `to ${redactUrl(location)}, secrets masked` : 'without saying where'}); set ${check} to where it points`,
+      message: `HTTP ${status} from ${where}: the URL redirects (${location ? `to ${setting === undefined ? redactUrl(location) : redactServerUrl(location)}, secrets masked` : 'without saying where'}); set ${check} to where it points`,
       retryable: false,
     };
   }
@@ -124,7 +125,8 @@ function isUnsendable(error: unknown): error is TypeError {
 }
 
 /** A message that may quote the URL, without its user and password. */
-const withoutUserinfo = (message: string) => redactUrl(message.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1'));
+const withoutUserinfo = (message: string) =>
+  redactServerUrls(message.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1'));
 
 /**
  * The body, or a refusal once it passes MAX_ANSWER_BYTES: a hostile or broken server cannot make us

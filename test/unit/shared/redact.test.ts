@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { redactWebhookText, webhookUrlSecrets } from '../../../lambda/notify/webhook/webhook-secrets.js';
-import { redactedError, redactFields, redactSecrets } from '../../../lambda/shared/redact.js';
+import {
+  redactedError,
+  redactFields,
+  redactSecrets,
+  redactServerUrl,
+  redactServerUrls,
+} from '../../../lambda/shared/redact.js';
 
 describe('redactSecrets: what any URL quoted in a text may hold', () => {
   it.each([
@@ -86,5 +92,26 @@ describe("webhookUrlSecrets: by what each platform's URL holds", () => {
 
     for (let i = 0; i + 8 <= sig.length; i++) expect(redacted).not.toContain(sig.slice(i, i + 8));
     expect(redacted).toMatch(/^\{"message":"The request path /);
+  });
+});
+
+describe("a URL of the user's own server", () => {
+  it.each([
+    ['http://127.0.0.1:18414/token/PATHSECRET66?key=TOKSECRET55', 'http://127.0.0.1:18414/token/***?***'],
+    ['https://relay.example.com/wxa-relay', 'https://relay.example.com/wxa-relay'],
+    ['https://relay.example.com/0f9a8b7c6d5e4f3a/token', 'https://relay.example.com/***/***'],
+    ['https://tokens.example.com', 'https://tokens.example.com/'],
+    ['https://tokens.example.com/?t=s3cr3t', 'https://tokens.example.com/?***'],
+  ])('%s shows as %s', (url, shown) => {
+    expect(redactServerUrl(url)).toBe(shown);
+  });
+
+  it('is masked so inside a text too (a fetch error quoting it)', () => {
+    const text =
+      'Request cannot be constructed from a URL that includes credentials: http://127.0.0.1:1/relay/RELAYPATHSECRET?x=1';
+
+    expect(redactServerUrls(text)).toBe(
+      'Request cannot be constructed from a URL that includes credentials: http://127.0.0.1:1/relay/***?***',
+    );
   });
 });
