@@ -220,10 +220,19 @@ function smtpVerdict(code: string, responseCode: number | undefined, message: st
 const isObject = (value: unknown): value is Signals => typeof value === 'object' && value !== null;
 
 /** An AWS service answered (the SDK's `$metadata` and `$fault`): throttling and 5xx are transient, the rest needs a person. */
+/** The SDK's words when an answer is not the service's own (an HTML page, a proxy's error), not worth showing. */
+const SDK_DESERIALIZATION =
+  /\.?\s*Deserialization error: to see the raw response, inspect the hidden field \{error\}\.\$response on this object\.?/;
+const NOT_AWS_FIX =
+  "what answered is not the AWS service (an HTML page or a proxy's error, not its XML or JSON): check AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_S3 and the like) if set, the region, and any proxy or firewall on the way";
+
 function awsVerdict(error: Signals, name: string): Verdict | undefined {
   const status = typeof error.$metadata?.httpStatusCode === 'number' ? error.$metadata.httpStatusCode : undefined;
   if (status === undefined && error.$fault === undefined) return undefined;
   const signal = status !== undefined ? `HTTP ${status} ${name}`.trim() : name;
+  // Retrying a proxy's page or a wrong endpoint gets the same page: a person is needed.
+  if (typeof error.message === 'string' && SDK_DESERIALIZATION.test(error.message))
+    return { kind: 'needs-person', signal, fix: NOT_AWS_FIX };
   if (
     AWS_TRANSIENT.has(name) ||
     /Throttl/.test(name) ||
@@ -270,7 +279,8 @@ function aggregate(failures: readonly unknown[]): Verdict {
 }
 
 function messageOf(error: unknown): string {
-  if (isObject(error) && typeof error.message === 'string' && error.message) return error.message;
+  if (isObject(error) && typeof error.message === 'string' && error.message)
+    return error.message.replace(SDK_DESERIALIZATION, '');
   if (isObject(error) && typeof error.name === 'string') return error.name;
   return String(error);
 }

@@ -226,6 +226,24 @@ describe('classifyFailure: several channels at once', () => {
   });
 });
 
+describe('classifyFailure: an answer that is not the AWS service (a proxy, a wrong endpoint)', () => {
+  it("needs a person, without the SDK's advice to inspect a hidden field", () => {
+    const sdk = s3Error(
+      'Error',
+      501,
+      '@aws-sdk XML parse error: mismatched tags <meta> and </head>. Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.',
+    );
+    const wrapped = new ArchiveError(`cannot write s3://bucket/x: ${sdk.message}`, { cause: sdk });
+
+    const failure = classifyFailure(wrapped);
+
+    expect(failure.kind).toBe('needs-person');
+    expect(failure.line).toBe(
+      "cannot write s3://bucket/x: @aws-sdk XML parse error: mismatched tags <meta> and </head>: what answered is not the AWS service (an HTML page or a proxy's error, not its XML or JSON): check AWS_ENDPOINT_URL (and AWS_ENDPOINT_URL_S3 and the like) if set, the region, and any proxy or firewall on the way",
+    );
+  });
+});
+
 describe('classifyFailure: a line already written for a person', () => {
   it('keeps its words and still reads its kind from the signals under it', () => {
     // Prepare
