@@ -230,8 +230,10 @@ function awsVerdict(error: Signals, name: string): Verdict | undefined {
   const status = typeof error.$metadata?.httpStatusCode === 'number' ? error.$metadata.httpStatusCode : undefined;
   if (status === undefined && error.$fault === undefined) return undefined;
   const signal = status !== undefined ? `HTTP ${status} ${name}`.trim() : name;
-  // Retrying a proxy's page or a wrong endpoint gets the same page: a person is needed.
-  if (typeof error.message === 'string' && SDK_DESERIALIZATION.test(error.message))
+  // A wrong endpoint or a proxy's refusal answers the same page again: a person is needed. A
+  // gateway's 502/503/504 page in front of the service may pass, and is retried as any 5xx.
+  const gatewayPage = status !== undefined && status >= 500 && status !== 501;
+  if (!gatewayPage && typeof error.message === 'string' && SDK_DESERIALIZATION.test(error.message))
     return { kind: 'needs-person', signal, fix: NOT_AWS_FIX };
   if (
     AWS_TRANSIENT.has(name) ||
