@@ -53,6 +53,12 @@ function accessPoint(entry: string, which: string): string {
   // The checks of every URL-shaped setting: a full-width comma (，) typed by an input method joins two entries.
   const pasted = pastedTextProblem(entry);
   if (pasted) throw new ApiBaseError(`${which} ${pasted}`);
+  // Two points joined by another separator read as one URL whose port or path holds the second.
+  const joined = /\s*[;；|\s]\s*(?=https?:\/\/)/i.exec(entry.slice(1));
+  if (joined)
+    throw new ApiBaseError(
+      `${which} holds two URLs joined by "${joined[0].trim() || 'a space'}": separate access points with commas, e.g. ${EXAMPLE}`,
+    );
   let url: URL;
   try {
     url = new URL(entry);

@@ -420,4 +420,16 @@ describe('wxa-report with a list of access points', () => {
     );
     expect(variable.stderr).not.toContain('s3cr3t-pass');
   });
+
+  it.each([';', '|'])('refuses two points joined by %j, saying to use commas', async (separator) => {
+    const { code, stderr } = await runCliInProcess(
+      ['fetch', 'daily', '--api-base', `http://127.0.0.1:1${separator}https://api2.weixin.qq.com`],
+      { env: env('') },
+    );
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `wxa-report: --api-base holds two URLs joined by "${separator.trim() || 'a space'}": separate access points with commas, e.g. https://api.weixin.qq.com,https://api2.weixin.qq.com\n`,
+    );
+  });
 });
