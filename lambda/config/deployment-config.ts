@@ -522,7 +522,7 @@ export function parseDeploymentConfig(
   // reportInput tells a missing field ("is required") from a wrong one; the input is never printed.
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new DeploymentConfigError(`${where} is invalid:\n  - ${describeIssues(result.error.issues).join('\n  - ')}`);
+  throw new DeploymentConfigError(`${where} is invalid: ${describeIssues(result.error.issues).join('; ')}`);
 }
 
 /** A `wxa-report run` config file's content, every app valid. */
@@ -544,7 +544,7 @@ export function parseRunConfigPerApp(
   const problems: string[] = [];
   if (!object) problems.push('(root) must be a JSON object');
   else if (!Array.isArray(apps) || apps.length === 0) problems.push('apps list at least one Mini Program');
-  if (problems.length) throw new DeploymentConfigError(`${where} is invalid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length) throw new DeploymentConfigError(`${where} is invalid: ${problems.join('; ')}`);
   const config = parseDeploymentConfig({ ...object, apps: [] }, where);
   return { config, apps: apps as unknown[] };
 }

@@ -289,7 +289,7 @@ describe('wxa-report run', () => {
     });
     expect(wrong).toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/wrong\.json is invalid: - schedule\.cutoffHour/),
+      stderr: expect.stringMatching(/wrong\.json is invalid: schedule\.cutoffHour/),
     });
     expect(job).toMatchObject({
       code: 1,
@@ -316,8 +316,33 @@ describe('wxa-report run', () => {
     });
     expect(typo).toMatchObject({
       code: 1,
-      stderr: `wxa-report: ${join(dir.path, 'typo.json')} is invalid: - email.transport must be one of "smtp", "ses"\n`,
+      stderr: `wxa-report: ${join(dir.path, 'typo.json')} is invalid: email.transport must be one of "smtp", "ses"\n`,
     });
+  });
+
+  it('says every problem of a config in one line, joined with "; ", with no bullets', async () => {
+    // Prepare: two mistakes at once, as the verifier made them.
+    await writeFile(
+      join(dir.path, 'multi.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, recipients: ['ops@example.com'] }],
+        colours: 'blue',
+        email: { transport: 'smtp', from: 'r@example.com', form: 'x@example.com' },
+      }),
+    );
+
+    // Act
+    const { code, stderr } = await runCliInProcess(['run', 'daily', '--config', 'multi.json'], { cwd: dir.path });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^wxa-report: ${join(dir.path, 'multi.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid: colours must be one of .*; email\\.form is not a field`,
+      ),
+    );
+    expect(stderr).not.toMatch(/(^|: |; )- /);
   });
 
   it('stops before anything runs when SMTP_URL cannot be read, naming it and never its password', async () => {
