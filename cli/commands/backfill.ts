@@ -10,6 +10,7 @@ import {
   type StoppedBy,
   splitRange,
 } from '../../lambda/pipeline/backfill.js';
+import { fullWidthListProblem } from '../../lambda/shared/url-setting.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
@@ -47,6 +48,8 @@ const stoppedLine = (stop: StoppedBy) =>
 function apisFrom(value: string | undefined): ArchivedApi[] {
   if (!value) return [archivedApi('daily') as ArchivedApi];
   if (value === 'all') return [...ARCHIVED_APIS];
+  const typed = fullWidthListProblem(value);
+  if (typed) throw new CliError(`--apis ${typed}`);
   return value.split(',').map((name) => {
     const api = archivedApi(name.trim());
     if (!api)

@@ -3,7 +3,7 @@ import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
 import { closestName } from '../shared/closest-name.js';
-import { checkUrlSetting } from '../shared/url-setting.js';
+import { checkUrlSetting, fullWidthListProblem } from '../shared/url-setting.js';
 import { parseAccessPoints } from '../wechat/access-points.js';
 
 /**
@@ -206,7 +206,10 @@ const cron = z
   .check(
     z.refine(isEventBridgeCron, { error: (issue) => cronProblem(String(issue.input)) ?? `must be ${CRON_SHAPE}` }),
   );
-const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
+const emails = z._default(
+  z.array(z.email({ error: (issue) => fullWidthListProblem(String(issue.input ?? '')) ?? 'is not an email address' })),
+  [],
+);
 const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${quoted(COLOUR_CONVENTIONS)}` });
 const webhookKinds = z._default(
   z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${quoted(WEBHOOK_KINDS)}` })),
