@@ -320,6 +320,31 @@ describe('wxa-report run', () => {
     });
   });
 
+  it('says what to do when an app lists a webhook whose URL is not set: set the variable, or remove the kind', async () => {
+    // Prepare: the shop's chat is listed, its URL variable never exported.
+    const path = join(dir.path, 'hooks.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, webhooks: ['wecom'] }],
+        email: { transport: 'smtp', from: 'r@example.com' },
+      }),
+    );
+
+    // Act
+    const { code, stderr } = await runCliInProcess(['run', 'daily', '--config', 'hooks.json', '--outbox', 'outbox'], {
+      env: env(),
+      cwd: dir.path,
+      clock: morning,
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `webhook "wecom" is configured but WXA_APP_SHOP_WEBHOOK_WECOM is not set: set WXA_APP_SHOP_WEBHOOK_WECOM to the robot's webhook URL, or remove "wecom" from the app's webhooks in ${path}\n`,
+    );
+  });
+
   it('says every problem of a config in one line, joined with "; ", with no bullets', async () => {
     // Prepare: two mistakes at once, as the verifier made them.
     await writeFile(
