@@ -10,7 +10,7 @@ process.on('uncaughtException', (error) => {
     error instanceof DeploymentConfigError
       ? error.message
           .replace(
-            /^(the stack \S+: )?wxa-reporter config is invalid:\s*-\s*/,
+            /^(the stack \S+: )?wxa-reporter config is invalid:\s*(-\s*)?/,
             '$1the wxaReporter context (cdk.json or -c) is invalid: ',
           )
           .replace(/\s*\n\s*-\s*/g, '; ')

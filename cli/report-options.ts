@@ -19,6 +19,7 @@ import {
 } from '../lambda/render/colours.js';
 import { isLocale, type Locale } from '../lambda/report/i18n.js';
 import { AWS_HTTP_OPTIONS } from '../lambda/shared/aws-http.js';
+import { fullWidthListProblem } from '../lambda/shared/url-setting.js';
 import { awsClientConfig } from './aws-clients.js';
 import { CliError, type CliIo } from './cli-io.js';
 import { envScrubber, stderrLogger } from './stderr-logger.js';
@@ -223,6 +224,8 @@ export function archiveFrom(options: ReportOptions, io: CliIo): Archive {
 const EMAIL = /^[^\s@<>,]+@[^\s@<>,]+$/;
 
 function recipients(value: string | undefined): string[] {
+  const typed = fullWidthListProblem(value ?? '');
+  if (typed) throw new CliError(`--to ${typed}`);
   const list = (value ?? '')
     .split(',')
     .map((s) => s.trim())

@@ -7,6 +7,7 @@ import {
   knownFields,
 } from '../lambda/config/deployment-config.js';
 import { closestName } from '../lambda/shared/closest-name.js';
+import { fullWidthListProblem } from '../lambda/shared/url-setting.js';
 import { DEFAULT_NAME, deploymentNameOf } from './physical-names.js';
 import { WxaReporterStack, type WxaReporterStackProps } from './wxa-reporter-stack.js';
 
@@ -61,7 +62,12 @@ const settingsShape = {
   availabilityZones: z.preprocess(
     commaList,
     z
-      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'is not an Availability Zone name (like "cn-north-1a")'))
+      .array(
+        z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, {
+          error: (issue) =>
+            fullWidthListProblem(String(issue.input ?? '')) ?? 'is not an Availability Zone name (like "cn-north-1a")',
+        }),
+      )
       .length(2, 'must name two Availability Zones ("cn-north-1a,cn-north-1b")')
       .optional(),
   ),

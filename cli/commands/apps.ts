@@ -7,10 +7,18 @@ import { DynamoDbAppRegistry } from '../../lambda/registry/dynamodb/dynamodb-app
 import { COLOUR_CONVENTIONS } from '../../lambda/render/colours.js';
 import { ParameterWriter, parameterNames } from '../../lambda/secrets/ssm/parameter-writer.js';
 import { silentLogger } from '../../lambda/shared/logger.js';
+import { fullWidthListProblem } from '../../lambda/shared/url-setting.js';
 import { awsClientConfig, documentClientFor } from '../aws-clients.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
 import { checkWebhookUrls, webhookPairs } from '../report-options.js';
 import { API_BASE_HELP, checkHttpsSetting, componentFromEnv } from '../wechat-options.js';
+
+/** `--recipients` as typed, refused whole when a Chinese input method's comma (，) joins two addresses. */
+function recipientList(value: string): string {
+  const typed = fullWidthListProblem(value);
+  if (typed) throw new CliError(`--recipients ${typed}`);
+  return value;
+}
 
 interface TableOptions {
   table?: string;
@@ -71,7 +79,7 @@ async function addApp(name: string, options: AddOptions, io: CliIo): Promise<str
       appid,
       displayName: options.displayName,
       recipients: options.recipients
-        ? options.recipients
+        ? recipientList(options.recipients)
             .split(',')
             .map((r) => r.trim())
             .filter(Boolean)
@@ -242,7 +250,7 @@ export function appsCommand(io: CliIo, setExit: (code: number) => void): Command
         ),
     ).action(async (options: TableOptions & { recipients?: string; language?: string; apiBase?: string }) => {
       const { discoverAuthorizers } = await import('../../lambda/pipeline/discover-authorizers.js');
-      const recipients = (options.recipients ?? '')
+      const recipients = recipientList(options.recipients ?? '')
         .split(',')
         .map((r) => r.trim())
         .filter(Boolean);

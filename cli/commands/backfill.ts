@@ -10,6 +10,7 @@ import {
   type StoppedBy,
   splitRange,
 } from '../../lambda/pipeline/backfill.js';
+import { fullWidthListProblem } from '../../lambda/shared/url-setting.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
@@ -47,6 +48,8 @@ const stoppedLine = (stop: StoppedBy) =>
 function apisFrom(value: string | undefined): ArchivedApi[] {
   if (!value) return [archivedApi('daily') as ArchivedApi];
   if (value === 'all') return [...ARCHIVED_APIS];
+  const typed = fullWidthListProblem(value);
+  if (typed) throw new CliError(`--apis ${typed}`);
   return value.split(',').map((name) => {
     const api = archivedApi(name.trim());
     if (!api)
@@ -162,6 +165,31 @@ function combined(results: readonly BackfillResult[]): BackfillResult {
   };
 }
 
+/**
+ * What the summary adds so its numbers add up: the answers not asked for, by why (a refused one, and
+ * those not called after it, are among the failed already). Empty when every answer was asked for.
+ */
+function notCalledOf(result: BackfillResult): string[] {
+  const quota = result.quotaReached.reduce((n, q) => n + q.left, 0);
+  return [
+    ...(quota ? [`${quota} left for tomorrow (daily quota)`] : []),
+    ...(result.outOfTime ? [`${result.outOfTime} out of time (run the same command again)`] : []),
+  ];
+}
+
+/** The stdout summary: answers by outcome with `--apis`, else the missing days archived; either with what was not asked for. */
+function summaryLine(
+  result: BackfillResult,
+  byAnswer: boolean,
+  range: { readonly from: string; readonly to: string; readonly span: number },
+): string {
+  const notCalled = notCalledOf(result);
+  const { from, to, span } = range;
+  return byAnswer
+    ? `Archived ${result.fetched} answer(s) of ${result.total} from ${from} to ${to} (${result.skipped} already archived, ${result.notYetAvailable} not yet available, ${result.failed} failed${notCalled.map((part) => `, ${part}`).join('')})\n`
+    : `Archived ${result.fetched} missing day(s) of ${span} from ${from} to ${to}${notCalled.length ? ` (${notCalled.join(', ')})` : ''}\n`;
+}
+
 /** A refusal met in several parts (the gate keeps it for the whole run), said once with every period it left. */
 function combinedStops(stops: readonly StoppedBy[]): StoppedBy[] {
   const byLine = new Map<string, StoppedBy>();
@@ -226,11 +254,7 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
       io.stderr.write(
         `wxa-report: WeChat's daily quota for ${api} is used up (errcode 45009): ${left} period(s) left, not called again today; run the same command tomorrow to archive them (what is archived is skipped)\n`,
       );
-    io.stdout.write(
-      options.apis
-        ? `Archived ${result.fetched} answer(s) of ${result.total} from ${from} to ${to} (${result.skipped} already archived, ${result.notYetAvailable} not yet available, ${result.failed} failed)\n`
-        : `Archived ${result.fetched} missing day(s) of ${span} from ${from} to ${to}\n`,
-    );
+    io.stdout.write(summaryLine(result, options.apis !== undefined, { from, to, span }));
     setExit(result.failed > 0 || result.quotaReached.length > 0 ? EXIT_FAILURE : EXIT_OK);
   });
 }

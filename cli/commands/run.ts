@@ -155,6 +155,7 @@ function runDependencies(
   scrubber: SecretScrubber,
 ): InProcessJobDependencies {
   const { config } = parsed;
+  const configPath = resolve(io.cwd, options.config);
   if (config.email?.transport === 'ses')
     throw new CliError('email.transport "ses" works in the deployment only; use "smtp" with SMTP_URL, or --outbox');
   const lines = stderrLogger(io.stderr, scrubber, options.verbose);
@@ -171,6 +172,7 @@ function runDependencies(
     audience: Audience,
     webhookSecrets: AppSecrets['webhooks'],
     whereToStore: (kind: WebhookKind) => string,
+    whereListed: string,
   ) => {
     const { buildChannels } = await import('../../lambda/notify/build-channels.js');
     return buildChannels(audience, {
@@ -180,6 +182,7 @@ function runDependencies(
       defaultColours: config.colours,
       webhookSecrets,
       whereToStore,
+      whereListed,
       clock: io.clock,
     });
   };
@@ -208,8 +211,17 @@ function runDependencies(
         logger,
       });
     },
-    channels: (app, appSecrets) => channelsFor(app, appSecrets.webhooks, (kind) => envNames.webhookUrl(app.name, kind)),
-    digestChannels: digest ? () => channelsFor(digest, secrets.digestWebhooks(), envNames.digestWebhookUrl) : undefined,
+    channels: (app, appSecrets) =>
+      channelsFor(
+        app,
+        appSecrets.webhooks,
+        (kind) => envNames.webhookUrl(app.name, kind),
+        `the app's webhooks in ${configPath}`,
+      ),
+    digestChannels: digest
+      ? () =>
+          channelsFor(digest, secrets.digestWebhooks(), envNames.digestWebhookUrl, `digest.webhooks in ${configPath}`)
+      : undefined,
     schedule: config.schedule,
     clock: io.clock,
     logger,

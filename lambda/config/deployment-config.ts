@@ -3,7 +3,7 @@ import { WEBHOOK_KINDS } from '../notify/webhook/webhook-platform.js';
 import { COLOUR_CONVENTIONS } from '../render/colours.js';
 import { LOCALES } from '../report/i18n.js';
 import { closestName } from '../shared/closest-name.js';
-import { checkUrlSetting } from '../shared/url-setting.js';
+import { checkUrlSetting, fullWidthListProblem } from '../shared/url-setting.js';
 import { parseAccessPoints } from '../wechat/access-points.js';
 
 /**
@@ -206,7 +206,10 @@ const cron = z
   .check(
     z.refine(isEventBridgeCron, { error: (issue) => cronProblem(String(issue.input)) ?? `must be ${CRON_SHAPE}` }),
   );
-const emails = z._default(z.array(z.email({ error: 'is not an email address' })), []);
+const emails = z._default(
+  z.array(z.email({ error: (issue) => fullWidthListProblem(String(issue.input ?? '')) ?? 'is not an email address' })),
+  [],
+);
 const colours = z.enum(COLOUR_CONVENTIONS, { error: `must be one of ${quoted(COLOUR_CONVENTIONS)}` });
 const webhookKinds = z._default(
   z.array(z.enum(WEBHOOK_KINDS, { error: `must be one of ${quoted(WEBHOOK_KINDS)}` })),
@@ -522,7 +525,7 @@ export function parseDeploymentConfig(
   // reportInput tells a missing field ("is required") from a wrong one; the input is never printed.
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  throw new DeploymentConfigError(`${where} is invalid:\n  - ${describeIssues(result.error.issues).join('\n  - ')}`);
+  throw new DeploymentConfigError(`${where} is invalid: ${describeIssues(result.error.issues).join('; ')}`);
 }
 
 /** A `wxa-report run` config file's content, every app valid. */
@@ -544,7 +547,7 @@ export function parseRunConfigPerApp(
   const problems: string[] = [];
   if (!object) problems.push('(root) must be a JSON object');
   else if (!Array.isArray(apps) || apps.length === 0) problems.push('apps list at least one Mini Program');
-  if (problems.length) throw new DeploymentConfigError(`${where} is invalid:\n  - ${problems.join('\n  - ')}`);
+  if (problems.length) throw new DeploymentConfigError(`${where} is invalid: ${problems.join('; ')}`);
   const config = parseDeploymentConfig({ ...object, apps: [] }, where);
   return { config, apps: apps as unknown[] };
 }

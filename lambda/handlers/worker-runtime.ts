@@ -80,6 +80,7 @@ async function channelsOf(
   audience: Audience,
   webhookSecrets: AppSecrets['webhooks'],
   whereToStore: (kind: WebhookKind) => string,
+  whereListed: string,
 ): Promise<ReportChannel[]> {
   const { buildChannels } = await import('../notify/build-channels.js');
   return buildChannels(audience, {
@@ -89,6 +90,7 @@ async function channelsOf(
     defaultColours: config.colours,
     webhookSecrets,
     whereToStore,
+    whereListed,
   });
 }
 
@@ -132,6 +134,7 @@ function unitDependencies(owner: string): UnitDependencies {
           : appSecrets.webhooks,
         (kind) =>
           `${config.parameterPrefix}apps/${app.name}/webhooks/${kind}/url${app.tokenMode === 'component' ? ` or ${config.parameterPrefix}component/webhooks/${kind}/url` : ''} in SSM`,
+        "the app's webhooks (wxa-report apps add)",
       ),
     schedule: config.schedule,
     clock: () => new Date(),
@@ -156,6 +159,7 @@ export async function runUnit(unit: WorkUnit, owner: string): Promise<UnitOutcom
           digest,
           await secrets.digestWebhooks(),
           (kind) => `${config.parameterPrefix}digest/webhooks/${kind}/url in SSM`,
+          'digest.webhooks in the wxaReporter context (cdk.json)',
         ),
     },
     unit.period,

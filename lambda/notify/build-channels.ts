@@ -26,6 +26,8 @@ export interface ChannelOptions {
   readonly webhookSecrets: Readonly<Partial<Record<WebhookKind, { readonly url: string; readonly secret?: string }>>>;
   /** Where a webhook URL is (or should be) stored, for error messages. */
   readonly whereToStore: (kind: WebhookKind) => string;
+  /** Where the audience's list of webhooks is, for the fix of a missing URL: `the app's webhooks in /etc/wxa/config.json`. @default 'its webhooks' */
+  readonly whereListed?: string;
   readonly clock?: Clock;
 }
 
@@ -49,8 +51,12 @@ export async function buildChannels(audience: Audience, options: ChannelOptions)
   }
   for (const kind of audience.webhooks) {
     const webhook = options.webhookSecrets[kind];
-    if (!webhook)
-      throw new MissingChannelError(`webhook "${kind}" is configured but ${options.whereToStore(kind)} is not set`);
+    if (!webhook) {
+      const where = options.whereToStore(kind);
+      throw new MissingChannelError(
+        `webhook "${kind}" is configured but ${where} is not set: set ${where} to the robot's webhook URL, or remove "${kind}" from ${options.whereListed ?? 'its webhooks'}`,
+      );
+    }
     channels.push(
       new WebhookChannel({
         kind,

@@ -19,6 +19,10 @@ const ZH_RULES: readonly (readonly [RegExp, (field: string, m: RegExpExecArray) 
   [/^is required$/, (f) => `缺少 ${f}`],
   [/^is not an AppID\b.*$/, (f) => `${f} 不是有效的 AppID`],
   [/^is not an email address$/, (f) => `${f} 不是有效的邮箱地址`],
+  [
+    /^contains a .*\((.)\), as a Chinese input method types it: separate/,
+    (f, m) => `${f} 含全角“${m[1]}”：请用半角逗号 (,) 分隔`,
+  ],
   [/^is not a field; did you mean (\S+)\?$/, (f, m) => `${f} 不是可用的字段（是否应为 ${m[1]}？）`],
   [/^is not a field$/, (f) => `${f} 不是可用的字段`],
   [/^"(.+)" is listed twice$/, (f, m) => `${f} “${m[1]}”重复出现`],

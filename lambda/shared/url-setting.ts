@@ -29,6 +29,28 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 // What a Chinese input method types in place of ASCII: full-width forms (：／＠ …) and the ideographic space.
 const FULL_WIDTH = /[\u3000\uff01-\uff5e]/;
 
+// The separators a Chinese input method types where a list wants a half-width comma.
+const FULL_WIDTH_SEPARATORS: Readonly<Record<string, string>> = {
+  '，': 'a full-width comma (，)',
+  '、': 'an ideographic comma (、)',
+  '；': 'a full-width semicolon (；)',
+};
+
+/**
+ * What is wrong with a comma-separated list setting (recipients, Availability Zones, API names) typed
+ * with a Chinese input method, as the words after its name; undefined when it has no full-width
+ * character. Names the character, never the value.
+ */
+export function fullWidthListProblem(text: string): string | undefined {
+  const found = new RegExp(`[${Object.keys(FULL_WIDTH_SEPARATORS).join('')}]|${FULL_WIDTH.source}`).exec(text)?.[0];
+  if (found === undefined) return undefined;
+  const separator = FULL_WIDTH_SEPARATORS[found];
+  if (separator)
+    return `contains ${separator}, as a Chinese input method types it: separate the entries with a half-width comma (,)`;
+  const shown = found === '\u3000' ? 'a full-width space' : found;
+  return `contains a full-width character (${shown}), as a Chinese input method types it: retype it with half-width characters`;
+}
+
 /** Characters that end the user and password part early, or a `%` that starts no escape. */
 const BREAKS_USERINFO = /[/?#[\]\\]|%(?![0-9a-f]{2})/i;
 

@@ -91,6 +91,25 @@ describe('app-wide settings', () => {
   });
 });
 
+describe('availabilityZones typed with a Chinese input method', () => {
+  it('names the full-width comma and says to use a half-width one, not "is not an Availability Zone name"', () => {
+    // Prepare
+    const app = new App({
+      outdir: testApp().outdir,
+      context: { wxaReporter: PLATFORM_CONFIG, fixedEgressIp: 'true', availabilityZones: 'cn-north-1a，cn-north-1b' },
+    });
+
+    // Act
+    const act = () => addStacksFromContext(app, CHINA);
+
+    // Assess
+    expect(act).toThrow(
+      'availabilityZones.0 contains a full-width comma (，), as a Chinese input method types it: separate the entries with a half-width comma (,)',
+    );
+    expect(act).not.toThrow(/is not an Availability Zone name/);
+  });
+});
+
 describe('a refusal of one stack among several', () => {
   it('names the stack', () => {
     const app = new App({

@@ -12,7 +12,7 @@ import type { Delivery, ReportChannel } from '../report-channel.js';
 import { slackWebhook } from '../slack/slack-webhook.js';
 import { wecomRobot } from '../wecom/wecom-robot.js';
 import { processPacer, type SendPacer } from './send-pacer.js';
-import { WebhookError, type WebhookKind, type WebhookPlatform } from './webhook-platform.js';
+import { type VerdictFix, WebhookError, type WebhookKind, type WebhookPlatform } from './webhook-platform.js';
 import { redactWebhookText, webhookUrlSecrets } from './webhook-secrets.js';
 
 export const PLATFORMS: Readonly<Record<WebhookKind, WebhookPlatform>> = {
@@ -116,18 +116,26 @@ export class WebhookChannel implements ReportChannel {
           // answer, of an errmsg) can leave a piece of one that no longer matches whole.
           const secrets = [...this.secrets, ...webhookUrlSecrets(this.options.kind, request.url)];
           const verdict = this.platform.interpret(status, redactWebhookText(body, secrets));
-          if (!verdict.ok)
-            throw new WebhookError(`${this.name}: ${redactWebhookText(verdict.reason, secrets)}`, verdict.retryable);
+          if (!verdict.ok) {
+            const reason = `${this.name}: ${redactWebhookText(verdict.reason, secrets)}`;
+            // A retryable refusal is said with its fix once the tries are spent (below).
+            if (verdict.fix && !verdict.retryable)
+              throw new WebhookError(`${reason}. ${this.fixFor(verdict.fix)}`, false, { explained: true });
+            throw new WebhookError(reason, verdict.retryable, { fix: verdict.fix });
+          }
         },
         policy,
         (error) => error instanceof WebhookError && error.retryable,
       );
     } catch (error) {
-      if (error instanceof WebhookError && error.retryable && tries > 1)
-        throw new WebhookError(`${error.message} (tried ${tries} times)`, true, {
+      if (error instanceof WebhookError && error.retryable && (tries > 1 || error.fix)) {
+        const tried = tries > 1 ? ` (tried ${tries} times)` : '';
+        const fix = error.fix ? `. ${this.fixFor(error.fix)}` : '';
+        throw new WebhookError(`${error.message}${tried}${fix}`, true, {
           cause: error,
-          explained: error.explained,
+          explained: error.explained || error.fix !== undefined,
         });
+      }
       throw error;
     }
     return { channel: this.name, detail: `accepted by ${this.host}` };
@@ -183,6 +191,15 @@ export class WebhookChannel implements ReportChannel {
       false,
       { explained: true },
     );
+  }
+
+  /** What a person does about a refused answer, naming the setting the URL came from. */
+  private fixFor(fix: VerdictFix): string {
+    const setting = this.options.setting ?? 'its URL';
+    if (fix === 'access')
+      return `The robot refuses this sender: check the robot's key in ${setting}, its signing secret, and its IP allow-list`;
+    if (fix === 'later') return 'The platform or a proxy on the way is failing: run again later';
+    return `Check the URL in ${setting}: is it the robot's webhook URL?`;
   }
 
   /** What went wrong before any answer, and what to do, from undici's error and its cause's code. */

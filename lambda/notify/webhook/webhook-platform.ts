@@ -15,10 +15,17 @@ export interface PreparedRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a person does about a refused answer, said by the channel with the setting the URL came from:
+ * `url` the URL is not a robot's webhook (404, an HTML page); `access` the robot refuses this sender
+ * (401/403: key, signing secret, IP allow-list); `later` the platform or a proxy is failing (429, 5xx).
+ */
+export type VerdictFix = 'url' | 'access' | 'later';
+
 /** How a platform's answer reads: accepted, or refused with whether a retry can help. */
 export type Verdict =
   | { readonly ok: true }
-  | { readonly ok: false; readonly retryable: boolean; readonly reason: string };
+  | { readonly ok: false; readonly retryable: boolean; readonly reason: string; readonly fix?: VerdictFix };
 
 /** One chat platform's protocol: its message format within its limits, its signing, its answers. */
 export interface WebhookPlatform {
@@ -44,9 +51,14 @@ export interface WebhookPlatform {
 
 /** An HTTP status any platform treats alike: 429 and 5xx are worth a retry. */
 export function httpVerdict(status: number, body: string): Verdict | undefined {
-  if (status === 429 || status >= 500) return { ok: false, retryable: true, reason: `HTTP ${status}` };
+  if (status === 429 || status >= 500) return { ok: false, retryable: true, reason: `HTTP ${status}`, fix: 'later' };
   if (status < 200 || status >= 300)
-    return { ok: false, retryable: false, reason: `HTTP ${status}: ${body.slice(0, 200)}` };
+    return {
+      ok: false,
+      retryable: false,
+      reason: `HTTP ${status}: ${body.slice(0, 200)}`,
+      fix: status === 401 || status === 403 ? 'access' : 'url',
+    };
   return undefined;
 }
 
@@ -85,7 +97,7 @@ export function readPlatformAnswer(
   const code = codeKeys.map((key) => json?.[key]).find((value): value is number => typeof value === 'number');
   if (code === 0) return { ok: true };
   if (code === undefined || !json)
-    return { ok: false, retryable: false, reason: `the answer is not a ${platform} answer` };
+    return { ok: false, retryable: false, reason: `the answer is not a ${platform} answer`, fix: 'url' };
   return { code, json };
 }
 
@@ -94,12 +106,15 @@ export class WebhookError extends Error {
   override name = 'WebhookError';
   /** The message already says what to do: `classifyFailure` adds nothing to it. */
   readonly explained: boolean;
+  /** What to do, when the answer says it; the channel words it with the setting. */
+  readonly fix?: VerdictFix;
   constructor(
     message: string,
     readonly retryable: boolean,
-    options?: { cause?: unknown; explained?: boolean },
+    options?: { cause?: unknown; explained?: boolean; fix?: VerdictFix },
   ) {
     super(message, options);
     this.explained = options?.explained ?? false;
+    this.fix = options?.fix;
   }
 }

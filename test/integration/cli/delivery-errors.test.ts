@@ -269,3 +269,77 @@ describe('webhooks as users set them up', () => {
     expect(stderr).not.toContain(gone.wecomKey);
   }, 20_000);
 });
+
+describe('webhook answers that refuse, each with what to do', () => {
+  let hooks: Awaited<ReturnType<typeof startWebhookReceivers>>;
+  beforeEach(async () => {
+    hooks = await startWebhookReceivers();
+  });
+  afterEach(() => hooks.close());
+  const hostOf = (url: string) => new URL(url).host;
+
+  it('says a 5xx that lasts through the retries is the platform or a proxy failing: run again later', async () => {
+    // Prepare: a Slack webhook behind a proxy that answers 502 every time.
+    hooks.failNext('slack', 10, { status: 502, body: '<html>Bad Gateway</html>' });
+
+    // Act
+    const { code, stderr } = await daily(['--webhook', `slack=${hooks.urls.slack}`]);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureOf(stderr, `slack webhook \\(${hostOf(hooks.urls.slack)}\\)`)).toBe(
+      'HTTP 502 (tried 4 times). The platform or a proxy on the way is failing: run again later',
+    );
+  }, 30_000);
+
+  it('says an HTML page where a Feishu answer was due means the URL is not the robot’s, naming the setting', async () => {
+    // Prepare: a login page in front of the robot, answering 200.
+    hooks.failNext('feishu', 1, { status: 200, body: '<!DOCTYPE html><html><body>Sign in</body></html>' });
+
+    // Act
+    const { code, stderr } = await daily([], {
+      WXA_WEBHOOK_FEISHU: hooks.urls.feishu,
+      WXA_WEBHOOK_FEISHU_SECRET: hooks.secrets.feishu,
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureOf(stderr, `feishu webhook \\(${hostOf(hooks.urls.feishu)}\\)`)).toBe(
+      "the answer is not a feishu bot answer. Check the URL in WXA_WEBHOOK_FEISHU: is it the robot's webhook URL?",
+    );
+    expect(stderr).not.toContain(hooks.secrets.feishu);
+  });
+
+  it('says a 404 means the URL is not the robot’s, never quoting the access token the page echoes', async () => {
+    // Prepare: a DingTalk URL whose path is wrong; the error page quotes the request.
+    const token = new URL(hooks.urls.dingtalk).searchParams.get('access_token') ?? '';
+    hooks.failNext('dingtalk', 1, { status: 404, body: `{"error":"no route for /robot/send?access_token=${token}"}` });
+
+    // Act
+    const { code, stderr } = await daily(['--webhook', `dingtalk=${hooks.urls.dingtalk}`], {
+      WXA_WEBHOOK_DINGTALK_SECRET: hooks.secrets.dingtalk,
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    const line = failureOf(stderr, `dingtalk webhook \\(${hostOf(hooks.urls.dingtalk)}\\)`);
+    expect(line).toMatch(/^HTTP 404: .*\. Check the URL in --webhook dingtalk=…: is it the robot's webhook URL\?$/);
+    expect(token).not.toBe('');
+    expect(stderr).not.toContain(token);
+  });
+
+  it('says a 403 is the robot refusing this sender: key, signing secret, IP allow-list', async () => {
+    // Prepare
+    hooks.failNext('wecom', 1, { status: 403, body: 'Forbidden' });
+
+    // Act
+    const { code, stderr } = await daily([], { WXA_WEBHOOK_WECOM: hooks.urls.wecom });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(failureOf(stderr, `wecom webhook \\(${hostOf(hooks.urls.wecom)}\\)`)).toBe(
+      "HTTP 403: Forbidden. The robot refuses this sender: check the robot's key in WXA_WEBHOOK_WECOM, its signing secret, and its IP allow-list",
+    );
+    expect(stderr).not.toContain(hooks.wecomKey);
+  });
+});

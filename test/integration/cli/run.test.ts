@@ -289,7 +289,7 @@ describe('wxa-report run', () => {
     });
     expect(wrong).toMatchObject({
       code: 1,
-      stderr: expect.stringMatching(/wrong\.json is invalid: - schedule\.cutoffHour/),
+      stderr: expect.stringMatching(/wrong\.json is invalid: schedule\.cutoffHour/),
     });
     expect(job).toMatchObject({
       code: 1,
@@ -316,8 +316,58 @@ describe('wxa-report run', () => {
     });
     expect(typo).toMatchObject({
       code: 1,
-      stderr: `wxa-report: ${join(dir.path, 'typo.json')} is invalid: - email.transport must be one of "smtp", "ses"\n`,
+      stderr: `wxa-report: ${join(dir.path, 'typo.json')} is invalid: email.transport must be one of "smtp", "ses"\n`,
     });
+  });
+
+  it('says what to do when an app lists a webhook whose URL is not set: set the variable, or remove the kind', async () => {
+    // Prepare: the shop's chat is listed, its URL variable never exported.
+    const path = join(dir.path, 'hooks.json');
+    await writeFile(
+      path,
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, webhooks: ['wecom'] }],
+        email: { transport: 'smtp', from: 'r@example.com' },
+      }),
+    );
+
+    // Act
+    const { code, stderr } = await runCliInProcess(['run', 'daily', '--config', 'hooks.json', '--outbox', 'outbox'], {
+      env: env(),
+      cwd: dir.path,
+      clock: morning,
+    });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `webhook "wecom" is configured but WXA_APP_SHOP_WEBHOOK_WECOM is not set: set WXA_APP_SHOP_WEBHOOK_WECOM to the robot's webhook URL, or remove "wecom" from the app's webhooks in ${path}\n`,
+    );
+  });
+
+  it('says every problem of a config in one line, joined with "; ", with no bullets', async () => {
+    // Prepare: two mistakes at once, as the verifier made them.
+    await writeFile(
+      join(dir.path, 'multi.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, recipients: ['ops@example.com'] }],
+        colours: 'blue',
+        email: { transport: 'smtp', from: 'r@example.com', form: 'x@example.com' },
+      }),
+    );
+
+    // Act
+    const { code, stderr } = await runCliInProcess(['run', 'daily', '--config', 'multi.json'], { cwd: dir.path });
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(stderr).toMatch(
+      new RegExp(
+        `^wxa-report: ${join(dir.path, 'multi.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid: colours must be one of .*; email\\.form is not a field`,
+      ),
+    );
+    expect(stderr).not.toMatch(/(^|: |; )- /);
   });
 
   it('stops before anything runs when SMTP_URL cannot be read, naming it and never its password', async () => {

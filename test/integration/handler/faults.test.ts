@@ -690,7 +690,7 @@ describe('a damaged record stops one app, never the fan-out, never silently', ()
         ...unit,
         kind: 'needs-person',
         reason: expect.stringMatching(
-          /^the worker cannot start: WXA_CONFIG is invalid: - apps\.0\.webhook is not a field; did you mean webhooks\?/,
+          /^the worker cannot start: WXA_CONFIG is invalid: apps\.0\.webhook is not a field; did you mean webhooks\?/,
         ),
       }),
     ]);

@@ -65,7 +65,9 @@ describe('the daily quota (45009) in the middle of a backfill', () => {
 
     // Assess: 10 archived, the other 20 left in one line (not 20 failures), at most the calls in flight refused.
     expect(today.code).toBe(1);
-    expect(today.stdout).toBe('Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22\n');
+    expect(today.stdout).toBe(
+      'Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22 (20 left for tomorrow (daily quota))\n',
+    );
     expect(today.stderr).toBe(
       "wxa-report: WeChat's daily quota for getDailyVisitTrend is used up (errcode 45009): 20 period(s) left, not called again today; run the same command tomorrow to archive them (what is archived is skipped)\n",
     );
@@ -73,7 +75,7 @@ describe('the daily quota (45009) in the middle of a backfill', () => {
     expect(callsToday).toBeLessThanOrEqual(10 + 4);
     expect(tomorrow).toMatchObject({
       code: 1,
-      stdout: 'Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22\n',
+      stdout: 'Archived 10 missing day(s) of 30 from 2026-10-24 to 2026-11-22 (10 left for tomorrow (daily quota))\n',
       stderr: expect.stringContaining('(errcode 45009): 10 period(s) left'),
     });
     expect(dayAfter).toMatchObject({
@@ -82,6 +84,26 @@ describe('the daily quota (45009) in the middle of a backfill', () => {
       stderr: '',
     });
     expect(await archivedDays(dir.path)).toBe(30);
+  });
+
+  it('with --apis, the summary counts what the quota left, so its numbers add up to the total', async () => {
+    // Prepare: 10 calls a day, 30 days asked for.
+    const time = virtualTime();
+    sim = await startSimulator({ clock: time.clock });
+    sim.setLimit({ endpoint: 'getDailyVisitTrend', daily: 10 });
+    dir = await tempDir();
+
+    // Act
+    const { code, stdout } = await runCliInProcess(
+      ['backfill', '--from', '2026-10-24', '--to', '2026-11-22', '--archive', dir.path, '--apis', 'daily'],
+      { env: env(), clock: time.clock, sleep: time.sleep },
+    );
+
+    // Assess: 10 + 0 + 0 + 0 + 20 = 30.
+    expect(code).toBe(1);
+    expect(stdout).toBe(
+      'Archived 10 answer(s) of 30 from 2026-10-24 to 2026-11-22 (0 already archived, 0 not yet available, 0 failed, 20 left for tomorrow (daily quota))\n',
+    );
   });
 
   it('closes only the API whose quota ran out; the others go on', async () => {
