@@ -67,18 +67,12 @@ export async function createCompactionQueue(sqs: SQSClient): Promise<string> {
  * them: in flight, hidden for the visibility timeout, then visible again unless deleted (`settle`
  * deletes what a worker finished, as the event source does). For records only read, `drain`.
  */
-export async function receiveAll(
-  sqs: SQSClient,
-  queueUrl: string,
-  /** How long what was received stays hidden from the next receive. @default the queue's */
-  visibilitySeconds?: number,
-): Promise<Message[]> {
+export async function receiveAll(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
   const messages: Message[] = [];
   for (;;) {
     const { Messages } = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        ...(visibilitySeconds === undefined ? {} : { VisibilityTimeout: visibilitySeconds }),
         MaxNumberOfMessages: 10,
         MessageSystemAttributeNames: ['All'],
         MessageAttributeNames: ['All'],
