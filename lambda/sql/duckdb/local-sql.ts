@@ -190,10 +190,12 @@ export class LocalSql {
 
   private async definition(table: SqlTable, view: string): Promise<string> {
     const store = new LocalCuratedStore(this.root);
-    const files = (await hasFiles(this.root, table)) ? await this.rawFiles(table) : [];
-    const present = files.length > 0;
-    const wholeRaw = present ? readRawJson(table, files) : emptyRaw(table);
-    if (view === `${table.name}_raw`) return `SELECT * FROM ${wholeRaw}`;
+    // Listed only where every raw file is read: a compacted table never walks its 365,000 raw folders.
+    const wholeRaw = async () => {
+      const files = (await hasFiles(this.root, table)) ? await this.rawFiles(table) : [];
+      return { present: files.length > 0, relation: files.length > 0 ? readRawJson(table, files) : emptyRaw(table) };
+    };
+    if (view === `${table.name}_raw`) return `SELECT * FROM ${(await wholeRaw()).relation}`;
     const layers = await tableLayers(store, table, this.warn);
     const parquet = (layers?.files ?? []).map((key) => join(this.root, key));
     const curated = parquet.length
@@ -203,8 +205,9 @@ export class LocalSql {
           .join(', ')} WHERE false)`;
     if (view === `${table.name}_curated`) return `SELECT * FROM ${curated}`;
     if (!layers || layers.pending.length > MOST_PENDING) {
-      this.files.set(table.name, { curated: 0, raw: present ? 'all' : 0 });
-      return flattened(table, wholeRaw);
+      const raw = await wholeRaw();
+      this.files.set(table.name, { curated: 0, raw: raw.present ? 'all' : 0 });
+      return flattened(table, raw.relation);
     }
     const pendingFiles = await this.answers(table, layers.pending);
     this.files.set(table.name, { curated: parquet.length, raw: pendingFiles.length });
