@@ -24,6 +24,9 @@ export class LocalCuratedStore implements CuratedStore {
   readonly root: string;
   readonly location: string;
   private readonly io = pLimit(64);
+  /** Owners whose lock this store gave back: not renewed since. */
+  private readonly given = new Set<string>();
+  private lockTurn: Promise<unknown> = Promise.resolve();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -201,19 +204,33 @@ export class LocalCuratedStore implements CuratedStore {
         return { held: false, owner: winner?.owner ?? 'another compaction', until: winner?.until ?? '' };
       }
     }
-    const ours = async () => (await readLock(path))?.owner === owner;
+    this.given.delete(owner);
+    const ours = async () => !this.given.has(owner) && (await readLock(path))?.owner === owner;
     return {
       held: true,
-      renew: async () => {
-        if (await ours()) await writeAtomically(path, holder(Date.now() + leaseMs));
-      },
+      renew: () =>
+        this.inTurn(async () => {
+          if (await ours()) await writeAtomically(path, holder(Date.now() + leaseMs));
+        }),
       release: () => this.unlock(owner),
     };
   }
 
   async unlock(owner: string): Promise<void> {
     const path = this.pathOf(curatedKeys.lock);
-    if ((await readLock(path))?.owner === owner) await unlink(path).catch(() => undefined);
+    // A renewal in flight (the compaction goes on while Ctrl-C gives the lock back) would write the
+    // lock again after its removal: renewals and the removal take turns, and none renews after it.
+    await this.inTurn(async () => {
+      this.given.add(owner);
+      if ((await readLock(path))?.owner === owner) await unlink(path).catch(() => undefined);
+    });
+  }
+
+  /** Runs lock writes one after the other. */
+  private inTurn(work: () => Promise<void>): Promise<void> {
+    const turn = this.lockTurn.then(work, work);
+    this.lockTurn = turn.catch(() => undefined);
+    return turn;
   }
 
   private pathOf(key: string): string {

@@ -32,6 +32,8 @@ const preconditionFailed = (error: unknown) => statusOf(error) === 412 || status
 export class S3CuratedStore implements CuratedStore {
   readonly location: string;
   private readonly io: ReturnType<typeof pLimit>;
+  /** Owners whose lock this store gave back: not renewed since. */
+  private readonly given = new Set<string>();
 
   constructor(
     private readonly s3: S3Client,
@@ -225,6 +227,7 @@ export class S3CuratedStore implements CuratedStore {
         )
       ).ETag;
     let etag: string | undefined;
+    this.given.delete(owner);
     try {
       etag = await put({ IfNoneMatch: '*' });
     } catch (error) {
@@ -244,6 +247,8 @@ export class S3CuratedStore implements CuratedStore {
     return {
       held: true,
       renew: async () => {
+        // Given back (Ctrl-C while the compaction goes on): not written again.
+        if (this.given.has(owner)) return;
         etag = await put({ IfMatch: etag ?? '*' });
       },
       release: () => this.unlock(owner),
@@ -251,6 +256,7 @@ export class S3CuratedStore implements CuratedStore {
   }
 
   async unlock(owner: string): Promise<void> {
+    this.given.add(owner);
     const current = await this.readLock();
     if (current?.owner !== owner) return;
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(curatedKeys.lock) }));

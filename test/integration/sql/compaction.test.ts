@@ -374,6 +374,22 @@ describe('the curated layer (local archive, DuckDB)', () => {
     expect((await compactLocal(root)).complete).toBe(true);
   }, 60_000);
 
+  it('gives its lock back for good when Ctrl-C comes while a renewal is in flight', async () => {
+    // Prepare
+    const root = await copy();
+    const store = new LocalCuratedStore(root);
+    const held = await store.lock('stopped-by-ctrl-c', 60_000);
+    if (!held.held) throw new Error('the lock was not taken');
+
+    // Act: the compaction renews (a month switched) as the signal handler gives the lock back.
+    await Promise.all([held.renew(), store.unlock('stopped-by-ctrl-c'), held.renew()]);
+    await held.renew();
+
+    // Assess
+    expect(await store.readText(curatedKeys.lock)).toBeUndefined();
+    expect((await compactLocal(root)).complete).toBe(true);
+  }, 60_000);
+
   it('takes over the lock of a compaction on this machine that was stopped (Ctrl-C) before its lease ran out', async () => {
     const root = await copy();
     const gone = spawnSync(process.execPath, ['-e', '0']).pid;

@@ -211,6 +211,20 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     expect((await compactS3(target)).complete).toBe(true);
   }, 120_000);
 
+  it('gives its lock back for good when Ctrl-C comes while a renewal is in flight', async () => {
+    // Prepare
+    const target = await deployment({ empty: true });
+    const held = await target.store.lock('stopped-by-ctrl-c', 60_000);
+    if (!held.held) throw new Error('the lock was not taken');
+
+    // Act: the compaction renews (a month switched) as the signal handler gives the lock back.
+    await Promise.all([held.renew(), target.store.unlock('stopped-by-ctrl-c')]);
+    await held.renew();
+
+    // Assess
+    expect(await target.store.readText(curatedKeys.lock)).toBeUndefined();
+  }, 60_000);
+
   it('leaves out bodies that cannot be answers and folders that are not partitions, names them, and a re-run writes nothing', async () => {
     // Prepare: a small archive, then what a person (or a broken sync) put beside it.
     const target = await deployment({ empty: true });
