@@ -174,7 +174,11 @@ export function compactionSummary(result: CompactionResult, seconds: number): st
   if (result.months.length === 0)
     return `Nothing new to compact: the curated layer holds every raw answer asked for (${result.files} month file(s))${removed}`;
   const tables = new Set(result.months.map((m) => m.table)).size;
-  return `Compacted ${read} answer(s)${replaced ? ` (${replaced} replaced)` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
+  const gone = result.months.reduce((sum, m) => sum + m.removed, 0);
+  const notes = [replaced ? `${replaced} replaced` : '', gone ? `${gone} removed from raw/ left out` : ''].filter(
+    Boolean,
+  );
+  return `Compacted ${read} answer(s)${notes.length ? ` (${notes.join(', ')})` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
 }
 
 /** A line per raw body that cannot be an answer, and per folder that is not a partition: where, and what to do. */

@@ -48,7 +48,7 @@ export async function readManifests(
 export interface TableLayers {
   /** The current month files (keys), each holding the rows of the raw objects its manifest names. */
   readonly files: readonly string[];
-  /** Raw keys whose rows in those files are stale (their answers were replaced since): left out of them. */
+  /** Raw keys whose rows in those files are stale (their answers were replaced, or removed, since): left out of them. */
   readonly stale: readonly string[];
   /** Raw keys to read from raw/: not compacted yet, or replaced since. */
   readonly pending: readonly string[];
@@ -57,7 +57,8 @@ export interface TableLayers {
 /**
  * The curated files of a table, and exactly the raw objects they do not hold: every raw object is
  * listed (see CuratedStore.listRaw), those the manifests name are read from the files, the rest
- * from raw/, and an object noted as replaced from raw/ with its rows left out of the files.
+ * from raw/, an object noted as replaced from raw/ with its rows left out of the files, and one no
+ * longer in raw/ (removed by hand) left out of them too: the table is what raw/ holds now.
  * Undefined when nothing of the table is compacted (read raw/ as a whole).
  */
 export async function tableLayers(
@@ -69,25 +70,48 @@ export async function tableLayers(
   const manifests = await readManifests(store, table, warn);
   if (manifests.length === 0) return undefined;
   const coverage = new Coverage(manifests);
-  const { listing, strays } = validPartitions(table, await store.listRaw(table, coverage));
+  const { listing, strays } = validPartitions(table, await store.listRaw(table, coverage, { settledOnly: true }));
   for (const stray of strays) warn(strayLine(stray, (key) => `${store.location}/${key}`));
   const noted = new Set((await store.listReplaced(table)).map((n) => archiveKeys.replacedKey(n.key)));
   const pending: string[] = [];
   const stale: string[] = [];
-  // A year of 1,000 apps is 365,000 partitions: only those not covered, or noted, become keys.
-  for (const [appid, partitions] of listing) {
-    const held = coverage.held(appid);
-    for (const partition of partitions) {
-      const covered = held.has(partition);
-      if (covered && noted.size === 0) continue;
-      const key = rawKeyOf(table, appid, partition);
-      if (covered && noted.has(key)) stale.push(key);
-      if (!covered || noted.has(key)) pending.push(key);
-    }
-  }
+  // A year of 1,000 apps is 365,000 partitions: only those not covered, noted or removed become keys.
+  for (const [appid, partitions] of listing)
+    sortApp(table, appid, partitions, coverage.held(appid), noted, pending, stale);
+  for (const appid of coverage.appids())
+    if (!listing.has(appid)) stale.push(...removed(table, appid, coverage.held(appid), []));
   return {
     files: manifests.map((m) => `${curatedKeys.month(table.name, m.month)}${m.file}`),
     stale,
     pending,
   };
+}
+
+/** The keys of held partitions no longer listed. */
+function removed(table: SqlTable, appid: string, held: ReadonlySet<string>, listed: readonly string[]): string[] {
+  const present = new Set(listed);
+  return [...held].filter((p) => !present.has(p)).map((p) => rawKeyOf(table, appid, p));
+}
+
+/** One app's listed partitions: those to read from raw/ go to `pending`, rows to leave out of the files to `stale`. */
+function sortApp(
+  table: SqlTable,
+  appid: string,
+  partitions: readonly string[],
+  held: ReadonlySet<string>,
+  noted: ReadonlySet<string>,
+  pending: string[],
+  stale: string[],
+): void {
+  let listedHeld = 0;
+  for (const partition of partitions) {
+    const covered = held.has(partition);
+    if (covered) listedHeld += 1;
+    if (covered && noted.size === 0) continue;
+    const key = rawKeyOf(table, appid, partition);
+    if (covered && noted.has(key)) stale.push(key);
+    if (!covered || noted.has(key)) pending.push(key);
+  }
+  // Listed partitions are distinct: as many held ones listed as held means none was removed.
+  if (listedHeld < held.size) stale.push(...removed(table, appid, held, partitions));
 }

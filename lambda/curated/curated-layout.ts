@@ -31,6 +31,8 @@ export const curatedKeys = {
   manifest: (table: string, month: YearMonth) => `curated/${table}/month=${month}/manifest.json`,
   symlink: (table: string) => `curated/${table}/_symlink/symlink.txt`,
   lock: 'curated/_lock.json',
+  /** When the table's last whole listing began, once the curated layer held all it found (local archives). */
+  settled: (table: string) => `curated/${table}/_settled.json`,
 };
 
 /** `curated/<table>/month=YYYY-MM/manifest.json` → the month, or undefined for any other key. */
@@ -223,13 +225,13 @@ export class Coverage {
   count(appid: string, under?: string): number {
     if (under === undefined) return this.counts.get(appid) ?? 0;
     let n = 0;
-    for (const partition of this.partitionsOf(appid)) if (partition.startsWith(`${under}/`)) n += 1;
+    for (const partition of this.held(appid)) if (partition.startsWith(`${under}/`)) n += 1;
     return n;
   }
 
-  /** Every partition of this app the files hold. */
-  partitionsOf(appid: string): string[] {
-    return [...this.held(appid)];
+  /** Every app with a raw object in the files. */
+  appids(): IterableIterator<string> {
+    return this.counts.keys();
   }
 
   covers(appid: string, partition: string): boolean {

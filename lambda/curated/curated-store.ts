@@ -37,9 +37,16 @@ export interface CuratedStore {
   readonly location: string;
   /**
    * The raw objects of a table: appid → its partitions (each holds a `response.json`). `known` is
-   * what the curated layer holds: a store may use it to skip listing what cannot have changed.
+   * what the curated layer holds. With `settledOnly`, a store may skip listing what cannot have
+   * changed since a whole listing it was told had settled (see `listingSettled`); without it, the
+   * listing is whole.
    */
-  listRaw(table: SqlTable, known?: Coverage): Promise<RawListing>;
+  listRaw(table: SqlTable, known?: Coverage, options?: { readonly settledOnly?: boolean }): Promise<RawListing>;
+  /**
+   * Says that the curated layer now holds exactly what the table's last whole listing found (every
+   * month of it switched, none left for later): a later reader may trust folders unchanged since.
+   */
+  listingSettled(table: SqlTable): Promise<void>;
   /** The notes of replaced answers of a table's folder (`replaced/<folder>/…`). */
   listReplaced(table: SqlTable): Promise<readonly StoredObject[]>;
   /** Raw objects as local files with their provenance: in place, or downloaded into `workDir`. */

@@ -71,6 +71,8 @@ export interface MonthCompacted {
   readonly read: number;
   /** Of those, the ones whose rows replaced rows of the previous file. */
   readonly replaced: number;
+  /** Raw objects no longer in raw/ (removed by hand) whose rows left the file. */
+  readonly removed: number;
   readonly rows: number;
   readonly bytes: number;
   readonly file: string;
@@ -178,19 +180,38 @@ async function compactUnderLock(
     }
     const manifests = [...current.values()];
     files += manifests.length;
-    if (
-      deps.store.athenaLocation(curatedKeys.symlink(plan.table.name)) !== undefined &&
-      (switched.size > 0 || (await deps.store.readText(curatedKeys.symlink(plan.table.name))) === undefined)
-    )
-      await publishFileList(deps.store, plan.table, manifests);
-    if (deps.views && (await deps.views.update(plan.table, new Coverage(manifests).periods())) === 'updated')
-      viewsUpdated += 1;
-    await consumeNotes(deps.store, plan, switched);
-    removed += await removeSuperseded(deps, plan.table, manifests, started);
+    // A reader may now trust folders unchanged since this run's listing: it read them all, and the
+    // layer holds what it found (every month of it, nothing left for a later run or outside a range).
+    const settled = complete && switched.size > 0 && !options.from && !options.to;
+    const finished = await finishTable(deps, plan, manifests, switched, settled, started);
+    removed += finished.removed;
+    if (finished.viewsUpdated) viewsUpdated += 1;
     if (!complete) break;
   }
   const strays = plans.flatMap((p) => p.strays);
   return { complete, months, unreadable, strays, files, removed, viewsUpdated };
+}
+
+/** After a table's months: Athena's file list and views, the listing settled, notes consumed, superseded files removed. */
+async function finishTable(
+  deps: CompactionDependencies,
+  plan: TablePlan,
+  manifests: readonly Manifest[],
+  switched: ReadonlySet<YearMonth>,
+  settled: boolean,
+  started: Date,
+): Promise<{ removed: number; viewsUpdated: boolean }> {
+  const symlink = curatedKeys.symlink(plan.table.name);
+  if (
+    deps.store.athenaLocation(symlink) !== undefined &&
+    (switched.size > 0 || (await deps.store.readText(symlink)) === undefined)
+  )
+    await publishFileList(deps.store, plan.table, manifests);
+  const viewsUpdated =
+    deps.views !== undefined && (await deps.views.update(plan.table, new Coverage(manifests).periods())) === 'updated';
+  if (settled) await deps.store.listingSettled(plan.table);
+  await consumeNotes(deps.store, plan, switched);
+  return { removed: await removeSuperseded(deps, plan.table, manifests, started), viewsUpdated };
 }
 
 /** What a table needs: its current manifests, its raw objects, the notes of replaced ones. */
@@ -220,10 +241,9 @@ async function planTable(
     return entry;
   };
   const listed = addReads(table, listing, coverage, new Set(notes.map((n) => n.key)), options, monthOf);
-  // Rows of objects no longer in raw/ (removed by hand) leave the months being written anyway, and
-  // every month when the listing was complete (a rebuild reads every folder).
+  // Rows of objects no longer in raw/ (removed by hand) leave their months: the listing is whole
+  // (every app's folder is read), so a held key not in it is gone.
   for (const manifest of manifests) {
-    if (!work.has(manifest.month) && !options.rebuild) continue;
     for (const key of keysOf(table, coverage.listingOf(manifest.month)))
       if (!listed.has(key) && partitionWithin(parseRawKey(key)?.partition ?? '', options.from, options.to))
         monthOf(manifest.month).drop.push(key);
@@ -299,6 +319,7 @@ async function compactMonth(
   }
   const listing = new Map([...kept].map(([appid, partitions]) => [appid, [...partitions]]));
   const dropped = new Set(drop);
+  const reread = new Set(read);
   for (const [appid, partitions] of listing)
     listing.set(
       appid,
@@ -334,6 +355,7 @@ async function compactMonth(
       month: work.month,
       read: read.length - unreadable.size,
       replaced: read.filter((k) => dropped.has(k) && !unreadable.has(k)).length,
+      removed: drop.filter((k) => !reread.has(k)).length,
       rows: built.rows,
       bytes: built.bytes,
       file: curatedKeys.file(table.name, work.month, id),

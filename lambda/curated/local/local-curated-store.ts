@@ -9,16 +9,21 @@ import type { CuratedStore, LockResult, StagedRaw, StoredObject } from '../curat
 import { diedHere, type LockHolder, lockHolderOf } from '../lock-holder.js';
 
 const PARTITION = /^[a-z]+=[^/]+$/;
+/** The coarsest mtime step of a file system an archive may sit on (FAT, some network shares: 2 s). */
+const COARSEST_MTIME_MS = 2_000;
 
 /**
  * The archive in a local folder, as the compaction and `wxa-report query` see it. Raw objects are
  * read in place, their provenance from the sidecars under `provenance/`.
  *
- * Listing a table's raw objects is one directory read per app, skipped where the curated layer
- * already holds every partition the app's folder has: a folder's link count is two plus its
- * subfolders (POSIX file systems), and the archive only ever adds partitions, so an equal count
- * means the same partitions. Where the count differs, or the file system does not keep it, the
- * folder is read.
+ * Listing a table's raw objects is one directory read per app. A partition the curated layer
+ * holds is taken as listed without looking for its response.json (the folder is there, and a
+ * removed answer goes with its folder); any other needs its response.json, else it is a write in
+ * flight. A query (`settledOnly`) skips reading an app's folder whose entries have not changed
+ * since the last whole listing the curated layer settled on (its mtime is older, by more than a
+ * coarse file system's step) and that holds as many partitions as the layer (its link count is two
+ * plus its subfolders): the same partitions. A count alone cannot tell one day removed and one
+ * added from nothing changed; the mtime can. The compaction always reads every folder.
  */
 export class LocalCuratedStore implements CuratedStore {
   readonly root: string;
@@ -27,13 +32,21 @@ export class LocalCuratedStore implements CuratedStore {
   /** Owners whose lock this store gave back: not renewed since. */
   private readonly given = new Set<string>();
   private lockTurn: Promise<unknown> = Promise.resolve();
+  /** When this store's last whole listing of each table began (ms since the epoch, the file system's clock). */
+  private readonly wholeListingStarted = new Map<string, number>();
 
   constructor(root: string) {
     this.root = resolve(root);
     this.location = this.root;
   }
 
-  async listRaw(table: SqlTable, known?: Coverage): Promise<RawListing> {
+  async listRaw(
+    table: SqlTable,
+    known?: Coverage,
+    options: { readonly settledOnly?: boolean } = {},
+  ): Promise<RawListing> {
+    const since = options.settledOnly && known ? await this.settledAt(table) : undefined;
+    if (since === undefined) this.wholeListingStarted.set(table.name, Date.now());
     const base = join(this.root, 'raw', table.folder);
     const apps = (await readdirOrEmpty(base)).filter((name) => name.startsWith('appid='));
     const listing = new Map<string, string[]>();
@@ -42,13 +55,14 @@ export class LocalCuratedStore implements CuratedStore {
         this.io(async () => {
           const appid = name.slice('appid='.length);
           const folder = join(base, name);
+          const list = (path: string, under?: string) => this.partitions(path, appid, under, known, since);
           if (table.partitions.length === 1) {
-            listing.set(appid, await this.partitions(folder, appid, undefined, known));
+            listing.set(appid, await list(folder));
             return;
           }
           const all: string[] = [];
           for (const level of (await readdirOrEmpty(folder)).filter((n) => PARTITION.test(n)))
-            all.push(...(await this.partitions(join(folder, level), appid, level, known)));
+            all.push(...(await list(join(folder, level), level)));
           listing.set(appid, all);
         }),
       ),
@@ -56,17 +70,43 @@ export class LocalCuratedStore implements CuratedStore {
     return listing;
   }
 
+  async listingSettled(table: SqlTable): Promise<void> {
+    const started = this.wholeListingStarted.get(table.name);
+    if (started === undefined) return;
+    await writeAtomically(
+      this.pathOf(curatedKeys.settled(table.name)),
+      `${JSON.stringify({ listingStartedAt: new Date(started).toISOString() })}
+`,
+    );
+  }
+
+  /** When the whole listing the curated layer of a table settled on began; undefined when unknown. */
+  private async settledAt(table: SqlTable): Promise<number | undefined> {
+    const text = await this.readText(curatedKeys.settled(table.name)).catch(() => undefined);
+    try {
+      const at = Date.parse((JSON.parse(text ?? '') as { listingStartedAt?: unknown }).listingStartedAt as string);
+      return Number.isFinite(at) ? at : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The partitions of one app's folder (under a first level such as `days=7`, if given). */
-  private async partitions(folder: string, appid: string, under: string | undefined, known?: Coverage) {
+  private async partitions(
+    folder: string,
+    appid: string,
+    under: string | undefined,
+    known: Coverage | undefined,
+    settledSince: number | undefined,
+  ) {
     const prefix = under === undefined ? '' : `${under}/`;
-    if (known) {
+    if (known && settledSince !== undefined) {
       const expected = known.count(appid, under);
-      const links = await stat(folder).then(
-        (s) => s.nlink,
-        () => 0,
+      const unchanged = await stat(folder).then(
+        (s) => s.mtimeMs < settledSince - COARSEST_MTIME_MS && s.nlink - 2 === expected,
+        () => false,
       );
-      if (expected > 0 && links - 2 === expected)
-        return known.partitionsOf(appid).filter((p) => under === undefined || p.startsWith(prefix));
+      if (expected > 0 && unchanged) return [...known.held(appid)].filter((p) => p.startsWith(prefix));
     }
     const found: string[] = [];
     for (const name of (await readdirOrEmpty(folder)).filter((n) => PARTITION.test(n))) {

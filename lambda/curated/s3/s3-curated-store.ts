@@ -70,6 +70,10 @@ export class S3CuratedStore implements CuratedStore {
     return listing;
   }
 
+  async listingSettled(): Promise<void> {
+    // A listing of S3 is always whole: a LIST names every key, there is nothing to skip.
+  }
+
   /** Whether anything is archived under the prefix (one LIST of one key). */
   async hasRaw(): Promise<boolean> {
     const page = await this.s3.send(

@@ -190,7 +190,11 @@ describe('wxa-report compact', () => {
     expect(again.stdout).toMatch(/^Nothing new to compact/);
     expect(again.stderr.trim().split('\n').sort()).toEqual(said.sort());
     expect(await readdir(impossible)).toEqual([]);
-    expect((await readdir(join(root, 'curated/daily_visit_trend'))).sort()).toEqual(['month=2026-10', 'month=2026-13']);
+    expect((await readdir(join(root, 'curated/daily_visit_trend'))).sort()).toEqual([
+      '_settled.json',
+      'month=2026-10',
+      'month=2026-13',
+    ]);
     expect(query.code).toBe(0);
     expect(JSON.parse(query.stdout)).toEqual([{ n: APPIDS.length * 2 }]);
     expect(query.stderr.trim().split('\n').sort()).toEqual(

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,6 +143,65 @@ describe('the curated layer (local archive, DuckDB)', () => {
     expect(compacted.months.map((m) => `${m.table} ${m.month} ${m.read}`)).toContain('daily_visit_trend 2026-11 2');
     expect(await dailyTrendFiles(root)).toEqual({ curated: 3, raw: 0 });
   }, 60_000);
+
+  it('sees a new day and a removed one at once, though the folder holds as many days as before', async () => {
+    // Prepare: everything compacted; then one compacted day of an app removed by hand and a new day archived.
+    // The same change to an archive never compacted gives the rows to expect. Every app's folder
+    // last changed an hour ago, as a query the next morning finds it: unchanged ones are not read.
+    const [root, uncompacted] = [await copy(), await copy()];
+    await compactLocal(root);
+    const anHourAgo = new Date(Date.now() - 3600_000);
+    for (const app of APPIDS) await utimes(join(root, 'raw', dailyApi.folder, `appid=${app}`), anHourAgo, anHourAgo);
+    const unchanged = await countPerDay(root);
+    const [app] = [...APPIDS].sort() as [string];
+    for (const archive of [root, uncompacted]) {
+      await rm(join(archive, 'raw', dailyApi.folder, `appid=${app}`, 'dt=2026-10-05'), { recursive: true });
+      await syntheticArchive(archive, '2026-11-01', '2026-11-01', { apis: [dailyApi] });
+    }
+    const raw = await countPerDay(uncompacted);
+
+    // Act
+    const arrived = await countPerDay(root);
+    const compacted = await compactLocal(root);
+    const after = await countPerDay(root);
+    const again = await compactLocal(root);
+
+    // Assess
+    expect(unchanged).toEqual(await countPerDay(source));
+    expect(arrived).toEqual(raw);
+    expect(arrived.filter((r) => r.dt === '2026-11-01').map((r) => r.appid)).toEqual([...APPIDS].sort());
+    expect(arrived.some((r) => r.appid === app && r.dt === '2026-10-05')).toBe(false);
+    expect(compacted.months.map((m) => `${m.table} ${m.month}`)).toEqual(
+      expect.arrayContaining(['daily_visit_trend 2026-10', 'daily_visit_trend 2026-11']),
+    );
+    expect(after).toEqual(raw);
+    expect(again.months).toEqual([]);
+  }, 60_000);
+
+  it('leaves out of every table what was removed from raw/ after compaction: a day, an app, at once and once compacted', async () => {
+    // Prepare
+    const [root, uncompacted] = [await copy(), await copy()];
+    await compactLocal(root);
+    const [kept, gone] = [...APPIDS].sort() as [string, string];
+    for (const archive of [root, uncompacted]) {
+      await rm(join(archive, 'raw', dailyApi.folder, `appid=${kept}`, 'dt=2026-09-21'), { recursive: true });
+      for (const table of SQL_TABLES)
+        await rm(join(archive, 'raw', table.folder, `appid=${gone}`), { recursive: true, force: true });
+    }
+    const expected = await everyAnswer(uncompacted);
+
+    // Act
+    const removed = await everyAnswer(root);
+    const compacted = await compactLocal(root);
+    const after = await everyAnswer(root);
+    const again = await compactLocal(root);
+
+    // Assess
+    expect(removed).toEqual(expected);
+    expect(compacted.months.length).toBeGreaterThan(0);
+    expect(after).toEqual(expected);
+    expect(again.months).toEqual([]);
+  }, 90_000);
 
   it('adds a day to its open month: the month file is replaced, still one file a month', async () => {
     const root = await copy();
