@@ -21,8 +21,22 @@ export interface MonthFile {
   readonly unreadable: readonly { readonly key: string; readonly reason: string }[];
 }
 
+/** The month's previous file cannot be read through (damaged since it was written): the month is to be written from raw/. */
+export class DamagedMonthFileError extends Error {
+  override name = 'DamagedMonthFileError';
+
+  constructor(
+    /** Why, in the reader's words (DuckDB's). */
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the month's previous file is damaged (${reason})`, options);
+  }
+}
+
 /** What writes a month file of the curated layer (DuckDB: sql/duckdb/duckdb-compactor.ts). */
 export interface CompactionEngine {
+  /** @throws DamagedMonthFileError when `previous` cannot be read. */
   build(request: MonthFileRequest): Promise<MonthFile>;
   close(): void;
 }

@@ -1,4 +1,5 @@
 import { archiveKeys } from '../archive/archive.js';
+import { lastDayOfMonth, type YearMonth } from '../calendar/beijing-calendar.js';
 import type { SqlTable } from '../sql/tables.js';
 import {
   Coverage,
@@ -13,17 +14,30 @@ import {
 import type { CuratedStore } from './curated-store.js';
 import { strayLine } from './left-out.js';
 
+/** What becomes of a month whose file cannot be read, as the end of the line naming the file ("is read from raw/ …"). */
+export type MonthFallback = (month: YearMonth) => string;
+
+/** A reader's: the month is read from raw/ until a compaction writes it again. */
+export const readFromRaw: MonthFallback = () => 'is read from raw/ until "wxa-report compact" writes it again';
+
 /**
- * The current manifests of a table whose files are there; a damaged one, or one whose file is gone,
- * is named through `warn` and left out (its month is then read from raw/, and compacted again).
+ * The current manifests of a table whose files are there and whole; a damaged manifest, or one whose
+ * file is gone or of another length than it records, is named through `warn` with `fallback` and
+ * left out (its month is then read from raw/, and compacted again); so is one whose file a reader
+ * met damaged (`damaged`: file key → why), with the rebuild that replaces it. The lengths come from
+ * the table's listing (one stat or one LIST, not a read of each file).
  */
 export async function readManifests(
   store: CuratedStore,
   table: SqlTable,
   warn: (message: string) => void,
+  options: { readonly damaged?: ReadonlyMap<string, string>; readonly fallback?: MonthFallback } = {},
 ): Promise<Manifest[]> {
+  const fallback = options.fallback ?? readFromRaw;
   const manifests: Manifest[] = [];
-  for (const { key } of await store.list(curatedKeys.table(table.name))) {
+  const listed = await store.list(curatedKeys.table(table.name));
+  const sizes = new Map(listed.map((o) => [o.key, o.size]));
+  for (const { key } of listed) {
     const month = manifestMonth(key);
     if (!month) continue;
     const text = await store.readText(key);
@@ -33,16 +47,30 @@ export async function readManifests(
       manifest = parseManifest(text, key, table.name, month);
     } catch (error) {
       if (!(error instanceof DamagedManifestError)) throw error;
-      warn(`${error.message}: that month is read from raw/ until "wxa-report compact" writes it again`);
+      warn(`${error.message}: that month ${fallback(month)}`);
       continue;
     }
     const file = `${curatedKeys.month(table.name, month)}${manifest.file}`;
-    if (await store.has(file)) manifests.push(manifest);
-    else
-      warn(`${file} is missing: ${table.name} ${month} is read from raw/ until "wxa-report compact" writes it again`);
+    // A file written after the listing (a compaction switching meanwhile) is asked for on its own.
+    const size = sizes.get(file) ?? (await store.sizeOf(file));
+    const met = options.damaged?.get(file);
+    if (size === undefined || size !== manifest.bytes)
+      warn(`${file} ${fileProblem(manifest, size)}: ${table.name} ${month} ${fallback(month)}`);
+    // Of the right length: a compaction reads it only when its month changes, so only a rebuild (which never reads it) is sure to replace it.
+    else if (met !== undefined)
+      warn(`${file} is damaged (${met}): ${table.name} ${month} ${rebuildFallback(store.location, month)}`);
+    else manifests.push(manifest);
   }
   return manifests;
 }
+
+/** What is wrong with a manifest's file that is gone or of another length than it records. */
+const fileProblem = (manifest: Manifest, size: number | undefined) =>
+  size === undefined ? 'is missing' : `is damaged (${size} bytes, its manifest records ${manifest.bytes})`;
+
+/** A month whose file a reader met damaged: read from raw/ until a rebuild of the month writes it again. */
+const rebuildFallback = (location: string, month: YearMonth) =>
+  `is read from raw/ until "wxa-report compact --archive ${location} --rebuild --from ${month}-01 --to ${lastDayOfMonth(month)}" writes it again`;
 
 /** Where a table's rows are, right now, for a reader that must miss none and count none twice. */
 export interface TableLayers {
@@ -65,9 +93,11 @@ export async function tableLayers(
   store: CuratedStore,
   table: SqlTable,
   warn: (message: string) => void,
+  /** Month files met damaged (key → why): their months are read from raw/. */
+  damaged?: ReadonlyMap<string, string>,
 ): Promise<TableLayers | undefined> {
-  // Each is there: readManifests leaves out (and names) those whose file is gone.
-  const manifests = await readManifests(store, table, warn);
+  // Each is there and whole: readManifests leaves out (and names) those whose file is gone or damaged.
+  const manifests = await readManifests(store, table, warn, { damaged });
   if (manifests.length === 0) return undefined;
   const coverage = new Coverage(manifests);
   const { listing, strays } = validPartitions(table, await store.listRaw(table, coverage, { settledOnly: true }));

@@ -5,6 +5,8 @@ import type { Coverage, RawListing } from './curated-layout.js';
 export interface StoredObject {
   readonly key: string;
   readonly lastModified: Date;
+  /** Its length in bytes, as the listing gives it; undefined where the listing could not tell. */
+  readonly size?: number;
 }
 
 /** A raw object made readable as a local file, with the provenance recorded with it. */
@@ -55,8 +57,8 @@ export interface CuratedStore {
   discard(paths: readonly string[]): Promise<void>;
   /** A small object's text (a manifest), or undefined when there is none. */
   readText(key: string): Promise<string | undefined>;
-  /** Whether an object is there. */
-  has(key: string): Promise<boolean>;
+  /** An object's length in bytes (a stat, a HEAD), or undefined when it is not there. */
+  sizeOf(key: string): Promise<number | undefined>;
   /** An object as a local file (in place, or downloaded into `workDir`); undefined when there is none. */
   stageObject(key: string, workDir: string): Promise<string | undefined>;
   /** Publishes a local file under a new key (never one that exists). */

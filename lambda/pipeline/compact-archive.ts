@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { archiveKeys } from '../archive/archive.js';
 import type { Clock, IsoDate, YearMonth } from '../calendar/beijing-calendar.js';
-import type { CompactionEngine, CompactionViews } from '../curated/compaction-ports.js';
-import { readManifests } from '../curated/curated-layers.js';
+import { type CompactionEngine, type CompactionViews, DamagedMonthFileError } from '../curated/compaction-ports.js';
+import { type MonthFallback, readFromRaw, readManifests } from '../curated/curated-layers.js';
 import {
   Coverage,
   curatedKeys,
@@ -201,12 +201,7 @@ async function finishTable(
   settled: boolean,
   started: Date,
 ): Promise<{ removed: number; viewsUpdated: boolean }> {
-  const symlink = curatedKeys.symlink(plan.table.name);
-  if (
-    deps.store.athenaLocation(symlink) !== undefined &&
-    (switched.size > 0 || (await deps.store.readText(symlink)) === undefined)
-  )
-    await publishFileList(deps.store, plan.table, manifests);
+  await publishFileList(deps.store, plan.table, manifests, switched.size > 0);
   const viewsUpdated =
     deps.views !== undefined && (await deps.views.update(plan.table, new Coverage(manifests).periods())) === 'updated';
   if (settled) await deps.store.listingSettled(plan.table);
@@ -221,9 +216,10 @@ async function planTable(
   options: CompactionOptions,
   started: Date,
 ): Promise<TablePlan> {
-  const manifests = await readManifests(deps.store, table, (message) =>
-    deps.logger.warn(message, { table: table.name }),
-  );
+  const manifests = await readManifests(deps.store, table, (message) => deps.logger.warn(message), {
+    // A month this run writes is said to be written again; one outside --from/--to is read from raw/ until then.
+    fallback: (month) => (monthWithin(month, options) ? compactedAgain(month) : readFromRaw(month)),
+  });
   const coverage = new Coverage(manifests);
   const { listing, strays } = validPartitions(
     table,
@@ -277,6 +273,13 @@ function addReads(
   return listed;
 }
 
+/** What this run does with a month whose file is gone or damaged. */
+const compactedAgain: MonthFallback = () => 'is compacted again from raw/';
+
+/** Whether a month overlaps --from/--to. */
+const monthWithin = (month: YearMonth, options: CompactionOptions) =>
+  partitionWithin(`month=${month}`, options.from, options.to);
+
 const keysOf = (table: SqlTable, listing: RawListing) =>
   [...listing].flatMap(([appid, partitions]) => partitions.map((p) => rawKeyOf(table, appid, p)));
 
@@ -288,29 +291,37 @@ async function compactMonth(
 ) {
   const { table } = plan;
   const id = `${deps.clock().toISOString().replace(/[-:.]/g, '')}-${randomUUID().slice(0, 8)}`;
-  let previous = manifest
-    ? await deps.store.stageObject(`${curatedKeys.month(table.name, work.month)}${manifest.file}`, deps.workDir)
-    : undefined;
+  const previousKey = manifest && `${curatedKeys.month(table.name, work.month)}${manifest.file}`;
   let read = work.read;
   let drop = work.drop;
   let kept = manifest ? plan.coverage.listingOf(work.month) : new Map<string, string[]>();
-  if (manifest && previous === undefined) {
-    // The manifest names a file that is gone: the whole month is read from raw/ again.
-    deps.logger.warn(
-      `${curatedKeys.month(table.name, work.month)}${manifest.file} is missing: the month is compacted again from raw/`,
-    );
-    const all = new Set(read);
-    for (const [appid, partitions] of kept) for (const p of partitions) all.add(rawKeyOf(table, appid, p));
-    read = [...all];
+  const leaving = new Set(drop);
+  // Rows of the previous file that stay: none when each is read again or gone (a rebuild of the
+  // whole month), and then that file is not read at all.
+  const staying = keysOf(table, kept).filter((key) => !leaving.has(key));
+  let previous =
+    previousKey && staying.length > 0 ? await deps.store.stageObject(previousKey, deps.workDir) : undefined;
+  /** The month written from raw/ alone: its previous file is gone or cannot be read. */
+  const fromRaw = (problem: string) => {
+    deps.logger.warn(`${previousKey} ${problem}: ${table.name} ${work.month} ${compactedAgain(work.month)}`);
+    read = [...new Set([...read, ...staying])];
     drop = [];
     kept = new Map();
     previous = undefined;
-  }
-  const staged = await deps.store.stageRaw(read, deps.workDir);
+  };
+  if (previousKey && staying.length > 0 && previous === undefined) fromRaw('is missing');
   const out = join(deps.workDir, `${table.name}-${work.month}-${id}.parquet`);
-  const built = await deps.engine
-    .build({ table, previous, drop, sources: staged, out })
-    .finally(() => deps.store.discard([...staged.map((s) => s.path), ...(previous ? [previous] : [])]));
+  const build = async () => {
+    const staged = await deps.store.stageRaw(read, deps.workDir);
+    return deps.engine
+      .build({ table, previous, drop, sources: staged, out })
+      .finally(() => deps.store.discard([...staged.map((s) => s.path), ...(previous ? [previous] : [])]));
+  };
+  const built = await build().catch((error: unknown) => {
+    if (!(error instanceof DamagedMonthFileError)) throw error;
+    fromRaw(`is damaged (${error.reason})`);
+    return build();
+  });
   const unreadable = new Set(built.unreadable.map((u) => u.key));
   if (drop.length === 0 && read.every((key) => unreadable.has(key)) && (manifest === undefined || previous)) {
     // Nothing but bodies that cannot be answers: the month stays as it is (a re-run changes nothing).
@@ -363,15 +374,28 @@ async function compactMonth(
   };
 }
 
-/** The symlink list Athena's curated table reads: every current file, one S3 URL a line. */
-async function publishFileList(store: CuratedStore, table: SqlTable, manifests: readonly Manifest[]) {
+/**
+ * The symlink list Athena's curated table reads: every current file, one S3 URL a line. Written when
+ * a month switched, or when the list differs from the current files (never written yet, or naming a
+ * file left out since as missing or damaged, whose month Athena then reads from raw).
+ */
+async function publishFileList(
+  store: CuratedStore,
+  table: SqlTable,
+  manifests: readonly Manifest[],
+  switched: boolean,
+) {
+  const key = curatedKeys.symlink(table.name);
+  // A store Athena cannot read (a local folder) has no symlink list.
+  if (store.athenaLocation(key) === undefined) return;
   const lines = manifests
     .map((m) => store.athenaLocation(`${curatedKeys.month(table.name, m.month)}${m.file}`))
     .filter((line): line is string => line !== undefined)
     .sort();
-  // A store Athena cannot read (a local folder) has no symlink list.
-  if (lines.length !== manifests.length || store.athenaLocation(curatedKeys.symlink(table.name)) === undefined) return;
-  await store.putText(curatedKeys.symlink(table.name), lines.length ? `${lines.join('\n')}\n` : '');
+  if (lines.length !== manifests.length) return;
+  const text = lines.length ? `${lines.join('\n')}\n` : '';
+  if (!switched && (await store.readText(key)) === text) return;
+  await store.putText(key, text);
 }
 
 /** Notes whose keys were read again into a switched month (or are gone from raw/) are done with. */

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalArchive } from '../../lambda/archive/local/local-archive.js';
 import type { IsoDate } from '../../lambda/calendar/beijing-calendar.js';
@@ -113,4 +113,26 @@ export async function curatedFiles(root: string): Promise<Record<string, string>
     files[path.slice(folder.length + 1)] = `${s.size}@${s.mtimeMs}`;
   }
   return files;
+}
+
+/**
+ * A Parquet file's bytes damaged as a disk fault or a cut copy would: `garbage` a few bytes of text
+ * (another length than its manifest records); `footer` its metadata overwritten, `pages` its first
+ * page overwritten (both the same length, so only reading it finds out).
+ */
+export function damagedParquet(bytes: Uint8Array, how: 'garbage' | 'footer' | 'pages'): Buffer {
+  if (how === 'garbage') return Buffer.from('garbage\n');
+  const damaged = Buffer.from(bytes);
+  // A file is PAR1, its pages, its footer (the schema first), the footer's length (4 bytes), PAR1.
+  const start = how === 'footer' ? damaged.length - 8 - damaged.readUInt32LE(damaged.length - 8) : 4;
+  damaged.fill(0x55, start, start + 64);
+  return damaged;
+}
+
+/** Damages a month file of a local archive in place (see damagedParquet). */
+export async function damageMonthFile(root: string, table: string, month: string, how: 'garbage' | 'footer' | 'pages') {
+  const folder = join(root, 'curated', table, `month=${month}`);
+  const { file } = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8')) as { file: string };
+  await writeFile(join(folder, file), damagedParquet(await readFile(join(folder, file)), how));
+  return `curated/${table}/month=${month}/${file}`;
 }

@@ -155,8 +155,11 @@ export class LocalCuratedStore implements CuratedStore {
     });
   }
 
-  has(key: string): Promise<boolean> {
-    return exists(this.pathOf(key));
+  sizeOf(key: string): Promise<number | undefined> {
+    return stat(this.pathOf(key)).then(
+      (s) => (s.isFile() ? s.size : undefined),
+      () => undefined,
+    );
   }
 
   async stageObject(key: string): Promise<string | undefined> {
@@ -192,12 +195,11 @@ export class LocalCuratedStore implements CuratedStore {
       files.map((e) =>
         this.io(async () => {
           const path = join(e.parentPath, e.name);
+          const stats = await stat(path).catch(() => undefined);
           return {
             key: relative(this.root, path).split(sep).join('/'),
-            lastModified: await stat(path).then(
-              (s) => s.mtime,
-              () => new Date(0),
-            ),
+            lastModified: stats?.mtime ?? new Date(0),
+            ...(stats ? { size: stats.size } : {}),
           };
         }),
       ),

@@ -132,12 +132,12 @@ export class S3CuratedStore implements CuratedStore {
     }
   }
 
-  async has(key: string): Promise<boolean> {
+  async sizeOf(key: string): Promise<number | undefined> {
     try {
-      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
-      return true;
+      return (await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) })))
+        .ContentLength;
     } catch (error) {
-      if (missing(error)) return false;
+      if (missing(error)) return undefined;
       throw error;
     }
   }
@@ -189,7 +189,12 @@ export class S3CuratedStore implements CuratedStore {
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }),
       );
       for (const o of page.Contents ?? [])
-        if (o.Key) objects.push({ key: o.Key.slice(base.length), lastModified: o.LastModified ?? new Date(0) });
+        if (o.Key)
+          objects.push({
+            key: o.Key.slice(base.length),
+            lastModified: o.LastModified ?? new Date(0),
+            ...(o.Size === undefined ? {} : { size: o.Size }),
+          });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return objects;

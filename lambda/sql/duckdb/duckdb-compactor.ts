@@ -1,10 +1,16 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import pLimit from 'p-limit';
-import type { CompactionEngine, MonthFile, MonthFileRequest } from '../../curated/compaction-ports.js';
+import {
+  type CompactionEngine,
+  DamagedMonthFileError,
+  type MonthFile,
+  type MonthFileRequest,
+} from '../../curated/compaction-ports.js';
 import type { StagedRaw } from '../../curated/curated-store.js';
 import { bodyProblem } from '../../curated/damaged-body.js';
 import { partitionColumns } from '../tables.js';
+import { parquetProblem } from './damaged-parquet.js';
 import { curatedColumns, flattened, readRawJson } from './raw-relation.js';
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
@@ -49,6 +55,9 @@ export class DuckDbCompactor implements CompactionEngine {
     try {
       return { ...(await this.write(request, sources)), unreadable };
     } catch (error) {
+      // The previous file damaged since it was written: the caller writes the month from raw/.
+      const damaged = request.previous ? await parquetProblem(this.connection, request.previous) : undefined;
+      if (damaged) throw new DamagedMonthFileError(damaged, { cause: error });
       // A field of the wrong type (`"visit_uv":"abc"`) fails the whole read: find those one file at a
       // time, leave them out, write the rest.
       const wrong: { key: string; reason: string }[] = [];

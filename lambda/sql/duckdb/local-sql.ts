@@ -8,6 +8,7 @@ import { bodyProblem } from '../../curated/damaged-body.js';
 import { damagedLine, strayLine } from '../../curated/left-out.js';
 import { LocalCuratedStore } from '../../curated/local/local-curated-store.js';
 import { partitionColumns, SQL_TABLES, type SqlTable } from '../tables.js';
+import { failedBeforeReading, parquetProblem, parquetReason } from './damaged-parquet.js';
 import { wrongTypeReason } from './duckdb-compactor.js';
 import { curatedColumns, emptyRaw, flattened, HIVE_TYPES, rawGlob, readRawJson, viewColumns } from './raw-relation.js';
 
@@ -75,6 +76,9 @@ export class LocalSql {
   private readonly files = new Map<string, TableFiles>();
   /** Raw files a query met that cannot be answers (a field of the wrong type, not JSON): left out since. */
   private readonly damaged = new Set<string>();
+  /** Curated month files the views read (local paths), and those met damaged (key → why): their months are read from raw/. */
+  private readonly curatedRead = new Set<string>();
+  private readonly damagedMonths = new Map<string, string>();
   private readonly warned = new Set<string>();
   private readonly warn: (message: string) => void;
 
@@ -99,7 +103,13 @@ export class LocalSql {
 
   async query(sql: string): Promise<QueryResult> {
     for (;;) {
-      await this.prepare(sql);
+      try {
+        await this.prepare(sql);
+      } catch (error) {
+        // A curated file whose footer is damaged fails already where its view is made.
+        if (await this.leaveOutMonthFiles((error as Error).message)) continue;
+        throw error;
+      }
       try {
         const reader = await this.connection.runAndReadAll(sql);
         const columns = reader.columnNames();
@@ -108,9 +118,42 @@ export class LocalSql {
       } catch (error) {
         // A raw body DuckDB cannot read fails the whole query: it is named, left out, and the query asked again.
         if (await this.leaveOut((error as Error).message)) continue;
+        // So does a damaged month file: its month is read from raw/ instead.
+        if (await this.leaveOutMonthFiles((error as Error).message)) continue;
         throw new SqlQueryError((error as Error).message.split('\n')[0] ?? 'the query failed', { cause: error });
       }
     }
+  }
+
+  /**
+   * Whether a failed read was a curated month file's fault (the one DuckDB names, else each one the
+   * views read, read through on its own): then each such file is left out (named when the views are
+   * made again, with its month read from raw/) and the views are made again.
+   */
+  private async leaveOutMonthFiles(message: string): Promise<boolean> {
+    if (failedBeforeReading(message)) return false;
+    const suspects = [...this.curatedRead].filter((path) => !this.damagedMonths.has(this.keyOf(path)));
+    const named = suspects.filter((path) => message.includes(path));
+    const found: [string, string][] = named.map((path) => [path, parquetReason(message, path)]);
+    if (found.length === 0)
+      for (const path of suspects) {
+        const reason = await parquetProblem(this.connection, path);
+        if (reason) found.push([path, reason]);
+      }
+    if (found.length === 0) return false;
+    for (const [path, reason] of found) this.damagedMonths.set(this.keyOf(path), reason);
+    await this.dropViews();
+    return true;
+  }
+
+  private keyOf(path: string): string {
+    return relative(this.root, path).split(sep).join('/');
+  }
+
+  private async dropViews(): Promise<void> {
+    for (const view of this.made) await this.connection.run(`DROP VIEW IF EXISTS "${view}"`);
+    this.made.clear();
+    this.curatedRead.clear();
   }
 
   /** Whether DuckDB's error names a raw file of the archive not left out yet: then it is, and the views are made again. */
@@ -123,8 +166,7 @@ export class LocalSql {
     const reason = (table && bodyProblem(table, text)) ?? wrongTypeReason(message);
     this.damaged.add(file);
     this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
-    for (const view of this.made) await this.connection.run(`DROP VIEW IF EXISTS "${view}"`);
-    this.made.clear();
+    await this.dropViews();
     return true;
   }
 
@@ -196,8 +238,9 @@ export class LocalSql {
       return { present: files.length > 0, relation: files.length > 0 ? readRawJson(table, files) : emptyRaw(table) };
     };
     if (view === `${table.name}_raw`) return `SELECT * FROM ${(await wholeRaw()).relation}`;
-    const layers = await tableLayers(store, table, this.warn);
+    const layers = await tableLayers(store, table, this.warn, this.damagedMonths);
     const parquet = (layers?.files ?? []).map((key) => join(this.root, key));
+    for (const path of parquet) this.curatedRead.add(path);
     const curated = parquet.length
       ? `read_parquet([${parquet.map(quote).join(', ')}], hive_partitioning = false)`
       : `(SELECT ${curatedColumns(table)

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { LocalCuratedStore } from '../../../lambda/curated/local/local-curated-store.js';
-import { APPIDS, everyAnswer, syntheticArchive } from '../../support/compaction.js';
+import { APPIDS, damageMonthFile, everyAnswer, syntheticArchive } from '../../support/compaction.js';
 import { runCliInProcess } from '../../support/run-cli-in-process.js';
 import { tempDir } from '../../support/temp-dir.js';
 
@@ -222,6 +222,51 @@ describe('wxa-report compact', () => {
       /^wxa-report: warning: curated\/daily_visit_trend\/month=2026-10\/manifest\.json is not JSON \(.+\): that month is read from raw\/ until "wxa-report compact" writes it again\n$/,
     );
   }, 60_000);
+
+  it('answers a query over a damaged month file from raw with one warning, and compact (or --rebuild) writes the month again', async () => {
+    // Prepare: a compacted archive whose visit_page October file is cut to garbage, as the verifier did.
+    const root = join(dir.path, 'damaged-file');
+    await syntheticArchive(root, '2026-10-01', '2026-10-03');
+    await runCliInProcess(['compact', '--archive', root]);
+    const count = ['query', 'SELECT count(*) AS n FROM visit_page', '--archive', root, '--json'];
+    const expected = JSON.parse((await runCliInProcess(count)).stdout);
+    const file = await damageMonthFile(root, 'visit_page', '2026-10', 'garbage');
+    const line = new RegExp(
+      `^wxa-report: warning: ${file} is damaged \\(8 bytes, its manifest records \\d+\\): visit_page 2026-10 is read from raw/ until "wxa-report compact" writes it again\\n$`,
+    );
+
+    // Act
+    const query = await runCliInProcess(count);
+    const compact = await runCliInProcess(['compact', '--archive', root]);
+    const again = await runCliInProcess(['compact', '--archive', root]);
+    await damageMonthFile(root, 'visit_page', '2026-10', 'footer');
+    const rebuild = await runCliInProcess([
+      'compact',
+      '--archive',
+      root,
+      '--rebuild',
+      '--from',
+      '2026-10-01',
+      '--to',
+      '2026-10-31',
+    ]);
+    const after = await runCliInProcess(count);
+
+    // Assess
+    expect(query.code).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual(expected);
+    expect(query.stderr).toMatch(line);
+    expect(compact.code).toBe(0);
+    expect(compact.stderr).toMatch(
+      new RegExp(
+        `^wxa-report: warning: ${file} is damaged \\(8 bytes, its manifest records \\d+\\): visit_page 2026-10 is compacted again from raw/\\n$`,
+      ),
+    );
+    expect(compact.stdout).toMatch(/^Compacted \d+ answer\(s\) into 1 month file\(s\) of 1 table\(s\)/);
+    expect(again).toMatchObject({ code: 0, stderr: '', stdout: expect.stringMatching(/^Nothing new to compact/) });
+    expect(rebuild).toMatchObject({ code: 0, stderr: '' });
+    expect(after).toEqual({ code: 0, stdout: query.stdout, stderr: '' });
+  }, 90_000);
 
   it('exits 75 while another compaction of the archive runs', async () => {
     const root = join(dir.path, 'locked');

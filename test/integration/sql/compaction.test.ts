@@ -15,6 +15,7 @@ import {
   APPIDS,
   compactLocal,
   curatedFiles,
+  damageMonthFile,
   everyAnswer,
   recordingLogger,
   syntheticArchive,
@@ -361,6 +362,119 @@ describe('the curated layer (local archive, DuckDB)', () => {
       'daily_visit_trend 2026-10',
     ]);
     expect(logger.warnings).toHaveLength(2);
+    expect(await everyAnswer(root)).toEqual(before);
+  }, 60_000);
+
+  it('reads a month from raw when its file is damaged (another length, or bytes overwritten), names it once, and says what writes it again', async () => {
+    // Prepare: one file cut to garbage, two of the same length with their footer or first page overwritten.
+    const root = await copy();
+    await compactLocal(root);
+    const garbage = await damageMonthFile(root, 'daily_visit_trend', '2026-10', 'garbage');
+    const footer = await damageMonthFile(root, 'daily_summary', '2026-09', 'footer');
+    const pages = await damageMonthFile(root, 'visit_page', '2026-10', 'pages');
+    const recorded = JSON.parse(
+      await readFile(join(root, curatedKeys.manifest('daily_visit_trend', '2026-10')), 'utf8'),
+    );
+    const warnings: string[] = [];
+    const logger = recordingLogger();
+
+    // Act
+    const sql = await LocalSql.open(root, { warn: (m) => warnings.push(m) });
+    const rows = {
+      trend: (await sql.query('SELECT * FROM daily_visit_trend ORDER BY ALL')).rows,
+      summary: (await sql.query('SELECT * FROM daily_summary ORDER BY ALL')).rows,
+      pages: (await sql.query('SELECT * FROM visit_page ORDER BY ALL')).rows,
+      summaryAgain: (await sql.query('SELECT count(*) AS n FROM daily_summary')).rows,
+    };
+    sql.close();
+    const compacted = await compactLocal(root, {}, { logger });
+    // What the warnings say to run for the two of the right length.
+    const rebuilt = [
+      await compactLocal(root, { rebuild: true, from: '2026-09-01', to: '2026-09-30' }),
+      await compactLocal(root, { rebuild: true, from: '2026-10-01', to: '2026-10-31' }),
+    ];
+    const thenNothing = await compactLocal(root);
+    const afterwards: string[] = [];
+    const check = await LocalSql.open(root, { warn: (m) => afterwards.push(m) });
+    await check.query('SELECT count(*) FROM daily_summary, visit_page');
+    check.close();
+
+    // Assess
+    expect(rows).toEqual({
+      trend: before.daily_visit_trend,
+      summary: before.daily_summary,
+      pages: before.visit_page,
+      summaryAgain: [{ n: before.daily_summary?.length }],
+    });
+    const rebuild = (month: string, last: string) =>
+      `is read from raw/ until "wxa-report compact --archive ${root} --rebuild --from ${month}-01 --to ${last}" writes it again`;
+    // Sorted by file: daily_summary, daily_visit_trend, visit_page.
+    expect(warnings.sort()).toEqual([
+      expect.stringMatching(new RegExp(`^${footer} is damaged \\([^)]+\\): daily_summary 2026-09 `)),
+      `${garbage} is damaged (8 bytes, its manifest records ${recorded.bytes}): daily_visit_trend 2026-10 is read from raw/ until "wxa-report compact" writes it again`,
+      expect.stringMatching(new RegExp(`^${pages} is damaged \\([^)]+\\): visit_page 2026-10 `)),
+    ]);
+    expect(warnings[0]?.endsWith(`daily_summary 2026-09 ${rebuild('2026-09', '2026-09-30')}`)).toBe(true);
+    expect(warnings[2]?.endsWith(`visit_page 2026-10 ${rebuild('2026-10', '2026-10-31')}`)).toBe(true);
+    expect(compacted.months.map((m) => `${m.table} ${m.month}`)).toEqual(['daily_visit_trend 2026-10']);
+    expect(logger.warnings).toEqual([
+      `${garbage} is damaged (8 bytes, its manifest records ${recorded.bytes}): daily_visit_trend 2026-10 is compacted again from raw/`,
+    ]);
+    expect(rebuilt.every((r) => r.complete)).toBe(true);
+    expect(thenNothing.months).toEqual([]);
+    expect(afterwards).toEqual([]);
+    expect(await everyAnswer(root)).toEqual(before);
+  }, 90_000);
+
+  it('writes a month from raw when its previous file cannot be read, says so once, and then writes nothing', async () => {
+    // Prepare: a new app's answers of 2026-10-15 make the compaction read October's files, two of them damaged.
+    const root = await copy();
+    await compactLocal(root);
+    const footer = await damageMonthFile(root, 'daily_visit_trend', '2026-10', 'footer');
+    const pages = await damageMonthFile(root, 'visit_page', '2026-10', 'pages');
+    const newcomer = { appids: ['wx1234567890abcdef'] };
+    await syntheticArchive(root, '2026-10-15', '2026-10-15', newcomer);
+    const reference = join(dir.path, `reference-${copies}`);
+    await cp(source, reference, { recursive: true });
+    await syntheticArchive(reference, '2026-10-15', '2026-10-15', newcomer);
+    const logger = recordingLogger();
+
+    // Act
+    const result = await compactLocal(root, {}, { logger });
+    const again = await compactLocal(root);
+
+    // Assess
+    expect(result.complete).toBe(true);
+    expect(result.months.map((m) => `${m.table} ${m.month}`)).toEqual(
+      expect.arrayContaining(['daily_visit_trend 2026-10', 'visit_page 2026-10']),
+    );
+    expect(logger.warnings.sort()).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${footer} is damaged \\([^)]+\\): daily_visit_trend 2026-10 is compacted again from raw/$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^${pages} is damaged \\([^)]+\\): visit_page 2026-10 is compacted again from raw/$`),
+      ),
+    ]);
+    expect(again.months).toEqual([]);
+    expect(await everyAnswer(root)).toEqual(await everyAnswer(reference));
+  }, 90_000);
+
+  it('rebuilds a damaged month without reading its previous file', async () => {
+    const root = await copy();
+    await compactLocal(root);
+    await damageMonthFile(root, 'daily_visit_trend', '2026-10', 'footer');
+    const garbage = await damageMonthFile(root, 'visit_page', '2026-10', 'garbage');
+    const logger = recordingLogger();
+
+    const rebuilt = await compactLocal(root, { rebuild: true, from: '2026-10-01', to: '2026-10-31' }, { logger });
+
+    expect(rebuilt.complete).toBe(true);
+    expect(rebuilt.months.map((m) => `${m.table} ${m.month}`)).toEqual(
+      expect.arrayContaining(['daily_visit_trend 2026-10', 'visit_page 2026-10']),
+    );
+    // The file of the same length is never read (reading it would have named it damaged).
+    expect(logger.warnings).toEqual([expect.stringMatching(new RegExp(`^${garbage} is damaged \\(8 bytes, `))]);
     expect(await everyAnswer(root)).toEqual(before);
   }, 60_000);
 

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { curatedKeys } from '../../../lambda/curated/curated-layout.js';
@@ -9,6 +9,7 @@ import { CompactionLockedError } from '../../../lambda/curated/curated-store.js'
 import { S3CuratedStore } from '../../../lambda/curated/s3/s3-curated-store.js';
 import {
   type CompactionDependencies,
+  type CompactionOptions,
   type CompactionResult,
   compactArchive,
 } from '../../../lambda/pipeline/compact-archive.js';
@@ -17,7 +18,7 @@ import { viewSql } from '../../../lambda/sql/athena/glue-tables.js';
 import { DuckDbCompactor } from '../../../lambda/sql/duckdb/duckdb-compactor.js';
 import { GlueViews } from '../../../lambda/sql/glue/glue-views.js';
 import { SQL_TABLES } from '../../../lambda/sql/tables.js';
-import { APPIDS, everyAnswer, recordingLogger, syntheticArchive } from '../../support/compaction.js';
+import { APPIDS, damagedParquet, everyAnswer, recordingLogger, syntheticArchive } from '../../support/compaction.js';
 import { createAnalyticsTables, glueClientFor } from '../../support/glue.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
 import { createBucket, downloadPrefix, s3ClientFor } from '../../support/s3.js';
@@ -69,21 +70,25 @@ async function deployment(options: { empty?: boolean } = {}) {
 async function compactS3(
   target: Awaited<ReturnType<typeof deployment>>,
   overrides: Partial<CompactionDependencies> = {},
+  options: CompactionOptions = {},
 ) {
   const engine = await DuckDbCompactor.open();
   const workDir = await mkdtemp(join(dir.path, 'work-'));
   try {
-    return await compactArchive({
-      store: target.store,
-      engine,
-      views: new GlueViews(glue, target.database),
-      workDir,
-      clock: () => new Date(),
-      logger: recordingLogger(),
-      toolVersion: 'test',
-      owner: 'lambda-request-1',
-      ...overrides,
-    });
+    return await compactArchive(
+      {
+        store: target.store,
+        engine,
+        views: new GlueViews(glue, target.database),
+        workDir,
+        clock: () => new Date(),
+        logger: recordingLogger(),
+        toolVersion: 'test',
+        owner: 'lambda-request-1',
+        ...overrides,
+      },
+      options,
+    );
   } finally {
     engine.close();
   }
@@ -189,6 +194,85 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     expect(viewSql({ viewOriginalText: view.Table?.ViewOriginalText })).toContain(
       `WHERE NOT raw."dt" BETWEEN '2026-09-25' AND '2026-11-01'`,
     );
+  }, 180_000);
+
+  it('leaves a damaged month file out of the symlink list at once, and writes its month again from raw', async () => {
+    // Prepare: compacted; then one file cut to garbage, one overwritten in its footer (same length),
+    // and a new app's answers of 2026-10-15 (so the next run reads October's previous files).
+    const target = await deployment();
+    await compactS3(target);
+    const fileOf = async (table: string) => {
+      const manifest = JSON.parse((await target.store.readText(curatedKeys.manifest(table, '2026-10'))) ?? '{}');
+      return `${curatedKeys.month(table, '2026-10')}${manifest.file}`;
+    };
+    const damage = async (key: string, how: 'garbage' | 'footer') => {
+      const object = `${target.prefix}/${key}`;
+      const bytes = await (
+        await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: object }))
+      ).Body?.transformToByteArray();
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: object,
+          Body: damagedParquet(bytes ?? new Uint8Array(), how),
+        }),
+      );
+    };
+    const garbage = await fileOf('daily_visit_trend');
+    const footer = await fileOf('visit_page');
+    await damage(garbage, 'garbage');
+    await damage(footer, 'footer');
+    const newcomer = ['wx1234567890abcdef'];
+    await writeSyntheticArchive(new S3Archive(s3, target.bucket, target.prefix), {
+      appids: newcomer,
+      from: '2026-10-15',
+      to: '2026-10-15',
+      now: NOW,
+    });
+    const reference = join(dir.path, 'reference-newcomer');
+    await syntheticArchive(reference, '2026-09-25', '2026-10-31');
+    await syntheticArchive(reference, '2026-10-15', '2026-10-15', { appids: newcomer });
+    const expected = await everyAnswer(reference);
+    const [september, rest] = [recordingLogger(), recordingLogger()];
+
+    // Act: a run that leaves October out, then one that takes it in, then one more.
+    const outside = await compactS3(target, { logger: september }, { from: '2026-09-25', to: '2026-09-30' });
+    const listedOutside = await target.store.readText(curatedKeys.symlink('daily_visit_trend'));
+    const written = await compactS3(target, { logger: rest });
+    const again = await compactS3(target);
+
+    // Assess
+    expect(outside.months).toEqual([]);
+    expect(september.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^${garbage} is damaged \\(8 bytes, its manifest records \\d+\\): daily_visit_trend 2026-10 is read from raw/ until "wxa-report compact" writes it again$`,
+        ),
+      ),
+    ]);
+    expect(listedOutside).toMatch(/month=2026-09\//);
+    expect(listedOutside).not.toContain(garbage);
+    expect(written.months.map((m) => `${m.table} ${m.month}`)).toEqual(
+      expect.arrayContaining(['daily_visit_trend 2026-10', 'visit_page 2026-10']),
+    );
+    expect(rest.warnings.sort()).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${garbage} is damaged \\(8 bytes, .+\\): daily_visit_trend 2026-10 is compacted again from raw/$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^${footer} is damaged \\([^)]+\\): visit_page 2026-10 is compacted again from raw/$`),
+      ),
+    ]);
+    for (const [table, damaged] of [
+      ['daily_visit_trend', garbage],
+      ['visit_page', footer],
+    ] as const) {
+      const listed = await target.store.readText(curatedKeys.symlink(table));
+      expect(listed).not.toContain(damaged);
+      expect(listed).toContain(`s3://${target.bucket}/${target.prefix}/${await fileOf(table)}`);
+    }
+    expect(again.months).toEqual([]);
+    expect(await everyAnswer(await synced(target))).toEqual(expected);
   }, 180_000);
 
   it('runs one compaction at a time, and takes over a lock whose lease ran out', async () => {
