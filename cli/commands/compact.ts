@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
 import { archiveRoot } from '../archive-folder.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
-import { compactFromCli, compactionSummary, leftOutLines, locateIn } from '../compaction.js';
+import { archiveAt, compactFromCli, compactionSummary, leftOutLines } from '../compaction.js';
 import { DEFAULT_ARCHIVE } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 
@@ -41,7 +41,7 @@ export function compactCommand(io: CliIo, setExit: (code: number) => void): Comm
       const logger = stderrLogger(io.stderr, envScrubber(io.env));
       const started = performance.now();
       const result = await compactFromCli(io, location, { from, to, rebuild: options.rebuild, progress: true }, logger);
-      for (const line of leftOutLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
+      for (const line of leftOutLines(result, archiveAt(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
       io.stdout.write(`${compactionSummary(result, (performance.now() - started) / 1000)}\n`);
       setExit(result.unreadable.length + result.strays.length ? EXIT_FAILURE : EXIT_OK);
     });

@@ -266,11 +266,11 @@ interface Compacted {
  * compaction already running is not a failure (it, or the next run, takes the new answers).
  */
 async function compactAfterJob(io: CliIo, location: string, logger: Logger): Promise<Compacted> {
-  const { compactFromCli, compactionSummary, locateIn, leftOutLines } = await import('../compaction.js');
+  const { compactFromCli, compactionSummary, archiveAt, leftOutLines } = await import('../compaction.js');
   const started = performance.now();
   try {
     const result = await compactFromCli(io, location, {}, logger);
-    for (const line of leftOutLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
+    for (const line of leftOutLines(result, archiveAt(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
     return {
       line: compactionSummary(result, (performance.now() - started) / 1000),
       json: {

@@ -7,6 +7,7 @@ import { PROVENANCE_COLUMNS, parseRawKey, partitionProblem } from '../../curated
 import { bodyProblem } from '../../curated/damaged-body.js';
 import { damagedLine, strayLine } from '../../curated/left-out.js';
 import { LocalCuratedStore } from '../../curated/local/local-curated-store.js';
+import { printable } from '../../shared/printable.js';
 import { partitionColumns, SQL_TABLES, type SqlTable } from '../tables.js';
 import { wrongTypeReason } from './duckdb-compactor.js';
 import { curatedColumns, emptyRaw, flattened, HIVE_TYPES, rawGlob, readRawJson, viewColumns } from './raw-relation.js';
@@ -99,8 +100,10 @@ export class LocalSql {
 
   async query(sql: string): Promise<QueryResult> {
     for (;;) {
-      await this.prepare(sql);
       try {
+        // Making a view reads raw files too (DuckDB samples them for their columns): a body it cannot
+        // read fails there as it does in the query.
+        await this.prepare(sql);
         const reader = await this.connection.runAndReadAll(sql);
         const columns = reader.columnNames();
         const rows = reader.getRowObjects().map((row) => jsonSafe(row) as Record<string, unknown>);
@@ -108,7 +111,9 @@ export class LocalSql {
       } catch (error) {
         // A raw body DuckDB cannot read fails the whole query: it is named, left out, and the query asked again.
         if (await this.leaveOut((error as Error).message)) continue;
-        throw new SqlQueryError((error as Error).message.split('\n')[0] ?? 'the query failed', { cause: error });
+        throw new SqlQueryError(printable((error as Error).message.split('\n')[0] ?? 'the query failed'), {
+          cause: error,
+        });
       }
     }
   }
@@ -122,7 +127,7 @@ export class LocalSql {
     const text = await readFile(file, 'utf8').catch((e: Error) => e);
     const reason = (table && bodyProblem(table, text)) ?? wrongTypeReason(message);
     this.damaged.add(file);
-    this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
+    this.warn(damagedLine(key, reason, this.root, 'this query'));
     for (const view of this.made) await this.connection.run(`DROP VIEW IF EXISTS "${view}"`);
     this.made.clear();
     return true;
@@ -142,7 +147,7 @@ export class LocalSql {
           const reason = bodyProblem(table, await readFile(file, 'utf8').catch((e: Error) => e));
           if (!reason) return file;
           this.damaged.add(file);
-          this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
+          this.warn(damagedLine(key, reason, this.root, 'this query'));
           return undefined;
         }),
       ),

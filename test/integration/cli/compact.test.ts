@@ -113,7 +113,7 @@ describe('wxa-report compact', () => {
     expect(beforeCompaction.code).toBe(0);
     expect(JSON.parse(beforeCompaction.stdout)).toEqual([{ n: 0 }]);
     expect(beforeCompaction.stderr).toMatch(
-      /^wxa-report: warning: \S+dt=2026-10-01\/response\.json \(daily_visit_trend, app \w+, 2026-10-01\) is not an answer of this API: a field has the wrong type \(Failed to cast value to numerical: "abc"\): left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from 2026-10-01 --to 2026-10-01" and app \w+'s credentials\n$/,
+      /^wxa-report: warning: \S+dt=2026-10-01\/response\.json \(daily_visit_trend, app \w+, 2026-10-01\) is not an answer of this API: a field has the wrong type \(Failed to cast value to numerical: "abc"\): left out of this query; fetch it again with "wxa-report backfill --archive \S+ --apis daily --from 2026-10-01 --to 2026-10-01" and app \w+'s credentials \(backfill replaces it\); if WeChat no longer has that period, remove it: rm \S+dt=2026-10-01\/response\.json\n$/,
     );
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/^Compacted \d+ answer\(s\) into \d+ month file\(s\)/);
@@ -126,7 +126,7 @@ describe('wxa-report compact', () => {
       expect(line).toMatch(reason);
       expect(line).toMatch(
         new RegExp(
-          ` \\(\\w+, app ${app}, ${day}\\) is .+: left out of the curated layer; delete it, then fetch it again with "wxa-report backfill --apis [\\w-]+ --from ${day} --to ${day}" and app ${app}'s credentials$`,
+          ` \\(\\w+, app ${app}, ${day}\\) is .+: left out of the curated layer; fetch it again with "wxa-report backfill --archive ${root} --apis [\\w-]+ --from ${day} --to ${day}" and app ${app}'s credentials \\(backfill replaces it\\); if WeChat no longer has that period, remove it: rm ${path}$`,
         ),
       );
     }
@@ -147,7 +147,7 @@ describe('wxa-report compact', () => {
     expect(warned).toHaveLength(3);
     for (const line of warned)
       expect(line).toMatch(
-        /^wxa-report: warning: .+ is .+: left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from/,
+        /^wxa-report: warning: .+ is .+: left out of this query; fetch it again with "wxa-report backfill --archive \S+ --apis daily --from/,
       );
   }, 90_000);
 
