@@ -166,15 +166,18 @@ async function progressReporter(io: CliIo): Promise<{ update(p: CompactionProgre
   };
 }
 
-/** One line: what the run did, or that nothing was new. */
-export function compactionSummary(result: CompactionResult, seconds: number): string {
+/** One line: what the run did, or that nothing was new. `rebuild`: every answer was read again (said "rebuilt", not "replaced"). */
+export function compactionSummary(result: CompactionResult, seconds: number, rebuild = false): string {
   const read = result.months.reduce((sum, m) => sum + m.read, 0);
   const replaced = result.months.reduce((sum, m) => sum + m.replaced, 0);
   const removed = result.removed ? `; ${result.removed} superseded file(s) removed` : '';
+  const leftOut = result.unreadable.length + result.strays.length;
   if (result.months.length === 0)
-    return `Nothing new to compact: the curated layer holds every raw answer asked for (${result.files} month file(s))${removed}`;
+    return leftOut
+      ? `Nothing new to compact: the curated layer holds every raw answer that can be read; ${leftOut} left out (named above) (${result.files} month file(s))${removed}`
+      : `Nothing new to compact: the curated layer holds every raw answer asked for (${result.files} month file(s))${removed}`;
   const tables = new Set(result.months.map((m) => m.table)).size;
-  return `Compacted ${read} answer(s)${replaced ? ` (${replaced} replaced)` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
+  return `Compacted ${read} answer(s)${replaced ? ` (${replaced} ${rebuild ? 'rebuilt' : 'replaced'})` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
 }
 
 /**

@@ -53,6 +53,21 @@ describe('wxa-report compact', () => {
     expect(JSON.parse(query.stdout)).toEqual([{ n: 22 }]);
   }, 60_000);
 
+  it('says "rebuilt" for what --rebuild read again, and lists every exit code in --help', async () => {
+    // Prepare
+    const root = join(dir.path, 'rebuilt');
+    await syntheticArchive(root, '2026-10-01', '2026-10-02');
+    await runCliInProcess(['compact', '--archive', root]);
+
+    // Act
+    const rebuilt = await runCliInProcess(['compact', '--archive', root, '--rebuild']);
+    const help = await runCliInProcess(['compact', '--help']);
+
+    // Assess
+    expect(rebuilt.stdout).toMatch(/^Compacted (\d+) answer\(s\) \(\1 rebuilt\) into /);
+    expect(help.stdout).toMatch(/Exit: 0 .+, 75 .+, 130 stopped by Ctrl-C or kill .+, 1 /s);
+  }, 60_000);
+
   it('draws a progress bar on a terminal', async () => {
     const root = join(dir.path, 'bar');
     await syntheticArchive(root, '2026-10-01', '2026-10-07');
@@ -131,7 +146,9 @@ describe('wxa-report compact', () => {
       );
     }
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/^Nothing new to compact/);
+    expect(again.stdout).toMatch(
+      /^Nothing new to compact: the curated layer holds every raw answer that can be read; 5 left out \(named above\) \(\d+ month file\(s\)\)\n$/,
+    );
     expect(again.stderr.trim().split('\n')).toEqual(lines);
     const query = await runCliInProcess([
       'query',
