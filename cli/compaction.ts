@@ -6,7 +6,7 @@ import { parseS3Url } from '../lambda/archive/s3/s3-archive.js';
 import type { IsoDate } from '../lambda/calendar/beijing-calendar.js';
 import { GRACE_MS } from '../lambda/curated/curated-layout.js';
 import { CompactionLockedError, type CuratedStore } from '../lambda/curated/curated-store.js';
-import { damagedLine, strayLine } from '../lambda/curated/left-out.js';
+import { damagedLine, locateIn, strayLine } from '../lambda/curated/left-out.js';
 import type { CompactionProgress, CompactionResult } from '../lambda/pipeline/compact-archive.js';
 import type { Logger } from '../lambda/shared/logger.js';
 import { TOOL_VERSION } from '../lambda/shared/version.js';
@@ -166,31 +166,37 @@ async function progressReporter(io: CliIo): Promise<{ update(p: CompactionProgre
   };
 }
 
-/** One line: what the run did, or that nothing was new. */
-export function compactionSummary(result: CompactionResult, seconds: number): string {
+/** One line: what the run did, or that nothing was new. `rebuild`: every answer was read again (said "rebuilt", not "replaced"). */
+export function compactionSummary(result: CompactionResult, seconds: number, rebuild = false): string {
   const read = result.months.reduce((sum, m) => sum + m.read, 0);
   const replaced = result.months.reduce((sum, m) => sum + m.replaced, 0);
   const removed = result.removed ? `; ${result.removed} superseded file(s) removed` : '';
+  const leftOut = result.unreadable.length + result.strays.length;
   if (result.months.length === 0)
-    return `Nothing new to compact: the curated layer holds every raw answer asked for (${result.files} month file(s))${removed}`;
+    return leftOut
+      ? `Nothing new to compact: the curated layer holds every raw answer that can be read; ${leftOut} left out (named above) (${result.files} month file(s))${removed}`
+      : `Nothing new to compact: the curated layer holds every raw answer asked for (${result.files} month file(s))${removed}`;
   const tables = new Set(result.months.map((m) => m.table)).size;
   const gone = result.months.reduce((sum, m) => sum + m.removed, 0);
-  const notes = [replaced ? `${replaced} replaced` : '', gone ? `${gone} removed from raw/ left out` : ''].filter(
-    Boolean,
-  );
+  const notes = [
+    replaced ? `${replaced} ${rebuild ? 'rebuilt' : 'replaced'}` : '',
+    gone ? `${gone} removed from raw/ left out` : '',
+  ].filter(Boolean);
   return `Compacted ${read} answer(s)${notes.length ? ` (${notes.join(', ')})` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
 }
 
-/** A line per raw body that cannot be an answer, and per folder that is not a partition: where, and what to do. */
-export function leftOutLines(result: CompactionResult, locate: (key: string) => string): string[] {
+/**
+ * A line per raw body that cannot be an answer, and per folder that is not a partition: where, and
+ * what to do. `archive`: the archive as the command was given it (see archiveAt).
+ */
+export function leftOutLines(result: CompactionResult, archive: string): string[] {
   return [
-    ...result.strays.map((stray) => strayLine(stray, locate)),
-    ...result.unreadable.map(({ key, reason }) => damagedLine(key, reason, locate)),
+    ...result.strays.map((stray) => strayLine(stray, locateIn(archive))),
+    ...result.unreadable.map(({ key, reason }) => damagedLine(key, reason, archive)),
   ];
 }
 
-/** Where a key of the archive is, for messages. */
-export function locateIn(location: string, io: CliIo): (key: string) => string {
-  if (location.startsWith('s3://')) return (key) => `${location.replace(/\/+$/, '')}/${key}`;
-  return (key) => join(resolve(io.cwd, location), key);
+/** The archive, for messages and the commands they suggest: an s3:// URL, or the local folder's absolute path. */
+export function archiveAt(location: string, io: CliIo): string {
+  return location.startsWith('s3://') ? location.replace(/\/+$/, '') : resolve(io.cwd, location);
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../lambda/shared/logger.js';
+import { printable } from '../lambda/shared/printable.js';
 import { SecretScrubber } from '../lambda/shared/redact.js';
 
 /**
@@ -11,7 +12,7 @@ export function stderrLogger(stderr: { write(s: string): unknown }, scrubber: Se
     const entries = Object.entries(fields ?? {}).filter(([, value]) => value !== undefined);
     const detail =
       entries.length === 0 ? '' : verbose ? ` ${JSON.stringify(fields)}` : ` (${entries.map(words).join('; ')})`;
-    stderr.write(`wxa-report: ${level}: ${scrubber.scrub(message + detail).replace(/\s*\n\s*/g, ' ')}\n`);
+    stderr.write(`wxa-report: ${level}: ${printable(scrubber.scrub(message + detail).replace(/\s*\n\s*/g, ' '))}\n`);
   };
   const quiet = () => {};
   return {

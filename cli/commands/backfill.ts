@@ -10,6 +10,7 @@ import {
   type StoppedBy,
   splitRange,
 } from '../../lambda/pipeline/backfill.js';
+import { printable } from '../../lambda/shared/printable.js';
 import { fullWidthListProblem } from '../../lambda/shared/url-setting.js';
 import { TOOL_VERSION } from '../../lambda/shared/version.js';
 import { ARCHIVED_APIS, type ArchivedApi, archivedApi } from '../../lambda/wechat/datacube-apis.js';
@@ -158,6 +159,7 @@ function combined(results: readonly BackfillResult[]): BackfillResult {
     skipped: sum((r) => r.skipped),
     notYetAvailable: sum((r) => r.notYetAvailable),
     failed: sum((r) => r.failed),
+    replaced: results.flatMap((r) => r.replaced),
     outOfTime: sum((r) => r.outOfTime),
     failures: results.flatMap((r) => r.failures),
     quotaReached: [...left].map(([api, n]) => ({ api, left: n })),
@@ -185,9 +187,12 @@ function summaryLine(
 ): string {
   const notCalled = notCalledOf(result);
   const { from, to, span } = range;
+  const replaced = result.replaced.length
+    ? [`${result.replaced.length} of them replacing a damaged body, named above`]
+    : [];
   return byAnswer
-    ? `Archived ${result.fetched} answer(s) of ${result.total} from ${from} to ${to} (${result.skipped} already archived, ${result.notYetAvailable} not yet available, ${result.failed} failed${notCalled.map((part) => `, ${part}`).join('')})\n`
-    : `Archived ${result.fetched} missing day(s) of ${span} from ${from} to ${to}${notCalled.length ? ` (${notCalled.join(', ')})` : ''}\n`;
+    ? `Archived ${result.fetched} answer(s) of ${result.total} from ${from} to ${to} (${[...replaced, `${result.skipped} already archived`].join('; ')}, ${result.notYetAvailable} not yet available, ${result.failed} failed${notCalled.map((part) => `, ${part}`).join('')})\n`
+    : `Archived ${result.fetched} missing day(s) of ${span} from ${from} to ${to}${[...replaced, ...notCalled].length ? ` (${[...replaced, ...notCalled].join(', ')})` : ''}\n`;
 }
 
 /** A refusal met in several parts (the gate keeps it for the whole run), said once with every period it left. */
@@ -247,6 +252,10 @@ export function backfillCommand(io: CliIo, setExit: (code: number) => void): Com
     const result = await runParts(io, parts, (part, onProgress) =>
       runBackfill({ source, archive, toolVersion: TOOL_VERSION, concurrency, onProgress }, part.items),
     );
+    for (const { item, reason } of result.replaced)
+      io.stderr.write(
+        `wxa-report: ${printable(archive.locate(item.key))} was ${reason}: fetched again and replaced (the next "wxa-report compact" reads it)\n`,
+      );
     for (const { item, error } of result.failures)
       io.stderr.write(`wxa-report: ${item.api.cli} ${item.key}: ${error}\n`);
     for (const stop of result.stopped) io.stderr.write(`wxa-report: ${stoppedLine(stop)}\n`);

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { parseIsoDate } from '../../lambda/calendar/beijing-calendar.js';
 import { archiveRoot } from '../archive-folder.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_OK } from '../cli-io.js';
-import { compactFromCli, compactionSummary, leftOutLines, locateIn } from '../compaction.js';
+import { archiveAt, compactFromCli, compactionSummary, leftOutLines } from '../compaction.js';
 import { DEFAULT_ARCHIVE } from '../report-options.js';
 import { envScrubber, stderrLogger } from '../stderr-logger.js';
 
@@ -28,7 +28,7 @@ export function compactCommand(io: CliIo, setExit: (code: number) => void): Comm
     .option('--rebuild', 'read every raw answer of the periods again, whatever the curated layer holds')
     .addHelpText(
       'after',
-      '\nExit: 0 done (or nothing new), 75 another compaction of the archive is running (try later), 1 something failed.',
+      '\nExit: 0 done (or nothing new), 75 another compaction of the archive is running (try later), 130 stopped by Ctrl-C or kill (the lock given back; run it again to go on), 1 something failed or a raw object was left out (named).',
     )
     .action(async (options: CompactOptions) => {
       const from = options.from ? parseIsoDate(options.from, '--from') : undefined;
@@ -41,8 +41,8 @@ export function compactCommand(io: CliIo, setExit: (code: number) => void): Comm
       const logger = stderrLogger(io.stderr, envScrubber(io.env));
       const started = performance.now();
       const result = await compactFromCli(io, location, { from, to, rebuild: options.rebuild, progress: true }, logger);
-      for (const line of leftOutLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
-      io.stdout.write(`${compactionSummary(result, (performance.now() - started) / 1000)}\n`);
+      for (const line of leftOutLines(result, archiveAt(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
+      io.stdout.write(`${compactionSummary(result, (performance.now() - started) / 1000, options.rebuild)}\n`);
       setExit(result.unreadable.length + result.strays.length ? EXIT_FAILURE : EXIT_OK);
     });
 }

@@ -262,15 +262,19 @@ interface Compacted {
 
 /**
  * The compaction a config asks for after its job (`archive.compact`): what the job archived goes into
- * the curated layer. Its failure is said on its own line and fails the run (exit 1); another
+ * the curated layer. Its failure, and each raw object it leaves out (a body that cannot be an answer,
+ * a folder that is not a partition), is said on its own line and fails the run (exit 1); another
  * compaction already running is not a failure (it, or the next run, takes the new answers).
  */
 async function compactAfterJob(io: CliIo, location: string, logger: Logger): Promise<Compacted> {
-  const { compactFromCli, compactionSummary, locateIn, leftOutLines } = await import('../compaction.js');
+  const { compactFromCli, compactionSummary, archiveAt, leftOutLines } = await import('../compaction.js');
   const started = performance.now();
   try {
     const result = await compactFromCli(io, location, {}, logger);
-    for (const line of leftOutLines(result, locateIn(location, io))) io.stderr.write(`wxa-report: ${line}\n`);
+    // In run's own form (`wxa-report: <what> …: <what to do>`), one line each: the reports went out;
+    // these need a person, so the run exits 1.
+    for (const line of leftOutLines(result, archiveAt(location, io)))
+      io.stderr.write(`wxa-report: compaction left out ${line}\n`);
     return {
       line: compactionSummary(result, (performance.now() - started) / 1000),
       json: {
@@ -325,7 +329,8 @@ Secrets, from the environment only:
   WXA_DIGEST_WEBHOOK_<KIND>[_SECRET]             the digest's webhooks
   SMTP_URL                                       smtp://user:pass@host:587 or smtps://…:465 (else emails go to the outbox)
   SMTP_PASSWORD                                  the password, when SMTP_URL names only the user
-Exit: 0 all done, 75 some periods not yet available (nothing failed), 1 something failed.`,
+Exit: 0 all done, 75 some periods not yet available (nothing failed), 1 something failed, or (with
+"archive": {"compact": true}) the compaction failed or left out a raw body or folder it names.`,
     )
     .action(async (job: string, options: RunOptions) => {
       const event = eventFrom(job, options);

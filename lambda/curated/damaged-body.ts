@@ -1,3 +1,4 @@
+import { printable } from '../shared/printable.js';
 import { type SqlTable, withCloudNames } from '../sql/tables.js';
 
 /**
@@ -9,13 +10,13 @@ import { type SqlTable, withCloudNames } from '../sql/tables.js';
  * fields; an error is `errcode` ≠ 0).
  */
 export function bodyProblem(table: Pick<SqlTable, 'body'>, text: string | Error): string | undefined {
-  if (text instanceof Error) return `unreadable (${text.message})`;
+  if (text instanceof Error) return `unreadable (${printable(text.message)})`;
   if (text.trim() === '') return text.length === 0 ? 'empty (0 bytes)' : 'empty (only white space)';
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return `not JSON (${(error as Error).message})`;
+    return `not JSON (${printable((error as Error).message, { max: 200 })})`;
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json))
     return `not an answer (a JSON ${Array.isArray(json) ? 'array' : json === null ? 'null' : typeof json}, not an object)`;
@@ -23,7 +24,7 @@ export function bodyProblem(table: Pick<SqlTable, 'body'>, text: string | Error)
   const code = body.errcode ?? body.errCode;
   if (code !== undefined && code !== 0 && code !== '0') {
     const message = body.errmsg ?? body.errMsg;
-    return `WeChat's error answer, not data (errcode ${String(code)}${typeof message === 'string' ? `: ${message.slice(0, 100)}` : ''})`;
+    return `WeChat's error answer, not data (errcode ${String(code)}${typeof message === 'string' ? `: ${printable(message, { max: 100 })}` : ''})`;
   }
   const fields = withCloudNames(table.body, 'duckdb').map(([name]) => name);
   if (!fields.some((name) => name in body))

@@ -16,6 +16,7 @@ import { S3CuratedStore } from '../curated/s3/s3-curated-store.js';
 import { type CompactionResult, compactArchive } from '../pipeline/compact-archive.js';
 import { CompactionRequests } from '../queue/sqs/compaction-requests.js';
 import { AWS_HTTP_OPTIONS } from '../shared/aws-http.js';
+import { printable } from '../shared/printable.js';
 import { TOOL_VERSION } from '../shared/version.js';
 import { DuckDbCompactor } from '../sql/duckdb/duckdb-compactor.js';
 import { GlueViews } from '../sql/glue/glue-views.js';
@@ -105,7 +106,7 @@ function parse(body: string): CompactionRequest {
     return parseCompactionRequest(JSON.parse(body));
   } catch (error) {
     if (error instanceof InvalidCompactionRequestError) throw error;
-    throw new InvalidCompactionRequestError(`not a compaction request (not JSON): ${body.slice(0, 200)}`);
+    throw new InvalidCompactionRequestError(`not a compaction request (not JSON): ${printable(body, { max: 200 })}`);
   }
 }
 
@@ -162,7 +163,7 @@ async function run(request: CompactionRequest, context: Context): Promise<Compac
     strays: result.strays.map((s) => s.key),
   };
   for (const { key, reason } of result.unreadable)
-    logger.error('raw answer left out of the curated layer', { key, reason, fix: refetchFix(key) });
+    logger.error('raw answer left out of the curated layer', { key, reason, fix: refetchFix(key, store.location) });
   for (const { key, reason } of result.strays)
     logger.error('folder that is not an archive partition skipped', {
       folder: key.replace(/\/response\.json$/, ''),

@@ -3,6 +3,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import type { UnitOutcome } from '../pipeline/work-unit.js';
 import type { FailureRecord, FailureSink } from '../queue/work-queue.js';
 import { classifyFailure, explainFailure } from '../shared/classify-failure.js';
+import { printable } from '../shared/printable.js';
 import { redactSecrets } from '../shared/redact.js';
 import { logger, metrics, recordOutcome } from './observability.js';
 // Made now, in the init phase: warm invocations reuse their connections.
@@ -59,7 +60,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
       .describeIssues(parsed.error.issues)
       .map((line) => line.replace(/^\(root\) /, 'the body '))
       .join('; ');
-    const reason = `not a unit of work (${problems}): ${redactSecrets(record.body).slice(0, 200)}`;
+    const reason = `not a unit of work (${problems}): ${printable(redactSecrets(record.body), { max: 200 })}`;
     const failure = { app: '?', job: '?', period: '?', reason, kind: 'needs-person', attempts } as const;
     logger.error('unit failed', failure);
     await recordFailure(rt.failures, failure);

@@ -8,7 +8,10 @@ import {
   weekday,
   type YearMonth,
 } from '../calendar/beijing-calendar.js';
+import { bodyProblem } from '../curated/damaged-body.js';
 import { explainFailure } from '../shared/classify-failure.js';
+import { printable } from '../shared/printable.js';
+import { SQL_TABLES } from '../sql/tables.js';
 import {
   type CallGate,
   type GateCallOptions,
@@ -133,6 +136,11 @@ export interface BackfillProgress {
 }
 
 export interface BackfillResult extends BackfillProgress {
+  /**
+   * Of the fetched, the answers that replaced an archived body that could not be an answer (empty,
+   * not JSON, WeChat's error, a field of the wrong type: see damagedBody), with why it could not.
+   */
+  readonly replaced: readonly { readonly item: BackfillItem; readonly reason: string }[];
   readonly failures: readonly { readonly item: BackfillItem; readonly error: string }[];
   /** Items not asked because the time given (`deadline`) ran out: the next run asks them. */
   readonly outOfTime: number;
@@ -219,29 +227,26 @@ export async function runBackfill(
 ): Promise<BackfillResult> {
   const counts = { done: 0, total: items.length, fetched: 0, skipped: 0, notYetAvailable: 0, failed: 0 };
   const failures: { item: BackfillItem; error: string }[] = [];
+  const replaced: { item: BackfillItem; reason: string }[] = [];
   const left = new Map<string, number>();
   let outOfTime = 0;
   const refusals = new Refusals();
   const limit = pLimit(deps.concurrency ?? 4);
   const options = deps.deadline ? { deadline: deps.deadline } : undefined;
+  const tally = (item: BackfillItem, outcome: Awaited<ReturnType<typeof archiveItem>>) => {
+    if (outcome === 'skipped') counts.skipped += 1;
+    else {
+      if ('location' in outcome.result) counts.fetched += 1;
+      else counts.notYetAvailable += 1;
+      if (outcome.replaced) replaced.push({ item, reason: outcome.replaced });
+      deps.onAnswer?.(item, outcome.result);
+    }
+  };
   await Promise.all(
     items.map((item) =>
       limit(async () => {
         try {
-          if (!item.always && (await deps.archive.get(item.key))) counts.skipped += 1;
-          else {
-            const endpoint = item.api.endpoint as DatacubeEndpoint<unknown, unknown>;
-            const result = await fetchAndArchive(
-              () => deps.source.call(endpoint, item.period, options),
-              deps.archive,
-              item.key,
-              deps.source.appid,
-              deps.toolVersion,
-            );
-            if ('location' in result) counts.fetched += 1;
-            else counts.notYetAvailable += 1;
-            deps.onAnswer?.(item, result);
-          }
+          tally(item, await archiveItem(deps, item, options));
         } catch (error) {
           const scope = stoppedScope(deps.source, item, error) ?? refusalScope(error);
           if (isDailyQuota(error)) left.set(error.api, (left.get(error.api) ?? 0) + 1);
@@ -261,11 +266,60 @@ export async function runBackfill(
   );
   return {
     ...counts,
+    replaced,
     failures,
     outOfTime,
     quotaReached: [...left].map(([api, n]) => ({ api, left: n })),
     stopped: refusals.all,
   };
+}
+
+/**
+ * One item: skipped when the archive holds an answer for it, else fetched and archived. The body is
+ * read whole anyway (S3: one GET, as a HEAD would cost): one that cannot be an answer is not
+ * "archived" but fetched again and replaced (`replaced`: why it could not be one).
+ */
+async function archiveItem(
+  deps: { readonly source: DatacubeSource; readonly archive: Archive; readonly toolVersion: string },
+  item: BackfillItem,
+  options: GateCallOptions | undefined,
+): Promise<'skipped' | { result: FetchedAndArchived<unknown>; replaced?: string }> {
+  const stored = item.always ? undefined : await deps.archive.get(item.key);
+  const damaged = stored && damagedBody(item, stored);
+  if (stored && !damaged) return 'skipped';
+  const endpoint = item.api.endpoint as DatacubeEndpoint<unknown, unknown>;
+  let raw: Buffer | undefined;
+  const result = await fetchAndArchive(
+    async () => {
+      const outcome = await deps.source.call(endpoint, item.period, options);
+      if (outcome.status !== 'not-yet-available') raw = outcome.raw;
+      return outcome;
+    },
+    deps.archive,
+    item.key,
+    deps.source.appid,
+    deps.toolVersion,
+  );
+  // Replaced only when the bytes changed (WeChat's answer, not the same damaged bytes again).
+  return damaged && raw && stored && !raw.equals(stored) ? { result, replaced: damaged } : { result };
+}
+
+/**
+ * Why an archived body cannot be the item's answer, or undefined when it can: what the compaction
+ * and `query` leave out (bodyProblem), or what the API's own parser refuses (a field of the wrong
+ * type), as a report reading it back would.
+ */
+export function damagedBody(item: Pick<BackfillItem, 'api' | 'period'>, body: Buffer): string | undefined {
+  const text = body.toString('utf8');
+  const table = SQL_TABLES.find((t) => t.folder === item.api.folder);
+  const problem = table && bodyProblem(table, text);
+  if (problem) return problem;
+  try {
+    item.api.endpoint.parse(JSON.parse(text), item.period as never);
+    return undefined;
+  } catch (error) {
+    return `not an answer of this API (${printable((error as Error).message, { max: 200 })})`;
+  }
 }
 
 /** A refusal the source's gate stopped calls with though the error alone does not say so (a token service's 401). */

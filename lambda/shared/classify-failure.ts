@@ -13,6 +13,8 @@
  * does not recognise (a bug, a TypeError) needs a person: retrying a bug only delays the alarm.
  */
 
+import { printable } from './printable.js';
+
 export type FailureKind = 'transient' | 'needs-person';
 
 export interface FailureClass {
@@ -282,7 +284,7 @@ function aggregate(failures: readonly unknown[]): Verdict {
 
 function messageOf(error: unknown): string {
   if (isObject(error) && typeof error.message === 'string' && error.message)
-    return error.message.replace(SDK_DESERIALIZATION, '');
+    return printable(error.message.replace(SDK_DESERIALIZATION, ''), { keepNewlines: true });
   if (isObject(error) && typeof error.name === 'string') return error.name;
   return String(error);
 }

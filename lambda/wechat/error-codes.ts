@@ -1,3 +1,4 @@
+import { printable } from '../shared/printable.js';
 /**
  * What each WeChat errcode means for us: whether retrying can help, and what the operator should
  * do. Codes not listed are treated as permanent: an unknown failure should be looked at by a person.
@@ -280,8 +281,11 @@ export function errcodeInfo(errcode: number): ErrcodeInfo {
  * Strip it so messages can be matched and grouped.
  */
 export function normaliseErrmsg(errmsg: string): string {
-  return errmsg
-    .replace(/[\s,]*(?:rid|hint):.*$/s, '')
-    .replace(/,?\s*more details at\s+\S+/i, '')
-    .trim();
+  return printable(
+    errmsg
+      .replace(/[\s,]*(?:rid|hint):.*$/s, '')
+      .replace(/,?\s*more details at\s+\S+/i, '')
+      .trim(),
+    { max: 200 },
+  );
 }

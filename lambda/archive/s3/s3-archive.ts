@@ -114,6 +114,7 @@ export class S3Archive implements Archive {
         Key: this.objectKey(key),
         ...condition,
         Body: body,
+        ContentLength: body.length,
         ContentType: 'application/json',
         ChecksumAlgorithm: 'SHA256',
         Metadata: {

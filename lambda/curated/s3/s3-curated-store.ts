@@ -175,6 +175,9 @@ export class S3CuratedStore implements CuratedStore {
         Bucket: this.bucket,
         Key: this.objectKey(key),
         Body: text,
+        // The SDK sets no length for an empty body, then warns of "a Stream of unknown length" on
+        // stderr (an empty table's symlink list is empty): the length is given, always.
+        ContentLength: Buffer.byteLength(text),
         ContentType: key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8',
       }),
     );

@@ -1,4 +1,5 @@
 import { sesRejectedFix } from '../../shared/classify-failure.js';
+import { printable } from '../../shared/printable.js';
 import { PERCENT_ENCODINGS } from '../../shared/url-setting.js';
 import { ImplicitTlsPortError, LoginNotOfferedError } from './login-required-transport.js';
 import type { SmtpServer } from './smtp-settings.js';
@@ -139,8 +140,8 @@ export function describeSmtpFailure(
   const failure: Failure = {
     error,
     fields,
-    message: (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '',
-    answer: (fields.response ?? '').trim().slice(0, 200),
+    message: printable((error instanceof Error ? error.message : String(error)).split('\n')[0] ?? ''),
+    answer: printable((fields.response ?? '').trim(), { max: 200 }),
     server,
     seconds: Math.round(timeoutMs / 1000),
   };

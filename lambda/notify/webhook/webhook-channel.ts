@@ -3,6 +3,7 @@ import type { Clock } from '../../calendar/beijing-calendar.js';
 import type { ColourConvention } from '../../render/colours.js';
 import type { Locale } from '../../report/i18n.js';
 import type { ReportMessage } from '../../report/report-message.js';
+import { printable } from '../../shared/printable.js';
 import { type RetryPolicy, withRetries } from '../../shared/retry-policy.js';
 import { parseUrlSetting } from '../../shared/url-setting.js';
 import { dingtalkRobot } from '../dingtalk/dingtalk-robot.js';
@@ -117,7 +118,7 @@ export class WebhookChannel implements ReportChannel {
           const secrets = [...this.secrets, ...webhookUrlSecrets(this.options.kind, request.url)];
           const verdict = this.platform.interpret(status, redactWebhookText(body, secrets));
           if (!verdict.ok) {
-            const reason = `${this.name}: ${redactWebhookText(verdict.reason, secrets)}`;
+            const reason = `${this.name}: ${printable(redactWebhookText(verdict.reason, secrets))}`;
             // A retryable refusal is said with its fix once the tries are spent (below).
             if (verdict.fix && !verdict.retryable)
               throw new WebhookError(`${reason}. ${this.fixFor(verdict.fix)}`, false, { explained: true });

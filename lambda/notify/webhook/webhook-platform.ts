@@ -1,6 +1,7 @@
 import type { ChatOptions } from '../../render/chat/chat-summary.js';
 import type { Locale } from '../../report/i18n.js';
 import type { ReportMessage } from '../../report/report-message.js';
+import { printable } from '../../shared/printable.js';
 
 export const WEBHOOK_KINDS = ['wecom', 'feishu', 'lark', 'dingtalk', 'slack', 'json'] as const;
 export type WebhookKind = (typeof WEBHOOK_KINDS)[number];
@@ -56,7 +57,7 @@ export function httpVerdict(status: number, body: string): Verdict | undefined {
     return {
       ok: false,
       retryable: false,
-      reason: `HTTP ${status}: ${body.slice(0, 200)}`,
+      reason: `HTTP ${status}: ${printable(body, { max: 200 })}`,
       fix: status === 401 || status === 403 ? 'access' : 'url',
     };
   return undefined;

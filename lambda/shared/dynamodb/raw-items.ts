@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NumberValueImpl as NumberValue, unmarshall } from '@aws-sdk/util-dynamodb';
+import { printable } from '../printable.js';
 
 /**
  * Items read one by one. The document client unmarshals a whole answer at once and throws on the
@@ -40,7 +41,7 @@ export function unreadableNumbers(value: unknown, path: readonly string[] = []):
 export function showValue(value: unknown): string {
   if (value instanceof NumberValue) return value.value;
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  const text = printable(JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 

@@ -9,6 +9,7 @@ import {
 } from '../../curated/compaction-ports.js';
 import type { StagedRaw } from '../../curated/curated-store.js';
 import { bodyProblem } from '../../curated/damaged-body.js';
+import { printable } from '../../shared/printable.js';
 import { partitionColumns } from '../tables.js';
 import { parquetProblem } from './damaged-parquet.js';
 import { curatedColumns, flattened, readRawJson } from './raw-relation.js';
@@ -148,5 +149,5 @@ export class DuckDbCompactor implements CompactionEngine {
 export function wrongTypeReason(message: string): string {
   // "Invalid Input Error: JSON transform error in file "…", in record/value 1: Failed to cast…": the file is named by the line already.
   const first = (message.split('\n')[0] ?? message).replace(/^.*?in file "[^"]*"(, in [^:]*)?: /, '');
-  return `not an answer of this API: a field has the wrong type (${first.slice(0, 200)})`;
+  return `not an answer of this API: a field has the wrong type (${printable(first, { max: 200 })})`;
 }

@@ -7,6 +7,7 @@ import { PROVENANCE_COLUMNS, parseRawKey, partitionProblem } from '../../curated
 import { bodyProblem } from '../../curated/damaged-body.js';
 import { damagedLine, strayLine } from '../../curated/left-out.js';
 import { LocalCuratedStore } from '../../curated/local/local-curated-store.js';
+import { printable } from '../../shared/printable.js';
 import { partitionColumns, SQL_TABLES, type SqlTable } from '../tables.js';
 import { failedBeforeReading, parquetProblem, parquetReason } from './damaged-parquet.js';
 import { wrongTypeReason } from './duckdb-compactor.js';
@@ -104,13 +105,9 @@ export class LocalSql {
   async query(sql: string): Promise<QueryResult> {
     for (;;) {
       try {
+        // Making a view reads raw files too (DuckDB samples them for their columns): a body it cannot
+        // read fails there as it does in the query.
         await this.prepare(sql);
-      } catch (error) {
-        // A curated file whose footer is damaged fails already where its view is made.
-        if (await this.leaveOutMonthFiles((error as Error).message)) continue;
-        throw error;
-      }
-      try {
         const reader = await this.connection.runAndReadAll(sql);
         const columns = reader.columnNames();
         const rows = reader.getRowObjects().map((row) => jsonSafe(row) as Record<string, unknown>);
@@ -120,7 +117,9 @@ export class LocalSql {
         if (await this.leaveOut((error as Error).message)) continue;
         // So does a damaged month file: its month is read from raw/ instead.
         if (await this.leaveOutMonthFiles((error as Error).message)) continue;
-        throw new SqlQueryError((error as Error).message.split('\n')[0] ?? 'the query failed', { cause: error });
+        throw new SqlQueryError(printable((error as Error).message.split('\n')[0] ?? 'the query failed'), {
+          cause: error,
+        });
       }
     }
   }
@@ -165,7 +164,7 @@ export class LocalSql {
     const text = await readFile(file, 'utf8').catch((e: Error) => e);
     const reason = (table && bodyProblem(table, text)) ?? wrongTypeReason(message);
     this.damaged.add(file);
-    this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
+    this.warn(damagedLine(key, reason, this.root, 'this query'));
     await this.dropViews();
     return true;
   }
@@ -184,7 +183,7 @@ export class LocalSql {
           const reason = bodyProblem(table, await readFile(file, 'utf8').catch((e: Error) => e));
           if (!reason) return file;
           this.damaged.add(file);
-          this.warn(damagedLine(key, reason, (k) => join(this.root, k), 'this query'));
+          this.warn(damagedLine(key, reason, this.root, 'this query'));
           return undefined;
         }),
       ),

@@ -53,6 +53,21 @@ describe('wxa-report compact', () => {
     expect(JSON.parse(query.stdout)).toEqual([{ n: 22 }]);
   }, 60_000);
 
+  it('says "rebuilt" for what --rebuild read again, and lists every exit code in --help', async () => {
+    // Prepare
+    const root = join(dir.path, 'rebuilt');
+    await syntheticArchive(root, '2026-10-01', '2026-10-02');
+    await runCliInProcess(['compact', '--archive', root]);
+
+    // Act
+    const rebuilt = await runCliInProcess(['compact', '--archive', root, '--rebuild']);
+    const help = await runCliInProcess(['compact', '--help']);
+
+    // Assess
+    expect(rebuilt.stdout).toMatch(/^Compacted (\d+) answer\(s\) \(\1 rebuilt\) into /);
+    expect(help.stdout).toMatch(/Exit: 0 .+, 75 .+, 130 stopped by Ctrl-C or kill .+, 1 /s);
+  }, 60_000);
+
   it('draws a progress bar on a terminal', async () => {
     const root = join(dir.path, 'bar');
     await syntheticArchive(root, '2026-10-01', '2026-10-07');
@@ -113,7 +128,7 @@ describe('wxa-report compact', () => {
     expect(beforeCompaction.code).toBe(0);
     expect(JSON.parse(beforeCompaction.stdout)).toEqual([{ n: 0 }]);
     expect(beforeCompaction.stderr).toMatch(
-      /^wxa-report: warning: \S+dt=2026-10-01\/response\.json \(daily_visit_trend, app \w+, 2026-10-01\) is not an answer of this API: a field has the wrong type \(Failed to cast value to numerical: "abc"\): left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from 2026-10-01 --to 2026-10-01" and app \w+'s credentials\n$/,
+      /^wxa-report: warning: \S+dt=2026-10-01\/response\.json \(daily_visit_trend, app \w+, 2026-10-01\) is not an answer of this API: a field has the wrong type \(Failed to cast value to numerical: "abc"\): left out of this query; fetch it again with "wxa-report backfill --archive \S+ --apis daily --from 2026-10-01 --to 2026-10-01" and app \w+'s credentials \(backfill replaces it\); if WeChat no longer has that period, remove it: rm \S+dt=2026-10-01\/response\.json\n$/,
     );
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/^Compacted \d+ answer\(s\) into \d+ month file\(s\)/);
@@ -126,12 +141,14 @@ describe('wxa-report compact', () => {
       expect(line).toMatch(reason);
       expect(line).toMatch(
         new RegExp(
-          ` \\(\\w+, app ${app}, ${day}\\) is .+: left out of the curated layer; delete it, then fetch it again with "wxa-report backfill --apis [\\w-]+ --from ${day} --to ${day}" and app ${app}'s credentials$`,
+          ` \\(\\w+, app ${app}, ${day}\\) is .+: left out of the curated layer; fetch it again with "wxa-report backfill --archive ${root} --apis [\\w-]+ --from ${day} --to ${day}" and app ${app}'s credentials \\(backfill replaces it\\); if WeChat no longer has that period, remove it: rm ${path}$`,
         ),
       );
     }
     expect(again.code).toBe(1);
-    expect(again.stdout).toMatch(/^Nothing new to compact/);
+    expect(again.stdout).toMatch(
+      /^Nothing new to compact: the curated layer holds every raw answer that can be read; 5 left out \(named above\) \(\d+ month file\(s\)\)\n$/,
+    );
     expect(again.stderr.trim().split('\n')).toEqual(lines);
     const query = await runCliInProcess([
       'query',
@@ -147,7 +164,7 @@ describe('wxa-report compact', () => {
     expect(warned).toHaveLength(3);
     for (const line of warned)
       expect(line).toMatch(
-        /^wxa-report: warning: .+ is .+: left out of this query; delete it, then fetch it again with "wxa-report backfill --apis daily --from/,
+        /^wxa-report: warning: .+ is .+: left out of this query; fetch it again with "wxa-report backfill --archive \S+ --apis daily --from/,
       );
   }, 90_000);
 

@@ -1,6 +1,7 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { archiveKeys } from '../../../lambda/archive/archive.js';
 import { beijingToday, beijingYesterday } from '../../../lambda/calendar/beijing-calendar.js';
 import { DEMO_APPS } from '../../../lambda/simulator/simulated-data.js';
 import { WechatSimulator } from '../../../lambda/simulator/wechat-simulator.js';
@@ -50,6 +51,42 @@ describe('wxa-report run with archive.compact', () => {
       );
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout).compaction).toEqual({ months: [], files: expect.any(Number), unreadable: [] });
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
+
+  it('sends the reports, then names what the compaction left out in its own line and exits 1', async () => {
+    // Prepare: an error answer archived by some other tool, in raw/.
+    const dir = await tempDir();
+    await writeFile(
+      join(dir.path, 'wxa.config.json'),
+      JSON.stringify({
+        apps: [{ name: 'shop', appid: SHOP.appid, webhooks: [], recipients: ['ops@example.com'] }],
+        email: { transport: 'smtp', from: 'r@example.com' },
+        archive: { apis: ['daily-summary'], compact: true },
+      }),
+    );
+    const archive = join(dir.path, 'wxa-data', 'archive');
+    const key = archiveKeys.raw('daily-summary', SHOP.appid, 'dt=2026-01-05');
+    await mkdir(join(archive, key, '..'), { recursive: true });
+    await writeFile(join(archive, key), '{"errcode":-1,"errmsg":"system error"}');
+
+    try {
+      // Act
+      const daily = await runCliInProcess(['run', 'daily', '--config', 'wxa.config.json', '--json'], {
+        env: { WXA_APP_SHOP_SECRET: SHOP.secret, WECHAT_API_BASE: sim.url },
+        cwd: dir.path,
+        clock: morning,
+      });
+
+      // Assess
+      expect(daily.code).toBe(1);
+      expect(JSON.parse(daily.stdout).outcomes.map((o: { status: string }) => o.status)).toEqual(['sent']);
+      expect(JSON.parse(daily.stdout).compaction.unreadable).toEqual([key]);
+      expect(daily.stderr).toBe(
+        `wxa-report: compaction left out ${join(archive, key)} (daily_summary, app ${SHOP.appid}, 2026-01-05) is WeChat's error answer, not data (errcode -1: system error): left out of the curated layer; fetch it again with "wxa-report backfill --archive ${archive} --apis daily-summary --from 2026-01-05 --to 2026-01-05" and app ${SHOP.appid}'s credentials (backfill replaces it); if WeChat no longer has that period, remove it: rm ${join(archive, key)}\n`,
+      );
     } finally {
       await dir.remove();
     }

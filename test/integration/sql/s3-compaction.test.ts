@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { curatedKeys } from '../../../lambda/curated/curated-layout.js';
 import { CompactionLockedError } from '../../../lambda/curated/curated-store.js';
@@ -18,6 +18,7 @@ import { viewSql } from '../../../lambda/sql/athena/glue-tables.js';
 import { DuckDbCompactor } from '../../../lambda/sql/duckdb/duckdb-compactor.js';
 import { GlueViews } from '../../../lambda/sql/glue/glue-views.js';
 import { SQL_TABLES } from '../../../lambda/sql/tables.js';
+import { ARCHIVED_APIS } from '../../../lambda/wechat/datacube-apis.js';
 import { APPIDS, damagedParquet, everyAnswer, recordingLogger, syntheticArchive } from '../../support/compaction.js';
 import { createAnalyticsTables, glueClientFor } from '../../support/glue.js';
 import { type MotoServer, startMoto } from '../../support/moto.js';
@@ -309,6 +310,31 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     expect(await target.store.readText(curatedKeys.lock)).toBeUndefined();
   }, 60_000);
 
+  it('puts every object with its length: no SDK warning of "a Stream of unknown length", even for an empty table', async () => {
+    // Prepare: one table with answers; the nine others empty (their symlink lists are empty objects).
+    const target = await deployment({ empty: true });
+    await writeSyntheticArchive(new S3Archive(s3, target.bucket, target.prefix), {
+      appids: APPIDS,
+      from: '2026-10-01',
+      to: '2026-10-02',
+      apis: ARCHIVED_APIS.filter((api) => api.cli === 'daily'),
+      now: NOW,
+    });
+    const warnings: string[] = [];
+    // Observed, not replaced: the SDK writes its warning with console.warn when given no logger.
+    const spy = vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+    });
+
+    // Act
+    const result = await compactS3(target).finally(() => spy.mockRestore());
+
+    // Assess
+    expect(result.months.map((m) => m.table)).toEqual(['daily_visit_trend']);
+    expect(await target.store.readText(curatedKeys.symlink('visit_page'))).toBe('');
+    expect(warnings.filter((w) => /unknown length/.test(w))).toEqual([]);
+  }, 120_000);
+
   it('leaves out bodies that cannot be answers and folders that are not partitions, names them, and a re-run writes nothing', async () => {
     // Prepare: a small archive, then what a person (or a broken sync) put beside it.
     const target = await deployment({ empty: true });
@@ -321,7 +347,14 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     });
     const app = APPIDS[0] as string;
     const put = (key: string, body: string) =>
-      s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: `${target.prefix}/${key}`, Body: body }));
+      s3.send(
+        new PutObjectCommand({
+          Bucket: target.bucket,
+          Key: `${target.prefix}/${key}`,
+          Body: body,
+          ContentLength: Buffer.byteLength(body),
+        }),
+      );
     const damaged = {
       [`raw/daily-visit-trend/appid=${app}/dt=2026-10-01/response.json`]:
         '{"list":[{"ref_date":"20261001","visit_uv":"abc"}]}',
