@@ -15,20 +15,24 @@ beforeAll(async () => {
 });
 afterAll(() => sim?.close());
 
+/** The shop's daily report by email, its daily summary archived, and the archive compacted after each run. */
+const writeConfig = (folder: string) =>
+  writeFile(
+    join(folder, 'wxa.config.json'),
+    JSON.stringify({
+      apps: [{ name: 'shop', appid: SHOP.appid, webhooks: [], recipients: ['ops@example.com'] }],
+      email: { transport: 'smtp', from: 'r@example.com' },
+      archive: { apis: ['daily-summary'], compact: true },
+    }),
+  );
+
 const morning = () => new Date(`${beijingToday(new Date())}T02:00:00Z`);
 
 describe('wxa-report run with archive.compact', () => {
   it('compacts what the job archived after it, in a line of its own (and in --json)', async () => {
     // Prepare
     const dir = await tempDir();
-    await writeFile(
-      join(dir.path, 'wxa.config.json'),
-      JSON.stringify({
-        apps: [{ name: 'shop', appid: SHOP.appid, webhooks: [], recipients: ['ops@example.com'] }],
-        email: { transport: 'smtp', from: 'r@example.com' },
-        archive: { apis: ['daily-summary'], compact: true },
-      }),
-    );
+    await writeConfig(dir.path);
     const run = (args: string[]) =>
       runCliInProcess(['run', ...args, '--config', 'wxa.config.json'], {
         env: { WXA_APP_SHOP_SECRET: SHOP.secret, WECHAT_API_BASE: sim.url },
@@ -59,14 +63,7 @@ describe('wxa-report run with archive.compact', () => {
   it('sends the reports, then names what the compaction left out in its own line and exits 1', async () => {
     // Prepare: an error answer archived by some other tool, in raw/.
     const dir = await tempDir();
-    await writeFile(
-      join(dir.path, 'wxa.config.json'),
-      JSON.stringify({
-        apps: [{ name: 'shop', appid: SHOP.appid, webhooks: [], recipients: ['ops@example.com'] }],
-        email: { transport: 'smtp', from: 'r@example.com' },
-        archive: { apis: ['daily-summary'], compact: true },
-      }),
-    );
+    await writeConfig(dir.path);
     const archive = join(dir.path, 'wxa-data', 'archive');
     const key = archiveKeys.raw('daily-summary', SHOP.appid, 'dt=2026-01-05');
     await mkdir(join(archive, key, '..'), { recursive: true });
