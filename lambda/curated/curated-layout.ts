@@ -68,6 +68,12 @@ export const manifestSchema = z.object({
   compactedAt: z.string(),
   toolVersion: z.string(),
   sources: z.array(sourceGroup),
+  /**
+   * Raw objects noted as replaced (`replaced/…`) whose bytes this file holds, with their version
+   * (CuratedStore.versionOf) when read: while the note settles, a run finds them unchanged and
+   * writes nothing. Absent in manifests of earlier versions.
+   */
+  applied: z.optional(z.array(z.object({ key: z.string(), version: z.string() }))),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -59,6 +59,11 @@ export interface CuratedStore {
   readText(key: string): Promise<string | undefined>;
   /** An object's length in bytes (a stat, a HEAD), or undefined when it is not there. */
   sizeOf(key: string): Promise<number | undefined>;
+  /**
+   * What changes whenever an object's bytes are written again (its ETag; locally its inode, size and
+   * mtime), or undefined when it is not there.
+   */
+  versionOf(key: string): Promise<string | undefined>;
   /** An object as a local file (in place, or downloaded into `workDir`); undefined when there is none. */
   stageObject(key: string, workDir: string): Promise<string | undefined>;
   /** Publishes a local file under a new key (never one that exists). */

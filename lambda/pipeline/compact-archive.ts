@@ -110,13 +110,17 @@ interface TablePlan {
   readonly coverage: Coverage;
   readonly months: MonthWork[];
   readonly strays: readonly StrayFolder[];
-  /** Notes of replaced answers: consumed once settled and their months switched (or their keys gone). */
+  /** Notes of replaced answers: consumed once settled and their months switched (or their keys gone, or held unchanged). */
   readonly notes: readonly {
     readonly note: StoredObject;
     readonly key: string;
     readonly settled: boolean;
     readonly gone: boolean;
+    /** A month file holds the key's bytes as they are now (its manifest's `applied`): not read again. */
+    readonly unchanged: boolean;
   }[];
+  /** The noted keys' versions, taken before any is read (a replacement landing after is read next run). */
+  readonly versions: ReadonlyMap<string, string | undefined>;
 }
 
 /**
@@ -225,18 +229,25 @@ async function planTable(
     table,
     await deps.store.listRaw(table, options.rebuild ? undefined : coverage),
   );
-  const notes = (await deps.store.listReplaced(table)).map((note) => ({
+  const noted = (await deps.store.listReplaced(table)).map((note) => ({
     note,
     key: archiveKeys.replacedKey(note.key),
     settled: note.lastModified.getTime() < started.getTime() - NOTE_SETTLE_MS,
   }));
+  const versions = new Map(
+    await Promise.all(noted.map(async ({ key }) => [key, await deps.store.versionOf(key)] as const)),
+  );
+  // A note stays until it settles; meanwhile a run that finds the bytes it compacted unchanged
+  // reads nothing again (and writes nothing).
+  const notes = noted.map((n) => ({ ...n, unchanged: !options.rebuild && heldAsIs(coverage, n.key, versions) }));
   const work = new Map<YearMonth, MonthWork>();
   const monthOf = (month: YearMonth) => {
     const entry = work.get(month) ?? { month, read: [], drop: [] };
     work.set(month, entry);
     return entry;
   };
-  const listed = addReads(table, listing, coverage, new Set(notes.map((n) => n.key)), options, monthOf);
+  const toRead = new Set(notes.filter((n) => !n.unchanged).map((n) => n.key));
+  const listed = addReads(table, listing, coverage, toRead, options, monthOf);
   // Rows of objects no longer in raw/ (removed by hand) leave their months: the listing is whole
   // (every app's folder is read), so a held key not in it is gone.
   for (const manifest of manifests) {
@@ -245,7 +256,23 @@ async function planTable(
         monthOf(manifest.month).drop.push(key);
   }
   const months = [...work.values()].sort((a, b) => a.month.localeCompare(b.month));
-  return { table, coverage, months, strays, notes: notes.map((n) => ({ ...n, gone: !listed.has(n.key) })) };
+  return {
+    table,
+    coverage,
+    months,
+    strays,
+    notes: notes.map((n) => ({ ...n, gone: !listed.has(n.key) })),
+    versions,
+  };
+}
+
+/** Whether the month file of a noted key holds its bytes as they are now. */
+function heldAsIs(coverage: Coverage, key: string, versions: ReadonlyMap<string, string | undefined>): boolean {
+  const parsed = parseRawKey(key);
+  const version = versions.get(key);
+  if (!parsed || version === undefined) return false;
+  const applied = coverage.manifest(monthOfPartition(parsed.partition))?.applied ?? [];
+  return applied.some((a) => a.key === key && a.version === version);
 }
 
 /** The listed objects to read (not compacted, replaced since, or all with a rebuild), by month; resolves to every key listed. */
@@ -354,6 +381,7 @@ async function compactMonth(
     compactedAt: deps.clock().toISOString(),
     toolVersion: deps.toolVersion,
     sources: sourceGroups(listing),
+    ...appliedNotes(plan, manifest, read, dropped, unreadable),
   };
   await deps.store.putFile(curatedKeys.file(table.name, work.month, id), out);
   // The switch: from here on, readers find the new file.
@@ -372,6 +400,26 @@ async function compactMonth(
       file: curatedKeys.file(table.name, work.month, id),
     } satisfies MonthCompacted,
   };
+}
+
+/** The noted keys whose bytes the new file holds: those read now, and those the previous file held unchanged. */
+function appliedNotes(
+  plan: TablePlan,
+  previous: Manifest | undefined,
+  read: readonly string[],
+  dropped: ReadonlySet<string>,
+  unreadable: ReadonlySet<string>,
+): Pick<Manifest, 'applied'> {
+  const noted = new Set(plan.notes.map((n) => n.key));
+  const reread = new Set(read);
+  const applied = [
+    ...(previous?.applied ?? []).filter((a) => noted.has(a.key) && !reread.has(a.key) && !dropped.has(a.key)),
+    ...read.flatMap((key) => {
+      const version = plan.versions.get(key);
+      return noted.has(key) && !unreadable.has(key) && version !== undefined ? [{ key, version }] : [];
+    }),
+  ];
+  return applied.length ? { applied } : {};
 }
 
 /**
@@ -400,9 +448,9 @@ async function publishFileList(
 
 /** Notes whose keys were read again into a switched month (or are gone from raw/) are done with. */
 async function consumeNotes(store: CuratedStore, plan: TablePlan, switched: ReadonlySet<YearMonth>) {
-  const done = plan.notes.filter(({ key, settled, gone }) => {
+  const done = plan.notes.filter(({ key, settled, gone, unchanged }) => {
     const parsed = parseRawKey(key);
-    return settled && (gone || !parsed || switched.has(monthOfPartition(parsed.partition)));
+    return settled && (gone || unchanged || !parsed || switched.has(monthOfPartition(parsed.partition)));
   });
   if (done.length) await store.delete(done.map((n) => n.note.key));
 }

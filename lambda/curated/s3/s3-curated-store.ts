@@ -142,6 +142,15 @@ export class S3CuratedStore implements CuratedStore {
     }
   }
 
+  async versionOf(key: string): Promise<string | undefined> {
+    try {
+      return (await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }))).ETag;
+    } catch (error) {
+      if (missing(error)) return undefined;
+      throw error;
+    }
+  }
+
   async stageObject(key: string, workDir: string): Promise<string | undefined> {
     try {
       const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -317,21 +317,56 @@ describe('the curated layer (local archive, DuckDB)', () => {
     const atOnce = await countPerDay(root, day);
     const recompacted = await compactLocal(root);
     const afterwards = await countPerDay(root, day);
+    const files = await curatedFiles(root);
+    const rightAgain = await compactLocal(root);
+    const filesAgain = await curatedFiles(root);
     const notesKept = await readdir(join(root, 'replaced'), { recursive: true });
-    await compactLocal(root, {}, { clock: () => new Date(Date.now() + 11 * 60_000) });
+    const settled = await compactLocal(root, {}, { clock: () => new Date(Date.now() + 11 * 60_000) });
     const notesLeft = await readdir(join(root, 'replaced')).catch(() => []);
 
     // Assess
     expect(atOnce).toEqual([{ appid: APPIDS[0], dt: '2026-10-05', n: 1, uv: 123_456_789 }]);
     expect(recompacted.months).toMatchObject([{ table: 'daily_visit_trend', month: '2026-10', read: 1, replaced: 1 }]);
     expect(afterwards).toEqual(atOnce);
+    // Run again while the note settles: the file holds the bytes as they are, nothing is written.
+    expect(rightAgain.months).toEqual([]);
+    expect(filesAgain).toEqual(files);
     expect(notesKept.length).toBeGreaterThan(0);
+    expect(settled.months).toEqual([]);
     expect(notesLeft).toEqual([]);
     const sql = await LocalSql.open(root);
     expect((await sql.query(`SELECT visit_uv, fetched_at FROM daily_visit_trend_curated ${day}`)).rows).toEqual([
       { visit_uv: 123_456_789, fetched_at: '2026-11-24T02:00:00.000Z' },
     ]);
     sql.close();
+  }, 60_000);
+
+  it('reads a noted answer again when its new bytes land after the compaction read the old ones', async () => {
+    // Prepare: the note is written, the compaction runs, and only then the new bytes land (a slow writer).
+    const root = await copy();
+    await compactLocal(root);
+    const key = archiveKeys.dailyVisitTrend(APPIDS[0] as string, '2026-10-05');
+    const body = JSON.parse((await new LocalArchive(root).get(key))?.toString() ?? '{}');
+    const noteKey = archiveKeys.replacement(key, new Date(), 'slow-writer');
+    await mkdir(join(root, noteKey, '..'), { recursive: true });
+    await writeFile(join(root, noteKey), '{}');
+    const early = await compactLocal(root);
+    body.list[0].visit_uv = 987_654;
+    const landed = join(root, `${key}.landing`);
+    await writeFile(landed, JSON.stringify(body));
+    await rename(landed, join(root, key));
+
+    // Act
+    const next = await compactLocal(root);
+    const day = `WHERE appid = '${APPIDS[0]}' AND dt = '2026-10-05'`;
+    const sql = await LocalSql.open(root);
+    const curated = (await sql.query(`SELECT visit_uv FROM daily_visit_trend_curated ${day}`)).rows;
+    sql.close();
+
+    // Assess
+    expect(early.months).toMatchObject([{ table: 'daily_visit_trend', read: 1 }]);
+    expect(next.months).toMatchObject([{ table: 'daily_visit_trend', month: '2026-10', read: 1, replaced: 1 }]);
+    expect(curated).toEqual([{ visit_uv: 987_654 }]);
   }, 60_000);
 
   it('reads a month from raw when its manifest is damaged or its file is gone, and compacts it again', async () => {
