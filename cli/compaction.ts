@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,12 +47,23 @@ export async function compactFromCli(
   const onSignal = (signal: NodeJS.Signals) => {
     detach();
     progress?.stop();
-    void Promise.allSettled([store.unlock(owner), rm(workDir, { recursive: true, force: true })]).then(() => {
-      io.stderr.write(
-        `wxa-report: compact stopped (${signal}); nothing half-written is visible: run it again to go on from where it stopped\n`,
-      );
-      process.exit(EXIT_INTERRUPTED);
-    });
+    void store.unlock(owner).then(
+      () => stopped(signal),
+      () => stopped(signal),
+    );
+  };
+  const stopped = (signal: NodeJS.Signals) => {
+    // Downloads still in flight write into the work folder until the process ends: it is removed in
+    // the same tick as the exit, so nothing can recreate it.
+    rmSync(workDir, { recursive: true, force: true });
+    io.stderr.write(
+      `wxa-report: compact stopped (${signal}); nothing half-written is visible: ${
+        options.rebuild
+          ? 'run the same command again to rebuild what is left (a plain "wxa-report compact" does not go on with a rebuild)'
+          : 'run it again to go on from where it stopped'
+      }\n`,
+    );
+    process.exit(EXIT_INTERRUPTED);
   };
   const detach = () => {
     for (const signal of STOPPING_SIGNALS) process.off(signal, onSignal);

@@ -268,6 +268,7 @@ interface Compacted {
  */
 async function compactAfterJob(io: CliIo, location: string, logger: Logger): Promise<Compacted> {
   const { compactFromCli, compactionSummary, archiveAt, leftOutLines } = await import('../compaction.js');
+  const { shellWord } = await import('../../lambda/curated/left-out.js');
   const started = performance.now();
   try {
     const result = await compactFromCli(io, location, {}, logger);
@@ -291,7 +292,7 @@ async function compactAfterJob(io: CliIo, location: string, logger: Logger): Pro
     io.stderr.write(
       busy
         ? `wxa-report: not compacted now: ${reason}\n`
-        : `wxa-report: compaction failed: ${reason}; the reports are not affected: run "wxa-report compact" once fixed\n`,
+        : `wxa-report: compaction failed: ${reason}; the reports are not affected: run "wxa-report compact --archive ${shellWord(archiveAt(location, io))}" once fixed\n`,
     );
     return { json: { error: reason }, failed: !busy };
   }

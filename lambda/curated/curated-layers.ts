@@ -12,13 +12,17 @@ import {
   validPartitions,
 } from './curated-layout.js';
 import type { CuratedStore } from './curated-store.js';
-import { strayLine } from './left-out.js';
+import { locateIn, shellWord, strayLine } from './left-out.js';
 
-/** What becomes of a month whose file cannot be read, as the end of the line naming the file ("is read from raw/ …"). */
-export type MonthFallback = (month: YearMonth) => string;
+/**
+ * What becomes of a month whose file cannot be read, as the end of the line naming the file ("is
+ * read from raw/ …"); `location` is the archive (a folder, `s3://bucket/prefix`).
+ */
+export type MonthFallback = (month: YearMonth, location: string) => string;
 
 /** A reader's: the month is read from raw/ until a compaction writes it again. */
-export const readFromRaw: MonthFallback = () => 'is read from raw/ until "wxa-report compact" writes it again';
+export const readFromRaw: MonthFallback = (_month, location) =>
+  `is read from raw/ until "wxa-report compact --archive ${shellWord(location)}" writes it again`;
 
 /**
  * The current manifests of a table whose files are there and whole; a damaged manifest, or one whose
@@ -33,7 +37,8 @@ export async function readManifests(
   warn: (message: string) => void,
   options: { readonly damaged?: ReadonlyMap<string, string>; readonly fallback?: MonthFallback } = {},
 ): Promise<Manifest[]> {
-  const fallback = options.fallback ?? readFromRaw;
+  const fallback = (month: YearMonth) => (options.fallback ?? readFromRaw)(month, store.location);
+  const locate = locateIn(store.location);
   const manifests: Manifest[] = [];
   const listed = await store.list(curatedKeys.table(table.name));
   const sizes = new Map(listed.map((o) => [o.key, o.size]));
@@ -44,7 +49,7 @@ export async function readManifests(
     if (text === undefined) continue;
     let manifest: Manifest;
     try {
-      manifest = parseManifest(text, key, table.name, month);
+      manifest = parseManifest(text, locate(key), table.name, month);
     } catch (error) {
       if (!(error instanceof DamagedManifestError)) throw error;
       warn(`${error.message}: that month ${fallback(month)}`);
@@ -55,10 +60,10 @@ export async function readManifests(
     const size = sizes.get(file) ?? (await store.sizeOf(file));
     const met = options.damaged?.get(file);
     if (size === undefined || size !== manifest.bytes)
-      warn(`${file} ${fileProblem(manifest, size)}: ${table.name} ${month} ${fallback(month)}`);
+      warn(`${locate(file)} ${fileProblem(manifest, size)}: ${table.name} ${month} ${fallback(month)}`);
     // Of the right length: a compaction reads it only when its month changes, so only a rebuild (which never reads it) is sure to replace it.
     else if (met !== undefined)
-      warn(`${file} is damaged (${met}): ${table.name} ${month} ${rebuildFallback(store.location, month)}`);
+      warn(`${locate(file)} is damaged (${met}): ${table.name} ${month} ${rebuildFallback(store.location, month)}`);
     else manifests.push(manifest);
   }
   return manifests;
@@ -70,7 +75,7 @@ const fileProblem = (manifest: Manifest, size: number | undefined) =>
 
 /** A month whose file a reader met damaged: read from raw/ until a rebuild of the month writes it again. */
 const rebuildFallback = (location: string, month: YearMonth) =>
-  `is read from raw/ until "wxa-report compact --archive ${location} --rebuild --from ${month}-01 --to ${lastDayOfMonth(month)}" writes it again`;
+  `is read from raw/ until "wxa-report compact --archive ${shellWord(location)} --rebuild --from ${month}-01 --to ${lastDayOfMonth(month)}" writes it again`;
 
 /** Where a table's rows are, right now, for a reader that must miss none and count none twice. */
 export interface TableLayers {

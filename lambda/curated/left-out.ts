@@ -29,12 +29,16 @@ export function refetchFix(key: string, archive: string): string {
   const api = ARCHIVED_APIS.find((a) => a.folder === parsed?.folder);
   const range = parsed ? periodDays(parsed.partition) : undefined;
   const where = locateIn(archive)(key);
-  const remove = where.startsWith('s3://') ? `aws s3 rm ${shellWord(where)}` : `rm ${shellWord(where)}`;
+  const remove = removeCommand(where);
   const backfill = `wxa-report backfill --archive ${shellWord(archive)}`;
   return api && range && parsed
     ? `fetch it again with "${backfill} --apis ${api.cli} --from ${range[0]} --to ${range[1]}" and app ${parsed.appid}'s credentials (backfill replaces it); if WeChat no longer has that period, remove it: ${remove}`
     : `remove it (${remove}), then fetch that period again with "${backfill}"`;
 }
+
+/** The command that removes one object: `rm` locally, `aws s3 rm` in S3. */
+export const removeCommand = (where: string) =>
+  where.startsWith('s3://') ? `aws s3 rm ${shellWord(where)}` : `rm ${shellWord(where)}`;
 
 /** One line for a raw body that cannot be an answer: left out, and how to fetch it again. */
 export function damagedLine(key: string, reason: string, archive: string, leftOutOf = 'the curated layer'): string {

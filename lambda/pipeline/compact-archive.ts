@@ -19,6 +19,7 @@ import {
   validPartitions,
 } from '../curated/curated-layout.js';
 import { CompactionLockedError, type CuratedStore, type StoredObject } from '../curated/curated-store.js';
+import { locateIn, removeCommand } from '../curated/left-out.js';
 import type { Logger } from '../shared/logger.js';
 import { SQL_TABLES, type SqlTable } from '../sql/tables.js';
 
@@ -75,6 +76,7 @@ export interface MonthCompacted {
   readonly removed: number;
   readonly rows: number;
   readonly bytes: number;
+  /** The new month file's key; empty when every answer of the month left raw/ and the month with it. */
   readonly file: string;
 }
 
@@ -137,7 +139,7 @@ export async function compactArchive(
   const lock = await deps.store.lock(deps.owner, LEASE_MS);
   if (!lock.held)
     throw new CompactionLockedError(
-      `another compaction of ${deps.store.location} is running (${lock.owner}, lease until ${lock.until}): wait for it to end, or try again after its lease`,
+      `another compaction of ${deps.store.location} is running (${lock.owner}, lease until ${lock.until}): wait for it to end, or try again after its lease; if you know that run is gone (its machine stopped), remove its lock: ${removeCommand(locateIn(deps.store.location)(curatedKeys.lock))}`,
     );
   try {
     return await compactUnderLock(deps, options, lock.renew);
@@ -173,8 +175,8 @@ async function compactUnderLock(
       }
       const result = await compactMonth(deps, plan, work, current.get(work.month));
       unreadable.push(...result.unreadable);
-      if (result.manifest) {
-        current.set(work.month, result.manifest);
+      switchMonth(current, work.month, result);
+      if (result.compacted) {
         switched.add(work.month);
         months.push(result.compacted);
       }
@@ -186,8 +188,7 @@ async function compactUnderLock(
     files += manifests.length;
     // A reader may now trust folders unchanged since this run's listing: it read them all, and the
     // layer holds what it found (every month of it, nothing left for a later run or outside a range).
-    const settled = complete && switched.size > 0 && !options.from && !options.to;
-    const finished = await finishTable(deps, plan, manifests, switched, settled, started);
+    const finished = await finishTable(deps, plan, manifests, switched, complete && wholeRange(options), started);
     removed += finished.removed;
     if (finished.viewsUpdated) viewsUpdated += 1;
     if (!complete) break;
@@ -195,6 +196,19 @@ async function compactUnderLock(
   const strays = plans.flatMap((p) => p.strays);
   return { complete, months, unreadable, strays, files, removed, viewsUpdated };
 }
+
+/** The month's current manifest after its compaction: the new one, none (emptied), or as it was. */
+function switchMonth(
+  current: Map<YearMonth, Manifest>,
+  month: YearMonth,
+  result: { readonly manifest: Manifest | undefined; readonly emptied: boolean },
+): void {
+  if (result.manifest) current.set(month, result.manifest);
+  else if (result.emptied) current.delete(month);
+}
+
+/** Whether a run was asked for every period (no --from, no --to). */
+const wholeRange = (options: CompactionOptions) => !options.from && !options.to;
 
 /** After a table's months: Athena's file list and views, the listing settled, notes consumed, superseded files removed. */
 async function finishTable(
@@ -208,7 +222,7 @@ async function finishTable(
   await publishFileList(deps.store, plan.table, manifests, switched.size > 0);
   const viewsUpdated =
     deps.views !== undefined && (await deps.views.update(plan.table, new Coverage(manifests).periods())) === 'updated';
-  if (settled) await deps.store.listingSettled(plan.table);
+  if (settled && switched.size > 0) await deps.store.listingSettled(plan.table);
   await consumeNotes(deps.store, plan, switched);
   return { removed: await removeSuperseded(deps, plan.table, manifests, started), viewsUpdated };
 }
@@ -222,7 +236,8 @@ async function planTable(
 ): Promise<TablePlan> {
   const manifests = await readManifests(deps.store, table, (message) => deps.logger.warn(message), {
     // A month this run writes is said to be written again; one outside --from/--to is read from raw/ until then.
-    fallback: (month) => (monthWithin(month, options) ? compactedAgain(month) : readFromRaw(month)),
+    fallback: (month, location) =>
+      monthWithin(month, options) ? compactedAgain(month, location) : readFromRaw(month, location),
   });
   const coverage = new Coverage(manifests);
   const { listing, strays } = validPartitions(
@@ -330,7 +345,9 @@ async function compactMonth(
     previousKey && staying.length > 0 ? await deps.store.stageObject(previousKey, deps.workDir) : undefined;
   /** The month written from raw/ alone: its previous file is gone or cannot be read. */
   const fromRaw = (problem: string) => {
-    deps.logger.warn(`${previousKey} ${problem}: ${table.name} ${work.month} ${compactedAgain(work.month)}`);
+    deps.logger.warn(
+      `${locateIn(deps.store.location)(previousKey ?? '')} ${problem}: ${table.name} ${work.month} ${compactedAgain(work.month, deps.store.location)}`,
+    );
     read = [...new Set([...read, ...staying])];
     drop = [];
     kept = new Map();
@@ -353,7 +370,7 @@ async function compactMonth(
   if (drop.length === 0 && read.every((key) => unreadable.has(key)) && (manifest === undefined || previous)) {
     // Nothing but bodies that cannot be answers: the month stays as it is (a re-run changes nothing).
     // Its file, unswitched, goes with the work folder.
-    return { manifest: undefined, unreadable: built.unreadable, compacted: undefined };
+    return { manifest: undefined, emptied: false, unreadable: built.unreadable, compacted: undefined };
   }
   const listing = new Map([...kept].map(([appid, partitions]) => [appid, [...partitions]]));
   const dropped = new Set(drop);
@@ -369,6 +386,23 @@ async function compactMonth(
     const partitions = listing.get(parsed.appid) ?? [];
     if (!partitions.includes(parsed.partition)) partitions.push(parsed.partition);
     listing.set(parsed.appid, partitions);
+  }
+  const counts = {
+    read: read.length - unreadable.size,
+    replaced: read.filter((k) => dropped.has(k) && !unreadable.has(k)).length,
+    removed: drop.filter((k) => !reread.has(k)).length,
+  };
+  if (![...listing.values()].some((partitions) => partitions.length > 0)) {
+    // Every answer of the month left raw/ (removed by hand): no file holds nothing. Its manifest
+    // goes, the switch back to "not compacted" (raw/ has nothing for it either); its file is
+    // superseded, deleted after the grace period.
+    await deps.store.delete([curatedKeys.manifest(table.name, work.month)]);
+    return {
+      manifest: undefined,
+      emptied: true,
+      unreadable: built.unreadable,
+      compacted: { table: table.name, month: work.month, ...counts, rows: 0, bytes: 0, file: '' },
+    };
   }
   const file = `part-${id}.parquet`;
   const next: Manifest = {
@@ -388,13 +422,12 @@ async function compactMonth(
   await deps.store.putText(curatedKeys.manifest(table.name, work.month), `${JSON.stringify(next)}\n`);
   return {
     manifest: next,
+    emptied: false,
     unreadable: built.unreadable,
     compacted: {
       table: table.name,
       month: work.month,
-      read: read.length - unreadable.size,
-      replaced: read.filter((k) => dropped.has(k) && !unreadable.has(k)).length,
-      removed: drop.filter((k) => !reread.has(k)).length,
+      ...counts,
       rows: built.rows,
       bytes: built.bytes,
       file: curatedKeys.file(table.name, work.month, id),

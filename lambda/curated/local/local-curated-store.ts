@@ -16,10 +16,11 @@ const COARSEST_MTIME_MS = 2_000;
  * The archive in a local folder, as the compaction and `wxa-report query` see it. Raw objects are
  * read in place, their provenance from the sidecars under `provenance/`.
  *
- * Listing a table's raw objects is one directory read per app. A partition the curated layer
- * holds is taken as listed without looking for its response.json (the folder is there, and a
- * removed answer goes with its folder); any other needs its response.json, else it is a write in
- * flight. A query (`settledOnly`) skips reading an app's folder whose entries have not changed
+ * Listing a table's raw objects is one directory read per app. A partition the curated layer holds
+ * is taken as listed without looking for its response.json (365,000 looks take seconds): an answer
+ * removed by hand with its folder leaves every table at once; one removed from a folder that stays
+ * is noticed by a `--rebuild` (which looks). Any other partition needs its response.json, else it
+ * is a write in flight. A query (`settledOnly`) skips reading an app's folder whose entries have not changed
  * since the last whole listing the curated layer settled on (its mtime is older, by more than a
  * coarse file system's step) and that holds as many partitions as the layer (its link count is two
  * plus its subfolders): the same partitions. A count alone cannot tell one day removed and one
@@ -108,13 +109,11 @@ export class LocalCuratedStore implements CuratedStore {
       );
       if (expected > 0 && unchanged) return [...known.held(appid)].filter((p) => p.startsWith(prefix));
     }
-    const found: string[] = [];
-    for (const name of (await readdirOrEmpty(folder)).filter((n) => PARTITION.test(n))) {
-      const partition = `${prefix}${name}`;
-      // A folder without its response.json is a write in flight (or one that died): not an object yet.
-      if (known?.covers(appid, partition) || (await exists(join(folder, name, 'response.json')))) found.push(partition);
-    }
-    return found;
+    const names = (await readdirOrEmpty(folder)).filter((n) => PARTITION.test(n));
+    const present = await Promise.all(
+      names.map((name) => known?.covers(appid, `${prefix}${name}`) || exists(join(folder, name, 'response.json'))),
+    );
+    return names.filter((_, i) => present[i]).map((name) => `${prefix}${name}`);
   }
 
   async listReplaced(table: SqlTable): Promise<readonly StoredObject[]> {

@@ -72,7 +72,7 @@ function compactStopped(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'compact', ...args], {
     cwd: dir.path,
-    env: { PATH: process.env.PATH, HOME: dir.path, ...awsEnv() },
+    env: { PATH: process.env.PATH, HOME: dir.path, TMPDIR: join(dir.path, 'tmp'), ...awsEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -103,8 +103,10 @@ const lockText = async () =>
 describe('wxa-report compact, stopped', () => {
   it('gives the S3 lock back at once on Ctrl-C, says so in one line, exits 130; the next run finishes', async () => {
     // Act
+    await mkdir(join(dir.path, 'tmp'), { recursive: true });
     const stopped = await compactStopped(['--archive', `s3://${bucket}/wxa`], 'SIGINT');
     const lock = await lockText();
+    const workLeft = await readdir(join(dir.path, 'tmp'));
     const next = await inProcess(['compact', '--archive', `s3://${bucket}/wxa`]);
 
     // Assess
@@ -113,6 +115,7 @@ describe('wxa-report compact, stopped', () => {
       'wxa-report: compact stopped (SIGINT); nothing half-written is visible: run it again to go on from where it stopped',
     );
     expect(lock).toBeUndefined();
+    expect(workLeft).toEqual([]);
     expect(next.code).toBe(0);
     expect(next.stdout).toMatch(/^Compacted \d+ answer\(s\)/);
   }, 180_000);

@@ -236,7 +236,7 @@ describe('wxa-report compact', () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual([{ n: 2 }]);
     expect(stderr).toMatch(
-      /^wxa-report: warning: curated\/daily_visit_trend\/month=2026-10\/manifest\.json is not JSON \(.+\): that month is read from raw\/ until "wxa-report compact" writes it again\n$/,
+      /^wxa-report: warning: \/.+\/curated\/daily_visit_trend\/month=2026-10\/manifest\.json is not JSON \(.+\): that month is read from raw\/ until "wxa-report compact --archive \/.+" writes it again\n$/,
     );
   }, 60_000);
 
@@ -249,7 +249,7 @@ describe('wxa-report compact', () => {
     const expected = JSON.parse((await runCliInProcess(count)).stdout);
     const file = await damageMonthFile(root, 'visit_page', '2026-10', 'garbage');
     const line = new RegExp(
-      `^wxa-report: warning: ${file} is damaged \\(8 bytes, its manifest records \\d+\\): visit_page 2026-10 is read from raw/ until "wxa-report compact" writes it again\\n$`,
+      `^wxa-report: warning: ${root}/${file} is damaged \\(8 bytes, its manifest records \\d+\\): visit_page 2026-10 is read from raw/ until "wxa-report compact --archive ${root}" writes it again\\n$`,
     );
 
     // Act
@@ -276,7 +276,7 @@ describe('wxa-report compact', () => {
     expect(compact.code).toBe(0);
     expect(compact.stderr).toMatch(
       new RegExp(
-        `^wxa-report: warning: ${file} is damaged \\(8 bytes, its manifest records \\d+\\): visit_page 2026-10 is compacted again from raw/\\n$`,
+        `^wxa-report: warning: ${root}/${file} is damaged \\(8 bytes, its manifest records \\d+\\): visit_page 2026-10 is compacted again from raw/\\n$`,
       ),
     );
     expect(compact.stdout).toMatch(/^Compacted \d+ answer\(s\) into 1 month file\(s\) of 1 table\(s\)/);
@@ -295,7 +295,7 @@ describe('wxa-report compact', () => {
     expect(busy.code).toBe(75);
     expect(busy.stderr).toMatch(
       new RegExp(
-        `^wxa-report: another compaction of ${root.replaceAll('.', '\\.')} is running \\(backup-host:4242, lease until \\d{4}-\\d{2}-\\d{2}T.+Z\\): wait for it to end, or try again after its lease\\n$`,
+        `^wxa-report: another compaction of ${root.replaceAll('.', '\\.')} is running \\(backup-host:4242, lease until \\d{4}-\\d{2}-\\d{2}T.+Z\\): wait for it to end, or try again after its lease; if you know that run is gone \\(its machine stopped\\), remove its lock: rm ${root.replaceAll('.', '\\.')}/curated/_lock\\.json\\n$`,
       ),
     );
     if (lock.held) await lock.release();

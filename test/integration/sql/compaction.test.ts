@@ -204,6 +204,31 @@ describe('the curated layer (local archive, DuckDB)', () => {
     expect(again.months).toEqual([]);
   }, 90_000);
 
+  it('takes a month out of the curated layer when every answer of it is removed from raw/', async () => {
+    // Prepare: the daily trend of September (both apps) removed by hand after compaction.
+    const [root, uncompacted] = [await copy(), await copy()];
+    await compactLocal(root);
+    for (const archive of [root, uncompacted])
+      for (const app of APPIDS) {
+        const folder = join(archive, 'raw', dailyApi.folder, `appid=${app}`);
+        for (const day of await readdir(folder))
+          if (day.startsWith('dt=2026-09-')) await rm(join(folder, day), { recursive: true });
+      }
+
+    // Act
+    const compacted = await compactLocal(root);
+    const again = await compactLocal(root);
+
+    // Assess
+    expect(compacted.months).toEqual([
+      expect.objectContaining({ table: 'daily_visit_trend', month: '2026-09', read: 0, rows: 0, file: '' }),
+    ]);
+    expect(compacted.months[0]?.removed).toBe(APPIDS.length * 11);
+    expect(await readdir(join(root, 'curated', 'daily_visit_trend', 'month=2026-09'))).not.toContain('manifest.json');
+    expect(again.months).toEqual([]);
+    expect(await everyAnswer(root)).toEqual(await everyAnswer(uncompacted));
+  }, 90_000);
+
   it('adds a day to its open month: the month file is replaced, still one file a month', async () => {
     const root = await copy();
     await compactLocal(root, { to: '2026-10-30' });
@@ -387,9 +412,9 @@ describe('the curated layer (local archive, DuckDB)', () => {
     expect(rows).toEqual(before.daily_visit_trend);
     expect(summary).toEqual(before.daily_summary);
     expect(warnings.sort()).toEqual([
-      `curated/daily_summary/month=2026-09/${september.file} is missing: daily_summary 2026-09 is read from raw/ until "wxa-report compact" writes it again`,
+      `${root}/curated/daily_summary/month=2026-09/${september.file} is missing: daily_summary 2026-09 is read from raw/ until "wxa-report compact --archive ${root}" writes it again`,
       expect.stringMatching(
-        /^curated\/daily_visit_trend\/month=2026-10\/manifest\.json is not JSON \(.+\): that month is read from raw\/ until "wxa-report compact" writes it again$/,
+        /^\/.+\/curated\/daily_visit_trend\/month=2026-10\/manifest\.json is not JSON \(.+\): that month is read from raw\/ until "wxa-report compact --archive \/.+" writes it again$/,
       ),
     ]);
     expect(again.months.map((m) => `${m.table} ${m.month}`).sort()).toEqual([
@@ -445,15 +470,15 @@ describe('the curated layer (local archive, DuckDB)', () => {
       `is read from raw/ until "wxa-report compact --archive ${root} --rebuild --from ${month}-01 --to ${last}" writes it again`;
     // Sorted by file: daily_summary, daily_visit_trend, visit_page.
     expect(warnings.sort()).toEqual([
-      expect.stringMatching(new RegExp(`^${footer} is damaged \\([^)]+\\): daily_summary 2026-09 `)),
-      `${garbage} is damaged (8 bytes, its manifest records ${recorded.bytes}): daily_visit_trend 2026-10 is read from raw/ until "wxa-report compact" writes it again`,
-      expect.stringMatching(new RegExp(`^${pages} is damaged \\([^)]+\\): visit_page 2026-10 `)),
+      expect.stringMatching(new RegExp(`^${root}/${footer} is damaged \\([^)]+\\): daily_summary 2026-09 `)),
+      `${root}/${garbage} is damaged (8 bytes, its manifest records ${recorded.bytes}): daily_visit_trend 2026-10 is read from raw/ until "wxa-report compact --archive ${root}" writes it again`,
+      expect.stringMatching(new RegExp(`^${root}/${pages} is damaged \\([^)]+\\): visit_page 2026-10 `)),
     ]);
     expect(warnings[0]?.endsWith(`daily_summary 2026-09 ${rebuild('2026-09', '2026-09-30')}`)).toBe(true);
     expect(warnings[2]?.endsWith(`visit_page 2026-10 ${rebuild('2026-10', '2026-10-31')}`)).toBe(true);
     expect(compacted.months.map((m) => `${m.table} ${m.month}`)).toEqual(['daily_visit_trend 2026-10']);
     expect(logger.warnings).toEqual([
-      `${garbage} is damaged (8 bytes, its manifest records ${recorded.bytes}): daily_visit_trend 2026-10 is compacted again from raw/`,
+      `${root}/${garbage} is damaged (8 bytes, its manifest records ${recorded.bytes}): daily_visit_trend 2026-10 is compacted again from raw/`,
     ]);
     expect(rebuilt.every((r) => r.complete)).toBe(true);
     expect(thenNothing.months).toEqual([]);
@@ -485,10 +510,12 @@ describe('the curated layer (local archive, DuckDB)', () => {
     );
     expect(logger.warnings.sort()).toEqual([
       expect.stringMatching(
-        new RegExp(`^${footer} is damaged \\([^)]+\\): daily_visit_trend 2026-10 is compacted again from raw/$`),
+        new RegExp(
+          `^${root}/${footer} is damaged \\([^)]+\\): daily_visit_trend 2026-10 is compacted again from raw/$`,
+        ),
       ),
       expect.stringMatching(
-        new RegExp(`^${pages} is damaged \\([^)]+\\): visit_page 2026-10 is compacted again from raw/$`),
+        new RegExp(`^${root}/${pages} is damaged \\([^)]+\\): visit_page 2026-10 is compacted again from raw/$`),
       ),
     ]);
     expect(again.months).toEqual([]);
@@ -509,7 +536,7 @@ describe('the curated layer (local archive, DuckDB)', () => {
       expect.arrayContaining(['daily_visit_trend 2026-10', 'visit_page 2026-10']),
     );
     // The file of the same length is never read (reading it would have named it damaged).
-    expect(logger.warnings).toEqual([expect.stringMatching(new RegExp(`^${garbage} is damaged \\(8 bytes, `))]);
+    expect(logger.warnings).toEqual([expect.stringMatching(new RegExp(`^${root}/${garbage} is damaged \\(8 bytes, `))]);
     expect(await everyAnswer(root)).toEqual(before);
   }, 60_000);
 

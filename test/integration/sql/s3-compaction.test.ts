@@ -1,7 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetTableCommand, type GlueClient } from '@aws-sdk/client-glue';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3Archive } from '../../../lambda/archive/s3/s3-archive.js';
 import { curatedKeys } from '../../../lambda/curated/curated-layout.js';
@@ -247,7 +253,7 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     expect(september.warnings).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^${garbage} is damaged \\(8 bytes, its manifest records \\d+\\): daily_visit_trend 2026-10 is read from raw/ until "wxa-report compact" writes it again$`,
+          `^s3://${target.bucket}/wxa/${garbage} is damaged \\(8 bytes, its manifest records \\d+\\): daily_visit_trend 2026-10 is read from raw/ until "wxa-report compact --archive s3://${target.bucket}/wxa" writes it again$`,
         ),
       ),
     ]);
@@ -258,10 +264,14 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     );
     expect(rest.warnings.sort()).toEqual([
       expect.stringMatching(
-        new RegExp(`^${garbage} is damaged \\(8 bytes, .+\\): daily_visit_trend 2026-10 is compacted again from raw/$`),
+        new RegExp(
+          `^s3://${target.bucket}/wxa/${garbage} is damaged \\(8 bytes, .+\\): daily_visit_trend 2026-10 is compacted again from raw/$`,
+        ),
       ),
       expect.stringMatching(
-        new RegExp(`^${footer} is damaged \\([^)]+\\): visit_page 2026-10 is compacted again from raw/$`),
+        new RegExp(
+          `^s3://${target.bucket}/wxa/${footer} is damaged \\([^)]+\\): visit_page 2026-10 is compacted again from raw/$`,
+        ),
       ),
     ]);
     for (const [table, damaged] of [
@@ -294,6 +304,32 @@ describe('the compaction over S3 (moto), with the Glue views', () => {
     expect([first.held, second.held].filter(Boolean)).toHaveLength(1);
     for (const lock of [first, second]) if (lock.held) await lock.release();
     expect((await compactS3(target)).complete).toBe(true);
+  }, 120_000);
+
+  it('takes a month out of the curated layer when every answer of it is removed from raw/', async () => {
+    // Prepare: the daily trend of September removed by hand after compaction.
+    const target = await deployment();
+    await compactS3(target);
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: target.bucket, Prefix: 'wxa/raw/daily-visit-trend/' }),
+    );
+    const september = (listed.Contents ?? []).map((o) => o.Key as string).filter((k) => k.includes('/dt=2026-09-'));
+    await s3.send(
+      new DeleteObjectsCommand({ Bucket: target.bucket, Delete: { Objects: september.map((Key) => ({ Key })) } }),
+    );
+
+    // Act
+    const compacted = await compactS3(target);
+    const again = await compactS3(target);
+
+    // Assess
+    expect(september.length).toBe(APPIDS.length * 6);
+    expect(compacted.months).toEqual([
+      expect.objectContaining({ table: 'daily_visit_trend', month: '2026-09', removed: september.length, file: '' }),
+    ]);
+    expect(await target.store.readText(curatedKeys.manifest('daily_visit_trend', '2026-09'))).toBeUndefined();
+    expect(await target.store.readText(curatedKeys.symlink('daily_visit_trend'))).not.toContain('month=2026-09');
+    expect(again.months).toEqual([]);
   }, 120_000);
 
   it('gives its lock back for good when Ctrl-C comes while a renewal is in flight', async () => {
