@@ -5,13 +5,14 @@ import pLimit from 'p-limit';
 import { tableLayers } from '../../curated/curated-layers.js';
 import { PROVENANCE_COLUMNS, parseRawKey, partitionProblem } from '../../curated/curated-layout.js';
 import { bodyProblem } from '../../curated/damaged-body.js';
-import { damagedLine, strayLine } from '../../curated/left-out.js';
+import { damagedLine, shellWord, strayLine } from '../../curated/left-out.js';
 import { LocalCuratedStore } from '../../curated/local/local-curated-store.js';
 import { printable } from '../../shared/printable.js';
 import { partitionColumns, SQL_TABLES, type SqlTable } from '../tables.js';
 import { failedBeforeReading, parquetProblem, parquetReason } from './damaged-parquet.js';
 import { wrongTypeReason } from './duckdb-compactor.js';
 import { curatedColumns, emptyRaw, flattened, HIVE_TYPES, rawGlob, readRawJson, viewColumns } from './raw-relation.js';
+import { readableValue } from './readable-values.js';
 
 /** The DuckDB types of the curated columns, in order. */
 const curatedTypes = (table: SqlTable) => [
@@ -20,7 +21,7 @@ const curatedTypes = (table: SqlTable) => [
   ...PROVENANCE_COLUMNS.map(() => 'VARCHAR'),
 ];
 
-/** A query's answer: column names and JSON-safe rows. */
+/** A query's answer: column names and rows of JSON values (see readable-values.ts). */
 export interface QueryResult {
   readonly columns: readonly string[];
   readonly rows: readonly Record<string, unknown>[];
@@ -33,9 +34,18 @@ export class SqlQueryError extends Error {
 /**
  * Past this many raw objects still to read beside the curated files, a table is read from raw/ as a
  * whole instead (one glob rather than a list of paths): the same rows, and the curated layer would
- * save little.
+ * save little. Past it too, a table read from raw/ as a whole has its bodies read by DuckDB alone,
+ * unchecked.
  */
 const MOST_PENDING = 50_000;
+
+/** How `LocalSql.open` is told to work. */
+export interface LocalSqlOptions {
+  /** Where each thing the query leaves out is named, once. @default nowhere */
+  readonly warn?: (message: string) => void;
+  /** Raw files a table reads checked one by one, at most (tests lower it). @default 50,000 */
+  readonly mostPending?: number;
+}
 
 const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 
@@ -53,16 +63,15 @@ export interface TableFiles {
   readonly raw: number | 'all';
 }
 
+/**
+ * The line for a table read from raw/ as a whole past `most` files: its bodies are not
+ * checked one by one, so one that cannot be an answer is not named (the compaction names it).
+ */
+const uncheckedLine = (table: SqlTable, files: number, most: number, root: string) =>
+  `${table.name} is read from its ${files.toLocaleString('en-US')} raw files as a whole (over ${most.toLocaleString('en-US')} not compacted), so a body among them that cannot be an answer (empty, WeChat's error answer, a JSON array) is not named; "wxa-report compact --archive ${shellWord(root)}" names each one (and makes this table's queries fast)`;
+
 /** Whether a query names a view (a word of its own, in any case, quoted or not). */
 const names = (sql: string, view: string) => new RegExp(`(^|[^A-Za-z0-9_])${view}($|[^A-Za-z0-9_])`, 'i').test(sql);
-
-const jsonSafe = (value: unknown): unknown => {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
-  if (Array.isArray(value)) return value.map(jsonSafe);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonSafe(v)]));
-  return value;
-};
 
 /**
  * SQL over a local archive with DuckDB, in memory: every table of SQL_TABLES as a view with the
@@ -75,8 +84,10 @@ const jsonSafe = (value: unknown): unknown => {
 export class LocalSql {
   private readonly made = new Set<string>();
   private readonly files = new Map<string, TableFiles>();
-  /** Raw files a query met that cannot be answers (a field of the wrong type, not JSON): left out since. */
+  /** Raw files DuckDB could not read (a field of the wrong type, not JSON): left out of every view since. */
   private readonly damaged = new Set<string>();
+  /** Raw files whose body cannot be an answer (bodyProblem): left out of the tables, kept in `<table>_raw`. */
+  private readonly notAnswers = new Set<string>();
   /** Curated month files the views read (local paths), and those met damaged (key → why): their months are read from raw/. */
   private readonly curatedRead = new Set<string>();
   private readonly damagedMonths = new Map<string, string>();
@@ -87,6 +98,7 @@ export class LocalSql {
     private readonly connection: DuckDBConnection,
     private readonly root: string,
     warn: (message: string) => void,
+    private readonly mostPending: number,
   ) {
     // Each thing is said once, however many views (a table, its _raw) meet it.
     this.warn = (message) => {
@@ -96,10 +108,15 @@ export class LocalSql {
     };
   }
 
-  static async open(archiveRoot: string, options: { warn?: (message: string) => void } = {}): Promise<LocalSql> {
+  static async open(archiveRoot: string, options: LocalSqlOptions = {}): Promise<LocalSql> {
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    return new LocalSql(connection, resolve(archiveRoot), options.warn ?? (() => undefined));
+    return new LocalSql(
+      connection,
+      resolve(archiveRoot),
+      options.warn ?? (() => undefined),
+      options.mostPending ?? MOST_PENDING,
+    );
   }
 
   async query(sql: string): Promise<QueryResult> {
@@ -110,7 +127,7 @@ export class LocalSql {
         await this.prepare(sql);
         const reader = await this.connection.runAndReadAll(sql);
         const columns = reader.columnNames();
-        const rows = reader.getRowObjects().map((row) => jsonSafe(row) as Record<string, unknown>);
+        const rows = reader.convertRowObjects(readableValue);
         return { columns, rows };
       } catch (error) {
         // A raw body DuckDB cannot read fails the whole query: it is named, left out, and the query asked again.
@@ -179,10 +196,10 @@ export class LocalSql {
       keys.map((key) =>
         limit(async () => {
           const file = join(this.root, key);
-          if (this.damaged.has(file)) return undefined;
+          if (this.damaged.has(file) || this.notAnswers.has(file)) return undefined;
           const reason = bodyProblem(table, await readFile(file, 'utf8').catch((e: Error) => e));
           if (!reason) return file;
-          this.damaged.add(file);
+          this.notAnswers.add(file);
           this.warn(damagedLine(key, reason, this.root, 'this query'));
           return undefined;
         }),
@@ -193,20 +210,33 @@ export class LocalSql {
 
   /**
    * A table's raw files as DuckDB reads them: the glob, or, when some are in folders that are not
-   * partitions (`dt=junk`, named) or were met damaged, the list of the others.
+   * partitions (`dt=junk`, named) or were met damaged, the list of the others. With `answersOnly`
+   * (the table's view, not `<table>_raw`), each body is checked as answers() does, up to
+   * `mostPending` files; past that the glob is read unchecked (reading 365,000 bodies twice would
+   * cost minutes), and that is said once.
    */
-  private async rawFiles(table: SqlTable): Promise<string | readonly string[]> {
+  private async rawFiles(table: SqlTable, answersOnly: boolean): Promise<string | readonly string[]> {
     const glob = rawGlob(this.root, table);
     const found = (await this.connection.runAndReadAll(`SELECT file FROM glob(${quote(glob)})`))
       .getRows()
       .map((row) => String(row[0]));
-    const kept = found.filter((file) => {
-      const key = relative(this.root, file).split(sep).join('/');
-      const reason = partitionProblem(table, parseRawKey(key)?.partition ?? '');
-      if (reason) this.warn(strayLine({ key, reason }, (k) => join(this.root, k)));
-      return !reason && !this.damaged.has(file);
-    });
-    return kept.length === found.length ? glob : kept;
+    const kept = found
+      .map((file) => ({ file, key: relative(this.root, file).split(sep).join('/') }))
+      .filter(({ file, key }) => {
+        const reason = partitionProblem(table, parseRawKey(key)?.partition ?? '');
+        if (reason) this.warn(strayLine({ key, reason }, (k) => join(this.root, k)));
+        return !reason && !this.damaged.has(file);
+      });
+    // Decided on the files listed, not those kept: a body left out on the way does not change it.
+    const checked = answersOnly && found.length <= this.mostPending;
+    if (answersOnly && !checked) this.warn(uncheckedLine(table, found.length, this.mostPending, this.root));
+    const files = checked
+      ? await this.answers(
+          table,
+          kept.map(({ key }) => key),
+        )
+      : kept.map(({ file }) => file);
+    return files.length === found.length ? glob : files;
   }
 
   /** How many files each table a query named read (after the query). */
@@ -232,11 +262,11 @@ export class LocalSql {
   private async definition(table: SqlTable, view: string): Promise<string> {
     const store = new LocalCuratedStore(this.root);
     // Listed only where every raw file is read: a compacted table never walks its 365,000 raw folders.
-    const wholeRaw = async () => {
-      const files = (await hasFiles(this.root, table)) ? await this.rawFiles(table) : [];
+    const wholeRaw = async (answersOnly: boolean) => {
+      const files = (await hasFiles(this.root, table)) ? await this.rawFiles(table, answersOnly) : [];
       return { present: files.length > 0, relation: files.length > 0 ? readRawJson(table, files) : emptyRaw(table) };
     };
-    if (view === `${table.name}_raw`) return `SELECT * FROM ${(await wholeRaw()).relation}`;
+    if (view === `${table.name}_raw`) return `SELECT * FROM ${(await wholeRaw(false)).relation}`;
     const layers = await tableLayers(store, table, this.warn, this.damagedMonths);
     const parquet = (layers?.files ?? []).map((key) => join(this.root, key));
     for (const path of parquet) this.curatedRead.add(path);
@@ -246,8 +276,8 @@ export class LocalSql {
           .map((c, i) => `CAST(NULL AS ${curatedTypes(table)[i]}) AS "${c}"`)
           .join(', ')} WHERE false)`;
     if (view === `${table.name}_curated`) return `SELECT * FROM ${curated}`;
-    if (!layers || layers.pending.length > MOST_PENDING) {
-      const raw = await wholeRaw();
+    if (!layers || layers.pending.length > this.mostPending) {
+      const raw = await wholeRaw(true);
       this.files.set(table.name, { curated: 0, raw: raw.present ? 'all' : 0 });
       return flattened(table, raw.relation);
     }

@@ -124,11 +124,17 @@ describe('wxa-report compact', () => {
     const first = await runCliInProcess(['compact', '--archive', root]);
     const again = await runCliInProcess(['compact', '--archive', root]);
 
-    // Assess: read from raw alone, the query leaves the body DuckDB cannot read out, and says so once.
+    // Assess: read from raw alone, the query leaves out and names the same bodies as the compaction, once each.
     expect(beforeCompaction.code).toBe(0);
     expect(JSON.parse(beforeCompaction.stdout)).toEqual([{ n: 0 }]);
-    expect(beforeCompaction.stderr).toMatch(
-      /^wxa-report: warning: \S+dt=2026-10-01\/response\.json \(daily_visit_trend, app \w+, 2026-10-01\) is not an answer of this API: a field has the wrong type \(Failed to cast value to numerical: "abc"\): left out of this query; fetch it again with "wxa-report backfill --archive \S+ --apis daily --from 2026-10-01 --to 2026-10-01" and app \w+'s credentials \(backfill replaces it\); if WeChat no longer has that period, remove it: rm \S+dt=2026-10-01\/response\.json\n$/,
+    const named = beforeCompaction.stderr.trim().split('\n');
+    expect(named).toHaveLength(3);
+    for (const [folder, partition, , reason] of damaged.filter(([folder]) => folder === 'daily-visit-trend')) {
+      const path = join(root, archiveKeys.raw(folder, app, partition));
+      expect(named.find((l) => l.startsWith(`wxa-report: warning: ${path} (`))).toMatch(reason);
+    }
+    expect(named.find((l) => l.includes('dt=2026-10-01/'))).toMatch(
+      /^wxa-report: warning: \S+dt=2026-10-01\/response\.json \(daily_visit_trend, app \w+, 2026-10-01\) is not an answer of this API: a field has the wrong type \(Failed to cast value to numerical: "abc"\): left out of this query; fetch it again with "wxa-report backfill --archive \S+ --apis daily --from 2026-10-01 --to 2026-10-01" and app \w+'s credentials \(backfill replaces it\); if WeChat no longer has that period, remove it: rm \S+dt=2026-10-01\/response\.json$/,
     );
     expect(first.code).toBe(1);
     expect(first.stdout).toMatch(/^Compacted \d+ answer\(s\) into \d+ month file\(s\)/);

@@ -204,6 +204,159 @@ describe('SQL over the local archive (DuckDB)', () => {
   });
 });
 
+describe('raw bodies that cannot be answers, in an archive never compacted', () => {
+  const damaged = [
+    ['2026-10-01', '', 'is empty (0 bytes)'],
+    [
+      '2026-10-02',
+      '{"errcode":-1,"errmsg":"system error"}',
+      "is WeChat's error answer, not data (errcode -1: system error)",
+    ],
+    ['2026-10-03', '[]', 'is not an answer (a JSON array, not an object)'],
+    [
+      '2026-10-04',
+      '{"list":[{"ref_date":"20261004","visit_uv":"abc"}]}',
+      'is not an answer of this API: a field has the wrong type (Failed to cast value to numerical: "abc")',
+    ],
+  ] as const;
+  const daily = archivedApi('daily') as ArchivedApi;
+  let root: string;
+  const keyOf = (dt: string) => archiveKey(daily, APP.appid, dt);
+  beforeAll(async () => {
+    // Six days of the daily trend, backfilled from the simulator, then four of them damaged; never compacted.
+    root = join(dir.path, 'never-compacted');
+    const items = backfillPlan([daily], APP.appid, '2026-10-01', '2026-10-06');
+    await runBackfill(
+      { source: clientFor(sim), archive: new LocalArchive(root), toolVersion: 'test', concurrency: 4 },
+      items,
+    );
+    for (const [dt, body] of damaged) await writeFile(join(root, keyOf(dt)), body);
+  }, 60_000);
+
+  it('leaves out and names each one in the table, as once compacted, and keeps them in <table>_raw', async () => {
+    // Act
+    const query = await runCliInProcess([
+      'query',
+      'SELECT dt FROM daily_visit_trend ORDER BY dt',
+      '--archive',
+      root,
+      '--json',
+    ]);
+    const raw = await runCliInProcess([
+      'query',
+      'SELECT DISTINCT dt FROM daily_visit_trend_raw ORDER BY dt',
+      '--archive',
+      root,
+      '--json',
+    ]);
+
+    // Assess: each named once, with what to do; the other days' rows as they are.
+    expect(query.code).toBe(0);
+    expect(JSON.parse(query.stdout)).toEqual([{ dt: '2026-10-05' }, { dt: '2026-10-06' }]);
+    const lines = query.stderr.trim().split('\n');
+    expect(lines).toHaveLength(damaged.length);
+    for (const [dt, , reason] of damaged) {
+      const path = join(root, keyOf(dt));
+      expect(lines).toContain(
+        `wxa-report: warning: ${path} (daily_visit_trend, app ${APP.appid}, ${dt}) ${reason}: left out of this query; fetch it again with "wxa-report backfill --archive ${root} --apis daily --from ${dt} --to ${dt}" and app ${APP.appid}'s credentials (backfill replaces it); if WeChat no longer has that period, remove it: rm ${path}`,
+      );
+    }
+    // The raw view is every body as it is (WeChat's error answer too; the wrong-typed field is not read here).
+    expect(raw).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(raw.stdout).map((r: { dt: string }) => r.dt)).toEqual([
+      '2026-10-02',
+      '2026-10-04',
+      '2026-10-05',
+      '2026-10-06',
+    ]);
+  });
+
+  it('past the most files it checks, reads the glob unchecked and says so once, with the compaction that names them', async () => {
+    // Prepare: a limit under the table's six files.
+    const warnings: string[] = [];
+    const local = await LocalSql.open(root, { warn: (m) => warnings.push(m), mostPending: 5 });
+
+    // Act
+    const first = await local.query('SELECT count(*) AS n FROM daily_visit_trend');
+    const again = await local.query('SELECT count(*) AS n FROM daily_visit_trend_raw');
+    local.close();
+
+    // Assess: the same rows; the body DuckDB cannot read is still named (and left out of every view since), the others are not.
+    expect(first.rows).toEqual([{ n: 2 }]);
+    expect(again.rows).toEqual([{ n: 3 }]);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toBe(
+      `daily_visit_trend is read from its 6 raw files as a whole (over 5 not compacted), so a body among them that cannot be an answer (empty, WeChat's error answer, a JSON array) is not named; "wxa-report compact --archive ${root}" names each one (and makes this table's queries fast)`,
+    );
+    expect(warnings[1]).toMatch(
+      /dt=2026-10-04\/response\.json .+ a field has the wrong type .+: left out of this query; /,
+    );
+  });
+});
+
+describe('values as people and scripts read them', () => {
+  it('gives dates and timestamps as text, decimals and sums as numbers, lists and structs as JSON', async () => {
+    // Prepare
+    const september = Array.from({ length: 30 }, (_, i) =>
+      simulatedDailyVisitTrend(APP.appid, `2026-09-${String(i + 1).padStart(2, '0')}`),
+    );
+    const total = september.reduce((sum, day) => sum + day.visit_uv, 0);
+    const day = simulatedDailyVisitTrend(APP.appid, '2026-10-01');
+
+    // Act
+    const months = await sql.query(
+      "SELECT date_trunc('month', dt::DATE) AS m, dt::DATE AS first_day, avg(visit_uv)::DECIMAL(12,1) AS a, sum(visit_uv) AS s, count(*) AS n FROM daily_visit_trend WHERE dt LIKE '2026-09-%' GROUP BY 1, 2 ORDER BY 2 LIMIT 1",
+    );
+    const monthly = await sql.query(
+      "SELECT date_trunc('month', dt::DATE) AS m, avg(visit_uv)::DECIMAL(12,1) AS a, sum(visit_uv) AS s FROM daily_visit_trend WHERE dt LIKE '2026-09-%' GROUP BY 1",
+    );
+    const list = await sql.query("SELECT list FROM daily_visit_trend_raw WHERE dt = '2026-10-01'");
+    const literals = await sql.query(
+      "SELECT TIMESTAMP '2026-10-01 09:30:00.5' AS ts, 12345678901234567890.12::DECIMAL(38,2) AS exact, 0.1::DECIMAL(3,1) AS tenth, 170141183460469231731687303715884105727::HUGEINT AS huge, 9007199254740993::BIGINT AS past_2_53, {'a': 1, 'b': [1, 2]} AS s, MAP {'k': 1} AS m, NULL AS nothing",
+    );
+
+    // Assess
+    expect(months.rows).toEqual([
+      { m: '2026-09-01 00:00:00', first_day: '2026-09-01', a: expect.any(Number), s: september[0]?.visit_uv, n: 1 },
+    ]);
+    expect(monthly.rows).toEqual([{ m: '2026-09-01 00:00:00', a: Math.round((total / 30) * 10) / 10, s: total }]);
+    expect(list.rows).toEqual([
+      { list: [expect.objectContaining({ ref_date: '20261001', visit_uv: day.visit_uv, visitUv: null })] },
+    ]);
+    expect(literals.rows).toEqual([
+      {
+        ts: '2026-10-01 09:30:00.5',
+        exact: '12345678901234567890.12',
+        tenth: 0.1,
+        huge: '170141183460469231731687303715884105727',
+        past_2_53: '9007199254740993',
+        s: { a: 1, b: [1, 2] },
+        m: [{ key: 'k', value: 1 }],
+        nothing: null,
+      },
+    ]);
+  });
+
+  it('prints them so in the table and in --json', async () => {
+    // Prepare
+    const query =
+      "SELECT date_trunc('month', dt::DATE) AS m, avg(visit_uv)::DECIMAL(12,1) AS a, list(dt ORDER BY dt)[1:2] AS days FROM daily_visit_trend GROUP BY 1 ORDER BY 1";
+
+    // Act
+    const text = await runCliInProcess(['query', query, '--archive', archive]);
+    const json = await runCliInProcess(['query', query, '--archive', archive, '--json']);
+
+    // Assess
+    expect(text.stdout).toMatch(
+      /^m {19} {2,}a {2}days\n-{19} {2}-+ {2}-+\n2026-09-01 00:00:00 {2,}\d+(\.\d)? {2}\["2026-09-01","2026-09-02"\]\n2026-10-01 00:00:00 {2,}\d+(\.\d)? {2}\["2026-10-01","2026-10-02"\]\n\(2 rows\)\n$/,
+    );
+    expect(JSON.parse(json.stdout)).toEqual([
+      { m: '2026-09-01 00:00:00', a: expect.any(Number), days: ['2026-09-01', '2026-09-02'] },
+      { m: '2026-10-01 00:00:00', a: expect.any(Number), days: ['2026-10-01', '2026-10-02'] },
+    ]);
+  });
+});
+
 describe('wxa-report query', () => {
   it('prints rows as JSON objects, or as a table', async () => {
     const json = await runCliInProcess([
