@@ -42,6 +42,7 @@ export async function readManifests(
   const manifests: Manifest[] = [];
   const listed = await store.list(curatedKeys.table(table.name));
   const sizes = new Map(listed.map((o) => [o.key, o.size]));
+  const etags = new Map(listed.map((o) => [o.key, o.etag]));
   for (const { key } of listed) {
     const month = manifestMonth(key);
     if (!month) continue;
@@ -59,8 +60,14 @@ export async function readManifests(
     // A file written after the listing (a compaction switching meanwhile) is asked for on its own.
     const size = sizes.get(file) ?? (await store.sizeOf(file));
     const met = options.damaged?.get(file);
+    const etag = etags.get(file);
     if (size === undefined || size !== manifest.bytes)
       warn(`${locate(file)} ${fileProblem(manifest, size)}: ${table.name} ${month} ${fallback(month)}`);
+    // Overwritten since it was written (S3 keeps an ETag per write): damaged, whatever its length.
+    else if (manifest.etag !== undefined && etag !== undefined && etag !== manifest.etag)
+      warn(
+        `${locate(file)} is damaged (written again since its manifest: ETag ${etag}, not ${manifest.etag}): ${table.name} ${month} ${fallback(month)}`,
+      );
     // Of the right length: a compaction reads it only when its month changes, so only a rebuild (which never reads it) is sure to replace it.
     else if (met !== undefined)
       warn(`${locate(file)} is damaged (${met}): ${table.name} ${month} ${rebuildFallback(store.location, month)}`);

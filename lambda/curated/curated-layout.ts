@@ -65,6 +65,8 @@ export const manifestSchema = z.object({
   file: z.string().check(z.regex(/^part-[A-Za-z0-9_-]+\.parquet$/)),
   rows: z.number(),
   bytes: z.number(),
+  /** The file's ETag when written (S3): another one in a listing means the file was overwritten since. */
+  etag: z.optional(z.string()),
   compactedAt: z.string(),
   toolVersion: z.string(),
   sources: z.array(sourceGroup),

@@ -7,6 +7,8 @@ export interface StoredObject {
   readonly lastModified: Date;
   /** Its length in bytes, as the listing gives it; undefined where the listing could not tell. */
   readonly size?: number;
+  /** Its ETag, as the listing gives it (S3); undefined where the store has none (a local folder). */
+  readonly etag?: string;
 }
 
 /** A raw object made readable as a local file, with the provenance recorded with it. */
@@ -66,8 +68,8 @@ export interface CuratedStore {
   versionOf(key: string): Promise<string | undefined>;
   /** An object as a local file (in place, or downloaded into `workDir`); undefined when there is none. */
   stageObject(key: string, workDir: string): Promise<string | undefined>;
-  /** Publishes a local file under a new key (never one that exists). */
-  putFile(key: string, path: string): Promise<void>;
+  /** Publishes a local file under a new key (never one that exists); resolves to its ETag where the store has one (S3). */
+  putFile(key: string, path: string): Promise<string | undefined>;
   /** Replaces a small object at once: readers see the old one or the new one (a manifest is the switch). */
   putText(key: string, text: string): Promise<void>;
   /** The objects under a prefix (recursively). */

@@ -405,6 +405,7 @@ async function compactMonth(
     };
   }
   const file = `part-${id}.parquet`;
+  const etag = await deps.store.putFile(curatedKeys.file(table.name, work.month, id), out);
   const next: Manifest = {
     version: 1,
     table: table.name,
@@ -412,12 +413,12 @@ async function compactMonth(
     file,
     rows: built.rows,
     bytes: built.bytes,
+    ...(etag ? { etag } : {}),
     compactedAt: deps.clock().toISOString(),
     toolVersion: deps.toolVersion,
     sources: sourceGroups(listing),
     ...appliedNotes(plan, manifest, read, dropped, unreadable),
   };
-  await deps.store.putFile(curatedKeys.file(table.name, work.month, id), out);
   // The switch: from here on, readers find the new file.
   await deps.store.putText(curatedKeys.manifest(table.name, work.month), `${JSON.stringify(next)}\n`);
   return {

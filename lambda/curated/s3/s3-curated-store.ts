@@ -164,8 +164,8 @@ export class S3CuratedStore implements CuratedStore {
     }
   }
 
-  async putFile(key: string, path: string): Promise<void> {
-    await this.s3.send(
+  async putFile(key: string, path: string): Promise<string | undefined> {
+    const { ETag } = await this.s3.send(
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: this.objectKey(key),
@@ -176,6 +176,7 @@ export class S3CuratedStore implements CuratedStore {
       }),
     );
     await unlink(path).catch(() => undefined);
+    return ETag;
   }
 
   async putText(key: string, text: string): Promise<void> {
@@ -206,6 +207,7 @@ export class S3CuratedStore implements CuratedStore {
             key: o.Key.slice(base.length),
             lastModified: o.LastModified ?? new Date(0),
             ...(o.Size === undefined ? {} : { size: o.Size }),
+            ...(o.ETag === undefined ? {} : { etag: o.ETag }),
           });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
