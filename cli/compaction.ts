@@ -33,13 +33,30 @@ export async function compactFromCli(
   options: CliCompaction,
   logger: Logger,
 ): Promise<CompactionResult> {
+  // Ctrl-C while DuckDB and the store are still being opened: nothing is started (no lock taken), but
+  // it is said, and a work folder already made is removed.
+  let opened: string | undefined;
+  const early = (signal: NodeJS.Signals) => {
+    if (opened) rmSync(opened, { recursive: true, force: true });
+    io.stderr.write(`wxa-report: compact stopped (${signal}) before it began; nothing was written\n`);
+    process.exit(EXIT_INTERRUPTED);
+  };
+  for (const signal of STOPPING_SIGNALS) process.once(signal, early);
   const [{ compactArchive }, { DuckDbCompactor }] = await Promise.all([
     import('../lambda/pipeline/compact-archive.js'),
     import('../lambda/sql/duckdb/duckdb-compactor.js'),
   ]);
-  const { store, workDir } = await storeFor(io, location, logger);
+  const { store, workDir } = await storeFor(io, location, logger).catch((error: unknown) => {
+    for (const signal of STOPPING_SIGNALS) process.off(signal, early);
+    throw error;
+  });
+  opened = workDir;
   const owner = `${hostname()}:${process.pid}`;
-  const engine = await DuckDbCompactor.open();
+  const engine = await DuckDbCompactor.open().catch(async (error: unknown) => {
+    for (const signal of STOPPING_SIGNALS) process.off(signal, early);
+    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  });
   const progress = options.progress ? await progressReporter(io) : undefined;
   // Ctrl-C or kill: the lock is given back at once (a later run, or the deployment's function, need
   // not wait for its lease) and the work folder removed. What is switched stays switched; a file
@@ -68,7 +85,10 @@ export async function compactFromCli(
   const detach = () => {
     for (const signal of STOPPING_SIGNALS) process.off(signal, onSignal);
   };
-  for (const signal of STOPPING_SIGNALS) process.once(signal, onSignal);
+  for (const signal of STOPPING_SIGNALS) {
+    process.off(signal, early);
+    process.once(signal, onSignal);
+  }
   try {
     return await compactArchive(
       {
@@ -188,13 +208,16 @@ export function compactionSummary(result: CompactionResult, seconds: number, reb
     return leftOut
       ? `Nothing new to compact: the curated layer holds every raw answer that can be read; ${leftOut} left out (named above) (${result.files} month file(s))${removed}`
       : `Nothing new to compact: the curated layer holds every raw answer asked for (${result.files} month file(s))${removed}`;
-  const tables = new Set(result.months.map((m) => m.table)).size;
+  const written = result.months.filter((m) => m.file !== '');
+  const tables = new Set(written.map((m) => m.table)).size;
   const gone = result.months.reduce((sum, m) => sum + m.removed, 0);
+  const emptied = result.months.length - written.length;
   const notes = [
     replaced ? `${replaced} ${rebuild ? 'rebuilt' : 'replaced'}` : '',
     gone ? `${gone} removed from raw/ left out` : '',
   ].filter(Boolean);
-  return `Compacted ${read} answer(s)${notes.length ? ` (${notes.join(', ')})` : ''} into ${result.months.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s; the curated layer has ${result.files} month file(s)${removed}`;
+  const left = emptied ? `; ${emptied} month(s) left the curated layer (every answer removed from raw/)` : '';
+  return `Compacted ${read} answer(s)${notes.length ? ` (${notes.join(', ')})` : ''} into ${written.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s${left}; the curated layer has ${result.files} month file(s)${removed}`;
 }
 
 /**
