@@ -220,14 +220,17 @@ export function compactionSummary(result: CompactionResult, seconds: number, reb
   return `Compacted ${read} answer(s)${notes.length ? ` (${notes.join(', ')})` : ''} into ${written.length} month file(s) of ${tables} table(s) in ${seconds.toFixed(1)} s${left}; the curated layer has ${result.files} month file(s)${removed}`;
 }
 
+/** In the order of their keys (table, app, period), whichever was met first. */
+const byKey = (a: { readonly key: string }, b: { readonly key: string }) => a.key.localeCompare(b.key);
+
 /**
  * A line per raw body that cannot be an answer, and per folder that is not a partition: where, and
  * what to do. `archive`: the archive as the command was given it (see archiveAt).
  */
 export function leftOutLines(result: CompactionResult, archive: string): string[] {
   return [
-    ...result.strays.map((stray) => strayLine(stray, locateIn(archive))),
-    ...result.unreadable.map(({ key, reason }) => damagedLine(key, reason, archive)),
+    ...[...result.strays].sort(byKey).map((stray) => strayLine(stray, locateIn(archive))),
+    ...[...result.unreadable].sort(byKey).map(({ key, reason }) => damagedLine(key, reason, archive)),
   ];
 }
 

@@ -196,16 +196,19 @@ export class LocalSql {
       keys.map((key) =>
         limit(async () => {
           const file = join(this.root, key);
-          if (this.damaged.has(file) || this.notAnswers.has(file)) return undefined;
+          if (this.damaged.has(file) || this.notAnswers.has(file)) return { key };
           const reason = bodyProblem(table, await readFile(file, 'utf8').catch((e: Error) => e));
-          if (!reason) return file;
-          this.notAnswers.add(file);
-          this.warn(damagedLine(key, reason, this.root, 'this query'));
-          return undefined;
+          return reason ? { key, reason } : { key, file };
         }),
       ),
     );
-    return checked.filter((file): file is string => file !== undefined);
+    // Named in the order of their keys (app, then period), whichever read ended first.
+    for (const { key, reason } of [...checked].sort((a, b) => a.key.localeCompare(b.key))) {
+      if (reason === undefined) continue;
+      this.notAnswers.add(join(this.root, key));
+      this.warn(damagedLine(key, reason, this.root, 'this query'));
+    }
+    return checked.flatMap(({ file }) => (file === undefined ? [] : [file]));
   }
 
   /**
